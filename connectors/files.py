@@ -1,0 +1,113 @@
+"""Read events from a JSON file, a JSONL file or standard input, one item at a time.
+
+A file is read as JSONL when its name ends in ``.jsonl``/``.ndjson`` or when its first
+non-blank line is a complete JSON value; otherwise the whole input is one JSON document (an
+event, or an array of events). JSONL is streamed, so memory stays flat with input size.
+Malformed items are yielded as errors in place, so one bad line never hides the others.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from connectors.errors import ConnectorError, InputError
+from connectors.schema import normalize_event
+
+__all__ = ["SourceItem", "read_documents", "read_events"]
+
+
+@dataclass(slots=True)
+class SourceItem:
+    """One input item: its place in the source, and either a document or an error message."""
+
+    ref: str
+    form: str  # "json", "json-array" or "jsonl": how the source held it, to write it back alike
+    document: Any = None
+    error: str | None = None
+
+
+def read_documents(source: str) -> Iterator[SourceItem]:
+    """Yield the raw JSON documents of ``source`` (a path, or ``-`` for stdin), in order."""
+    name = "stdin" if source == "-" else source
+    if source == "-":
+        yield from _read_stream(sys.stdin.buffer, name, jsonl_by_name=False)
+        return
+    path = Path(source)
+    if not path.is_file():
+        raise ConnectorError(f"{name}: no such file")
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise ConnectorError(f"{name}: cannot be read ({exc.strerror})") from None
+    with handle:
+        yield from _read_stream(handle, name, jsonl_by_name=path.suffix in (".jsonl", ".ndjson"))
+
+
+def read_events(source: str) -> Iterator[SourceItem]:
+    """Like :func:`read_documents`, with each document normalized to the stored-event schema."""
+    for item in read_documents(source):
+        if item.error is None:
+            try:
+                item.document = normalize_event(item.document)
+            except InputError as exc:
+                item.document, item.error = None, str(exc)
+        yield item
+
+
+def _read_stream(handle: IO[bytes], name: str, *, jsonl_by_name: bool) -> Iterator[SourceItem]:
+    first, lineno = b"", 0
+    for raw in handle:
+        lineno += 1
+        if raw.strip():
+            first = raw
+            break
+    if not first:
+        raise ConnectorError(f"{name}: empty input, expected a JSON event or JSONL events")
+    if jsonl_by_name or _parses(first):
+        yield from _jsonl(first, lineno, handle, name)
+        return
+    text = first + handle.read()
+    try:
+        doc = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        yield SourceItem(name, "json", error=f"not valid JSON ({_where(exc)})")
+        return
+    if isinstance(doc, list):
+        for index, element in enumerate(doc):
+            yield SourceItem(f"{name}[{index}]", "json-array", document=element)
+    else:
+        yield SourceItem(name, "json", document=doc)
+
+
+def _jsonl(first: bytes, first_lineno: int, rest: IO[bytes], name: str) -> Iterator[SourceItem]:
+    yield _line_item(first, first_lineno, name)
+    for lineno, raw in enumerate(rest, start=first_lineno + 1):
+        if raw.strip():
+            yield _line_item(raw, lineno, name)
+
+
+def _line_item(raw: bytes, lineno: int, name: str) -> SourceItem:
+    ref = f"{name}:{lineno}"
+    try:
+        return SourceItem(ref, "jsonl", document=orjson.loads(raw))
+    except orjson.JSONDecodeError as exc:
+        return SourceItem(ref, "jsonl", error=f"not valid JSON ({_where(exc)})")
+
+
+def _parses(raw: bytes) -> bool:
+    try:
+        orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _where(exc: orjson.JSONDecodeError) -> str:
+    """Position of a JSON error without the offending text (which may be personal data)."""
+    return f"line {exc.lineno}, column {exc.colno}"

@@ -1,0 +1,224 @@
+"""The sanitizer policy: what to detect, where, and what to do with it, as readable YAML.
+
+A policy keeps Relay's three parts apart so each can be reviewed on its own: a rule says *what*
+(key names, value detectors, custom patterns), *where* (path selectors) and *how* (an action).
+Paths under ``safe_paths`` are technical and never touched. The policy is versioned by the hash
+of its content, which the report and the audit trail record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sanitizers.errors import PolicyError
+from sanitizers.selectors import compile_selectors
+
+__all__ = ["ACTIONS", "ENTITIES", "Policy", "Rule", "default_policy", "load_policy", "normalize_key"]
+
+ACTIONS = ("fake", "mask", "hash", "redact", "remove", "keep")
+
+#: Entities the fakers know; each is also a value detector name except the key-only ones.
+ENTITIES = (
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN",
+    "MAC_ADDRESS", "CRYPTO", "URL_CREDENTIALS", "JWT", "PEM_KEY", "API_KEY", "PERSON", "ADDRESS",
+    "SECRET", "AUTHORIZATION", "COOKIE", "USERNAME", "DATE_OF_BIRTH", "GENERIC",
+)
+DETECTORS = (
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN",
+    "MAC_ADDRESS", "CRYPTO", "URL_CREDENTIALS", "JWT", "PEM_KEY", "API_KEY", "PERSON", "ADDRESS",
+    "SECRET_ASSIGNMENT",
+)
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[\s.\-]+")
+
+
+def normalize_key(key: str) -> str:
+    """``X-Auth-Token``, ``authToken`` and ``auth.token`` all become ``x_auth_token``-style."""
+    return _SEPARATORS.sub("_", _CAMEL.sub("_", key)).lower()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One policy rule: detect (keys, detectors, patterns) where (selectors), then act."""
+
+    id: str
+    action: str = "fake"
+    entity: str = "GENERIC"
+    description: str = ""
+    keys: tuple[str, ...] = ()
+    detectors: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    where: tuple[str, ...] = ("**",)
+    parents: tuple[str, ...] = ()
+
+    @cached_property
+    def key_regex(self) -> re.Pattern[str] | None:
+        """Matches a normalized key naming this rule's data, as a whole word of the key."""
+        if not self.keys:
+            return None
+        alternatives = []
+        for key in self.keys:
+            k = re.escape(normalize_key(key)).replace(r"\*", "[a-z0-9_]*")
+            alternatives.append(k)
+        return re.compile(r"(?:^|_)(?:" + "|".join(alternatives) + r")s?(?:_|$)")
+
+    @cached_property
+    def parent_regex(self) -> re.Pattern[str] | None:
+        """For keys like ``name`` that are personal only inside a person-like object."""
+        if not self.parents:
+            return None
+        alternatives = "|".join(re.escape(normalize_key(p)) for p in self.parents)
+        return re.compile(r"(?:^|_)(?:" + alternatives + r")s?(?:_|$)")
+
+    @cached_property
+    def where_regex(self) -> re.Pattern[str]:
+        return compile_selectors(self.where)
+
+    @cached_property
+    def compiled_patterns(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.patterns)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A parsed, validated policy. ``hash`` identifies its exact content."""
+
+    name: str
+    rules: tuple[Rule, ...]
+    safe_paths: tuple[str, ...] = ()
+    source: str = "<built-in>"
+    hash: str = ""
+    version: int = 1
+    description: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def safe_regex(self) -> re.Pattern[str]:
+        return compile_selectors(self.safe_paths)
+
+    @property
+    def key_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.keys)
+
+    @property
+    def detector_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.detectors or r.patterns)
+
+
+def default_policy() -> Policy:
+    """The built-in policy, shipped as a readable file beside this module."""
+    text = resources.files("sanitizers").joinpath("default_policy.yaml").read_text("utf-8")
+    return parse_policy(text, source="<built-in default_policy.yaml>")
+
+
+def load_policy(path: str | Path | None) -> Policy:
+    """Load a policy file, or the built-in default when ``path`` is None."""
+    if path is None:
+        return default_policy()
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise PolicyError(f"{path}: policy is not UTF-8 text") from None
+    return parse_policy(text, source=str(path))
+
+
+def parse_policy(text: str, *, source: str) -> Policy:
+    """Parse and validate policy YAML; every problem names the file and the rule."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise PolicyError(f"{source}: not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"{source}: a policy is a mapping with `rules:`")
+    unknown = set(data) - {"version", "name", "description", "safe_paths", "rules", "settings"}
+    if unknown:
+        raise PolicyError(f"{source}: unknown top-level keys: {', '.join(sorted(unknown))}")
+    rules_data = data.get("rules")
+    if not isinstance(rules_data, list) or not rules_data:
+        raise PolicyError(f"{source}: `rules` must be a non-empty list")
+    rules, seen = [], set()
+    for index, raw in enumerate(rules_data):
+        rule = _parse_rule(raw, index, source)
+        if rule.id in seen:
+            raise PolicyError(f"{source}: rule {rule.id!r}: duplicate rule id")
+        seen.add(rule.id)
+        rules.append(rule)
+    safe = _str_list(data.get("safe_paths", []), f"{source}: safe_paths")
+    settings = data.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise PolicyError(f"{source}: `settings` must be a mapping")
+    return Policy(
+        name=str(data.get("name", "unnamed")),
+        rules=tuple(rules),
+        safe_paths=tuple(safe),
+        source=source,
+        hash="sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
+        version=int(data.get("version", 1)),
+        description=str(data.get("description", "")).strip(),
+        settings=settings,
+    )
+
+
+_RULE_KEYS = {"id", "description", "action", "entity", "keys", "detectors", "patterns", "where",
+              "parents"}
+
+
+def _parse_rule(raw: Any, index: int, source: str) -> Rule:
+    if not isinstance(raw, dict) or not raw.get("id"):
+        raise PolicyError(f"{source}: rule #{index + 1}: a rule is a mapping with an `id`")
+    rid = str(raw["id"])
+    where = f"{source}: rule {rid!r}"
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise PolicyError(f"{where}: unknown fields: {', '.join(sorted(unknown))}")
+    action = raw.get("action", "fake")
+    if action not in ACTIONS:
+        raise PolicyError(f"{where}: unknown action {action!r} (one of {', '.join(ACTIONS)})")
+    entity = raw.get("entity", "GENERIC")
+    if entity not in ENTITIES:
+        raise PolicyError(f"{where}: unknown entity {entity!r}")
+    detectors = _str_list(raw.get("detectors", []), f"{where}: detectors")
+    for det in detectors:
+        if det not in DETECTORS:
+            raise PolicyError(f"{where}: unknown detector {det!r} (one of {', '.join(DETECTORS)})")
+    patterns = _str_list(raw.get("patterns", []), f"{where}: patterns")
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise PolicyError(f"{where}: invalid regex pattern ({exc.msg} at position {exc.pos})") from None
+    keys = _str_list(raw.get("keys", []), f"{where}: keys")
+    if not (keys or detectors or patterns):
+        raise PolicyError(f"{where}: a rule needs `keys`, `detectors` or `patterns`")
+    return Rule(
+        id=rid,
+        action=action,
+        entity=entity,
+        description=str(raw.get("description", "")).strip(),
+        keys=tuple(keys),
+        detectors=tuple(detectors),
+        patterns=tuple(patterns),
+        where=tuple(_str_list(raw.get("where", ["**"]), f"{where}: where")),
+        parents=tuple(_str_list(raw.get("parents", []), f"{where}: parents")),
+    )
+
+
+def _str_list(value: Any, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PolicyError(f"{where}: expected a list of strings")
+    return value
