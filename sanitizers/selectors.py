@@ -2,7 +2,7 @@
 
 A path is the tuple of keys (and list indices) from the event root to a value, with the
 legacy interface names and API entries already mapped to stored-schema names. In a selector,
-`*` is one segment, `**` any number of segments (none included); matching ignores case.
+`*` is one segment, `**` any number of segments (none included); matching ignores case, and `-`, `_` and camelCase are alike.
 """
 
 from __future__ import annotations
@@ -33,6 +33,13 @@ def _selector_regex(selector: str) -> str:
         if seg == "**":
             out.append(".*" if last else f"(?:[^{SEP}]*{SEP})*")
             continue
-        piece = "".join(f"[^{SEP}]*" if ch == "*" else re.escape(ch) for ch in seg)
+        piece = "".join(f"[^{SEP}]*" if ch == "*" else re.escape(ch) for ch in _normal(seg))
         out.append(piece if last else piece + SEP)
     return "^" + "".join(out) + "$"
+
+
+def _normal(segment: str) -> str:
+    """Selector segments are compared like keys: case, ``-`` and camelCase do not matter."""
+    from sanitizers.policy import normalize_key
+
+    return normalize_key(segment)

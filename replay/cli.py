@@ -1,0 +1,295 @@
+"""The `replay` command line. Heavy modules are imported inside commands so `--help` is instant."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+import click
+
+__all__ = ["main"]
+
+
+class _Errors:
+    """Counts user-facing problems and prints each as one line, never with event values."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, ref: str, message: str) -> None:
+        self.count += 1
+        click.echo(f"replay: {ref}: {message}", err=True)
+
+
+def _sanitizer(policy: str | None):
+    from sanitizers import Sanitizer, load_policy
+
+    sanitizer = Sanitizer(load_policy(policy))
+    if sanitizer.key_is_ephemeral:
+        click.echo("replay: warning: REPLAY_SECRET_KEY is not set; fakes use a random key for this run "
+                   "and will differ from other runs", err=True)
+    return sanitizer
+
+
+def _user_errors(func):
+    """Turn the user's mistakes (bad files, bad config) into one line and exit 2, not a traceback."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from replay.errors import USER_ERRORS
+
+        try:
+            return func(*args, **kwargs)
+        except USER_ERRORS as exc:
+            click.echo(f"replay: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="incident-replay")
+def main() -> None:
+    """Replay production errors into QA with personal data replaced by consistent fakes.
+
+    \b
+    Examples:
+      replay demo                                   the whole story on a local example shop
+      replay sanitize events.jsonl -o clean.jsonl   strip personal data from Sentry events
+      replay run event.json --target http://127.0.0.1:8001 --json
+    """
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML (default: built-in).")
+@click.option("--report", type=click.Path(dir_okay=False, writable=True),
+              help="Write a JSON report of every change (path, rule, entity, action, original length).")
+@_user_errors
+def sanitize(input_path: str, output: str | None, policy: str | None, report: str | None) -> None:
+    """Replace personal data in Sentry events with consistent, format-preserving fakes.
+
+    INPUT is an event JSON file, a JSONL file (one event per line) or - for stdin. The output has
+    the same form and order; an event the leak gate blocks is left out and reported on stderr.
+
+    \b
+    Examples:
+      replay sanitize event.json
+      cat events.jsonl | replay sanitize - -o clean.jsonl --report changes.json
+    Set REPLAY_SECRET_KEY so the same value gets the same fake in every run.
+    """
+    import orjson
+
+    from connectors import read_documents
+
+    sanitizer = _sanitizer(policy)
+    errors = _Errors()
+    reports: list[dict] = []
+    with _output(output) as out:
+        writer = _Writer(out)
+        for item in read_documents(input_path):
+            if item.error:
+                errors(item.ref, item.error)
+                continue
+            result = sanitizer.sanitize(item.document)
+            reports.append(_report_entry(item.ref, result))
+            if result.blocked:
+                first = result.leaks[0]
+                errors(item.ref, f"blocked by the leak gate: {first['reason']} at {first['path'] or '<event>'}")
+                continue
+            writer.write(result.event, item.form)
+        writer.close()
+    if report:
+        _write_file(report, orjson.dumps(_summary(reports, sanitizer.policy), option=orjson.OPT_INDENT_2))
+    if errors.count:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("--target", "target_url", required=True, metavar="URL", help="Base URL of the QA service.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per event on stdout.")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML.")
+@click.option("--curl", "show_curl", is_flag=True, help="Also print a sanitized curl command per event.")
+@_user_errors
+def run(input_path: str, target_url: str, as_json: bool, policy: str | None, show_curl: bool) -> None:
+    """Sanitize each event of INPUT, replay its request against QA and report the verdict.
+
+    Verdicts: reproduced (QA failed like production), not_reproduced (QA succeeded),
+    inconclusive (no answer, or nothing to replay), blocked (the tool refused to send).
+
+    \b
+    Examples:
+      replay run event.json --target http://127.0.0.1:8001
+      replay run events.jsonl --target http://qa.internal:8080 --json > verdicts.jsonl
+    """
+    from connectors import read_documents
+    from replay.target import target_from_url
+
+    target = target_from_url(target_url)
+    sanitizer = _sanitizer(policy)
+    errors = _Errors()
+    results = list(_replay_all(read_documents(input_path), sanitizer, target, errors))
+    _print_results(results, as_json=as_json, show_curl=show_curl, target=target)
+    if errors.count:
+        sys.exit(1)
+
+
+def _replay_all(items, sanitizer, target, errors: _Errors) -> Iterator:
+    import httpx
+
+    from replay.runner import ReplayResult, replay_document
+
+    with httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False) as client:
+        for item in items:
+            if item.error:
+                errors(item.ref, item.error)
+                yield item.ref, ReplayResult(None, "inconclusive", item.error, error=True)
+                continue
+            result = replay_document(item.document, sanitizer=sanitizer, target=target, client=client)
+            if result.error:
+                errors(item.ref, f"{result.verdict}: {result.reason}")
+            yield item.ref, result
+
+
+def _print_results(results: list, *, as_json: bool, show_curl: bool, target) -> None:
+    import orjson
+
+    from replay.curl import curl_command
+
+    if as_json:
+        for ref, result in results:
+            data = result.to_json() | {"source": ref}
+            if show_curl and result.spec is not None:
+                data["curl"] = curl_command(result.spec, target)
+            sys.stdout.buffer.write(orjson.dumps(data) + b"\n")
+        sys.stdout.flush()
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    colours = {"reproduced": "bold red", "not_reproduced": "green", "inconclusive": "yellow", "blocked": "magenta"}
+    table = Table(title=f"Replays against {target.base_url}")
+    for column in ("source", "event", "request", "QA status", "verdict", "reason"):
+        table.add_column(column, overflow="fold")
+    for ref, result in results:
+        request = f"{result.request['method']} {result.request['path']}" if result.request else "-"
+        table.add_row(ref, (result.event_id or "-")[:12], request, str(result.status or "-"),
+                      f"[{colours[result.verdict]}]{result.verdict}[/]", result.reason)
+    console.print(table)
+    if show_curl:
+        for ref, result in results:
+            if result.spec is not None:
+                console.print(f"[dim]# {ref}[/]")
+                console.print(curl_command(result.spec, target), markup=False, highlight=False, soft_wrap=True)
+
+
+@main.command()
+@click.option("--keep-running", is_flag=True, help="Leave the QA shop running after the verdict (Ctrl-C stops).")
+@_user_errors
+def demo(keep_running: bool) -> None:
+    """The whole story on embedded defaults, nothing to configure.
+
+    Starts the example shop as "production" (sentry-sdk captures its errors in memory), sends it
+    a checkout full of personal data that trips a bug, sanitizes the captured event, starts a
+    second shop as "QA", replays the event there and prints the verdict, then checks that QA
+    received none of the original personal values.
+    """
+    from replay.demo import run_demo
+
+    sys.exit(run_demo(keep_running=keep_running))
+
+
+class _Writer:
+    """Writes documents back in the form they came in (object, array element or JSONL line)."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out, self.array_open = out, False
+
+    def write(self, document: Any, form: str) -> None:
+        import orjson
+
+        if form == "jsonl":
+            self.out.write(orjson.dumps(document) + b"\n")
+        elif form == "json-array":
+            self.out.write(b"[\n" if not self.array_open else b",\n")
+            self.array_open = True
+            self.out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+        else:
+            self.out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+
+    def close(self) -> None:
+        if self.array_open:
+            self.out.write(b"\n]\n")
+
+
+class _output:
+    """stdout, or a file that appears only once complete (written beside it, then renamed)."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+
+    def __enter__(self) -> IO[bytes]:
+        if self.path is None:
+            return sys.stdout.buffer
+        import tempfile
+        from pathlib import Path
+
+        target = Path(self.path)
+        self.tmp = tempfile.NamedTemporaryFile("wb", dir=target.parent or ".", prefix=f".{target.name}.", delete=False)
+        return self.tmp
+
+    def __exit__(self, exc_type, *_: Any) -> None:
+        if self.path is None:
+            sys.stdout.flush()
+            return
+        import os
+
+        self.tmp.close()
+        if exc_type is None:
+            os.replace(self.tmp.name, self.path)
+        else:
+            os.unlink(self.tmp.name)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    with _output(path) as out:
+        out.write(data + b"\n")
+
+
+def _report_entry(ref: str, result) -> dict:
+    return {
+        "source": ref,
+        "blocked": result.blocked,
+        "leaks": result.leaks,
+        "already_filtered": result.filtered,
+        "changes": [{"path": c.path, "rule": c.rule, "entity": c.entity, "action": c.action, "length": c.length}
+                    for c in result.changes],
+    }
+
+
+def _summary(entries: list[dict], policy) -> dict:
+    from collections import Counter
+
+    by_rule: Counter[str] = Counter()
+    by_entity: Counter[str] = Counter()
+    for entry in entries:
+        for change in entry["changes"]:
+            by_rule[change["rule"]] += 1
+            by_entity[change["entity"]] += 1
+    return {
+        "policy": {"name": policy.name, "hash": policy.hash, "source": policy.source},
+        "events": len(entries),
+        "blocked": sum(e["blocked"] for e in entries),
+        "changes_by_rule": dict(by_rule.most_common()),
+        "changes_by_entity": dict(by_entity.most_common()),
+        "per_event": entries,
+    }
+
+
+if __name__ == "__main__":
+    main()

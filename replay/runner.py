@@ -1,0 +1,80 @@
+"""The replay chain for one event: normalize, sanitize, rebuild, send, decide.
+
+Each step is a plain function over plain data; this module only strings them together and turns
+each step's failure into a result, so one bad event never stops a batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+
+from connectors import InputError, normalize_event
+from replay.errors import RequestError
+from replay.request import RequestSpec, rebuild_request
+from replay.send import Outcome, send
+from replay.target import Target
+from replay.verdict import Verdict, decide, signature_of
+from sanitizers import Sanitizer
+
+__all__ = ["ReplayResult", "replay_document"]
+
+
+@dataclass
+class ReplayResult:
+    """One replay's outcome; holds sanitized data only, so it may be printed, stored or sent."""
+
+    event_id: str | None
+    verdict: str
+    reason: str
+    status: int | None = None
+    request: dict[str, str] | None = None
+    evidence: str = "none"
+    holes: list[str] = field(default_factory=list)
+    error: bool = False
+    sanitized_event: dict | None = field(default=None, repr=False)
+    spec: RequestSpec | None = field(default=None, repr=False)
+    outcome: Outcome | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("sanitized_event", "spec", "outcome"):
+            data.pop(key)
+        return data
+
+
+def replay_document(document: Any, *, sanitizer: Sanitizer, target: Target,
+                    client: httpx.Client | None = None) -> ReplayResult:
+    """Replay one event document (any Sentry dialect) against ``target``."""
+    try:
+        event = normalize_event(document)
+    except InputError as exc:
+        return ReplayResult(None, "inconclusive", str(exc), error=True)
+    event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
+    result = sanitizer.sanitize(event)
+    if result.blocked:
+        first = result.leaks[0]
+        return ReplayResult(event_id, "blocked", f"sanitizer blocked the event: {first['reason']} at {first['path']}",
+                            error=True)
+    clean = result.event
+    try:
+        spec = rebuild_request(clean)
+    except RequestError as exc:
+        return ReplayResult(event_id, "inconclusive", str(exc), error=True, sanitized_event=clean)
+    outcome = send(spec, target, client=client)
+    verdict: Verdict = decide(signature_of(clean), outcome)
+    return ReplayResult(
+        event_id=event_id,
+        verdict=verdict.verdict,
+        reason=verdict.reason,
+        status=outcome.status,
+        request={"method": spec.method, "path": spec.target_path},
+        evidence=verdict.evidence,
+        holes=spec.holes,
+        error=outcome.error is not None and outcome.status is None,
+        sanitized_event=clean,
+        spec=spec,
+        outcome=outcome,
+    )

@@ -1,0 +1,54 @@
+"""Send a rebuilt request to a QA target with httpx, after the allow-list check."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from replay.request import RequestSpec
+from replay.target import Target
+
+__all__ = ["Outcome", "send"]
+
+_EXCERPT = 2000
+
+
+@dataclass
+class Outcome:
+    """What QA did: a status and a body excerpt, or why nothing came back."""
+
+    url: str
+    status: int | None = None
+    body: str = ""
+    elapsed_ms: float = 0.0
+    error: str | None = None
+    refused: str | None = None
+
+
+def send(spec: RequestSpec, target: Target, *, client: httpx.Client | None = None,
+         extra_headers: list[tuple[str, str]] | None = None) -> Outcome:
+    """Send ``spec`` to ``target``; never raises for network trouble (that is an outcome)."""
+    url = target.base_url + spec.target_path
+    refusal = target.refusal(url, spec.method)
+    if refusal:
+        return Outcome(url, refused=refusal)
+    headers = [(k, v) for k, v in spec.headers if k.lower() not in {h.lower() for h, _ in target.headers}]
+    headers += list(target.headers) + list(extra_headers or [])
+    own = client is None
+    client = client or httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False)
+    started = time.perf_counter()
+    try:
+        response = client.request(spec.method, url, headers=headers, content=spec.body or None)
+    except httpx.TimeoutException:
+        return Outcome(url, error=f"QA did not answer within {target.timeout:g}s")
+    except httpx.ConnectError:
+        return Outcome(url, error="connection refused or host unreachable")
+    except httpx.HTTPError as exc:
+        return Outcome(url, error=f"HTTP error ({type(exc).__name__})")
+    finally:
+        if own:
+            client.close()
+    return Outcome(url, status=response.status_code, body=response.text[:_EXCERPT],
+                   elapsed_ms=(time.perf_counter() - started) * 1000)

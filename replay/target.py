@@ -1,0 +1,46 @@
+"""QA targets: where a replay may go, and nowhere else.
+
+A target is a base URL plus the hosts that may be contacted; a request whose URL resolves to
+any other host is refused before anything is sent (verdict ``blocked``). ``--target URL`` makes
+a one-off target that allows exactly that URL's host.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from replay.errors import ConfigError
+
+__all__ = ["Target", "target_from_url"]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    base_url: str
+    allowed_hosts: frozenset[str]
+    denied_hosts: frozenset[str] = frozenset()
+    headers: tuple[tuple[str, str], ...] = ()
+    timeout: float = 10.0
+    methods: frozenset[str] = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def refusal(self, url: str, method: str) -> str | None:
+        """Why a request to ``url`` must not be sent, or None when it may be."""
+        host = (urlsplit(url).hostname or "").lower()
+        if host in self.denied_hosts:
+            return f"host {host} is on the target's deny-list"
+        if host not in self.allowed_hosts:
+            return f"host {host or '(none)'} is not in target {self.name!r}'s allowed hosts"
+        if method.upper() not in self.methods:
+            return f"method {method} is not allowed for target {self.name!r}"
+        return None
+
+
+def target_from_url(url: str) -> Target:
+    """A one-off target: this base URL, and only its host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--target {url!r}: expected an http(s) URL such as http://127.0.0.1:8000")
+    return Target(name=url, base_url=url.rstrip("/"), allowed_hosts=frozenset({parts.hostname.lower()}))

@@ -1,0 +1,340 @@
+"""Value detectors: find personal data inside any string, cheapest checks first.
+
+Each detector is a plain function ``text -> list[Span]`` behind a gate that costs a substring
+test or one small regex, so the expensive parts (presidio's validators, phonenumbers, the name
+gazetteer) only ever see strings that could hold their kind of data. presidio-analyzer's
+pattern recognizers are used where they are good (e-mail, IBAN, IP, SSN, crypto wallets, MAC);
+formats presidio lacks (2-series and 19-digit cards, JWT, PEM, provider API keys, URL
+credentials, ``password=...`` assignments, phones without country hints) are ours.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+__all__ = ["Span", "DETECTOR_FUNCTIONS", "luhn_valid", "card_brand_ok"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A detected value: ``text[start:end]`` is personal data of kind ``entity``."""
+
+    start: int
+    end: int
+    entity: str
+    detector: str
+
+
+Detector = Callable[[str], list[Span]]
+
+
+# --- presidio-backed detectors ----------------------------------------------------------------
+
+@cache
+def _presidio(name: str):
+    """presidio recognizers are built on first use: importing presidio costs about a second."""
+    from presidio_analyzer.predefined_recognizers import (
+        CryptoRecognizer, EmailRecognizer, IbanRecognizer, IpRecognizer, MacAddressRecognizer,
+        UsSsnRecognizer,
+    )
+
+    if name == "EMAIL_ADDRESS":
+        return _offline_email_recognizer(EmailRecognizer)
+    return {
+        "IBAN_CODE": IbanRecognizer, "IP_ADDRESS": IpRecognizer, "US_SSN": UsSsnRecognizer,
+        "CRYPTO": CryptoRecognizer, "MAC_ADDRESS": MacAddressRecognizer,
+    }[name]()
+
+
+_INTERNAL_SUFFIXES = {"local", "internal", "corp", "lan", "test", "example", "invalid",
+                      "localhost", "intranet", "home", "localdomain"}
+
+
+def _offline_email_recognizer(base):
+    """presidio validates e-mail domains with tldextract, which would download the public
+    suffix list; this one reads the snapshot tldextract ships and accepts internal domains."""
+    import tldextract
+
+    extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+    class OfflineEmailRecognizer(base):
+        def validate_result(self, pattern_text: str) -> bool:
+            domain = pattern_text.rpartition("@")[2].lower()
+            if domain.rpartition(".")[2] in _INTERNAL_SUFFIXES:
+                return True
+            return extract(domain).suffix != ""
+
+    return OfflineEmailRecognizer()
+
+
+def _run_presidio(entity: str, text: str) -> list[Span]:
+    results = _presidio(entity).analyze(text, [entity], None)
+    return [Span(r.start, r.end, entity, entity.lower()) for r in results]
+
+
+def detect_email(text: str) -> list[Span]:
+    return _run_presidio("EMAIL_ADDRESS", text) if "@" in text else []
+
+
+_IBAN_GATE = re.compile(r"[A-Z]{2}\d{2}")
+
+
+def detect_iban(text: str) -> list[Span]:
+    return _run_presidio("IBAN_CODE", text) if _IBAN_GATE.search(text) else []
+
+
+_IP_GATE = re.compile(r"\d\.\d|[0-9a-fA-F]:[0-9a-fA-F:]|::")
+
+
+def detect_ip(text: str) -> list[Span]:
+    if not _IP_GATE.search(text):
+        return []
+    spans = []
+    for span in _run_presidio("IP_ADDRESS", text):
+        value = text[span.start:span.end].split("/")[0].split("%")[0]
+        try:
+            ip = ipaddress.ip_address(value)
+        except ValueError:
+            continue
+        if ip.is_loopback or ip.is_unspecified:
+            continue
+        if text[max(0, span.start - 1):span.start] in ("v", "V") or _follows_version_word(text, span.start):
+            continue
+        spans.append(span)
+    return spans
+
+
+def _follows_version_word(text: str, start: int) -> bool:
+    return bool(re.search(r"(?i)\b(?:version|ver|release|build)\W{0,3}$", text[max(0, start - 12):start]))
+
+
+_SSN_GATE = re.compile(r"\d{3}[- .]\d{2}[- .]\d{4}|\d{9}")
+_SSN_CUE = re.compile(r"(?i)ssn|social|security|national|tax")
+
+
+def detect_ssn(text: str) -> list[Span]:
+    """Only the separated form counts unless an SSN cue is near: nine bare digits are usually ids."""
+    if not _SSN_GATE.search(text):
+        return []
+    cued = bool(_SSN_CUE.search(text))
+    out = []
+    for span in _run_presidio("US_SSN", text):
+        value = text[span.start:span.end]
+        if re.fullmatch(r"\d{3}[- .]\d{2}[- .]\d{4}", value) or (cued and value.isdigit() and len(value) == 9):
+            out.append(span)
+    return out
+
+
+_CRYPTO_GATE = re.compile(r"(?:bc1|\b[13])[a-zA-HJ-NP-Z0-9]{25,}")
+
+
+def detect_crypto(text: str) -> list[Span]:
+    return _run_presidio("CRYPTO", text) if _CRYPTO_GATE.search(text) else []
+
+
+_MAC_GATE = re.compile(r"[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}\1[0-9A-Fa-f]{2}")
+
+
+def detect_mac(text: str) -> list[Span]:
+    return _run_presidio("MAC_ADDRESS", text) if _MAC_GATE.search(text) else []
+
+
+# --- our own formats --------------------------------------------------------------------------
+
+_CARD = re.compile(r"(?<![\w.-])(?:\d[ -]?){11,18}\d(?![\w-]|\.\d)")
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def card_brand_ok(digits: str) -> bool:
+    """Visa, Mastercard (incl. 2-series), Amex, Discover, JCB, Diners, UnionPay, Maestro."""
+    n = len(digits)
+    if digits[0] == "4":
+        return n in (13, 16, 19)
+    two, four = int(digits[:2]), int(digits[:4])
+    if 51 <= two <= 55 or 2221 <= four <= 2720:
+        return n == 16
+    if two in (34, 37):
+        return n == 15
+    if digits.startswith(("6011", "65", "644", "645", "646", "647", "648", "649", "62")):
+        return 16 <= n <= 19
+    if 3528 <= four <= 3589:
+        return 16 <= n <= 19
+    if two in (36, 38, 30, 39):
+        return 14 <= n <= 19
+    if digits.startswith(("50", "56", "57", "58", "6304", "67")):
+        return 12 <= n <= 19
+    return False
+
+
+def detect_card(text: str) -> list[Span]:
+    spans = []
+    for m in _CARD.finditer(text):
+        raw = m.group(0)
+        seps = set(re.sub(r"\d", "", raw))
+        if len(seps) > 1:
+            continue
+        digits = raw.replace(" ", "").replace("-", "")
+        if 12 <= len(digits) <= 19 and luhn_valid(digits) and card_brand_ok(digits):
+            spans.append(Span(m.start(), m.end(), "CREDIT_CARD", "card"))
+    return spans
+
+
+_PHONE = re.compile(
+    r"(?<![\w+/.:-])(?:\+|00)?(?:\(\d{1,4}\)|\d{1,4})(?:[ .\-/]?(?:\(\d{1,4}\)|\d{2,5})){1,5}"
+    r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w/:-]|\.\d)"
+)
+_PHONE_CUE = re.compile(r"(?i)phone|tel\b|tel\.|mobil|call|cell|fax|sms|whatsapp|contact|rufnummer|telefon|numéro")
+_NANP = re.compile(r"\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}")
+_DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{2}:\d{2}")
+_PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "BR", "CH", "AT", "IN")
+
+
+def detect_phone(text: str) -> list[Span]:
+    """Phone-shaped digit groups, accepted when written internationally, in NANP layout or
+    next to a phone cue, and when phonenumbers finds them possible for some region."""
+    digits = sum(ch.isdigit() for ch in text)
+    if digits < 7:
+        return []
+    cued = None
+    spans = []
+    for m in _PHONE.finditer(text):
+        raw = m.group(0).rstrip()
+        core = raw.split("x")[0].split("ext")[0]
+        n = sum(ch.isdigit() for ch in core)
+        if not 7 <= n <= 15 or _DATE_LIKE.fullmatch(raw):
+            continue
+        international = raw.startswith(("+", "00"))
+        if not (international or _NANP.fullmatch(core.strip()) or "(" in raw):
+            if cued is None:
+                cued = bool(_PHONE_CUE.search(text))
+            if not cued or not re.search(r"[ .\-/()]", core.strip()) and not core.startswith("0"):
+                continue
+        if _possible_phone(core, international):
+            spans.append(Span(m.start(), m.start() + len(raw), "PHONE_NUMBER", "phone"))
+    return spans
+
+
+def _possible_phone(raw: str, international: bool) -> bool:
+    import phonenumbers
+
+    text = "+" + raw[2:] if raw.startswith("00") else raw
+    regions = (None,) if international else _PHONE_REGIONS
+    for region in regions:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            return True
+    return False
+
+
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+
+
+def detect_jwt(text: str) -> list[Span]:
+    if "eyJ" not in text:
+        return []
+    return [Span(m.start(), m.end(), "JWT", "jwt") for m in _JWT.finditer(text)]
+
+
+_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]{3,40})-----(.+?)-----END \1-----", re.S)
+
+
+def detect_pem(text: str) -> list[Span]:
+    if "-----BEGIN " not in text:
+        return []
+    return [Span(m.start(2), m.end(2), "PEM_KEY", "pem") for m in _PEM.finditer(text)]
+
+
+_API_KEY = re.compile(
+    r"(?<![\w])(?:(?:sk|pk|rk)_(?:live|test)_[0-9A-Za-z]{10,}|gh[pousr]_[0-9A-Za-z]{30,}"
+    r"|github_pat_[0-9A-Za-z_]{30,}|(?:AKIA|ASIA)[0-9A-Z]{16}|xox[abposr]-[0-9A-Za-z-]{10,}"
+    r"|glpat-[0-9A-Za-z_-]{20,}|AIza[0-9A-Za-z_-]{35}|SG\.[\w-]{16,}\.[\w-]{16,}"
+    r"|npm_[0-9A-Za-z]{36}|shp(?:at|ss|ca|pa)_[0-9a-fA-F]{32}|sq0atp-[\w-]{22})(?![\w])"
+)
+_API_KEY_GATE = re.compile(r"_(?:live|test)_|gh[pousr]_|github_pat_|AKIA|ASIA|xox|glpat-|AIza|SG\.|npm_|shp|sq0")
+
+
+def detect_api_key(text: str) -> list[Span]:
+    if not _API_KEY_GATE.search(text):
+        return []
+    return [Span(m.start(), m.end(), "API_KEY", "api_key") for m in _API_KEY.finditer(text)]
+
+
+_URL_CREDS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s:@?#'\"]+)(?::([^/\s@?#'\"]*))?@")
+
+
+def detect_url_credentials(text: str) -> list[Span]:
+    if "://" not in text or "@" not in text:
+        return []
+    spans = []
+    for m in _URL_CREDS.finditer(text):
+        spans.append(Span(m.start(1), m.end(1), "USERNAME", "url_credentials"))
+        if m.group(2):
+            spans.append(Span(m.start(2), m.end(2), "SECRET", "url_credentials"))
+    return spans
+
+
+_ASSIGNMENT = re.compile(
+    r"(?i)(?<![\w])(?:password|passwd|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token"
+    r"|refresh[_-]?token|token|client[_-]?secret|private[_-]?key|session[_-]?id|sessionid)['\"]?"
+    r"\s*(?:=|:|=>)\s*(?:(['\"])(?P<quoted>[^'\"\s]{1,256})\1|(?P<bare>[^\s'\",;&)}\]]{1,256}))"
+)
+_NOT_SECRETS = {"none", "null", "nil", "true", "false", "undefined", "[filtered]", "[redacted]", "***"}
+
+
+def detect_secret_assignment(text: str) -> list[Span]:
+    """``password=hunter2``, ``'api_key': 'sk_...'``, ``token: abc`` in logs, reprs and code."""
+    spans = []
+    for m in _ASSIGNMENT.finditer(text):
+        group = "quoted" if m.group("quoted") is not None else "bare"
+        if m.group(group).lower() in _NOT_SECRETS:
+            continue
+        spans.append(Span(m.start(group), m.end(group), "SECRET", "secret_assignment"))
+    return spans
+
+
+def _names(text: str) -> list[Span]:
+    from sanitizers.names import detect_person
+
+    return detect_person(text)
+
+
+def _addresses(text: str) -> list[Span]:
+    from sanitizers.names import detect_address
+
+    return detect_address(text)
+
+
+#: Detector name (as used in policies) to function.
+DETECTOR_FUNCTIONS: dict[str, Detector] = {
+    "JWT": detect_jwt,
+    "PEM_KEY": detect_pem,
+    "API_KEY": detect_api_key,
+    "URL_CREDENTIALS": detect_url_credentials,
+    "SECRET_ASSIGNMENT": detect_secret_assignment,
+    "EMAIL_ADDRESS": detect_email,
+    "CREDIT_CARD": detect_card,
+    "IBAN_CODE": detect_iban,
+    "US_SSN": detect_ssn,
+    "IP_ADDRESS": detect_ip,
+    "PHONE_NUMBER": detect_phone,
+    "MAC_ADDRESS": detect_mac,
+    "CRYPTO": detect_crypto,
+    "PERSON": _names,
+    "ADDRESS": _addresses,
+}

@@ -1,0 +1,98 @@
+"""Strings that hold structure: JSON, Python reprs, URLs and query strings.
+
+Personal data hides inside such strings (a raw JSON body, a breadcrumb URL, a repr in frame
+vars). Each codec parses a string into parts the sanitizer can walk with their own key names,
+and rebuilds the string in exactly its original layout; a codec that cannot rebuild exactly
+says so, and the caller falls back to replacing known values inside the text.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
+
+__all__ = ["parse_json", "parse_repr", "QueryString", "parse_query", "URL_START", "split_url",
+           "requote"]
+
+_MAX_NESTED = 200_000  # characters; longer strings are scanned as text only
+
+
+def parse_json(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:
+    """(parsed, dump) for a JSON object/array string; dump is None when the layout is not ours."""
+    if len(text) > _MAX_NESTED or text[:1] not in "{[" or text.rstrip()[-1:] not in "}]":
+        return None
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    for ascii_only in (False, True):
+        for separators in ((",", ":"), (", ", ": ")):
+            def dump(obj: Any, a: bool = ascii_only, s: tuple[str, str] = separators) -> str:
+                return json.dumps(obj, ensure_ascii=a, separators=s)
+            try:
+                if dump(parsed) == text:
+                    return parsed, dump
+            except (ValueError, RecursionError):
+                return parsed, None
+    return parsed, None
+
+
+def parse_repr(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:
+    """(parsed, dump) for a Python repr of a dict, list, tuple or str (frame vars hold these)."""
+    if len(text) > _MAX_NESTED or text[:1] not in "{[('\"" or "'" not in text and '"' not in text:
+        return None
+    try:
+        parsed = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        return None
+    if not isinstance(parsed, (dict, list, tuple, str)):
+        return None
+    return parsed, (repr if repr(parsed) == text else None)
+
+
+_QUERY = re.compile(r"[^\s=&#?]+=[^\s&#]*(?:&[^\s=&#]+=[^\s&#]*)*")
+URL_START = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//|/[^\s]*\?")
+
+
+class QueryString:
+    """``a=1&b=x%40y.com``: each value decoded for the walk, re-encoded in its own style."""
+
+    def __init__(self, text: str) -> None:
+        self.parts = [p.partition("=") for p in text.split("&")]
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [(unquote_plus(name), unquote_plus(raw)) for name, _, raw in self.parts]
+
+    def rebuild(self, values: list[str]) -> str:
+        out = []
+        for (name, eq, raw), value in zip(self.parts, values):
+            out.append(f"{name}{eq}{raw if value == unquote_plus(raw) else requote(raw, value, plus=True)}")
+        return "&".join(out)
+
+
+def parse_query(text: str) -> QueryString | None:
+    if len(text) > _MAX_NESTED or "=" not in text or not _QUERY.fullmatch(text):
+        return None
+    return QueryString(text)
+
+
+def split_url(text: str) -> tuple[str, str, str, str] | None:
+    """(prefix up to the path, path, query, fragment-with-#) for URL-like strings."""
+    m = re.match(r"((?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//[^/?#\s]*)?([^?#\s]*)(?:\?([^#\s]*))?(#\S*)?$", text)
+    if not m or not (m.group(1) or m.group(3) is not None):
+        return None
+    return m.group(1) or "", m.group(2) or "", m.group(3) or "", m.group(4) or ""
+
+
+def requote(raw: str, value: str, *, plus: bool) -> str:
+    """Encode ``value`` the way ``raw`` was encoded: same space style, same unescaped symbols."""
+    safe = "".join(sorted({ch for ch in raw if not ch.isalnum() and ch not in "%&=#+ "}))
+    if plus and "%20" not in raw:
+        return quote_plus(value, safe=safe)
+    return quote(value, safe=safe)
+
+

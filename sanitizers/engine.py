@@ -1,0 +1,471 @@
+"""The sanitizer: one event in, a sanitized event of the same shape plus a report out.
+
+Three passes over the event dict, each a small function of the policy:
+1. *detect and replace*: every string is looked at once, in order of cost: safe paths are
+   skipped, key rules take whole values, structured strings (JSON, reprs, URLs, query strings)
+   are opened and walked with their own keys, value detectors find spans in the rest;
+2. *propagate*: every original found anywhere becomes a known value, replaced wherever else it
+   appears in the event, in its other encodings too (URL-encoded, JSON-escaped, lower case);
+3. *leak gate*: the output is searched for every known original and re-scanned by the
+   detectors; any hit blocks the event (fail closed), and so does any internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote
+
+from connectors.schema import API_ENTRY_TYPES, INTERFACE_ALIASES
+from sanitizers.detectors import DETECTOR_FUNCTIONS, Span
+from sanitizers.encodings import URL_START, parse_json, parse_query, parse_repr, requote, split_url
+from sanitizers.errors import LeakBlocked
+from sanitizers.fakes import FakeFactory, is_placeholder
+from sanitizers.names import _NOT_NAMES
+from sanitizers.policy import Policy, Rule, default_policy, normalize_key
+from sanitizers.selectors import SEP
+
+__all__ = ["Change", "SanitizeResult", "Sanitizer", "secret_key_from_env"]
+
+KEY_ENV = "REPLAY_SECRET_KEY"
+_PAIR_CONTAINERS = {"headers", "cookies", "query_string", "query", "tags", "env", "data"}
+_PRIORITY = {name: i for i, name in enumerate(
+    ("jwt", "pem", "api_key", "url_credentials", "secret_assignment", "email_address", "card", "iban_code",
+     "us_ssn", "ip_address", "phone", "mac_address", "crypto", "person", "address"))}
+_PROPAGATED = {"EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
+               "IP_ADDRESS", "ADDRESS", "USERNAME", "SECRET", "API_KEY", "JWT", "DATE_OF_BIRTH",
+               "COOKIE", "AUTHORIZATION", "PEM_KEY", "MAC_ADDRESS", "CRYPTO"}
+_DIGIT_ENTITIES = {"CREDIT_CARD", "PHONE_NUMBER", "US_SSN", "SECRET", "IBAN_CODE", "GENERIC"}
+_CONTAINER_ENTITIES = {"COOKIE", "SECRET", "AUTHORIZATION"}
+_GATE_DETECTORS = ("JWT", "PEM_KEY", "API_KEY", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS")
+
+
+def secret_key_from_env() -> tuple[bytes, bool]:
+    """(key, ephemeral): the HMAC key for fakes from ``REPLAY_SECRET_KEY``, else a random one."""
+    value = os.environ.get(KEY_ENV)
+    if value:
+        return value.encode(), False
+    return secrets.token_bytes(32), True
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One replacement, as the report shows it: where, why and how long, never the value."""
+
+    path: str
+    rule: str
+    entity: str
+    action: str
+    length: int
+
+
+@dataclass
+class SanitizeResult:
+    event: Any
+    changes: list[Change]
+    filtered: int = 0
+    kept: int = 0
+    blocked: bool = False
+    leaks: list[dict] = field(default_factory=list)
+    policy_hash: str = ""
+
+
+@dataclass
+class _Run:
+    """State of one event's sanitization."""
+
+    known: dict[str, tuple[str, str]] = field(default_factory=dict)  # original -> (replacement, entity)
+    fakes: set[str] = field(default_factory=set)
+    kept: set[str] = field(default_factory=set)
+    changes: list[Change] = field(default_factory=list)
+    filtered: int = 0
+
+
+class Sanitizer:
+    """Sanitizes events under one policy and one secret key. Reusable and cheap per event."""
+
+    def __init__(self, policy: Policy | None = None, key: bytes | None = None) -> None:
+        self.policy = policy or default_policy()
+        if key is None:
+            key, self.key_is_ephemeral = secret_key_from_env()
+        else:
+            self.key_is_ephemeral = False
+        self.fakes = FakeFactory(key)
+        self._detector_rules = [
+            (rule, [DETECTOR_FUNCTIONS[d] for d in rule.detectors], rule.compiled_patterns)
+            for rule in self.policy.rules if rule.detectors or rule.patterns
+        ]
+        self._key_rules = self.policy.key_rules
+        enabled = {d for rule in self.policy.rules for d in rule.detectors}
+        self._gate_detectors = [(n, DETECTOR_FUNCTIONS[n]) for n in _GATE_DETECTORS if n in enabled]
+        self._safe_cache: dict[tuple, bool] = {}
+        self._key_cache: dict[tuple[str, str], Rule | None] = {}
+        self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
+
+    # -- public ---------------------------------------------------------------------------------
+    def sanitize(self, document: Any) -> SanitizeResult:
+        """Sanitize one event (any Sentry dialect, or a webhook body); never raises for bad data.
+
+        A blocked result carries no event: its ``leaks`` name paths and rules, not values.
+        """
+        run = _Run()
+        try:
+            out = self._walk_document(document, run)
+            self._propagate(out, run)
+            leaks = self._gate(out, run)
+        except RecursionError:
+            return self._blocked(run, [{"path": "", "rule": "limits", "reason": "event nested too deeply"}])
+        except Exception as exc:  # fail closed: an event we could not fully process is not emitted
+            return self._blocked(run, [{"path": "", "rule": "internal",
+                                        "reason": f"sanitizer error ({type(exc).__name__})"}])
+        if leaks:
+            return self._blocked(run, leaks)
+        return SanitizeResult(out, run.changes, run.filtered, len(run.kept), policy_hash=self.policy.hash)
+
+    def sanitize_or_raise(self, document: Any) -> SanitizeResult:
+        result = self.sanitize(document)
+        if result.blocked:
+            raise LeakBlocked(_describe_leaks(result.leaks), result.leaks)
+        return result
+
+    # -- pass 1: detect and replace -------------------------------------------------------------
+    def _walk_document(self, doc: Any, run: _Run) -> Any:
+        if _is_webhook(doc):
+            data = {k: (self._walk_event(v, ("data", k), run) if k in ("event", "error") and isinstance(v, dict)
+                        else self._walk(v, ("data", k), ("webhook", k), k, "data", None, run))
+                    for k, v in doc["data"].items()}
+            return {k: (data if k == "data" else self._walk(v, (k,), ("webhook", k), k, "", None, run))
+                    for k, v in doc.items()}
+        if isinstance(doc, dict):
+            return self._walk_event(doc, (), run)
+        return self._walk(doc, (), (), "", "", None, run)
+
+    def _walk_event(self, event: dict, path: tuple, run: _Run) -> dict:
+        out = {}
+        for key, value in event.items():
+            canon_key = INTERFACE_ALIASES.get(key, key)
+            if key == "entries" and isinstance(value, list):
+                out[key] = [self._walk_entry(entry, path + (key, i), run) for i, entry in enumerate(value)]
+            else:
+                out[key] = self._walk(value, path + (key,), (canon_key,), key, "", None, run)
+        return out
+
+    def _walk_entry(self, entry: Any, path: tuple, run: _Run) -> Any:
+        if not isinstance(entry, dict):
+            return self._walk(entry, path, ("entries",), "entries", "", None, run)
+        canon_key = API_ENTRY_TYPES.get(str(entry.get("type", "")).lower(), "entries")
+        return {k: (self._walk(v, path + (k,), (canon_key,), canon_key, "", None, run) if k == "data" else v)
+                for k, v in entry.items()}
+
+    def _walk(self, node: Any, path: tuple, canon: tuple, key: str, parent: str,
+              inherited: Rule | None, run: _Run) -> Any:
+        if isinstance(node, str):
+            return self._string(node, path, canon, key, parent, inherited, run)
+        if isinstance(node, dict):
+            rule = inherited or _container_rule(self._key_rule(key, parent, canon))
+            return {k: self._walk(v, path + (k,), canon + (k,), str(k), key, rule, run) for k, v in node.items()}
+        if isinstance(node, list):
+            if key.lower() in _PAIR_CONTAINERS and node and all(
+                    isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in node):
+                rule = inherited or _container_rule(self._key_rule(key, parent, canon))
+                return [[p[0], self._walk(p[1], path + (i, 1), canon + (p[0],), p[0], key, rule, run)]
+                        for i, p in enumerate(node)]
+            return [self._walk(v, path + (i,), canon + (i,), key, parent, inherited, run) for i, v in enumerate(node)]
+        if isinstance(node, int) and not isinstance(node, bool) and not self._is_safe(canon):
+            rule = inherited or self._key_rule(key, parent, canon)
+            if rule is not None and rule.action != "keep" and rule.entity in _DIGIT_ENTITIES | {"CREDIT_CARD"}:
+                text = str(node)
+                new = self._apply(rule, rule.entity, text, path, run)
+                return int(new) if new is not None and new.lstrip("-").isdigit() else new
+        return node
+
+    def _string(self, value: str, path: tuple, canon: tuple, key: str, parent: str,
+                inherited: Rule | None, run: _Run) -> Any:
+        if not value or self._is_safe(canon):
+            return value
+        if is_placeholder(value):
+            run.filtered += 1
+            return value
+        rule = inherited or self._key_rule(key, parent, canon)
+        if rule is not None:
+            return self._apply(rule, rule.entity, value, path, run)
+        nested = self._nested(value, path, canon, key, run)
+        if nested is not None:
+            return nested
+        return self._replace_spans(value, self._scan(value, canon), path, run)
+
+    def _nested(self, value: str, path: tuple, canon: tuple, key: str, run: _Run) -> str | None:
+        """Open JSON, repr, URL and query strings; walk their parts with their own keys."""
+        head = value[:1]
+        if head in "{[('\"":
+            for parser in (parse_json, parse_repr):
+                parsed = parser(value)
+                if parsed is not None:
+                    obj, dump = parsed
+                    new = self._walk(obj, path, canon, key, key, None, run)
+                    return dump(new) if dump is not None else value
+        if URL_START.match(value):
+            parts = split_url(value)
+            if parts is not None:
+                return self._url(value, parts, path, canon, key, run)
+        query = parse_query(value)
+        if query is not None:
+            return self._query(query, path, canon, run)
+        return None
+
+    def _url(self, value: str, parts: tuple[str, str, str, str], path: tuple, canon: tuple,
+             key: str, run: _Run) -> str:
+        prefix, url_path, query, fragment = parts
+        prefix = self._replace_spans(prefix, self._scan(prefix, canon), path, run)
+        segments = url_path.split("/")
+        new_segments = []
+        for i, raw in enumerate(segments):
+            decoded = unquote(raw)
+            seg_key = segments[i - 1] if i else key
+            new = self._string(decoded, path, canon + (seg_key or "path",), seg_key, "path", None, run) if decoded else decoded
+            new_segments.append(raw if new == decoded else requote(raw, str(new), plus=False))
+        out = prefix + "/".join(new_segments)
+        if query:
+            parsed = parse_query(query)
+            out += "?" + (self._query(parsed, path, canon, run) if parsed else
+                          self._replace_spans(query, self._scan(query, canon), path, run))
+        elif value.endswith("?") or "?#" in value:
+            out += "?"
+        if fragment:
+            out += self._replace_spans(fragment, self._scan(fragment, canon), path, run)
+        return out
+
+    def _query(self, query: Any, path: tuple, canon: tuple, run: _Run) -> str:
+        values = []
+        for name, value in query.pairs():
+            new = self._string(value, path + (name,), canon + (name,), name, str(canon[-1]) if canon else "", None, run)
+            values.append(value if new is None else str(new))
+        return query.rebuild(values)
+
+    # -- decisions ------------------------------------------------------------------------------
+    def _is_safe(self, canon: tuple) -> bool:
+        safe = self._safe_cache.get(canon)
+        if safe is None:
+            safe = bool(self.policy.safe_regex.match(_joined(canon)))
+            if len(self._safe_cache) < 100_000:
+                self._safe_cache[canon] = safe
+        return safe
+
+    def _key_rule(self, key: Any, parent: str, canon: tuple) -> Rule | None:
+        if not isinstance(key, str) or not key:
+            return None
+        cache_key = (key, parent)
+        if cache_key in self._key_cache:
+            rule = self._key_cache[cache_key]
+        else:
+            nkey, nparent = normalize_key(key), normalize_key(parent) if parent else ""
+            rule = next((r for r in self._key_rules if r.key_regex.search(nkey) and (
+                r.parent_regex is None or (nparent and r.parent_regex.search(nparent)))), None)
+            if len(self._key_cache) < 100_000:
+                self._key_cache[cache_key] = rule
+        if rule is not None and rule.where != ("**",) and not rule.where_regex.match(_joined(canon)):
+            return None
+        return rule
+
+    def _scan(self, text: str, canon: tuple) -> tuple[tuple[Span, Rule], ...]:
+        cached = self._scan_cache.get(text)
+        if cached is None:
+            found: list[tuple[Span, Rule]] = []
+            for rule, detectors, patterns in self._detector_rules:
+                for detect in detectors:
+                    found.extend((span, rule) for span in detect(text))
+                for pattern in patterns:
+                    found.extend((Span(m.start(), m.end(), rule.entity, rule.id), rule) for m in pattern.finditer(text)
+                                 if m.end() > m.start())
+            cached = _resolve_overlaps(found)
+            if len(self._scan_cache) < 200_000:
+                self._scan_cache[text] = cached
+        if any(rule.where != ("**",) for _, rule in cached):
+            joined = _joined(canon)
+            cached = tuple((s, r) for s, r in cached if r.where == ("**",) or r.where_regex.match(joined))
+        return cached
+
+    # -- actions --------------------------------------------------------------------------------
+    def _apply(self, rule: Rule, entity: str, value: str, path: tuple, run: _Run) -> Any:
+        if is_placeholder(value):
+            run.filtered += 1
+            return value
+        if rule.action == "keep":
+            run.kept.add(value)
+            return value
+        if rule.action == "remove":
+            new: Any = None
+        elif rule.action == "redact":
+            new = "[redacted]"
+        elif rule.action == "mask":
+            new = re.sub(r"\w", "*", value)
+        elif rule.action == "hash":
+            new = self.fakes.keyed_hash(value)
+        else:
+            new = self.fakes.fake(entity, value)
+        run.changes.append(Change(_path(path), rule.id, entity, rule.action, len(value)))
+        if isinstance(new, str) and new != value:
+            self._remember(value, new, entity, run)
+        elif new is None:
+            run.known.setdefault(value, ("", entity))
+        return new
+
+    def _replace_spans(self, text: str, spans: tuple[tuple[Span, Rule], ...], path: tuple, run: _Run) -> str:
+        if not spans:
+            return text
+        out, last = [], 0
+        for span, rule in spans:
+            original = text[span.start:span.end]
+            new = self._apply(rule, span.entity, original, path, run)
+            out.append(text[last:span.start])
+            out.append(original if new is None and rule.action == "keep" else (new or ""))
+            last = span.end
+        out.append(text[last:])
+        return "".join(out)
+
+    def _remember(self, original: str, fake: str, entity: str, run: _Run) -> None:
+        run.fakes.add(fake)
+        if entity not in _PROPAGATED or len(original) < 4:
+            return
+        run.known[original] = (fake, entity)
+        if entity == "PERSON":
+            for part, fake_part in zip(original.split(), fake.split()):
+                if len(part) >= 3 and part.lower() not in _NOT_NAMES and part != fake_part:
+                    run.known.setdefault(part, (fake_part, entity))
+        if entity in ("EMAIL_ADDRESS", "PERSON") and original.lower() != original:
+            run.known.setdefault(original.lower(), (fake.lower(), entity))
+
+    # -- pass 2: propagate known originals ------------------------------------------------------
+    def _known_regex(self, run: _Run) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        table: dict[str, str] = {}
+        for original, (fake, _) in run.known.items():
+            for variant_original, variant_fake in zip(_ordered_variants(original), _ordered_variants(fake)):
+                table.setdefault(variant_original, variant_fake)
+            table.setdefault(original, fake)
+        if not table:
+            return None, table
+        alternatives = "|".join(re.escape(v) for v in sorted(table, key=len, reverse=True))
+        return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])"), table
+
+    def _propagate(self, doc: Any, run: _Run) -> None:
+        """Replace known originals wherever else they appear (in place: pass 1 built new containers)."""
+        regex, table = self._known_regex(run)
+        if regex is None:
+            return
+        for container, index, _, canon in _leaves(doc):
+            value = container[index]
+            if value not in run.fakes and not self._is_safe(canon):
+                container[index] = regex.sub(lambda m: table[m.group(0)], value)
+
+    # -- pass 3: leak gate ----------------------------------------------------------------------
+    def _gate(self, doc: Any, run: _Run) -> list[dict]:
+        regex, _ = self._known_regex(run)
+        allowed = run.fakes | run.kept
+        leaks: list[dict] = []
+        for container, index, path, canon in _leaves(doc):
+            value = container[index]
+            if regex is not None and regex.search(value):
+                leaks.append({"path": _path(path), "rule": "known-value", "reason": "a replaced value is still present"})
+                continue
+            if value in allowed or self._is_safe(canon):
+                continue
+            for name, detect in self._gate_detectors:
+                hit = next((value[s.start:s.end] for s in detect(value)
+                            if not _is_allowed(value[s.start:s.end], allowed)), None)
+                if hit is not None:
+                    leaks.append({"path": _path(path), "rule": name,
+                                  "reason": f"{name} found in output (length {len(hit)})"})
+                    break
+        return leaks
+
+    def _blocked(self, run: _Run, leaks: list[dict]) -> SanitizeResult:
+        return SanitizeResult(None, run.changes, run.filtered, len(run.kept), blocked=True, leaks=leaks,
+                              policy_hash=self.policy.hash)
+
+
+def _resolve_overlaps(found: list[tuple[Span, Rule]]) -> tuple[tuple[Span, Rule], ...]:
+    """Keep non-overlapping spans: earlier detectors (secrets first) win, then longer spans."""
+    if len(found) <= 1:
+        return tuple(found)
+    ordered = sorted(found, key=lambda sr: (_PRIORITY.get(sr[0].detector, 50), -(sr[0].end - sr[0].start)))
+    chosen: list[tuple[Span, Rule]] = []
+    for span, rule in ordered:
+        if all(span.end <= s.start or span.start >= s.end for s, _ in chosen):
+            chosen.append((span, rule))
+    return tuple(sorted(chosen, key=lambda sr: sr[0].start))
+
+
+def _container_rule(rule: Rule | None) -> Rule | None:
+    """Everything inside a ``cookies`` or ``credentials`` object is secret; inside ``emails`` it is not."""
+    return rule if rule is not None and rule.entity in _CONTAINER_ENTITIES else None
+
+
+def _ordered_variants(value: str) -> list[str]:
+    """Encodings of a value, in an order shared by an original and its fake."""
+    return [quote(value, safe=""), quote_plus(value, safe=""), quote(value, safe="@:+"),
+            json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]]
+
+
+def _is_allowed(found: str, allowed: set[str]) -> bool:
+    return found in allowed or any(found in value for value in allowed)
+
+
+def _is_webhook(doc: Any) -> bool:
+    return isinstance(doc, dict) and "action" in doc and isinstance(doc.get("data"), dict)
+
+
+def _leaves(doc: Any) -> Iterator[tuple[Any, Any, tuple, tuple]]:
+    """(container, index, path, canonical path) of every string, with the walk's canonical paths."""
+    if _is_webhook(doc):
+        for k, v in doc["data"].items():
+            canon = () if k in ("event", "error") and isinstance(v, dict) else ("webhook", k)
+            yield from _leaves_in(doc["data"], k, ("data", k), canon, root=not canon)
+        for k in doc:
+            if k != "data":
+                yield from _leaves_in(doc, k, (k,), ("webhook", k))
+        return
+    yield from _leaves_in({"": doc}, "", (), (), root=True)
+
+
+def _leaves_in(container: Any, index: Any, path: tuple, canon: tuple, root: bool = False) -> Iterator:
+    value = container[index]
+    if isinstance(value, str):
+        yield container, index, path, canon
+    elif isinstance(value, dict):
+        for k in value:
+            if root and k == "entries" and isinstance(value[k], list):
+                for i, entry in enumerate(value[k]):
+                    if isinstance(entry, dict) and "data" in entry:
+                        entry_canon = (API_ENTRY_TYPES.get(str(entry.get("type", "")).lower(), "entries"),)
+                        yield from _leaves_in(entry, "data", path + (k, i, "data"), entry_canon)
+                continue
+            child = (INTERFACE_ALIASES.get(k, k),) if root else canon + (k,)
+            yield from _leaves_in(value, k, path + (k,), child)
+    elif isinstance(value, list):
+        pairs = bool(canon) and str(canon[-1]).lower() in _PAIR_CONTAINERS and value and all(
+            isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in value)
+        for i, item in enumerate(value):
+            if pairs:
+                yield from _leaves_in(item, 1, path + (i, 1), canon + (item[0],))
+            else:
+                yield from _leaves_in(value, i, path + (i,), canon + (i,))
+
+
+def _joined(canon: tuple) -> str:
+    """A canonical path as selectors see it: segments normalized like keys (``User-Agent`` → ``user_agent``)."""
+    return SEP.join(normalize_key(str(segment)) for segment in canon)
+
+
+def _path(path: tuple) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _describe_leaks(leaks: list[dict]) -> str:
+    first = leaks[0]
+    more = f" (+{len(leaks) - 1} more)" if len(leaks) > 1 else ""
+    return f"leak gate blocked the event: {first['reason']} at {first['path'] or '<event>'} [{first['rule']}]{more}"

@@ -1,0 +1,136 @@
+"""Word lists built from Faker's own locale data: first names, last names, street words.
+
+They serve both sides: detection (a capitalized first name followed by a capitalized word is
+probably a person) and faking (a fake name is drawn from the same script as the original).
+Loaded once per process, from data Faker ships: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+__all__ = ["LOCALES", "first_names", "last_names", "names_by_script", "street_words", "script_of"]
+
+LOCALES = (
+    "en_US", "en_GB", "de_DE", "de_AT", "de_CH", "fr_FR", "es_ES", "es_MX", "it_IT", "pt_BR",
+    "pt_PT", "nl_NL", "pl_PL", "cs_CZ", "sk_SK", "sv_SE", "da_DK", "no_NO", "fi_FI", "hu_HU",
+    "ro_RO", "hr_HR", "sl_SI", "tr_TR", "lv_LV", "lt_LT", "et_EE", "en_IE", "en_IN",
+    "ru_RU", "uk_UA", "bg_BG", "el_GR", "ja_JP", "zh_CN", "ko_KR", "he_IL", "ar_AA",
+)
+
+# First names that are also everyday words in English log lines and error messages.
+_COMMON_WORDS = {
+    "will", "may", "june", "april", "august", "grant", "bill", "page", "chase", "mark", "rich",
+    "sunny", "joy", "hope", "faith", "summer", "autumn", "dawn", "rose", "ruby", "amber",
+    "crystal", "iris", "jade", "pearl", "lily", "violet", "holly", "ivy", "art", "don", "guy",
+    "ray", "jack", "frank", "max", "king", "major", "precious", "honey", "angel", "star",
+    "sky", "rain", "river", "storm", "young", "miles", "price", "mason", "hunter", "carter",
+    "cash", "clay", "gay", "love", "patience", "destiny", "harmony", "unique", "royal",
+    "justice", "see", "else", "case", "long", "lane", "dale", "sandy", "woody", "buck",
+    "chance", "christian", "august", "sterling", "neil", "nell", "lee", "an", "so", "man",
+    "general", "liberty", "constant", "valid", "ok", "wade", "reed", "drew", "pat", "sol",
+    "dash", "trace", "lance", "gene", "harley", "ford", "york", "paris", "london", "berlin",
+    "china", "india", "jordan", "georgia", "virginia", "carolina", "florence", "chelsea",
+    "de", "la", "le", "van", "von", "el", "del", "da", "di", "do", "no", "one", "ali",
+    "ok", "kit", "bob", "rob", "sue", "tim", "tom", "ben", "jan", "mai", "juni", "juli",
+}
+
+
+def _provider_attr(module: str, locale: str, names: tuple[str, ...]) -> list[str]:
+    try:
+        provider = importlib.import_module(f"faker.providers.{module}.{locale}").Provider
+    except ModuleNotFoundError:
+        return []
+    out: list[str] = []
+    for name in names:
+        value = getattr(provider, name, None)
+        if isinstance(value, dict):
+            out.extend(value.keys())
+        elif isinstance(value, (list, tuple)):
+            out.extend(v for v in value if isinstance(v, str))
+    return out
+
+
+@cache
+def first_names() -> frozenset[str]:
+    """Lower-cased first names of all locales, without everyday words."""
+    names = set()
+    for loc in LOCALES:
+        for n in _provider_attr("person", loc, ("first_names", "first_names_male",
+                                                 "first_names_female", "first_romanized_names")):
+            if len(n) > 1:
+                names.add(n.lower())
+    return frozenset(names - _COMMON_WORDS)
+
+
+@cache
+def last_names() -> frozenset[str]:
+    names = set()
+    for loc in LOCALES:
+        for n in _provider_attr("person", loc, ("last_names", "male_last_names",
+                                                 "unisex_last_names", "last_romanized_names")):
+            if len(n) > 2:
+                names.add(n.lower())
+    return frozenset(names - _COMMON_WORDS)
+
+
+@cache
+def names_by_script() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(first names, last names) for each script key: ascii, latin (with diacritics), and others."""
+    buckets: dict[str, tuple[list[str], list[str]]] = {}
+    for loc in LOCALES:
+        firsts = _provider_attr("person", loc, ("first_names", "first_names_male", "first_names_female"))
+        lasts = _provider_attr("person", loc, ("last_names", "male_last_names", "unisex_last_names"))
+        for bucket_index, names in ((0, firsts), (1, lasts)):
+            for n in names:
+                if " " in n or len(n) < 2:
+                    continue
+                buckets.setdefault(script_of(n), ([], []))[bucket_index].append(n)
+    return {k: (tuple(sorted(set(f))), tuple(sorted(set(l)))) for k, (f, l) in buckets.items() if f and l}
+
+
+@cache
+def street_words() -> frozenset[str]:
+    """Lower-cased street types in many languages: Street, Avenue, Rue, Via, Calle, Straße, ul. ..."""
+    words = {"street", "st", "st.", "avenue", "ave", "ave.", "road", "rd", "rd.", "boulevard",
+             "blvd", "lane", "ln", "drive", "dr", "court", "ct", "place", "pl", "square", "way",
+             "rue", "avenue", "chemin", "impasse", "allée", "via", "viale", "piazza", "corso",
+             "calle", "avenida", "paseo", "plaza", "carrer", "rua", "travessa", "largo",
+             "straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "ring", "damm",
+             "ul.", "al.", "pl.", "os.", "straat", "laan", "plein", "gracht", "kade", "vej",
+             "gatan", "gata", "vägen", "tie", "katu", "utca", "ulica", "aleja"}
+    for loc in ("en_US", "en_GB", "fr_FR", "es_ES", "it_IT", "pt_BR", "pt_PT", "pl_PL", "nl_NL", "de_DE"):
+        for w in _provider_attr("address", loc, ("street_suffixes", "street_prefixes",
+                                                  "street_suffixes_long", "street_suffixes_short",
+                                                  "street_prefixes_feminine", "street_prefixes_masculine")):
+            words.add(w.strip().lower())
+    return frozenset(w for w in words if w and " " not in w)
+
+
+def script_of(text: str) -> str:
+    """A coarse script key: 'ascii', 'latin' (with diacritics), 'cyrillic', 'greek', 'cjk', ..."""
+    if text.isascii():
+        return "ascii"
+    for ch in text:
+        o = ord(ch)
+        if o < 0x80 or not ch.isalpha():
+            continue
+        if o < 0x250 or 0x1E00 <= o < 0x1F00:
+            return "latin"
+        if 0x370 <= o < 0x400:
+            return "greek"
+        if 0x400 <= o < 0x530:
+            return "cyrillic"
+        if 0x590 <= o < 0x600:
+            return "hebrew"
+        if 0x600 <= o < 0x700:
+            return "arabic"
+        if 0x3040 <= o < 0x3100:
+            return "kana"
+        if 0xAC00 <= o < 0xD7B0:
+            return "hangul"
+        if 0x4E00 <= o < 0xA000:
+            return "cjk"
+        return "other"
+    return "latin"

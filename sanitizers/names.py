@@ -1,0 +1,146 @@
+"""Names and street addresses in free text, without a language model.
+
+Cheap signals that work offline (see DESIGN.md): a capitalized known first name followed by a
+capitalized word; a title or a cue word ("Dear", "customer", "assigned to") before capitalized
+words; the display name of a mailbox (``Jane Doe <jane@example.com>``); for addresses, a house
+number next to a street word of one of many languages. Names found in structured fields
+(``user.name``) reach free text through the engine's known-value propagation instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sanitizers.detectors import Span
+from sanitizers.gazetteer import first_names, last_names, street_words
+
+__all__ = ["detect_person", "detect_address"]
+
+_UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽА-ЯЁΑ-Ω"
+_LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżžа-яёα-ω"
+_WORD = f"[{_UP}][{_LOW}]+(?:['’-][{_UP}]?[{_LOW}]+)*"
+_PARTICLE = r"(?:van|von|der|den|de|da|del|della|di|du|le|la|dos|das|zu|ten|ter|y|bin|al)"
+_SEQ = re.compile(
+    rf"(?<![\w@.])({_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_WORD}){{0,3}})(?![\w@])"
+)
+_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "herr", "frau", "mme", "mlle", "m",
+           "sr", "sra", "sig", "sig.ra", "pan", "pani", "dhr", "mevr", "sir", "madam", "dame"}
+_CUES = re.compile(
+    r"(?i)(?:\b(?:dear|hi|hello|hey|customer|client|user|member|patient|guest|employee|"
+    r"assigned to|assignee|reported by|created by|signed by|contact|recipient|sender|name|"
+    r"holder|cardholder|kunde|kundin|cliente|signed in as|logged in as|for|by|to|from|"
+    r"with|cc|attn)\b[\s:=,'\"]*|\bname[\"']?\s*[:=]\s*[\"']?)$"
+)
+# Capitalized words that start sentences in error messages and are never names.
+_NOT_NAMES = {
+    "error", "invalid", "failed", "payment", "order", "request", "response", "user", "customer",
+    "could", "cannot", "not", "the", "a", "an", "in", "on", "for", "to", "from", "by", "with",
+    "at", "of", "and", "or", "is", "was", "has", "had", "sent", "receipt", "declined", "card",
+    "address", "street", "email", "phone", "checkout", "profile", "search", "timeout", "key",
+    "value", "type", "exception", "warning", "info", "debug", "critical", "traceback", "file",
+    "line", "module", "none", "true", "false", "null", "get", "post", "put", "delete", "patch",
+    "http", "https", "api", "json", "id", "uuid", "sku", "status", "code", "message", "mr", "mrs",
+    "dear", "hello", "hi", "called", "calling", "new", "old", "shipping", "billing", "account",
+    "internal", "server", "client", "service", "database", "connection", "unknown", "missing",
+    "required", "field", "product", "item", "items", "cart", "total", "amount", "currency",
+    "visa", "mastercard", "amex", "paypal", "stripe", "chrome", "firefox", "safari", "windows",
+    "linux", "mac", "ios", "android", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "january", "february", "march", "september", "october", "november",
+    "december", "blue", "red", "green", "black", "white", "shirt", "t-shirt", "size", "small",
+    "medium", "large", "premium", "basic", "gold", "silver", "standard", "express", "contact",
+}
+
+
+def detect_person(text: str) -> list[Span]:
+    """Spans of probable person names in ``text``."""
+    if not any(ch.isupper() for ch in text):
+        return []
+    firsts, lasts = first_names(), last_names()
+    spans = []
+    for m in _SEQ.finditer(text):
+        words = m.group(1).split()
+        start = m.start(1)
+        while words and words[0].lower().rstrip(".") in _NOT_NAMES | _TITLES:
+            start = text.index(words[0], start) + len(words[0])
+            start += len(text[start:]) - len(text[start:].lstrip())
+            words = words[1:]
+        if not words:
+            continue
+        end = m.end(1)
+        while len(words) > 1 and words[-1].lower() in _NOT_NAMES:
+            words.pop()
+            end = text.rindex(" ", start, end)
+        if not words or words[0].lower() in _NOT_NAMES:
+            continue
+        before = text[max(0, start - 40):start]
+        first = words[0].lower()
+        titled = bool(re.search(r"(?i)\b(?:" + "|".join(re.escape(t) for t in _TITLES) + r")\.?\s+$", before))
+        cued = titled or bool(_CUES.search(before))
+        mailbox = bool(re.match(r"\s*<[^<>@\s]+@", text[end:end + 80])) or bool(re.match(r'"\s*<', text[end:end + 3]))
+        known_first = first in firsts
+        known_last = any(w.lower() in lasts for w in words[1:]) or (len(words) == 1 and first in lasts)
+        if len(words) >= 2 and (known_first or cued or mailbox or (known_last and first in lasts)):
+            spans.append(Span(start, end, "PERSON", "person"))
+        elif len(words) == 1 and (titled or mailbox or (cued and known_first)):
+            spans.append(Span(start, end, "PERSON", "person"))
+    return spans
+
+
+_NUM = r"\d{1,5}[a-zA-Z]?(?:[-/]\d{1,4}[a-zA-Z]?)?"
+_ADDR_WORD = rf"(?:{_WORD}|[{_LOW}]+\.?|[A-Z]{{1,2}}\b|\d{{1,3}}(?:st|nd|rd|th)\b)"
+# "12 Main Street", "1600 Pennsylvania Avenue NW", "12 Rue de la Paix"
+_NUMBER_FIRST = re.compile(rf"(?<![\w.,:-]){_NUM},?[ \t]+((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD})")
+# "Hauptstraße 5", "Rue de la Paix 12", "ul. Długa 3", "Via Roma, 10", "Kerkstraat 7"
+_NUMBER_LAST = re.compile(rf"(?<![\w])((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD}),?[ \t]+{_NUM}(?![\w.:-]|\.\d)")
+_GLUED_SUFFIX = re.compile(r"(?i).(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|gracht|plein|vej|gatan|vägen|katu|utca)$")
+_UNITS = {"apt", "suite", "unit", "flat", "wohnung", "app", "ste"}
+_POSTAL = r"(?:\d{4}[ \t]?[A-Z]{2}\b|\d{4,5}(?:-\d{4})?|\d{2}-\d{3}|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2})"
+# A unit, then a postal code and city: ", 75002 Paris", "\n10115 Berlin", ", Springfield, IL 62704"
+_TAIL = re.compile(
+    rf"^(?:,?[ \t]*(?:Apt\.?|Suite|Unit|Flat|Wohnung|App\.?)[ \t]*[\w-]+)?"
+    rf"(?:(?:,[ \t]*|\n)(?:{_POSTAL}[ \t]+)?{_WORD}(?:[ \t]+{_WORD}){{0,2}}"
+    rf"(?:,?[ \t]*[A-Z]{{2}})?(?:[ \t]+{_POSTAL})?)?"
+)
+
+
+def detect_address(text: str) -> list[Span]:
+    """Street addresses: a house number next to words that include a street type."""
+    if not any(ch.isdigit() for ch in text):
+        return []
+    spans = []
+    for m in _NUMBER_FIRST.finditer(text):
+        words = m.group(1).split()
+        units = [i for i, w in enumerate(words) if w.lower().rstrip(".") in _UNITS]
+        words = words[:units[0]] if units else words
+        while words and not (_is_street(words[-1]) or words[-1][:1].isupper()):
+            words.pop()
+        if len(words) >= 2 and any(_is_street(w) for w in words) and words[-1][:1].isupper() or (
+                len(words) >= 2 and _is_street(words[-1])):
+            end = text.index(words[-1], m.start(1)) + len(words[-1])
+            spans.append(Span(m.start(), _with_tail(text, end), "ADDRESS", "address"))
+    for m in _NUMBER_LAST.finditer(text):
+        words = m.group(1).split()
+        starts = [i for i, w in enumerate(words) if _is_street(w)]
+        if not starts:
+            continue
+        first = starts[0]
+        if _GLUED_SUFFIX.search(words[first]) and first > 0 and words[first - 1][:1].isupper() and len(starts) == 1:
+            first = first if not words[first - 1].istitle() else first
+        offset = m.start(1)
+        for w in words[:first]:
+            offset = text.index(w, offset) + len(w)
+        start = text.index(words[first], offset)
+        if not any(w[:1].isupper() for w in words[first:]):
+            continue
+        spans.append(Span(start, _with_tail(text, m.end()), "ADDRESS", "address"))
+    return spans
+
+
+def _is_street(word: str) -> bool:
+    w = word.lower().rstrip(",")
+    streets = street_words()
+    return w in streets or w.rstrip(".") in streets or bool(_GLUED_SUFFIX.search(w))
+
+
+def _with_tail(text: str, end: int) -> int:
+    return end + len(_TAIL.match(text[end:]).group(0))
