@@ -1,0 +1,37 @@
+# Set-up and checks. `make demo` and `make test` work on a fresh clone: they create .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install demo test test-fast kafka-up kafka-down clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job on embedded defaults: production error -> sanitized -> replayed on QA -> verdict.
+demo: install
+	$(BIN)/replay demo
+
+## Every test, against a real Kafka broker that this target starts and stops.
+test: install
+	bash scripts/kafka.sh up
+	$(BIN)/python -m pytest -q -p no:cacheprovider; status=$$?; bash scripts/kafka.sh down; exit $$status
+
+## Tests that need no broker.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not kafka"
+
+kafka-up: install
+	bash scripts/kafka.sh up
+
+kafka-down:
+	bash scripts/kafka.sh down
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .hypothesis

@@ -1,0 +1,179 @@
+"""The `replay` CLI end to end: real files, a real QA shop, real sentry-sdk events."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.production import capture_bug_events
+
+REPLAY = [sys.executable, "-m", "replay.cli"]
+ENV_KEY = {"REPLAY_SECRET_KEY": "test-key"}
+
+
+def replay(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([*REPLAY, *args], input=stdin, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **ENV_KEY})
+
+
+def write_jsonl(path: Path, docs: list) -> Path:
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    return path
+
+
+def personal_strings(event: dict) -> list[str]:
+    """The personal values a bug's request carried (name, email, phone, address, card number).
+
+    The card expiry is kept on purpose: it is not identifying and bugs depend on it."""
+    data = (event.get("request") or {}).get("data") or {}
+    found = []
+    for section in ("customer", "card"):
+        found += [v for k, v in (data.get(section) or {}).items() if isinstance(v, str) and len(v) > 3 and k != "expiry"]
+    found += [data[k] for k in ("name", "email", "phone") if isinstance(data.get(k), str)]
+    return found
+
+
+@pytest.fixture(scope="module")
+def bug_events() -> dict[str, dict]:
+    return capture_bug_events("non_ascii_name", "plus_email", "amex_card", "missing_items", "leap_birthday")
+
+
+def test_sanitize_json_file_gives_one_json_object(fixtures_dir: Path) -> None:
+    result = replay("sanitize", str(fixtures_dir / "events" / "aspnetcore.json"))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    original = json.loads((fixtures_dir / "events" / "aspnetcore.json").read_text())
+    assert out.keys() == original.keys()
+    assert "CfDJ8JgfBVYV2S5Flq6" not in result.stdout
+
+
+def test_sanitize_jsonl_keeps_order_and_count(tmp_path: Path, bug_events: dict) -> None:
+    events = list(bug_events.values())
+    result = replay("sanitize", str(write_jsonl(tmp_path / "in.jsonl", events)))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["event_id"] for e in lines] == [e["event_id"] for e in events]
+    for value in (v for e in events for v in personal_strings(e)):
+        assert value not in result.stdout
+
+
+def test_sanitize_reads_stdin_and_writes_output_file(tmp_path: Path, bug_events: dict) -> None:
+    out = tmp_path / "clean.jsonl"
+    event = bug_events["plus_email"]
+    result = replay("sanitize", "-", "-o", str(out), "--report", str(tmp_path / "report.json"),
+                    stdin=json.dumps(event) + "\n")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text())["event_id"] == event["event_id"]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["changes_by_entity"]["EMAIL_ADDRESS"] >= 1
+    for value in personal_strings(event):
+        assert value not in (tmp_path / "report.json").read_text()
+
+
+def test_same_key_gives_same_fakes_across_runs(tmp_path: Path, bug_events: dict) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [bug_events["non_ascii_name"]])
+    assert replay("sanitize", str(path)).stdout == replay("sanitize", str(path)).stdout
+
+
+def test_broken_jsonl_line_is_reported_and_the_rest_processed(tmp_path: Path, bug_events: dict) -> None:
+    event = bug_events["amex_card"]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps(event) + "\n{\"card\": \"4111 1111 1111 1111\", broken\n" + json.dumps(event) + "\n")
+    result = replay("sanitize", str(path))
+    assert result.returncode == 1
+    assert len(result.stdout.splitlines()) == 2
+    assert "mixed.jsonl:2: not valid JSON" in result.stderr
+    assert "Traceback" not in result.stderr and "4111" not in result.stderr
+
+
+def test_file_that_is_not_json_gets_one_clear_line(tmp_path: Path) -> None:
+    path = tmp_path / "notes.json"
+    path.write_text("customer Jane Doe called about her order\n  and more text\n")
+    result = replay("sanitize", str(path))
+    assert result.returncode == 1
+    assert "not valid JSON" in result.stderr and "Jane" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_input_file_is_a_usage_error() -> None:
+    result = replay("sanitize", "/nonexistent/events.json")
+    assert result.returncode == 2
+    assert "no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_reports_reproduced_exactly_for_the_events_qa_still_fails(tmp_path: Path, shop, bug_events: dict) -> None:
+    qa_url, qa_log = shop("--fixed", "amex_card", "--fixed", "plus_email")
+    names = list(bug_events)
+    path = write_jsonl(tmp_path / "events.jsonl", [bug_events[n] for n in names])
+    result = replay("run", str(path), "--target", qa_url, "--json")
+    assert result.returncode == 0, result.stderr
+    verdicts = {bug_events[n]["event_id"]: n for n in names}
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    by_bug = {verdicts[row["event_id"]]: row for row in rows}
+    assert {n: r["verdict"] for n, r in by_bug.items()} == {
+        "non_ascii_name": "reproduced", "plus_email": "not_reproduced", "amex_card": "not_reproduced",
+        "missing_items": "reproduced", "leap_birthday": "reproduced"}
+    for row in rows:
+        assert set(row) >= {"event_id", "verdict", "status", "request", "reason"}
+        assert row["request"]["method"] in ("GET", "POST")
+    received = qa_log.read_text(encoding="utf-8")
+    assert received.count("\n") == len(names)
+    for value in (v for e in bug_events.values() for v in personal_strings(e)):
+        assert value not in received and json.dumps(value)[1:-1] not in received
+
+
+def test_run_human_summary_names_each_verdict(tmp_path: Path, shop, bug_events: dict) -> None:
+    qa_url, _ = shop()
+    path = write_jsonl(tmp_path / "one.jsonl", [bug_events["leap_birthday"]])
+    result = replay("run", str(path), "--target", qa_url, "--curl")
+    assert result.returncode == 0, result.stderr
+    assert "reproduced" in result.stdout and "curl -X POST" in result.stdout
+
+
+def test_run_against_unreachable_target_is_inconclusive(tmp_path: Path, bug_events: dict) -> None:
+    path = write_jsonl(tmp_path / "one.jsonl", [bug_events["leap_birthday"]])
+    result = replay("run", str(path), "--target", "http://127.0.0.1:9", "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["verdict"] == "inconclusive"
+    assert "connection refused" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_event_without_request_and_unknown_body_type_are_reported_per_event(tmp_path: Path, shop, bug_events: dict) -> None:
+    qa_url, _ = shop()
+    no_request = {"event_id": "a" * 32, "exception": {"values": [{"type": "KeyError", "value": "jane@example.com"}]}}
+    odd_body = {"event_id": "b" * 32, "request": {"url": "http://shop/api/x", "method": "POST",
+                "headers": [["Content-Type", "application/x-protobuf"]], "data": {"email": "jane@example.com"}}}
+    path = write_jsonl(tmp_path / "mixed.jsonl", [no_request, odd_body, bug_events["leap_birthday"]])
+    result = replay("run", str(path), "--target", qa_url, "--json")
+    assert result.returncode == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["verdict"] for r in rows] == ["inconclusive", "inconclusive", "reproduced"]
+    assert "no request" in result.stderr and "application/x-protobuf" in result.stderr
+    assert "jane@example.com" not in result.stderr + result.stdout
+
+
+def test_bad_target_url_is_a_usage_error(tmp_path: Path, bug_events: dict) -> None:
+    path = write_jsonl(tmp_path / "one.jsonl", [bug_events["leap_birthday"]])
+    result = replay("run", str(path), "--target", "qa-server")
+    assert result.returncode == 2 and "expected an http(s) URL" in result.stderr
+
+
+def test_help_has_examples_on_every_command() -> None:
+    for command in ("sanitize", "run", "demo"):
+        result = replay(command, "--help")
+        assert result.returncode == 0 and "Example" in result.stdout or command == "demo"
+
+
+def test_demo_reproduces_and_qa_sees_no_personal_value() -> None:
+    result = replay("demo", timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "verdict: reproduced" in result.stdout
+    assert "none of the 7 original personal values" in result.stdout
+    for value in ("Jörg Müller", "joerg.mueller", "90182736", "Hauptstraße 5", "4539 1488 0343 6467", "84.114.89.168"):
+        assert value not in result.stdout + result.stderr
