@@ -59,6 +59,7 @@ def main() -> None:
       replay demo                                   the whole story on a local example shop
       replay sanitize events.jsonl -o clean.jsonl   strip personal data from Sentry events
       replay run event.json --target http://127.0.0.1:8001 --json
+      replay sentry SHOP-1A2 --target http://127.0.0.1:8001
     """
 
 
@@ -186,6 +187,53 @@ def _print_results(results: list, *, as_json: bool, show_curl: bool, target) -> 
             if result.spec is not None:
                 console.print(f"[dim]# {ref}[/]")
                 console.print(curl_command(result.spec, target), markup=False, highlight=False, soft_wrap=True)
+
+
+@main.command()
+@click.argument("issue")
+@click.option("--event", "which", default="latest", show_default=True,
+              help="latest, oldest, recommended, an event id, or all.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="With --event all: at most N events.")
+@click.option("--target", "target_url", required=True, metavar="URL", help="Base URL of the QA service.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per event on stdout.")
+@click.option("--curl", "show_curl", is_flag=True, help="Also print a sanitized curl command per event.")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML.")
+@_user_errors
+def sentry(issue: str, which: str, limit: int | None, target_url: str, as_json: bool, show_curl: bool,
+           policy: str | None) -> None:
+    """Fetch a Sentry issue's event, sanitize it, replay it on QA and say whether it reproduced.
+
+    ISSUE is a numeric id (12345), a short id (SHOP-1A2) or an issue URL (https://acme.sentry.io/issues/12345/
+    or https://sentry.example.com/organizations/acme/issues/12345/). Settings come from
+    SENTRY_AUTH_TOKEN, SENTRY_URL (default https://sentry.io) and SENTRY_ORG. The fetched event
+    goes straight to the sanitizer; the raw event is never written anywhere.
+
+    \b
+    Examples:
+      replay sentry SHOP-1A2 --target http://127.0.0.1:8001
+      replay sentry https://acme.sentry.io/issues/12345/ --event all --limit 20 --target http://qa:8080 --json
+    """
+    import os
+
+    from connectors.sentry_api import DEFAULT_URL, ORG_ENV, URL_ENV, SentryClient, parse_issue_ref
+    from connectors.files import SourceItem
+    from replay.target import target_from_url
+
+    target = target_from_url(target_url)
+    ref = parse_issue_ref(issue, default_url=os.environ.get(URL_ENV) or DEFAULT_URL,
+                          default_org=os.environ.get(ORG_ENV))
+    which = ref.event_id or which
+    sanitizer = _sanitizer(policy)
+    errors = _Errors()
+    with SentryClient.from_env(base_url=ref.base_url, org=ref.org) as client:
+        documents = client.select_events(ref.issue, which, limit=limit)
+        items = (SourceItem(f"sentry:{ref.issue}", "json", document=doc) for doc in documents)
+        results = list(_replay_all(items, sanitizer, target, errors))
+    if not results:
+        errors(f"sentry:{ref.issue}", "the issue has no events")
+    _print_results(results, as_json=as_json, show_curl=show_curl, target=target)
+    if errors.count:
+        sys.exit(1)
 
 
 @main.command()
