@@ -48,53 +48,92 @@ else:  # run as a script: python bench/corpus.py
 
 TRUTH_VERSION = 1
 
+# fmt: off
 PERSONAL_KINDS: tuple[str, ...] = (
     "email", "card", "iban", "ip", "ssn", "secret", "token", "password", "jwt", "basic_auth",
     "name", "username", "user_id", "phone", "address", "dob",
-)  # fmt: skip
+)
 TECHNICAL_KINDS: tuple[str, ...] = (
     "order_id", "sku", "product", "enum", "version", "release", "feature_flag", "request_id",
     "trace_id", "amount", "currency", "timestamp", "path", "http_status", "country", "module",
     "exception_type",
-)  # fmt: skip
+)
 
 #: Home locales (names, addresses, phones, IBANs, national ids) with sampling weights.
 HOME_LOCALES: tuple[tuple[str, int], ...] = (
     ("en_US", 18), ("de_DE", 16), ("fr_FR", 14), ("es_ES", 10),
     ("it_IT", 10), ("pl_PL", 8), ("nl_NL", 8), ("pt_BR", 8),
-)  # fmt: skip
+)
+# fmt: on
 #: Customers whose *names* come from these locales (living in one of the home locales).
 NAME_ONLY_LOCALES: tuple[str, ...] = ("ru_RU", "ja_JP")
 NAME_ONLY_PROBABILITY = 0.1
 
-COUNTRY = {"en_US": "US", "de_DE": "DE", "fr_FR": "FR", "es_ES": "ES", "it_IT": "IT",
-           "pl_PL": "PL", "nl_NL": "NL", "pt_BR": "BR"}  # fmt: skip
+COUNTRY = {
+    "en_US": "US",
+    "de_DE": "DE",
+    "fr_FR": "FR",
+    "es_ES": "ES",
+    "it_IT": "IT",
+    "pl_PL": "PL",
+    "nl_NL": "NL",
+    "pt_BR": "BR",
+}
 CURRENCY = {"US": "USD", "PL": "PLN", "BR": "BRL"}  # everything else EUR
-ACCEPT_LANGUAGE = {"en_US": "en-US,en;q=0.9", "de_DE": "de-DE,de;q=0.9,en;q=0.8",
-                   "fr_FR": "fr-FR,fr;q=0.9", "es_ES": "es-ES,es;q=0.9", "it_IT": "it-IT,it;q=0.9",
-                   "pl_PL": "pl-PL,pl;q=0.9,en;q=0.7", "nl_NL": "nl-NL,nl;q=0.9",
-                   "pt_BR": "pt-BR,pt;q=0.9"}  # fmt: skip
+ACCEPT_LANGUAGE = {
+    "en_US": "en-US,en;q=0.9",
+    "de_DE": "de-DE,de;q=0.9,en;q=0.8",
+    "fr_FR": "fr-FR,fr;q=0.9",
+    "es_ES": "es-ES,es;q=0.9",
+    "it_IT": "it-IT,it;q=0.9",
+    "pl_PL": "pl-PL,pl;q=0.9,en;q=0.7",
+    "nl_NL": "nl-NL,nl;q=0.9",
+    "pt_BR": "pt-BR,pt;q=0.9",
+}
 DOB_FORMATS = {"en_US": "%m/%d/%Y", "de_DE": "%d.%m.%Y", "pl_PL": "%d.%m.%Y", "nl_NL": "%d-%m-%Y"}
 
 PRODUCTS: tuple[tuple[str, str], ...] = (
-    ("Merino Wool Sweater", "MWS"), ("Trail Running Shoes", "TRS"), ("Espresso Machine Pro", "EMP"),
-    ("Noise Cancelling Headphones", "NCH"), ("Cast Iron Skillet", "CIS"), ("Linen Duvet Cover", "LDC"),
-    ("Ceramic Pour-Over Set", "CPO"), ("Waterproof Hiking Jacket", "WHJ"), ("Bamboo Cutting Board", "BCB"),
-    ("Smart LED Desk Lamp", "SDL"), ("Organic Cotton T-Shirt", "OCT"), ("Stainless Steel Bottle", "SSB"),
-    ("Yoga Mat Premium", "YMP"), ("Mechanical Keyboard TKL", "MKT"), ("Leather Card Wallet", "LCW"),
-)  # fmt: skip
+    ("Merino Wool Sweater", "MWS"),
+    ("Trail Running Shoes", "TRS"),
+    ("Espresso Machine Pro", "EMP"),
+    ("Noise Cancelling Headphones", "NCH"),
+    ("Cast Iron Skillet", "CIS"),
+    ("Linen Duvet Cover", "LDC"),
+    ("Ceramic Pour-Over Set", "CPO"),
+    ("Waterproof Hiking Jacket", "WHJ"),
+    ("Bamboo Cutting Board", "BCB"),
+    ("Smart LED Desk Lamp", "SDL"),
+    ("Organic Cotton T-Shirt", "OCT"),
+    ("Stainless Steel Bottle", "SSB"),
+    ("Yoga Mat Premium", "YMP"),
+    ("Mechanical Keyboard TKL", "MKT"),
+    ("Leather Card Wallet", "LCW"),
+)
 SIZES = ("XS", "S", "M", "L", "XL", "XXL", "OS")
-FEATURE_FLAGS = ("new_checkout_flow", "express_pay_v2", "search_rerank_ml", "one_click_reorder",
-                 "address_autocomplete", "sepa_instant", "loyalty_points_v3")  # fmt: skip
+FEATURE_FLAGS = (
+    "new_checkout_flow",
+    "express_pay_v2",
+    "search_rerank_ml",
+    "one_click_reorder",
+    "address_autocomplete",
+    "sepa_instant",
+    "loyalty_points_v3",
+)
 DECLINE_CODES = ("card_declined", "insufficient_funds", "expired_card", "do_not_honor", "processing_error")
 ORDER_STATES = ("pending", "awaiting_payment", "payment_failed", "on_hold")
 TIERS = ("bronze", "silver", "gold", "platinum")
 MODULE_VERSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("django", ("4.2.11", "4.2.13", "5.0.6")), ("stripe", ("8.5.0", "9.6.0", "9.9.0")),
-    ("psycopg2-binary", ("2.9.9",)), ("celery", ("5.3.6", "5.4.0")), ("requests", ("2.31.0", "2.32.3")),
-    ("redis", ("5.0.3", "5.0.7")), ("elasticsearch", ("8.13.0", "8.14.0")), ("geopy", ("2.4.1",)),
-    ("djangorestframework", ("3.15.1",)), ("gunicorn", ("22.0.0",)),
-)  # fmt: skip
+    ("django", ("4.2.11", "4.2.13", "5.0.6")),
+    ("stripe", ("8.5.0", "9.6.0", "9.9.0")),
+    ("psycopg2-binary", ("2.9.9",)),
+    ("celery", ("5.3.6", "5.4.0")),
+    ("requests", ("2.31.0", "2.32.3")),
+    ("redis", ("5.0.3", "5.0.7")),
+    ("elasticsearch", ("8.13.0", "8.14.0")),
+    ("geopy", ("2.4.1",)),
+    ("djangorestframework", ("3.15.1",)),
+    ("gunicorn", ("22.0.0",)),
+)
 SDK_VERSIONS = ("1.45.0", "2.3.1", "2.7.1")
 PY_VERSIONS = ("3.11.9", "3.12.3")
 USER_AGENTS = (
@@ -255,11 +294,20 @@ def make_persona(fakers: Fakers, rng: random.Random) -> Persona:
     first, last = name_fake.first_name(), name_fake.last_name()
     first_slug, last_slug = _ascii_slug(first), _ascii_slug(last)
     username = _ascii_slug(fake.user_name()) or f"user{rng.randint(1000, 99999)}"
+    if first_slug and last_slug and rng.random() < 0.5:  # people usually derive it from their name
+        username = rng.choice((f"{first_slug}{last_slug[:1]}", f"{first_slug[:1]}{last_slug}")) + str(
+            rng.randint(1, 999)
+        )
     if first_slug and last_slug:
         local = rng.choice(
-            (f"{first_slug}.{last_slug}", f"{first_slug[0]}{last_slug}",
-             f"{first_slug}_{last_slug}{rng.randint(1, 99)}", f"{last_slug}.{first_slug}", username)
-        )  # fmt: skip
+            (
+                f"{first_slug}.{last_slug}",
+                f"{first_slug[0]}{last_slug}",
+                f"{first_slug}_{last_slug}{rng.randint(1, 99)}",
+                f"{last_slug}.{first_slug}",
+                username,
+            )
+        )
     else:
         local = username
     email = f"{local}@{fake.free_email_domain()}"
@@ -280,8 +328,9 @@ def make_persona(fakers: Fakers, rng: random.Random) -> Persona:
     dob_fmt = DOB_FORMATS.get(locale, "%d/%m/%Y") if rng.random() < 0.6 else "%Y-%m-%d"
     if rng.random() < 0.8:
         ip = fake.ipv4_public()
-    else:
-        ip = ipaddress.IPv6Address(fake.ipv6()).compressed
+    else:  # residential ISP ranges (Deutsche Telekom, RIPE, ARIN) rather than random 128-bit noise
+        prefix = rng.choice((0x2003, 0x2A02, 0x2A01, 0x2600, 0x2804))
+        ip = ipaddress.IPv6Address((prefix << 112) | rng.getrandbits(112)).compressed
     brand, card = make_card(rng)
     return Persona(
         locale=locale,
@@ -403,8 +452,7 @@ class EventBuilder:
     def jwt(self, where: str) -> str:
         """HS256 JWT whose payload carries sub/email/name (the classic leak via Authorization)."""
         header = _b64url(b'{"alg":"HS256","typ":"JWT"}')
-        claims = {"sub": self.p.user_id, "email": self.p.email, "name": self.p.full,
-                  "exp": int(self.ts) + 3000}  # fmt: skip
+        claims = {"sub": self.p.user_id, "email": self.p.email, "name": self.p.full, "exp": int(self.ts) + 3000}
         payload = _b64url(json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode())
         signature = _b64url(self.rng.randbytes(32))
         token = f"{header}.{payload}.{signature}"
@@ -431,7 +479,12 @@ class EventBuilder:
 
     def pem_block(self, where: str) -> str:
         """EC private key PEM; the body is the secret, each line also counts if kept."""
-        der = bytes.fromhex("30770201010420") + self.rng.randbytes(32) + bytes.fromhex("a00a06082a8648ce3d030107a144034200") + self.rng.randbytes(65)
+        der = (
+            bytes.fromhex("30770201010420")
+            + self.rng.randbytes(32)
+            + bytes.fromhex("a00a06082a8648ce3d030107a144034200")
+            + self.rng.randbytes(65)
+        )
         body_b64 = base64.b64encode(der).decode()
         lines = [body_b64[i : i + 64] for i in range(0, len(body_b64), 64)]
         body = "\n".join(lines)
@@ -555,17 +608,30 @@ class EventBuilder:
             },
         }
         if sepa:
-            payment: dict[str, Any] = {"method": "sepa_debit", "iban": rec.pii("iban", p.iban, "request.data.payment.iban"),
-                                       "mandate_accepted": True}  # fmt: skip
+            payment: dict[str, Any] = {
+                "method": "sepa_debit",
+                "iban": rec.pii("iban", p.iban, "request.data.payment.iban"),
+                "mandate_accepted": True,
+            }
         else:
-            payment = {"method": "card", "card": {"number": self.card_value("request.data.payment.card.number"),
-                       "exp_month": r.randint(1, 12), "exp_year": r.randint(2025, 2031),
-                       "holder": self.name("request.data.payment.card.holder")}}  # fmt: skip
+            payment = {
+                "method": "card",
+                "card": {
+                    "number": self.card_value("request.data.payment.card.number"),
+                    "exp_month": r.randint(1, 12),
+                    "exp_year": r.randint(2025, 2031),
+                    "holder": self.name("request.data.payment.card.holder"),
+                },
+            }
         items = [
-            {"sku": rec.tech("sku", sku, "request.data.items"), "name": rec.tech("product", name, "request.data.items"),
-             "qty": qty, "price": cents}
+            {
+                "sku": rec.tech("sku", sku, "request.data.items"),
+                "name": rec.tech("product", name, "request.data.items"),
+                "qty": qty,
+                "price": cents,
+            }
             for name, sku, qty, cents in self.items
-        ]  # fmt: skip
+        ]
         body: dict[str, Any] = {
             "order_id": rec.tech("order_id", self.order_id, "request.data.order_id"),
             "customer": customer,
@@ -577,8 +643,10 @@ class EventBuilder:
         }
         if self.chance(0.3):
             sender = self.fakers.get(p.locale, r).first_name()
-            body["gift_message"] = (f"Happy birthday {rec.pii('name', p.first, 'request.data.gift_message')}! "
-                                    f"Love, {rec.pii('name', sender, 'request.data.gift_message')}")  # fmt: skip
+            body["gift_message"] = (
+                f"Happy birthday {rec.pii('name', p.first, 'request.data.gift_message')}! "
+                f"Love, {rec.pii('name', sender, 'request.data.gift_message')}"
+            )
         data, ctype = self._encode_body(body, form_ok=False)
         return "POST", path, transaction, [], data, ctype
 
@@ -627,7 +695,11 @@ class EventBuilder:
         else:
             q = rec.tech("product", self.items[0][0].split()[0].lower(), "request.query_string.q")
         self.search_q = q
-        query = [("q", q), ("page", str(r.randint(1, 5))), ("sort", rec.tech("enum", r.choice(("price_asc", "price_desc", "relevance")), "request.query_string.sort"))]
+        query = [
+            ("q", q),
+            ("page", str(r.randint(1, 5))),
+            ("sort", rec.tech("enum", r.choice(("price_asc", "price_desc", "relevance")), "request.query_string.sort")),
+        ]
         if self.chance(0.5):
             query.append(("email", self.email("request.query_string.email")))
         if self.chance(0.3):
@@ -651,7 +723,9 @@ class EventBuilder:
 
     # exceptions -------------------------------------------------------------------------------
 
-    def _frame(self, module: str, function: str, lineno: int, line: str, vars_: dict[str, Any] | None) -> dict[str, Any]:
+    def _frame(
+        self, module: str, function: str, lineno: int, line: str, vars_: dict[str, Any] | None
+    ) -> dict[str, Any]:
         is_py = self.platform == "python"
         filename = module.replace(".", "/") + (".py" if is_py else ".js")
         frame: dict[str, Any] = {
@@ -676,8 +750,12 @@ class EventBuilder:
         elif pick < 0.45:
             vars_["token"] = repr(self.secret("github_pat", where))
         elif pick < 0.6:
-            vars_["aws_credentials"] = repr({"aws_access_key_id": self.secret("aws_access_key_id", where),
-                                             "aws_secret_access_key": self.secret("aws_secret_access_key", where)})  # fmt: skip
+            vars_["aws_credentials"] = repr(
+                {
+                    "aws_access_key_id": self.secret("aws_access_key_id", where),
+                    "aws_secret_access_key": self.secret("aws_secret_access_key", where),
+                }
+            )
         elif pick < 0.72:
             vars_["slack_token"] = repr(self.secret("slack_bot_token", where))
         elif pick < 0.8:
@@ -726,15 +804,34 @@ class EventBuilder:
         if self.chance(0.7):
             self._secret_var(vars_, "exception.stacktrace.vars")
         frames = [
-            self._frame("shop.api.views", "checkout", r.randint(40, 400), "result = service.charge(order, payload)",
-                        {"order_id": repr(self.order_id)}),
+            self._frame(
+                "shop.api.views",
+                "checkout",
+                r.randint(40, 400),
+                "result = service.charge(order, payload)",
+                {"order_id": repr(self.order_id)},
+            ),
             self._frame(module, "charge", r.randint(40, 400), f"raise {exc_type}(msg)", vars_),
-        ]  # fmt: skip
-        values = [{"type": exc_type, "value": msg, "module": module,
-                   "mechanism": {"type": "django", "handled": False}, "stacktrace": {"frames": frames}}]  # fmt: skip
+        ]
+        values = [
+            {
+                "type": exc_type,
+                "value": msg,
+                "module": module,
+                "mechanism": {"type": "django", "handled": False},
+                "stacktrace": {"frames": frames},
+            }
+        ]
         if exc_type == "PaymentDeclinedError" and self.chance(0.3):
-            values.insert(0, {"type": "StripeError", "value": f"Request req_{_rand(r, B62, 14)}: Your card was declined. (decline_code={code})",
-                              "module": "stripe.error", "mechanism": {"type": "chained", "handled": True}})  # fmt: skip
+            values.insert(
+                0,
+                {
+                    "type": "StripeError",
+                    "value": f"Request req_{_rand(r, B62, 14)}: Your card was declined. (decline_code={code})",
+                    "module": "stripe.error",
+                    "mechanism": {"type": "chained", "handled": True},
+                },
+            )
         return values
 
     def _profile_exception(self) -> list[dict[str, Any]]:
@@ -743,8 +840,10 @@ class EventBuilder:
         pick = r.random()
         if pick < 0.35:
             exc_type = "IntegrityError"
-            msg = ('duplicate key value violates unique constraint "users_email_key"\n'
-                   f"DETAIL:  Key (email)=({self.email(where)}) already exists.")  # fmt: skip
+            msg = (
+                'duplicate key value violates unique constraint "users_email_key"\n'
+                f"DETAIL:  Key (email)=({self.email(where)}) already exists."
+            )
         elif pick < 0.6:
             exc_type = "ValidationError"
             msg = f"Invalid phone number '{rec.pii('phone', p.phone, where)}' for user {rec.pii('user_id', p.user_id, where)}"
@@ -758,11 +857,15 @@ class EventBuilder:
         module = rec.tech("module", "shop.accounts.forms", "exception.values.module")
         vars_: dict[str, Any] = {
             "self": "<ProfileForm bound=True valid=False fields=(first_name;last_name;email;phone)>",
-            "cleaned_data": repr({"first_name": rec.pii("name", p.first, "exception.stacktrace.vars"),
-                                  "email": self.email("exception.stacktrace.vars"),
-                                  "date_of_birth": rec.pii("dob", p.dob, "exception.stacktrace.vars")}),
+            "cleaned_data": repr(
+                {
+                    "first_name": rec.pii("name", p.first, "exception.stacktrace.vars"),
+                    "email": self.email("exception.stacktrace.vars"),
+                    "date_of_birth": rec.pii("dob", p.dob, "exception.stacktrace.vars"),
+                }
+            ),
             "user": f"<User: {rec.pii('username', p.username, 'exception.stacktrace.vars.user')}>",
-        }  # fmt: skip
+        }
         if self.chance(0.5):
             vars_["password"] = repr(rec.pii("password", p.password, "exception.stacktrace.vars.password"))
         if self.chance(0.4):
@@ -773,15 +876,24 @@ class EventBuilder:
             self._frame("shop.accounts.views", "update_profile", r.randint(20, 300), "form.save(commit=True)", None),
             self._frame(module, "clean", r.randint(20, 300), f"raise {exc_type}(msg)", vars_),
         ]
-        return [{"type": exc_type, "value": msg, "module": module,
-                 "mechanism": {"type": "django", "handled": False}, "stacktrace": {"frames": frames}}]  # fmt: skip
+        return [
+            {
+                "type": exc_type,
+                "value": msg,
+                "module": module,
+                "mechanism": {"type": "django", "handled": False},
+                "stacktrace": {"frames": frames},
+            }
+        ]
 
     def _search_exception(self) -> list[dict[str, Any]]:
         r, rec = self.rng, self.rec
         exc_type = r.choice(("ConnectionTimeout", "TransportError"))
         rec.tech("exception_type", exc_type, "exception.values.type")
         status = rec.tech("http_status", r.choice((429, 500, 503, 504)), "exception.values.value")
-        msg = f"{exc_type}({status}, 'search_phase_execution_exception', 'index products_v{r.randint(3, 9)} unavailable')"
+        msg = (
+            f"{exc_type}({status}, 'search_phase_execution_exception', 'index products_v{r.randint(3, 9)} unavailable')"
+        )
         module = rec.tech("module", "shop.search.backend", "exception.values.module")
         vars_: dict[str, Any] = {
             "index": repr(f"products_v{r.randint(3, 9)}"),
@@ -792,10 +904,19 @@ class EventBuilder:
             self._secret_var(vars_, "exception.stacktrace.vars")
         frames = [
             self._frame("shop.search.views", "search", r.randint(20, 200), "hits = backend.query(q, page=page)", None),
-            self._frame(module, "query", r.randint(20, 200), "resp = self.client.search(index=index, body=body)", vars_),
+            self._frame(
+                module, "query", r.randint(20, 200), "resp = self.client.search(index=index, body=body)", vars_
+            ),
         ]
-        return [{"type": exc_type, "value": msg, "module": module,
-                 "mechanism": {"type": "django", "handled": False}, "stacktrace": {"frames": frames}}]  # fmt: skip
+        return [
+            {
+                "type": exc_type,
+                "value": msg,
+                "module": module,
+                "mechanism": {"type": "django", "handled": False},
+                "stacktrace": {"frames": frames},
+            }
+        ]
 
     # breadcrumbs / logentry --------------------------------------------------------------------
 
@@ -810,28 +931,70 @@ class EventBuilder:
             crumbs.append({"timestamp": round(t, 3), **kw})
 
         if self.chance(0.6):
-            add(type="default", category="query", message='SELECT "id" FROM "users" WHERE "email" = %s',
-                data={"db.params": [self.email("breadcrumbs.data.db.params")]})  # fmt: skip
+            add(
+                type="default",
+                category="query",
+                message='SELECT "id" FROM "users" WHERE "email" = %s',
+                data={"db.params": [self.email("breadcrumbs.data.db.params")]},
+            )
         pool: list[Callable[[], None]] = [
-            lambda: add(type="http", category="httplib", data={
-                "url": f"https://{HOST}/api/search?" + urlencode([("q", self.email("breadcrumbs.data.url")), ("page", "1")]),
-                "method": "GET", "status_code": rec.tech("http_status", 200, "breadcrumbs.data.status_code"), "reason": "OK"}),
-            lambda: add(type="default", category="shop.mail", level="info",
-                        message=f"Sent receipt to {self.name('breadcrumbs.message')}"),
-            lambda: add(type="default", category="shop.support", level="info",
-                        message=f"customer {self.name('breadcrumbs.message')} called from {rec.pii('phone', p.phone, 'breadcrumbs.message')}"),
-            lambda: add(type="default", category="shop.geo", level="debug",
-                        message=f"Geocoding address '{rec.pii('address', p.address_line, 'breadcrumbs.message')}'"),
-            lambda: add(type="http", category="httplib", data={
-                "url": "https://api.stripe.com/v1/payment_intents", "method": "POST",
-                "status_code": rec.tech("http_status", 402, "breadcrumbs.data.status_code"), "reason": "Payment Required"}),
-            lambda: add(type="default", category="shop.cart", level="info",
-                        message=f"Added {self.items[0][1]} x{self.items[0][2]} to cart (flag {self.flags[0]})"),
-            lambda: add(type="navigation", category="navigation",
-                        data={"from": "/cart", "to": f"/checkout?step=payment&email={self.email('breadcrumbs.data.to')}"}),
-            lambda: add(type="default", category="auth", level="info",
-                        message=f"Login succeeded for {rec.pii('username', p.username, 'breadcrumbs.message')} from {rec.pii('ip', p.ip, 'breadcrumbs.message')}"),
-        ]  # fmt: skip
+            lambda: add(
+                type="http",
+                category="httplib",
+                data={
+                    "url": f"https://{HOST}/api/search?"
+                    + urlencode([("q", self.email("breadcrumbs.data.url")), ("page", "1")]),
+                    "method": "GET",
+                    "status_code": rec.tech("http_status", 200, "breadcrumbs.data.status_code"),
+                    "reason": "OK",
+                },
+            ),
+            lambda: add(
+                type="default",
+                category="shop.mail",
+                level="info",
+                message=f"Sent receipt to {self.name('breadcrumbs.message')}",
+            ),
+            lambda: add(
+                type="default",
+                category="shop.support",
+                level="info",
+                message=f"customer {self.name('breadcrumbs.message')} called from {rec.pii('phone', p.phone, 'breadcrumbs.message')}",
+            ),
+            lambda: add(
+                type="default",
+                category="shop.geo",
+                level="debug",
+                message=f"Geocoding address '{rec.pii('address', p.address_line, 'breadcrumbs.message')}'",
+            ),
+            lambda: add(
+                type="http",
+                category="httplib",
+                data={
+                    "url": "https://api.stripe.com/v1/payment_intents",
+                    "method": "POST",
+                    "status_code": rec.tech("http_status", 402, "breadcrumbs.data.status_code"),
+                    "reason": "Payment Required",
+                },
+            ),
+            lambda: add(
+                type="default",
+                category="shop.cart",
+                level="info",
+                message=f"Added {self.items[0][1]} x{self.items[0][2]} to cart (flag {self.flags[0]})",
+            ),
+            lambda: add(
+                type="navigation",
+                category="navigation",
+                data={"from": "/cart", "to": f"/checkout?step=payment&email={self.email('breadcrumbs.data.to')}"},
+            ),
+            lambda: add(
+                type="default",
+                category="auth",
+                level="info",
+                message=f"Login succeeded for {rec.pii('username', p.username, 'breadcrumbs.message')} from {rec.pii('ip', p.ip, 'breadcrumbs.message')}",
+            ),
+        ]
         for idx in sorted(r.sample(range(len(pool)), r.randint(1, 2))):
             pool[idx]()
         return crumbs
@@ -872,12 +1035,22 @@ class EventBuilder:
         r, rec, p = self.rng, self.rec, self.p
         ua = r.choice(sorted(BROWSERS))
         contexts: dict[str, Any] = {
-            "runtime": {"name": "CPython", "version": rec.tech("version", r.choice(PY_VERSIONS), "contexts.runtime.version")},
+            "runtime": {
+                "name": "CPython",
+                "version": rec.tech("version", r.choice(PY_VERSIONS), "contexts.runtime.version"),
+            },
             "os": {"name": "Linux", "version": "6.1"},
             "browser": {"name": ua, "version": BROWSERS[ua]},
-            "trace": {"trace_id": rec.tech("trace_id", self.trace_id, "contexts.trace.trace_id"), "span_id": self.span_id},
-            "response": {"status_code": rec.tech("http_status", r.choice((400, 402, 422, 500, 502)), "contexts.response.status_code")},
-        }  # fmt: skip
+            "trace": {
+                "trace_id": rec.tech("trace_id", self.trace_id, "contexts.trace.trace_id"),
+                "span_id": self.span_id,
+            },
+            "response": {
+                "status_code": rec.tech(
+                    "http_status", r.choice((400, 402, 422, 500, 502)), "contexts.response.status_code"
+                )
+            },
+        }
         if self.chance(0.6):
             customer: dict[str, Any] = {"tier": rec.tech("enum", r.choice(TIERS), "contexts.customer.tier")}
             customer["name"] = self.name("contexts.customer.name")
@@ -905,14 +1078,18 @@ class EventBuilder:
                 rec.tech("product", name, "extra.cart")
         pick = r.random()
         if pick < 0.25:
-            extra["customer_note"] = (f"Please call me at {rec.pii('phone', p.phone, 'extra.customer_note')} before delivery, "
-                                      f"ask for {rec.pii('name', p.first, 'extra.customer_note')}")  # fmt: skip
+            extra["customer_note"] = (
+                f"Please call me at {rec.pii('phone', p.phone, 'extra.customer_note')} before delivery, "
+                f"ask for {rec.pii('name', p.first, 'extra.customer_note')}"
+            )
         elif pick < 0.45:
             extra["shipping_address"] = rec.pii("address", p.address_line, "extra.shipping_address")
         elif pick < 0.6:
             extra["settings"] = repr({"DATABASE_URL": self.db_url("extra.settings"), "DEBUG": False})
         elif pick < 0.7:
-            extra["payout"] = repr({"iban": rec.pii("iban", p.iban, "extra.payout"), "holder": self.name("extra.payout")})
+            extra["payout"] = repr(
+                {"iban": rec.pii("iban", p.iban, "extra.payout"), "holder": self.name("extra.payout")}
+            )
         if self.chance(0.25):
             extra["ssn_check"] = f"SSN {rec.pii('ssn', p.ssn, 'extra.ssn_check')} failed checksum"
         return extra
@@ -952,7 +1129,9 @@ def _map_strings(node: Any, fn: Callable[[str], str]) -> Any:
     return node
 
 
-def redact_planted(event: Mapping[str, Any], personal: Sequence[Mapping[str, Any]], placeholder: str = REDACTION) -> Any:
+def redact_planted(
+    event: Mapping[str, Any], personal: Sequence[Mapping[str, Any]], placeholder: str = REDACTION
+) -> Any:
     """Replace every planted personal value (and its recorded literal forms) textually.
 
     Short values are replaced on word boundaries, mirroring the scorer, so 'Ana' does not
@@ -1019,7 +1198,9 @@ def _event_rng(seed: int, index: int, attempt: int) -> random.Random:
     return random.Random(f"incident-replay-corpus:{seed}:{index}:{attempt}")
 
 
-def generate_event(seed: int, index: int, fakers: Fakers, rejects: dict[str, int] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+def generate_event(
+    seed: int, index: int, fakers: Fakers, rejects: dict[str, int] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Build event ``index`` and its truth entry; re-roll until it passes the self-check."""
     problems: list[str] = []
     for attempt in range(MAX_ATTEMPTS):
@@ -1032,7 +1213,8 @@ def generate_event(seed: int, index: int, fakers: Fakers, rejects: dict[str, int
             if not entry["parts"]:
                 del entry["parts"]
         _attach_forms(event, personal)
-        hay = scoring.build_haystack(event)
+        # Count technical occurrences outside personal values: what a perfect sanitizer keeps.
+        hay = scoring.build_haystack(redact_planted(event, personal))
         technical = [dict(e) for e in builder.rec.technical.values()]
         for entry in technical:
             entry["occurrences"] = scoring.count_occurrences(entry, hay)
@@ -1053,7 +1235,9 @@ def generate_event(seed: int, index: int, fakers: Fakers, rejects: dict[str, int
     raise RuntimeError(f"event {index}: no valid event after {MAX_ATTEMPTS} attempts: {problems}")
 
 
-def generate(n: int, seed: int, rejects: dict[str, int] | None = None) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+def generate(
+    n: int, seed: int, rejects: dict[str, int] | None = None
+) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """Yield (event, truth entry) for indexes 0..n-1."""
     fakers = Fakers()
     for index in range(n):

@@ -24,7 +24,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import quote, quote_plus, unquote_plus
 
 # --------------------------------------------------------------------------- targets
@@ -50,6 +50,7 @@ SCHEMA_KEY_RE = re.compile(r"^[A-Za-z0-9_.:\-]+$")
 MAX_EXAMPLES = 50
 
 _WORD_CHAR = re.compile(r"\w")
+_DIGIT = re.compile(r"\d")
 _NON_DIGIT = re.compile(r"\D+")
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
 
@@ -80,9 +81,7 @@ def _walk(node: Any, strings: list[str], keys: list[str], numbers: list[float]) 
             keys.append(str(key))
             _walk(value, strings, keys, numbers)
     elif isinstance(node, list):
-        if node and all(
-            isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) for item in node
-        ):
+        if node and all(isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) for item in node):
             for key, value in node:
                 keys.append(key)
                 _walk(value, strings, keys, numbers)
@@ -179,12 +178,39 @@ def literal_pattern(literal: str, kind: str) -> re.Pattern[str]:
     return re.compile(left + re.escape(literal) + right)
 
 
+def _is_word(ch: str) -> bool:
+    return bool(ch) and _WORD_CHAR.match(ch) is not None
+
+
+def find_bounded(haystack: str, literal: str, kind: str, boundaries: bool) -> Iterator[int]:
+    """Start offsets of non-overlapping matches; same semantics as ``literal_pattern`` but much
+    faster than a regex that starts with a look-behind (str.find does the scanning)."""
+    if not literal:
+        return
+    size = len(literal)
+    is_ip = kind == "ip"
+    check_left = boundaries and (is_ip or _is_word(literal[0]))
+    check_right = boundaries and (is_ip or _is_word(literal[-1]))
+    pos = haystack.find(literal)
+    while pos != -1:
+        before = haystack[pos - 1] if pos else ""
+        after = haystack[pos + size : pos + size + 2]
+        ok = not (check_left and (_is_word(before) or (is_ip and before == ".")))
+        if ok and check_right and after:
+            ok = not (_is_word(after[0]) or (is_ip and after[0] == "." and _DIGIT.match(after[1:2]) is not None))
+        if ok:
+            yield pos
+            pos = haystack.find(literal, pos + size)
+        else:
+            pos = haystack.find(literal, pos + 1)
+
+
 def contains(haystack: str, literal: str, kind: str, boundaries: bool) -> bool:
     """Substring search, word-bounded when asked."""
     if not literal:
         return False
     if boundaries:
-        return literal_pattern(literal, kind).search(haystack) is not None
+        return next(find_bounded(haystack, literal, kind, True), None) is not None
     return literal in haystack
 
 
@@ -244,22 +270,26 @@ def is_kept(entry: Mapping[str, Any], hay: Haystack) -> bool:
 
 def count_occurrences(entry: Mapping[str, Any], hay: Haystack) -> int:
     """How often a technical value appears as a whole token (numbers are in the text as str())."""
-    return len(literal_pattern(str(entry["value"]), "technical").findall(hay.tech_text))
+    return sum(1 for _ in find_bounded(hay.tech_text, str(entry["value"]), "technical", True))
 
 
 # --------------------------------------------------------------------------- scoring
 
 
 def _truth_events(truth: Any) -> list[Mapping[str, Any]]:
-    """Accept the whole truth document or just its ``events`` list."""
+    """Accept the whole truth document or just its ``events`` list; reject anything malformed."""
     events = truth.get("events") if isinstance(truth, Mapping) else truth
     if not isinstance(events, list):
         raise InputError("truth must be the corpus truth document (with an 'events' list)")
     for i, item in enumerate(events):
-        if not isinstance(item, Mapping) or not isinstance(item.get("personal"), list) or not isinstance(
-            item.get("technical"), list
-        ):
-            raise InputError(f"truth event #{i} lacks 'personal'/'technical' lists")
+        if not isinstance(item, Mapping):
+            raise InputError(f"truth event #{i} is not an object")
+        for section in ("personal", "technical"):
+            values = item.get(section)
+            if not isinstance(values, list) or not all(
+                isinstance(v, Mapping) and "kind" in v and "value" in v for v in values
+            ):
+                raise InputError(f"truth event #{i}: '{section}' must be a list of {{kind, value}} objects")
     return events
 
 
@@ -267,14 +297,32 @@ def _rate(num: int, den: int) -> float:
     return num / den if den else 0.0
 
 
-def score(events_out: Sequence[Mapping[str, Any]], truth: Any) -> dict[str, Any]:
-    """Compare sanitized events (aligned by position with the truth) and return the report dict."""
-    truth_events = _truth_events(truth)
-    if len(events_out) != len(truth_events):
+def align(events_out: Sequence[Any], truth_events: Sequence[Mapping[str, Any]]) -> list[Any | None]:
+    """Pair each truth event with its output event: by position when the counts match, otherwise
+    by ``event_id`` (a sanitizer may drop events its leak gate blocks); None marks a dropped event."""
+    if len(events_out) == len(truth_events):
+        return list(events_out)
+    ids = [e.get("event_id") if isinstance(e, Mapping) else None for e in events_out]
+    known = {t.get("event_id") for t in truth_events}
+    matchable = bool(events_out) and None not in known and None not in ids and len(set(ids)) == len(ids)
+    if len(events_out) > len(truth_events) or not matchable or not set(ids) <= known:
         raise InputError(
-            f"output has {len(events_out)} events but truth has {len(truth_events)}; "
-            "the sanitizer must emit one event per input line, in order"
+            f"output has {len(events_out)} events but truth has {len(truth_events)}, and they cannot be "
+            "matched by event_id; emit one event per input line in order, or keep event_id and only drop events"
         )
+    by_id = dict(zip(ids, events_out))
+    return [by_id.get(t.get("event_id")) for t in truth_events]
+
+
+def score(events_out: Sequence[Any], truth: Any) -> dict[str, Any]:
+    """Compare sanitized events with the truth and return the report dict.
+
+    Events are matched by position, or by event_id when some were dropped; a dropped event
+    leaks nothing but also keeps none of its technical values.
+    """
+    truth_events = _truth_events(truth)
+    aligned = align(events_out, truth_events)
+    dropped = sum(1 for e in aligned if e is None)
     planted: Counter[str] = Counter()
     leaked: Counter[str] = Counter()
     tech_planted: Counter[str] = Counter()
@@ -287,8 +335,10 @@ def score(events_out: Sequence[Mapping[str, Any]], truth: Any) -> dict[str, Any]
     non_dict = 0
     id_mismatch = 0
 
-    for index, (event, expected) in enumerate(zip(events_out, truth_events)):
-        if not isinstance(event, Mapping):
+    for index, (event, expected) in enumerate(zip(aligned, truth_events)):
+        if event is None:
+            event = {}
+        elif not isinstance(event, Mapping):
             non_dict += 1
         elif expected.get("event_id") and event.get("event_id") != expected["event_id"]:
             id_mismatch += 1
@@ -301,9 +351,7 @@ def score(events_out: Sequence[Mapping[str, Any]], truth: Any) -> dict[str, Any]
                 leaked[kind] += 1
                 encodings[how.split("#")[0]] += 1
                 if len(leak_examples) < MAX_EXAMPLES:
-                    leak_examples.append(
-                        {"index": index, "kind": kind, "value": entry["value"], "encoding": how}
-                    )
+                    leak_examples.append({"index": index, "kind": kind, "value": entry["value"], "encoding": how})
         for entry in expected["technical"]:
             kind = str(entry["kind"])
             tech_planted[kind] += 1
@@ -369,7 +417,7 @@ def score(events_out: Sequence[Mapping[str, Any]], truth: Any) -> dict[str, Any]
         "leak_encodings": dict(sorted(encodings.items())),
         "leak_examples": leak_examples,
         "lost_examples": lost_examples,
-        "warnings": {"non_dict_events": non_dict, "event_id_mismatches": id_mismatch},
+        "warnings": {"dropped_events": dropped, "non_dict_events": non_dict, "event_id_mismatches": id_mismatch},
     }
 
 
@@ -384,6 +432,8 @@ def load_truth(path: Path) -> dict[str, Any]:
         raise InputError(f"truth file not found: {path}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read truth file {path}: {exc}") from None
+    if not isinstance(truth, dict):
+        raise InputError(f"truth file {path} must hold a JSON object")
     _truth_events(truth)
     return truth
 
@@ -463,9 +513,7 @@ def format_report(report: Mapping[str, Any]) -> str:
         "occurrence, e.g. an order id in body and message)",
     ]
     if report["leak_encodings"]:
-        lines.append(
-            "leaks by encoding      : " + ", ".join(f"{k}={v}" for k, v in report["leak_encodings"].items())
-        )
+        lines.append("leaks by encoding      : " + ", ".join(f"{k}={v}" for k, v in report["leak_encodings"].items()))
     warnings = {k: v for k, v in report["warnings"].items() if v}
     if warnings:
         lines.append("warnings               : " + ", ".join(f"{k}={v}" for k, v in warnings.items()))

@@ -15,8 +15,11 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench import corpus
 from bench import score as scoring
@@ -55,8 +58,18 @@ def test_cli_same_seed_same_bytes_regardless_of_hash_seed(tmp_path: Path) -> Non
     outputs = []
     for run, hash_seed in enumerate(("0", "4242")):
         out, truth = tmp_path / f"events{run}.jsonl", tmp_path / f"truth{run}.json"
-        proc = _run("corpus.py", "--events", "40", "--seed", "11", "--out", str(out), "--truth", str(truth),
-                    env={"PYTHONHASHSEED": hash_seed})  # fmt: skip
+        proc = _run(
+            "corpus.py",
+            "--events",
+            "40",
+            "--seed",
+            "11",
+            "--out",
+            str(out),
+            "--truth",
+            str(truth),
+            env={"PYTHONHASHSEED": hash_seed},
+        )
         assert proc.returncode == 0, proc.stderr
         outputs.append((out.read_bytes(), truth.read_bytes()))
     assert outputs[0] == outputs[1]
@@ -72,8 +85,17 @@ def test_different_seed_different_corpus() -> None:
 def test_in_process_generation_matches_cli(tmp_path: Path) -> None:
     out, truth = tmp_path / "e.jsonl", tmp_path / "t.json"
     corpus.write_corpus(8, 3, out, truth)
-    proc = _run("corpus.py", "--events", "8", "--seed", "3", "--out", str(tmp_path / "c.jsonl"),
-                "--truth", str(tmp_path / "c.json"))  # fmt: skip
+    proc = _run(
+        "corpus.py",
+        "--events",
+        "8",
+        "--seed",
+        "3",
+        "--out",
+        str(tmp_path / "c.jsonl"),
+        "--truth",
+        str(tmp_path / "c.json"),
+    )
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes() == (tmp_path / "c.jsonl").read_bytes()
     assert truth.read_bytes() == (tmp_path / "c.json").read_bytes()
@@ -109,8 +131,12 @@ def test_events_cover_the_request_variants(generated: tuple[list[dict[str, Any]]
     events, _ = generated
     data_types = {type(e["request"].get("data")).__name__ for e in events}
     assert {"dict", "str", "NoneType"} <= data_types
-    assert any(isinstance(e["request"].get("data"), str) and "=" in e["request"]["data"]
-               and not e["request"]["data"].startswith("{") for e in events)  # form-encoded  # fmt: skip
+    assert any(
+        isinstance(e["request"].get("data"), str)
+        and "=" in e["request"]["data"]
+        and not e["request"]["data"].startswith("{")
+        for e in events
+    )  # form-encoded
     assert {type(e["request"]["cookies"]).__name__ for e in events if "cookies" in e["request"]} == {"dict", "str"}
     qs_types = {type(e["request"]["query_string"]).__name__ for e in events if "query_string" in e["request"]}
     assert qs_types == {"list", "str"}
@@ -119,7 +145,6 @@ def test_events_cover_the_request_variants(generated: tuple[list[dict[str, Any]]
     assert any("-----BEGIN EC PRIVATE KEY-----" in json.dumps(e) for e in events)
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # sentry_relay reads resources via open_text
 def test_events_are_valid_for_relay(generated: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
     """Sentry's own normalizer accepts the events without recording schema errors."""
     sentry_relay = pytest.importorskip("sentry_relay")
@@ -192,10 +217,13 @@ def test_redacted_copy_has_no_leaks(generated: tuple[list[dict[str, Any]], dict[
     report = scoring.score(cleaned, truth)
     assert report["overall"]["personal_leaked"] == 0, report["leak_examples"]
     assert report["overall"]["kept_rate"] == 1.0, report["lost_examples"]
+    assert report["overall"]["occurrences_kept_rate"] == 1.0
     assert report["pass"] is True
 
 
-def test_naive_textual_replacement_on_jsonl_has_no_leaks(generated: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
+def test_naive_textual_replacement_on_jsonl_has_no_leaks(
+    generated: tuple[list[dict[str, Any]], dict[str, Any]],
+) -> None:
     """Independent of redact_planted: plain str.replace of every value/form on the serialized line."""
     events, truth = generated
     cleaned = []
@@ -255,6 +283,39 @@ def test_no_false_leaks(kind: str, value: str, event: dict[str, Any]) -> None:
     assert _one(kind, value, event) is None
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.text(st.characters(min_codepoint=33, max_codepoint=0x2FFF), min_size=8, max_size=40),
+    prefix=st.binary(max_size=5),
+    how=st.sampled_from(["as-is", "quote", "quote_plus", "json", "base64", "base64url"]),
+)
+def test_any_encoding_of_a_long_value_is_detected(value: str, prefix: bytes, how: str) -> None:
+    """Whatever the bytes around it, an encoded value embedded in a larger string is found."""
+    if how == "as-is":
+        blob = value
+    elif how == "quote":
+        blob = quote(value, safe="")
+    elif how == "quote_plus":
+        blob = quote_plus(value)
+    elif how == "json":
+        blob = json.dumps(value)[1:-1]
+    else:
+        raw = prefix + value.encode() + b"}"
+        blob = (base64.urlsafe_b64encode if how == "base64url" else base64.b64encode)(raw).decode()
+    assert _one("secret", value, {"blob": f"xx {blob} yy"}) is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    haystack=st.text(alphabet="ab1._ -é", max_size=30),
+    literal=st.text(alphabet="ab1._-é", min_size=1, max_size=4),
+    kind=st.sampled_from(["ip", "name", "technical"]),
+)
+def test_fast_bounded_search_matches_the_regex(haystack: str, literal: str, kind: str) -> None:
+    expected = [m.start() for m in scoring.literal_pattern(literal, kind).finditer(haystack)]
+    assert list(scoring.find_bounded(haystack, literal, kind, True)) == expected
+
+
 def test_value_inside_a_non_schema_key_leaks() -> None:
     assert _one("email", "jane@example.org", {"extra": {"jane@example.org": 1}}) == "as-is"
 
@@ -274,8 +335,14 @@ def test_kept_check() -> None:
 
 
 def test_score_targets_logic() -> None:
-    truth = {"events": [{"personal": [{"kind": "name", "value": "Marie Curie"}],
-                         "technical": [{"kind": "sku", "value": "SKU-AB12-XL"}]}]}  # fmt: skip
+    truth = {
+        "events": [
+            {
+                "personal": [{"kind": "name", "value": "Marie Curie"}],
+                "technical": [{"kind": "sku", "value": "SKU-AB12-XL"}],
+            }
+        ]
+    }
     leaky = scoring.score([{"m": "Sent receipt to Marie Curie", "s": "SKU-AB12-XL"}], truth)
     assert leaky["checks"]["zero_leak_kinds"] is True  # names are not zero-leak...
     assert leaky["checks"]["overall_leak_rate"] is False  # ...but 100% > 0.5%
@@ -300,6 +367,19 @@ def test_score_cli(tmp_path: Path) -> None:
     assert report["overall"]["leak_rate"] == 1.0 and report["events"] == 6
 
 
+def test_dropped_events_are_matched_by_event_id(generated: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
+    """A sanitizer whose leak gate drops an event: nothing leaks from it, but its technical values are lost."""
+    events, truth = generated
+    kept = [corpus.redact_planted(e, t["personal"]) for e, t in zip(events, truth["events"])]
+    report = scoring.score(kept[:3] + kept[4:], truth)
+    assert report["warnings"]["dropped_events"] == 1
+    assert report["overall"]["personal_leaked"] == 0
+    lost = report["overall"]["technical_planted"] - report["overall"]["technical_kept"]
+    assert lost == len(truth["events"][3]["technical"])
+    with pytest.raises(scoring.InputError):
+        scoring.score([{"event_id": "f" * 32}], truth)
+
+
 @pytest.mark.parametrize("problem", ["missing", "bad_json", "short", "bad_truth"])
 def test_score_cli_broken_inputs(tmp_path: Path, problem: str) -> None:
     out, truth = tmp_path / "events.jsonl", tmp_path / "truth.json"
@@ -308,10 +388,24 @@ def test_score_cli_broken_inputs(tmp_path: Path, problem: str) -> None:
         out.unlink()
     elif problem == "bad_json":
         out.write_text(out.read_text()[:120] + "\n")
-    elif problem == "short":
-        out.write_text(out.read_text().splitlines()[0] + "\n")
+    elif problem == "short":  # fewer events and no event_id to match them by
+        first = json.loads(out.read_text().splitlines()[0])
+        first.pop("event_id")
+        out.write_text(json.dumps(first) + "\n")
     else:
         truth.write_text('{"events": 5}')
     proc = _run("score.py", "--truth", str(truth), "--output", str(out))
     assert proc.returncode == 2
     assert proc.stderr.startswith("score.py: error:") and "Traceback" not in proc.stderr
+
+
+def test_self_check_rejects_a_bad_measuring_stick(generated: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
+    """The generator's gate notices unrecorded encodings and values that overlap technical ones."""
+    events, truth = generated
+    event, entry = events[0], truth["events"][0]
+    assert corpus.self_check(event, entry) == []
+    not_planted = {**entry, "personal": [*entry["personal"], {"kind": "email", "value": "nobody@nowhere.test"}]}
+    assert any(p.startswith("undetectable email") for p in corpus.self_check(event, not_planted))
+    order_id = next(t["value"] for t in entry["technical"] if t["kind"] == "order_id")
+    overlapping = {**entry, "personal": [*entry["personal"], {"kind": "name", "value": order_id, "forms": []}]}
+    assert any(p.startswith("technical damaged") for p in corpus.self_check(event, overlapping))
