@@ -76,8 +76,25 @@ def _run_presidio(entity: str, text: str) -> list[Span]:
     return [Span(r.start, r.end, entity, entity.lower()) for r in results]
 
 
+_LOCAL_PART_STOP = re.compile(r"[^\w.+-]")
+_URL_USERINFO = re.compile(r"[A-Za-z][\w+.-]*://[^\s/@]*$")
+
+
 def detect_email(text: str) -> list[Span]:
-    return _run_presidio("EMAIL_ADDRESS", text) if "@" in text else []
+    """presidio's e-mail spans, trimmed to the mailbox: its pattern allows ``=``, ``/`` and ``?``
+    in the local part (RFC-valid, never seen in real addresses), so ``email=jane@x.com`` and
+    ``/account/jane@x.com`` would take their key and path along. A ``user:password@host`` of a
+    URL is left to the URL-credentials detector."""
+    if "@" not in text:
+        return []
+    spans = []
+    for span in _run_presidio("EMAIL_ADDRESS", text):
+        local = text[span.start:text.index("@", span.start)]
+        cut = max((m.end() for m in _LOCAL_PART_STOP.finditer(local)), default=0)
+        start = span.start + cut
+        if start < span.start + len(local) and not _URL_USERINFO.search(text, 0, start):
+            spans.append(Span(start, span.end, span.entity, span.detector))
+    return spans
 
 
 _IBAN_GATE = re.compile(r"[A-Z]{2}\d{2}")
@@ -87,7 +104,7 @@ def detect_iban(text: str) -> list[Span]:
     return _run_presidio("IBAN_CODE", text) if _IBAN_GATE.search(text) else []
 
 
-_IP_GATE = re.compile(r"\d\.\d|[0-9a-fA-F]:[0-9a-fA-F:]|::")
+_IP_GATE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d|(?:[0-9a-fA-F]{0,4}:){2,}")
 
 
 def detect_ip(text: str) -> list[Span]:
@@ -193,18 +210,21 @@ def detect_card(text: str) -> list[Span]:
 
 
 _PHONE = re.compile(
-    r"(?<![\w+/.:-])(?:\+|00)?(?:\(\d{1,4}\)|\d{1,4})(?:[ .\-/]?(?:\(\d{1,4}\)|\d{2,5})){1,5}"
+    r"(?<![\w+/.:-])(?:\+|00)?(?:\(\d{1,5}\)|\d{1,4})(?:[ .\-/]?(?:\(\d{1,5}\)\d{0,5}|\d{2,5})){1,5}"
     r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w/:-]|\.\d)"
 )
 _PHONE_CUE = re.compile(r"(?i)phone|tel\b|tel\.|mobil|call|cell|fax|sms|whatsapp|contact|rufnummer|telefon|numéro")
 _NANP = re.compile(r"\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}")
 _DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{2}:\d{2}")
+_GROUPED = re.compile(r"\d[ \-/()]+\d")
 _PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "BR", "CH", "AT", "IN")
 
 
 def detect_phone(text: str) -> list[Span]:
-    """Phone-shaped digit groups, accepted when written internationally, in NANP layout or
-    next to a phone cue, and when phonenumbers finds them possible for some region."""
+    """Phone-shaped digit groups, accepted when written internationally, in NANP layout, with a
+    phone cue shortly before, or as a whole value grouped by spaces, dashes or parentheses
+    (``601 523 807``); and when phonenumbers finds them possible for some region. Bare digit
+    runs need a cue: without one they are ids, amounts and timestamps."""
     digits = sum(ch.isdigit() for ch in text)
     if digits < 7:
         return []
@@ -220,19 +240,42 @@ def detect_phone(text: str) -> list[Span]:
         if not (international or _NANP.fullmatch(core.strip()) or "(" in raw):
             if cued is None:
                 cued = bool(_PHONE_CUE.search(text))
-            if not cued or not re.search(r"[ .\-/()]", core.strip()) and not core.startswith("0"):
+            near_cue = cued and bool(_PHONE_CUE.search(text, max(0, m.start() - 40), m.start()))
+            grouped = bool(_GROUPED.search(core))
+            whole = not text[:m.start()].strip() and not text[m.start() + len(raw):].strip()
+            if not (near_cue or (whole and grouped)
+                    or (cued and (grouped or re.search(r"[.]", core) or core.startswith("0")))):
                 continue
         if _possible_phone(core, international):
             spans.append(Span(m.start(), m.start() + len(raw), "PHONE_NUMBER", "phone"))
     return spans
 
 
+_BARE_NUMBER = re.compile(r"\s*\+?\d{7,15}\s*")
+
+
+def detect_phone_value(text: str) -> list[Span]:
+    """A whole value that is nothing but a possible phone number in bare digits; for
+    fields people type into (a search box), where a long number is far likelier a phone
+    than an id. Selectors in the policy say which fields those are."""
+    if not _BARE_NUMBER.fullmatch(text):
+        return []  # grouped numbers are the ordinary phone detector's
+    value = text.strip()
+    if not (value.startswith("0") or _possible_phone(value, value.startswith("+"))):
+        return []
+    start = text.index(value)
+    return [Span(start, start + len(value), "PHONE_NUMBER", "phone")]
+
+
 def _possible_phone(raw: str, international: bool) -> bool:
     import phonenumbers
 
-    text = "+" + raw[2:] if raw.startswith("00") else raw
-    regions = (None,) if international else _PHONE_REGIONS
-    for region in regions:
+    attempts: list[tuple[str, str | None]] = []
+    if international:
+        attempts.append(("+" + raw[2:] if raw.startswith("00") else raw, None))
+    if not international or raw.startswith("00"):  # 00 is also a German-style (00021) area code
+        attempts.extend((raw, region) for region in _PHONE_REGIONS)
+    for text, region in attempts:
         try:
             number = phonenumbers.parse(text, region)
         except phonenumbers.NumberParseException:
@@ -308,6 +351,26 @@ def detect_secret_assignment(text: str) -> list[Span]:
     return spans
 
 
+_USERNAME = re.compile(
+    r"<(?:User|Customer|Account|Member|Profile|Person)\w{0,20}: (?P<repr>[^<>\s][^<>]{0,63})>"
+    r"|(?i:\b(?:log(?:ged)?[ -]?in|sign(?:ed)?[ -]?in|logon|authenticated|login \w+|sign-in \w+)"
+    r" (?:for|as|by) (?:user )?['\"]?)(?P<cued>[\w.@+-]{2,64})"
+)
+_USERNAME_GATE = re.compile(r"<[A-Z]|(?i:log|sign|authenticated)")
+
+
+def detect_username(text: str) -> list[Span]:
+    """Login names where code prints them: Django's ``<User: jdoe>`` and "logged in as jdoe"."""
+    if not _USERNAME_GATE.search(text):
+        return []
+    spans = []
+    for m in _USERNAME.finditer(text):
+        group = "repr" if m.group("repr") is not None else "cued"
+        if m.group(group).lower() not in _NOT_SECRETS:
+            spans.append(Span(m.start(group), m.end(group), "USERNAME", "username"))
+    return spans
+
+
 def _names(text: str) -> list[Span]:
     from sanitizers.names import detect_person
 
@@ -333,8 +396,10 @@ DETECTOR_FUNCTIONS: dict[str, Detector] = {
     "US_SSN": detect_ssn,
     "IP_ADDRESS": detect_ip,
     "PHONE_NUMBER": detect_phone,
+    "PHONE_VALUE": detect_phone_value,
     "MAC_ADDRESS": detect_mac,
     "CRYPTO": detect_crypto,
+    "USERNAME": detect_username,
     "PERSON": _names,
     "ADDRESS": _addresses,
 }

@@ -26,6 +26,7 @@ from sanitizers.detectors import DETECTOR_FUNCTIONS, Span
 from sanitizers.encodings import URL_START, parse_json, parse_query, parse_repr, requote, split_url
 from sanitizers.errors import LeakBlocked
 from sanitizers.fakes import FakeFactory, is_placeholder
+from sanitizers.gazetteer import street_words
 from sanitizers.names import _NOT_NAMES
 from sanitizers.policy import Policy, Rule, default_policy, normalize_key
 from sanitizers.selectors import SEP
@@ -33,14 +34,18 @@ from sanitizers.selectors import SEP
 __all__ = ["Change", "SanitizeResult", "Sanitizer", "secret_key_from_env"]
 
 KEY_ENV = "REPLAY_SECRET_KEY"
+_FIELD_NAME = re.compile(r"['\"]?[\w$@.:/ -]{1,64}['\"]?")
 _PAIR_CONTAINERS = {"headers", "cookies", "query_string", "query", "tags", "env", "data"}
-_PRIORITY = {name: i for i, name in enumerate(
-    ("jwt", "pem", "api_key", "url_credentials", "secret_assignment", "email_address", "card", "iban_code",
-     "us_ssn", "ip_address", "phone", "mac_address", "crypto", "person", "address"))}
+# Overlapping spans: secrets first (a JWT holds e-mails), then exact formats; a name and an
+# address tie so the longer wins ("126 Pamela Land" is an address, not a Ms Pamela Land).
+_PRIORITY = {name: i for i, group in enumerate(
+    (("jwt",), ("pem",), ("api_key",), ("url_credentials",), ("secret_assignment",), ("email_address",),
+     ("card",), ("iban_code",), ("us_ssn",), ("ip_address",), ("phone",), ("mac_address",), ("crypto",),
+     ("person", "address", "username"))) for name in group}
 _PROPAGATED = {"EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
-               "IP_ADDRESS", "ADDRESS", "USERNAME", "SECRET", "API_KEY", "JWT", "DATE_OF_BIRTH",
+               "IP_ADDRESS", "ADDRESS", "USERNAME", "USER_ID", "SECRET", "API_KEY", "JWT", "DATE_OF_BIRTH",
                "COOKIE", "AUTHORIZATION", "PEM_KEY", "MAC_ADDRESS", "CRYPTO"}
-_DIGIT_ENTITIES = {"CREDIT_CARD", "PHONE_NUMBER", "US_SSN", "SECRET", "IBAN_CODE", "GENERIC"}
+_DIGIT_ENTITIES = {"CREDIT_CARD", "PHONE_NUMBER", "US_SSN", "SECRET", "IBAN_CODE", "USER_ID", "GENERIC"}
 _CONTAINER_ENTITIES = {"COOKIE", "SECRET", "AUTHORIZATION"}
 _GATE_DETECTORS = ("JWT", "PEM_KEY", "API_KEY", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS")
 
@@ -104,7 +109,7 @@ class Sanitizer:
         enabled = {d for rule in self.policy.rules for d in rule.detectors}
         self._gate_detectors = [(n, DETECTOR_FUNCTIONS[n]) for n in _GATE_DETECTORS if n in enabled]
         self._safe_cache: dict[tuple, bool] = {}
-        self._key_cache: dict[tuple[str, str], Rule | None] = {}
+        self._key_cache: dict[tuple[str, str], tuple[Rule, ...]] = {}
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
 
     # -- public ---------------------------------------------------------------------------------
@@ -257,38 +262,41 @@ class Sanitizer:
         return safe
 
     def _key_rule(self, key: Any, parent: str, canon: tuple) -> Rule | None:
-        if not isinstance(key, str) or not key:
-            return None
+        """The first key rule naming this field whose selectors also match where it sits."""
+        if not isinstance(key, str) or not _FIELD_NAME.fullmatch(key):
+            return None  # a key that is data (a sentence, a selector expression) names no field
         cache_key = (key, parent)
-        if cache_key in self._key_cache:
-            rule = self._key_cache[cache_key]
-        else:
+        candidates = self._key_cache.get(cache_key)
+        if candidates is None:
             nkey, nparent = normalize_key(key), normalize_key(parent) if parent else ""
-            rule = next((r for r in self._key_rules if r.key_regex.search(nkey) and (
-                r.parent_regex is None or (nparent and r.parent_regex.search(nparent)))), None)
+            candidates = tuple(r for r in self._key_rules if r.key_regex.search(nkey) and (
+                r.parent_regex is None or (nparent and r.parent_regex.search(nparent))))
             if len(self._key_cache) < 100_000:
-                self._key_cache[cache_key] = rule
-        if rule is not None and rule.where != ("**",) and not rule.where_regex.match(_joined(canon)):
-            return None
-        return rule
+                self._key_cache[cache_key] = candidates
+        for rule in candidates:
+            if rule.where == ("**",) or rule.where_regex.match(_joined(canon)):
+                return rule
+        return None
 
     def _scan(self, text: str, canon: tuple) -> tuple[tuple[Span, Rule], ...]:
-        cached = self._scan_cache.get(text)
-        if cached is None:
-            found: list[tuple[Span, Rule]] = []
+        """Spans of the detector rules that apply at ``canon``; overlaps resolved after the
+        selectors had their say, so a rule limited to other paths cannot hide another's span."""
+        found = self._scan_cache.get(text)
+        if found is None:
+            spans: list[tuple[Span, Rule]] = []
             for rule, detectors, patterns in self._detector_rules:
                 for detect in detectors:
-                    found.extend((span, rule) for span in detect(text))
+                    spans.extend((span, rule) for span in detect(text))
                 for pattern in patterns:
-                    found.extend((Span(m.start(), m.end(), rule.entity, rule.id), rule) for m in pattern.finditer(text)
+                    spans.extend((Span(m.start(), m.end(), rule.entity, rule.id), rule) for m in pattern.finditer(text)
                                  if m.end() > m.start())
-            cached = _resolve_overlaps(found)
+            found = tuple(spans)
             if len(self._scan_cache) < 200_000:
-                self._scan_cache[text] = cached
-        if any(rule.where != ("**",) for _, rule in cached):
+                self._scan_cache[text] = found
+        if any(rule.where != ("**",) for _, rule in found):
             joined = _joined(canon)
-            cached = tuple((s, r) for s, r in cached if r.where == ("**",) or r.where_regex.match(joined))
-        return cached
+            found = tuple((s, r) for s, r in found if r.where == ("**",) or r.where_regex.match(joined))
+        return _resolve_overlaps(found)
 
     # -- actions --------------------------------------------------------------------------------
     def _apply(self, rule: Rule, entity: str, value: str, path: tuple, run: _Run) -> Any:
@@ -329,53 +337,45 @@ class Sanitizer:
         return "".join(out)
 
     def _remember(self, original: str, fake: str, entity: str, run: _Run) -> None:
-        run.fakes.add(fake)
-        if entity not in _PROPAGATED or len(original) < 4:
-            return
+        run.fakes.update(_escaped(fake))
+        if entity not in _PROPAGATED or len(original) < _min_known_length(original) or original.lower() in _NOT_NAMES:
+            return  # too short or too common a word ("user") to replace wherever it appears
         run.known[original] = (fake, entity)
         if entity == "PERSON":
             for part, fake_part in zip(original.split(), fake.split()):
-                if len(part) >= 3 and part.lower() not in _NOT_NAMES and part != fake_part:
+                if (len(part) >= min(3, _min_known_length(part)) and part != fake_part and part.lower() not in _NOT_NAMES
+                        and part.lower() not in street_words()):
                     run.known.setdefault(part, (fake_part, entity))
         if entity in ("EMAIL_ADDRESS", "PERSON") and original.lower() != original:
             run.known.setdefault(original.lower(), (fake.lower(), entity))
 
     # -- pass 2: propagate known originals ------------------------------------------------------
-    def _known_regex(self, run: _Run) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-        table: dict[str, str] = {}
-        for original, (fake, _) in run.known.items():
-            for variant_original, variant_fake in zip(_ordered_variants(original), _ordered_variants(fake)):
-                table.setdefault(variant_original, variant_fake)
-            table.setdefault(original, fake)
-        if not table:
-            return None, table
-        alternatives = "|".join(re.escape(v) for v in sorted(table, key=len, reverse=True))
-        return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])"), table
-
     def _propagate(self, doc: Any, run: _Run) -> None:
         """Replace known originals wherever else they appear (in place: pass 1 built new containers)."""
-        regex, table = self._known_regex(run)
+        leaves = list(_leaves(doc))
+        regex, table = _known_regex(run.known, leaves)
         if regex is None:
             return
-        for container, index, _, canon in _leaves(doc):
+        for container, index, _, canon in leaves:
             value = container[index]
             if value not in run.fakes and not self._is_safe(canon):
                 container[index] = regex.sub(lambda m: table[m.group(0)], value)
 
     # -- pass 3: leak gate ----------------------------------------------------------------------
     def _gate(self, doc: Any, run: _Run) -> list[dict]:
-        regex, _ = self._known_regex(run)
+        leaves = list(_leaves(doc))
+        regex, _ = _known_regex(run.known, leaves)
         allowed = run.fakes | run.kept
         leaks: list[dict] = []
-        for container, index, path, canon in _leaves(doc):
+        for container, index, path, canon in leaves:
             value = container[index]
             if self._is_safe(canon):  # the policy's explicit choice: source code, versions, ids
                 continue
             if regex is not None and regex.search(value):
                 leaks.append({"path": _path(path), "rule": "known-value", "reason": "a replaced value is still present"})
                 continue
-            if value in allowed:
-                continue
+            if value in allowed or self._scan_cache.get(value) == ():
+                continue  # the last: pass 1 ran every detector on this very text and found nothing
             for name, detect in self._gate_detectors:
                 hit = next((value[s.start:s.end] for s in detect(value)
                             if not _is_allowed(value[s.start:s.end], allowed)), None)
@@ -390,10 +390,10 @@ class Sanitizer:
                               policy_hash=self.policy.hash)
 
 
-def _resolve_overlaps(found: list[tuple[Span, Rule]]) -> tuple[tuple[Span, Rule], ...]:
+def _resolve_overlaps(found: tuple[tuple[Span, Rule], ...]) -> tuple[tuple[Span, Rule], ...]:
     """Keep non-overlapping spans: earlier detectors (secrets first) win, then longer spans."""
     if len(found) <= 1:
-        return tuple(found)
+        return found
     ordered = sorted(found, key=lambda sr: (_PRIORITY.get(sr[0].detector, 50), -(sr[0].end - sr[0].start)))
     chosen: list[tuple[Span, Rule]] = []
     for span, rule in ordered:
@@ -407,10 +407,52 @@ def _container_rule(rule: Rule | None) -> Rule | None:
     return rule if rule is not None and rule.entity in _CONTAINER_ENTITIES else None
 
 
-def _ordered_variants(value: str) -> list[str]:
-    """Encodings of a value, in an order shared by an original and its fake."""
-    return [quote(value, safe=""), quote_plus(value, safe=""), quote(value, safe="@:+"),
-            json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]]
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+_PLAIN_RUN = re.compile(r"[A-Za-z0-9_.~-]+")
+_ENCODINGS = (
+    lambda v: quote(v, safe=""), lambda v: quote_plus(v, safe=""), lambda v: quote(v, safe="@:+"),
+    lambda v: json.dumps(v)[1:-1], lambda v: json.dumps(v, ensure_ascii=False)[1:-1],
+)
+
+
+def _known_regex(known: dict[str, tuple[str, str]], leaves: list[tuple[Any, Any, tuple, tuple]]
+                 ) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """(regex, table): the known originals present in the leaves, as whole words, in each of
+    their encodings (URL-encoded, JSON-escaped), mapped to the fake in the same encoding.
+
+    Only what is present goes into the regex (one substring test per original over the joined
+    leaves): compiling an alternation of every original costs more than the rest of the event.
+    An encoding keeps the original's plain runs, so an original whose longest one is absent
+    cannot be there in any encoding either.
+    """
+    if not known:
+        return None, {}
+    blob = "\x00".join(container[index] for container, index, _, _ in leaves)
+    table: dict[str, str] = {}
+    for original, (fake, _) in known.items():
+        if original in blob:
+            table.setdefault(original, fake)
+        if _PLAIN.fullmatch(original) or max(_PLAIN_RUN.findall(original), key=len, default="") not in blob:
+            continue
+        for encode in _ENCODINGS:
+            encoded = encode(original)
+            if encoded in blob:
+                table.setdefault(encoded, encode(fake))
+    if not table:
+        return None, table
+    alternatives = "|".join(re.escape(v) for v in sorted(table, key=len, reverse=True))
+    return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])"), table
+
+
+def _min_known_length(value: str) -> int:
+    """Shorter values are too likely to occur by chance to be replaced everywhere; a Han or
+    Hangul given name of one or two characters is a whole name, though."""
+    return 4 if value.isascii() or value.lower() != value.upper() else 1
+
+
+def _escaped(fake: str) -> set[str]:
+    """A fake as the gate may meet it: plain, or escaped inside a JSON or repr dump it was put back into."""
+    return {fake, json.dumps(fake)[1:-1], json.dumps(fake, ensure_ascii=False)[1:-1], repr(fake)[1:-1]}
 
 
 def _is_allowed(found: str, allowed: set[str]) -> bool:

@@ -23,6 +23,7 @@ import orjson
 
 from sanitizers.detectors import card_brand_ok, luhn_valid
 from sanitizers.gazetteer import names_by_script, script_of, street_words
+from sanitizers.names import street_suffix
 
 __all__ = ["FakeFactory", "charclass"]
 
@@ -49,8 +50,9 @@ def is_placeholder(value: str) -> bool:
 
 def charclass(value: str, rng: random.Random) -> str:
     """Same length; each letter, digit and non-ASCII letter replaced within its class."""
-    if _UUID.fullmatch(value):
-        return _hexlike(value, rng, keep={14})
+    if _UUID.fullmatch(value):  # the version digit kept, the variant digit kept within its class
+        out = _hexlike(value, rng, keep={14})
+        return out[:19] + (rng.choice("89ab") if value[19] in "89abAB" else value[19]) + out[20:]
     if len(value) >= 8 and _HEX.fullmatch(value) and any(c.isdigit() for c in value):
         return _hexlike(value, rng)
     out = []
@@ -108,7 +110,7 @@ class FakeFactory:
             "PHONE_NUMBER": _phone, "IP_ADDRESS": _ip, "US_SSN": _ssn, "PERSON": _person,
             "ADDRESS": _address, "DATE_OF_BIRTH": _date, "JWT": self._jwt,
             "AUTHORIZATION": self._authorization, "COOKIE": self._cookie_string,
-            "API_KEY": _secret, "SECRET": _secret, "PEM_KEY": charclass,
+            "API_KEY": _secret, "SECRET": _secret, "PEM_KEY": charclass, "USER_ID": _identifier,
         }
 
     def rng(self, entity: str, value: str) -> random.Random:
@@ -166,7 +168,7 @@ class FakeFactory:
     _CLAIM_ENTITIES = {"email": "EMAIL_ADDRESS", "name": "PERSON", "given_name": "PERSON",
                        "family_name": "PERSON", "nickname": "USERNAME", "preferred_username": "USERNAME",
                        "upn": "EMAIL_ADDRESS", "unique_name": "USERNAME", "phone_number": "PHONE_NUMBER",
-                       "sub": "GENERIC", "address": "ADDRESS", "birthdate": "DATE_OF_BIRTH"}
+                       "sub": "USER_ID", "address": "ADDRESS", "birthdate": "DATE_OF_BIRTH"}
 
     def _claim(self, key: str, value: object) -> object:
         entity = self._CLAIM_ENTITIES.get(key)
@@ -221,6 +223,19 @@ def _secret(value: str, rng: random.Random) -> str:
     m = _SECRET_PREFIX.match(value)
     prefix = m.group(0) if m else ""
     return prefix + charclass(value[len(prefix):], rng)
+
+
+_ID_PREFIX = re.compile(r"^[A-Za-z]{1,12}[_-]")
+
+
+def _identifier(value: str, rng: random.Random) -> str:
+    """``cus_Yos4...`` keeps its type prefix; a number keeps its length (no leading zero)."""
+    m = _ID_PREFIX.match(value)
+    prefix = m.group(0) if m else ""
+    rest = charclass(value[len(prefix):], rng)
+    if rest[:1] == "0" and value[len(prefix):][:1] not in ("0", ""):
+        rest = rng.choice("123456789") + rest[1:]
+    return prefix + rest
 
 
 def _relayout(template: str, digits: str) -> str:
@@ -285,15 +300,29 @@ def _country_code_length(value: str) -> int:
 _PRIVATE_V4 = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")]
 
 
+_IP_IN_TEXT = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?")
+
+
 def _ip(value: str, rng: random.Random) -> str:
-    text, suffix = value, ""
-    for sep in ("/", "%"):
-        if sep in text:
-            text, rest = text.split(sep, 1)
-            suffix = sep + rest
-    ip = ipaddress.ip_address(text)
-    if ip.is_loopback or ip.is_unspecified:
-        return value
+    """Every address in the value faked in place: an address, a ``host:port``, a CIDR, an
+    ``X-Forwarded-For`` list. Loopback and unspecified addresses are not personal and stay."""
+    found = False
+
+    def one(m: re.Match[str]) -> str:
+        nonlocal found
+        try:
+            ip = ipaddress.ip_address(m.group(0))
+        except ValueError:
+            return m.group(0)
+        found = True
+        return m.group(0) if ip.is_loopback or ip.is_unspecified else _fake_ip(ip, m.group(0), rng)
+
+    out = _IP_IN_TEXT.sub(one, value)
+    return out if found else charclass(value, rng)
+
+
+def _fake_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, text: str, rng: random.Random) -> str:
+    """Same version; private stays private (in the same range), public stays public."""
     if ip.version == 4:
         net = next((n for n in _PRIVATE_V4 if ip in n), None)
         while True:
@@ -304,20 +333,24 @@ def _ip(value: str, rng: random.Random) -> str:
                 if candidate.is_private or not candidate.is_global:
                     continue
             if candidate != ip:
-                return str(candidate) + suffix
+                return str(candidate)
     mapped = ip.ipv4_mapped
     if mapped is not None:
-        return text[: text.rfind(":") + 1] + _ip(str(mapped), rng) + suffix
+        return text[: text.rfind(":") + 1] + _fake_ip(mapped, str(mapped), rng)
     if ip.is_private or ip.is_link_local:
         prefix = int(ip) >> 64 << 64
         candidate = ipaddress.IPv6Address(prefix | rng.getrandbits(64))
     else:
         candidate = ipaddress.IPv6Address((0x2 << 124) | rng.getrandbits(124) | (rng.getrandbits(1) << 124))
     out = candidate.exploded if text.count(":") == 7 and "::" not in text else candidate.compressed
-    return (out.upper() if text.isupper() else out) + suffix
+    return out.upper() if text.isupper() else out
 
 
 def _ssn(value: str, rng: random.Random) -> str:
+    """A valid-looking US SSN for nine digits; other national ids (CPF, PESEL, NIR, DNI, codice
+    fiscale) keep their layout with every digit and letter redrawn."""
+    if sum(ch.isdigit() for ch in value) != 9:
+        return charclass(value, rng)
     while True:
         area = rng.randint(1, 899)
         if area != 666:
@@ -333,12 +366,15 @@ def _person(value: str, rng: random.Random) -> str:
         return value
     script = script_of(value)
     pools = names_by_script()
-    firsts, lasts = pools.get(script) or pools["ascii"]
+    if script not in pools:
+        return charclass(value, rng)  # no name list for this script: letters of the same script
+    firsts, lasts = pools[script]
     if script == "latin":
         firsts = firsts + pools["ascii"][0]
-    fake_words = [rng.choice(firsts)] + [rng.choice(lasts) for _ in words[1:]]
+    taken = {w.casefold() for w in words}
+    fake_words = [_draw(firsts, taken, rng)] + [_draw(lasts, taken, rng) for _ in words[1:]]
     if script == "latin" and fake_words[-1].isascii():
-        fake_words[-1] = rng.choice(lasts)
+        fake_words[-1] = _draw(lasts, taken, rng)
     if len(words) == 1 and value[:1].isupper() is False:
         fake_words = [fake_words[0].lower()]
     if value.isupper():
@@ -346,6 +382,15 @@ def _person(value: str, rng: random.Random) -> str:
     elif value.islower():
         fake_words = [w.lower() for w in fake_words]
     return _keep_separators(value, fake_words)
+
+
+def _draw(pool: tuple[str, ...], taken: set[str], rng: random.Random) -> str:
+    """A name from ``pool`` that is none of the original's words (small pools, like CJK ones, repeat)."""
+    for _ in range(20):
+        name = rng.choice(pool)
+        if name.casefold() not in taken:
+            return name
+    return name
 
 
 def _keep_separators(value: str, fake_words: list[str]) -> str:
@@ -366,12 +411,14 @@ def _address(value: str, rng: random.Random) -> str:
         w = m.group(0)
         if any(ch.isdigit() for ch in w):
             return charclass(w, rng)
-        if w.lower().rstrip(".") in streets or w.lower() in streets or len(w) <= 2 or w.isupper():
+        if w.lower().rstrip(".") in streets or w.lower() in streets or w.isupper() or len(w) <= 2 and w.islower():
             return w
+        suffix = street_suffix(w)  # "Stenstraat" becomes "Kowalstraat"
         new = rng.choice(lasts)
-        return new.lower() if w.islower() else new
+        return (new.lower() if w.islower() else new) + suffix
 
-    return re.sub(r"[\w'’.-]+", word, value)
+    out = re.sub(r"[\w'’.-]+", word, value)
+    return out if out != value else charclass(value, rng)  # street words only: still not the original
 
 
 _DATE_FORMATS = (

@@ -68,8 +68,9 @@ def first_names() -> frozenset[str]:
 def last_names() -> frozenset[str]:
     names = set()
     for loc in LOCALES:
-        for n in _provider_attr("person", loc, ("last_names", "male_last_names",
-                                                 "unisex_last_names", "last_romanized_names")):
+        for n in _provider_attr("person", loc, ("last_names", "male_last_names", "last_names_male",
+                                                 "last_names_female", "unisex_last_names",
+                                                 "last_romanized_names")):
             if len(n) > 2:
                 names.add(n.lower())
     return frozenset(names - _COMMON_WORDS)

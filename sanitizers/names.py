@@ -14,7 +14,7 @@ import re
 from sanitizers.detectors import Span
 from sanitizers.gazetteer import first_names, last_names, street_words
 
-__all__ = ["detect_person", "detect_address"]
+__all__ = ["detect_person", "detect_address", "street_suffix"]
 
 _UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽА-ЯЁΑ-Ω"
 _LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżžа-яёα-ω"
@@ -31,6 +31,13 @@ _CUES = re.compile(
     r"holder|cardholder|kunde|kundin|cliente|signed in as|logged in as|for|by|to|from|"
     r"with|cc|attn)\b[\s:=,'\"]*|\bname[\"']?\s*[:=]\s*[\"']?)$"
 )
+# Greetings and sign-offs: whatever single capitalized word follows is a name ("Love, Isaías").
+_ADDRESSING = re.compile(
+    r"(?i)\b(?:dear|hi|hello|hey|love|lots of love|regards|best|cheers|thanks|thank you|yours|xoxo|"
+    r"hugs|sincerely|happy birthday|congratulations|congrats|ask for|attn)[\s:,]*$"
+)
+# Names in scripts without letter case (Han, kana, Hangul): one or two runs after a cue.
+_UNCASED_NAME = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,4}(?:[ \u3000][\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,4})?")
 # Capitalized words that start sentences in error messages and are never names.
 _NOT_NAMES = {
     "error", "invalid", "failed", "payment", "order", "request", "response", "user", "customer",
@@ -54,7 +61,7 @@ _NOT_NAMES = {
 def detect_person(text: str) -> list[Span]:
     """Spans of probable person names in ``text``."""
     if not any(ch.isupper() for ch in text):
-        return []
+        return _uncased_names(text)
     firsts, lasts = first_names(), last_names()
     spans = []
     for m in _SEQ.finditer(text):
@@ -79,11 +86,20 @@ def detect_person(text: str) -> list[Span]:
         mailbox = bool(re.match(r"\s*<[^<>@\s]+@", text[end:end + 80])) or bool(re.match(r'"\s*<', text[end:end + 3]))
         known_first = first in firsts
         known_last = any(w.lower() in lasts for w in words[1:]) or (len(words) == 1 and first in lasts)
-        if len(words) >= 2 and (known_first or cued or mailbox or (known_last and first in lasts)):
+        family_first = len(words) == 2 and first in lasts and words[1].lower() in firsts
+        if len(words) >= 2 and (known_first or cued or mailbox or family_first or (known_last and first in lasts)):
             spans.append(Span(start, end, "PERSON", "person"))
-        elif len(words) == 1 and (titled or mailbox or (cued and known_first)):
+        elif len(words) == 1 and (titled or mailbox or (cued and known_first) or _ADDRESSING.search(before)):
             spans.append(Span(start, end, "PERSON", "person"))
-    return spans
+    return spans + _uncased_names(text)
+
+
+def _uncased_names(text: str) -> list[Span]:
+    """Han, kana and Hangul names carry no capital to spot them by: take them after a cue."""
+    if text.isascii():
+        return []
+    return [Span(m.start(), m.end(), "PERSON", "person") for m in _UNCASED_NAME.finditer(text)
+            if _CUES.search(text[max(0, m.start() - 40):m.start()]) or _ADDRESSING.search(text[max(0, m.start() - 40):m.start()])]
 
 
 _NUM = r"\d{1,5}[a-zA-Z]?(?:[-/]\d{1,4}[a-zA-Z]?)?"
@@ -91,8 +107,8 @@ _ADDR_WORD = rf"(?:{_WORD}|[{_LOW}]+\.?|[A-Z]{{1,2}}\b|\d{{1,3}}(?:st|nd|rd|th)\
 # "12 Main Street", "1600 Pennsylvania Avenue NW", "12 Rue de la Paix"
 _NUMBER_FIRST = re.compile(rf"(?<![\w.,:-]){_NUM},?[ \t]+((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD})")
 # "Hauptstraße 5", "Rue de la Paix 12", "ul. Długa 3", "Via Roma, 10", "Kerkstraat 7"
-_NUMBER_LAST = re.compile(rf"(?<![\w])((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD}),?[ \t]+{_NUM}(?![\w.:-]|\.\d)")
-_GLUED_SUFFIX = re.compile(r"(?i).(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|gracht|plein|vej|gatan|vägen|katu|utca)$")
+_NUMBER_LAST = re.compile(rf"(?<![\w])((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD}\.?),?[ \t]+{_NUM}(?![\w.:-]|\.\d)")
+_GLUED_SUFFIX = re.compile(r"(?i)(?<=.)(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|gracht|plein|pad|dreef|singel|kade|steeg|hof|wal|markt|plantsoen|vej|gatan|vägen|katu|utca)$")
 _UNITS = {"apt", "suite", "unit", "flat", "wohnung", "app", "ste"}
 _POSTAL = r"(?:\d{4}[ \t]?[A-Z]{2}\b|\d{4,5}(?:-\d{4})?|\d{2}-\d{3}|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2})"
 # A unit, then a postal code and city: ", 75002 Paris", "\n10115 Berlin", ", Springfield, IL 62704"
@@ -124,8 +140,6 @@ def detect_address(text: str) -> list[Span]:
         if not starts:
             continue
         first = starts[0]
-        if _GLUED_SUFFIX.search(words[first]) and first > 0 and words[first - 1][:1].isupper() and len(starts) == 1:
-            first = first if not words[first - 1].istitle() else first
         offset = m.start(1)
         for w in words[:first]:
             offset = text.index(w, offset) + len(w)
@@ -140,6 +154,12 @@ def _is_street(word: str) -> bool:
     w = word.lower().rstrip(",")
     streets = street_words()
     return w in streets or w.rstrip(".") in streets or bool(_GLUED_SUFFIX.search(w))
+
+
+def street_suffix(word: str) -> str:
+    """The street type glued to a street name (``Hauptstraße`` → ``straße``), or ``""``."""
+    m = _GLUED_SUFFIX.search(word)
+    return m.group(0) if m else ""
 
 
 def _with_tail(text: str, end: int) -> int:

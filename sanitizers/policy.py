@@ -29,12 +29,12 @@ ACTIONS = ("fake", "mask", "hash", "redact", "remove", "keep")
 ENTITIES = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN",
     "MAC_ADDRESS", "CRYPTO", "URL_CREDENTIALS", "JWT", "PEM_KEY", "API_KEY", "PERSON", "ADDRESS",
-    "SECRET", "AUTHORIZATION", "COOKIE", "USERNAME", "DATE_OF_BIRTH", "GENERIC",
+    "SECRET", "AUTHORIZATION", "COOKIE", "USERNAME", "USER_ID", "DATE_OF_BIRTH", "GENERIC",
 )
 DETECTORS = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN",
     "MAC_ADDRESS", "CRYPTO", "URL_CREDENTIALS", "JWT", "PEM_KEY", "API_KEY", "PERSON", "ADDRESS",
-    "SECRET_ASSIGNMENT",
+    "SECRET_ASSIGNMENT", "USERNAME", "PHONE_VALUE",
 )
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -42,8 +42,9 @@ _SEPARATORS = re.compile(r"[\s.\-]+")
 
 
 def normalize_key(key: str) -> str:
-    """``X-Auth-Token``, ``authToken`` and ``auth.token`` all become ``x_auth_token``-style."""
-    return _SEPARATORS.sub("_", _CAMEL.sub("_", key)).lower()
+    """``X-Auth-Token``, ``authToken`` and ``auth.token`` all become ``x_auth_token``-style;
+    the quotes of repr'd keys (old SDKs send frame vars as ``{"'password'": ...}``) go."""
+    return _SEPARATORS.sub("_", _CAMEL.sub("_", key.strip("'\""))).lower()
 
 
 @dataclass(frozen=True)
