@@ -210,12 +210,13 @@ def detect_card(text: str) -> list[Span]:
 
 
 _PHONE = re.compile(
-    r"(?<![\w+/.:-])(?:\+|00)?(?:\(\d{1,5}\)|\d{1,4})(?:[ .\-/]?(?:\(\d{1,5}\)\d{0,5}|\d{2,5})){1,5}"
+    r"(?<![\w+/.:-])(?:\+|00)?(?:\(\d{1,5}\)|\d{1,4})(?:[ .\-/]?(?:\(\d{1,5}\)\d{0,5}|\d{2,5}|(?<=[ .\-/])\d)){1,6}"
     r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w/:-]|\.\d)"
 )
 _PHONE_CUE = re.compile(r"(?i)phone|tel\b|tel\.|mobil|call|cell|fax|sms|whatsapp|contact|rufnummer|telefon|numéro")
 _NANP = re.compile(r"\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}")
 _DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{2}:\d{2}")
+_DIGIT = re.compile(r"\d")
 _GROUPED = re.compile(r"\d[ \-/()]+\d")
 _PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "BR", "CH", "AT", "IN")
 
@@ -225,8 +226,7 @@ def detect_phone(text: str) -> list[Span]:
     phone cue shortly before, or as a whole value grouped by spaces, dashes or parentheses
     (``601 523 807``); and when phonenumbers finds them possible for some region. Bare digit
     runs need a cue: without one they are ids, amounts and timestamps."""
-    digits = sum(ch.isdigit() for ch in text)
-    if digits < 7:
+    if len(_DIGIT.findall(text)) < 7:
         return []
     cued = None
     spans = []
@@ -318,15 +318,17 @@ def detect_api_key(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), "API_KEY", "api_key") for m in _API_KEY.finditer(text)]
 
 
-_URL_CREDS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s:@?#'\"]+)(?::([^/\s@?#'\"]*))?@")
+_URL_CREDS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s:@?#'\"]*)(?::([^/\s@?#'\"]*))?@")
 
 
 def detect_url_credentials(text: str) -> list[Span]:
+    """``scheme://user:password@host``, also with the user left out (``redis://:pw@host``)."""
     if "://" not in text or "@" not in text:
         return []
     spans = []
     for m in _URL_CREDS.finditer(text):
-        spans.append(Span(m.start(1), m.end(1), "USERNAME", "url_credentials"))
+        if m.group(1):
+            spans.append(Span(m.start(1), m.end(1), "USERNAME", "url_credentials"))
         if m.group(2):
             spans.append(Span(m.start(2), m.end(2), "SECRET", "url_credentials"))
     return spans
@@ -353,6 +355,7 @@ def detect_secret_assignment(text: str) -> list[Span]:
 
 _USERNAME = re.compile(
     r"<(?:User|Customer|Account|Member|Profile|Person)\w{0,20}: (?P<repr>[^<>\s][^<>]{0,63})>"
+    r"|(?i:\buser(?:name)? ['\"]?)(?P<subject>[\w.@+-]{2,64})(?=['\"]? (?i:logged|signed|authenticated))"
     r"|(?i:\b(?:log(?:ged)?[ -]?in|sign(?:ed)?[ -]?in|logon|authenticated|login \w+|sign-in \w+)"
     r" (?:for|as|by) (?:user )?['\"]?)(?P<cued>[\w.@+-]{2,64})"
 )
@@ -360,14 +363,49 @@ _USERNAME_GATE = re.compile(r"<[A-Z]|(?i:log|sign|authenticated)")
 
 
 def detect_username(text: str) -> list[Span]:
-    """Login names where code prints them: Django's ``<User: jdoe>`` and "logged in as jdoe"."""
+    """Login names where code prints them: Django's ``<User: jdoe>``, "logged in as jdoe",
+    "user jdoe logged in"."""
     if not _USERNAME_GATE.search(text):
         return []
     spans = []
     for m in _USERNAME.finditer(text):
-        group = "repr" if m.group("repr") is not None else "cued"
+        group = next(g for g in ("repr", "subject", "cued") if m.group(g) is not None)
         if m.group(group).lower() not in _NOT_SECRETS:
             spans.append(Span(m.start(group), m.end(group), "USERNAME", "username"))
+    return spans
+
+
+_DOB = re.compile(
+    r"(?i:\b(?:dob|d\.o\.b\.?|born(?: on)?|birth[ _]?date|date[ _]of[ _]birth|birthday|geboren(?: am)?|né(?:e)? le|"
+    r"fecha de nacimiento|data di nascita|data de nascimento|geb\.)[\s:=]{1,3})"
+    r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?![\d:])"
+)
+
+
+def detect_date_of_birth(text: str) -> list[Span]:
+    """A date right after a birth cue ("DOB 1985-03-14", "born 14/03/1985"): other dates are events."""
+    if not any(ch.isdigit() for ch in text):
+        return []
+    return [Span(m.start(1), m.end(1), "DATE_OF_BIRTH", "date_of_birth") for m in _DOB.finditer(text)]
+
+
+_USER_ID = re.compile(
+    r"\b(?:cus|usr|user|acct|cust)_[A-Za-z0-9]{8,32}\b"
+    r"|(?i:\b(?:user|customer|member|account)(?:[ _]?id)?\b\s?[#:=]?\s?['\"]?)"
+    r"(?P<cued>[A-Za-z0-9_-]*\d[A-Za-z0-9_-]{3,})"
+)
+_USER_ID_GATE = re.compile(r"(?i)_[a-z0-9]{8}|user|customer|member|account")
+
+
+def detect_user_id(text: str) -> list[Span]:
+    """Ids of people: provider-style customer ids (``cus_...``) and ids with a digit right after
+    "user", "customer", "account" ("for user 2725140", "customer #A-10293")."""
+    if not _USER_ID_GATE.search(text):
+        return []
+    spans = []
+    for m in _USER_ID.finditer(text):
+        start, end = m.span("cued") if m.group("cued") is not None else m.span()
+        spans.append(Span(start, end, "USER_ID", "user_id"))
     return spans
 
 
@@ -400,6 +438,8 @@ DETECTOR_FUNCTIONS: dict[str, Detector] = {
     "MAC_ADDRESS": detect_mac,
     "CRYPTO": detect_crypto,
     "USERNAME": detect_username,
+    "DATE_OF_BIRTH": detect_date_of_birth,
+    "USER_ID": detect_user_id,
     "PERSON": _names,
     "ADDRESS": _addresses,
 }

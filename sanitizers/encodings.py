@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote, unquote_plus
+from urllib.parse import quote, quote_plus, unquote_plus
 
 __all__ = ["parse_json", "parse_repr", "QueryString", "parse_query", "URL_START", "split_url",
            "requote"]

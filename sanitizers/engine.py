@@ -12,16 +12,16 @@ Three passes over the event dict, each a small function of the policy:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote
+from urllib.parse import unquote
 
 from connectors.schema import API_ENTRY_TYPES, INTERFACE_ALIASES
+from sanitizers._known import escaped, is_allowed, known_regex, min_known_length
+from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, is_webhook, names_in, rename, string_leaves
 from sanitizers.detectors import DETECTOR_FUNCTIONS, Span
 from sanitizers.encodings import URL_START, parse_json, parse_query, parse_repr, requote, split_url
 from sanitizers.errors import LeakBlocked
@@ -34,14 +34,15 @@ from sanitizers.selectors import SEP
 __all__ = ["Change", "SanitizeResult", "Sanitizer", "secret_key_from_env"]
 
 KEY_ENV = "REPLAY_SECRET_KEY"
+_NAME_ENTITIES = {"EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "JWT", "API_KEY", "PHONE_NUMBER"}
+_WORD_RE = re.compile(r"\w+")
 _FIELD_NAME = re.compile(r"['\"]?[\w$@.:/ -]{1,64}['\"]?")
-_PAIR_CONTAINERS = {"headers", "cookies", "query_string", "query", "tags", "env", "data"}
 # Overlapping spans: secrets first (a JWT holds e-mails), then exact formats; a name and an
 # address tie so the longer wins ("126 Pamela Land" is an address, not a Ms Pamela Land).
 _PRIORITY = {name: i for i, group in enumerate(
     (("jwt",), ("pem",), ("api_key",), ("url_credentials",), ("secret_assignment",), ("email_address",),
      ("card",), ("iban_code",), ("us_ssn",), ("ip_address",), ("phone",), ("mac_address",), ("crypto",),
-     ("person", "address", "username"))) for name in group}
+     ("person", "address", "username", "user_id", "date_of_birth"))) for name in group}
 _PROPAGATED = {"EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
                "IP_ADDRESS", "ADDRESS", "USERNAME", "USER_ID", "SECRET", "API_KEY", "JWT", "DATE_OF_BIRTH",
                "COOKIE", "AUTHORIZATION", "PEM_KEY", "MAC_ADDRESS", "CRYPTO"}
@@ -89,6 +90,10 @@ class _Run:
     kept: set[str] = field(default_factory=set)
     changes: list[Change] = field(default_factory=list)
     filtered: int = 0
+
+    def holds_known(self, fake: str) -> bool:
+        """Whether a fake contains a word that is an original found earlier in this event."""
+        return bool(self.known) and not self.known.keys().isdisjoint(_WORD_RE.findall(fake))
 
 
 class Sanitizer:
@@ -140,7 +145,7 @@ class Sanitizer:
 
     # -- pass 1: detect and replace -------------------------------------------------------------
     def _walk_document(self, doc: Any, run: _Run) -> Any:
-        if _is_webhook(doc):
+        if is_webhook(doc):
             data = {k: (self._walk_event(v, ("data", k), run) if k in ("event", "error") and isinstance(v, dict)
                         else self._walk(v, ("data", k), ("webhook", k), k, "data", None, run))
                     for k, v in doc["data"].items()}
@@ -173,21 +178,35 @@ class Sanitizer:
             return self._string(node, path, canon, key, parent, inherited, run)
         if isinstance(node, dict):
             rule = inherited or _container_rule(self._key_rule(key, parent, canon))
-            return {k: self._walk(v, path + (k,), canon + (k,), str(k), key, rule, run) for k, v in node.items()}
+            out = {}
+            for k, v in node.items():
+                k = self._name(k, path, canon, run)
+                out[k] = self._walk(v, path + (k,), canon + (k,), str(k), key, rule, run)
+            return out
         if isinstance(node, list):
-            if key.lower() in _PAIR_CONTAINERS and node and all(
-                    isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in node):
+            if is_pair_list(key, node):
                 rule = inherited or _container_rule(self._key_rule(key, parent, canon))
-                return [[p[0], self._walk(p[1], path + (i, 1), canon + (p[0],), p[0], key, rule, run)]
-                        for i, p in enumerate(node)]
+                pairs = []
+                for i, (name, value) in enumerate(node):
+                    name = self._name(name, path + (i,), canon, run)
+                    pairs.append([name, self._walk(value, path + (i, 1), canon + (name,), name, key, rule, run)])
+                return pairs
             return [self._walk(v, path + (i,), canon + (i,), key, parent, inherited, run) for i, v in enumerate(node)]
         if isinstance(node, int) and not isinstance(node, bool) and not self._is_safe(canon):
             rule = inherited or self._key_rule(key, parent, canon)
-            if rule is not None and rule.action != "keep" and rule.entity in _DIGIT_ENTITIES | {"CREDIT_CARD"}:
+            if rule is not None and rule.action != "keep" and rule.entity in _DIGIT_ENTITIES:
                 text = str(node)
                 new = self._apply(rule, rule.entity, text, path, run)
                 return int(new) if new is not None and new.lstrip("-").isdigit() else new
         return node
+
+    def _name(self, name: Any, path: tuple, canon: tuple, run: _Run) -> Any:
+        """A key or pair name, with e-mails, cards, IPs and other direct identifiers in it faked
+        (a map keyed by e-mail address); the change is reported at the container's path."""
+        if not isinstance(name, str) or IDENTIFIER.fullmatch(name) or self._is_safe(canon):
+            return name
+        spans = tuple((span, rule) for span, rule in self._scan(name, canon) if span.entity in _NAME_ENTITIES)
+        return self._replace_spans(name, spans, path, run)
 
     def _string(self, value: str, path: tuple, canon: tuple, key: str, parent: str,
                 inherited: Rule | None, run: _Run) -> Any:
@@ -198,11 +217,22 @@ class Sanitizer:
             return value
         rule = inherited or self._key_rule(key, parent, canon)
         if rule is not None:
-            return self._apply(rule, rule.entity, value, path, run)
+            return self._apply_whole(rule, value, path, run)
         nested = self._nested(value, path, canon, key, run)
         if nested is not None:
             return nested
         return self._replace_spans(value, self._scan(value, canon), path, run)
+
+    def _apply_whole(self, rule: Rule, value: str, path: tuple, run: _Run) -> Any:
+        """A key rule takes the whole value; a repr'd string keeps its quotes around the fake
+        (old SDKs send frame vars as ``"'hunter2'"``), so the same password unquoted elsewhere
+        gets the same fake."""
+        literal = parse_repr(value) if value[:1] in "'\"" else None
+        if literal is not None and isinstance(literal[0], str) and literal[1] is not None:
+            text, dump = literal
+            new = self._apply(rule, rule.entity, text, path, run)
+            return dump(new) if isinstance(new, str) else new
+        return self._apply(rule, rule.entity, value, path, run)
 
     def _nested(self, value: str, path: tuple, canon: tuple, key: str, run: _Run) -> str | None:
         """Open JSON, repr, URL and query strings; walk their parts with their own keys."""
@@ -315,8 +345,8 @@ class Sanitizer:
         elif rule.action == "hash":
             new = self.fakes.keyed_hash(value)
         else:
-            new = self.fakes.fake(entity, value)
-        run.changes.append(Change(_path(path), rule.id, entity, rule.action, len(value)))
+            new = self.fakes.fake(entity, value, avoid=run.holds_known)
+        run.changes.append(Change(dotted(path), rule.id, entity, rule.action, len(value)))
         if isinstance(new, str) and new != value:
             self._remember(value, new, entity, run)
         elif new is None:
@@ -337,13 +367,13 @@ class Sanitizer:
         return "".join(out)
 
     def _remember(self, original: str, fake: str, entity: str, run: _Run) -> None:
-        run.fakes.update(_escaped(fake))
-        if entity not in _PROPAGATED or len(original) < _min_known_length(original) or original.lower() in _NOT_NAMES:
+        run.fakes.update(escaped(fake))
+        if entity not in _PROPAGATED or len(original) < min_known_length(original) or original.lower() in _NOT_NAMES:
             return  # too short or too common a word ("user") to replace wherever it appears
         run.known[original] = (fake, entity)
         if entity == "PERSON":
             for part, fake_part in zip(original.split(), fake.split()):
-                if (len(part) >= min(3, _min_known_length(part)) and part != fake_part and part.lower() not in _NOT_NAMES
+                if (len(part) >= min(3, min_known_length(part)) and part != fake_part and part.lower() not in _NOT_NAMES
                         and part.lower() not in street_words()):
                     run.known.setdefault(part, (fake_part, entity))
         if entity in ("EMAIL_ADDRESS", "PERSON") and original.lower() != original:
@@ -351,36 +381,45 @@ class Sanitizer:
 
     # -- pass 2: propagate known originals ------------------------------------------------------
     def _propagate(self, doc: Any, run: _Run) -> None:
-        """Replace known originals wherever else they appear (in place: pass 1 built new containers)."""
-        leaves = list(_leaves(doc))
-        regex, table = _known_regex(run.known, leaves)
+        """Replace known originals wherever else they appear, in keys too (a map keyed by user id);
+        in place: pass 1 built new containers."""
+        leaves = list(string_leaves(doc))
+        names = [name for name, _ in names_in(doc)]
+        regex, table = known_regex(run.known, [container[index] for container, index, _, _ in leaves] + names)
         if regex is None:
             return
+
+        def replace(text: str) -> str:
+            return regex.sub(lambda m: table[m.group(0)], text)
+
         for container, index, _, canon in leaves:
             value = container[index]
             if value not in run.fakes and not self._is_safe(canon):
-                container[index] = regex.sub(lambda m: table[m.group(0)], value)
+                container[index] = replace(value)
+        if any(regex.search(name) for name in names):
+            rename(doc, replace)
 
     # -- pass 3: leak gate ----------------------------------------------------------------------
     def _gate(self, doc: Any, run: _Run) -> list[dict]:
-        leaves = list(_leaves(doc))
-        regex, _ = _known_regex(run.known, leaves)
+        leaves = [(container[index], path, canon) for container, index, path, canon in string_leaves(doc)]
+        leaves += [(name, path, ()) for name, path in names_in(doc)]
+        regex, _ = known_regex(run.known, [value for value, _, _ in leaves])
         allowed = run.fakes | run.kept
         leaks: list[dict] = []
-        for container, index, path, canon in leaves:
-            value = container[index]
+        for value, path, canon in leaves:
             if self._is_safe(canon):  # the policy's explicit choice: source code, versions, ids
                 continue
             if regex is not None and regex.search(value):
-                leaks.append({"path": _path(path), "rule": "known-value", "reason": "a replaced value is still present"})
+                leaks.append({"path": dotted(path), "rule": "known-value",
+                              "reason": "a replaced value is still present"})
                 continue
             if value in allowed or self._scan_cache.get(value) == ():
                 continue  # the last: pass 1 ran every detector on this very text and found nothing
             for name, detect in self._gate_detectors:
                 hit = next((value[s.start:s.end] for s in detect(value)
-                            if not _is_allowed(value[s.start:s.end], allowed)), None)
+                            if not is_allowed(value[s.start:s.end], allowed)), None)
                 if hit is not None:
-                    leaks.append({"path": _path(path), "rule": name,
+                    leaks.append({"path": dotted(path), "rule": name,
                                   "reason": f"{name} found in output (length {len(hit)})"})
                     break
         return leaks
@@ -407,106 +446,9 @@ def _container_rule(rule: Rule | None) -> Rule | None:
     return rule if rule is not None and rule.entity in _CONTAINER_ENTITIES else None
 
 
-_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
-_PLAIN_RUN = re.compile(r"[A-Za-z0-9_.~-]+")
-_ENCODINGS = (
-    lambda v: quote(v, safe=""), lambda v: quote_plus(v, safe=""), lambda v: quote(v, safe="@:+"),
-    lambda v: json.dumps(v)[1:-1], lambda v: json.dumps(v, ensure_ascii=False)[1:-1],
-)
-
-
-def _known_regex(known: dict[str, tuple[str, str]], leaves: list[tuple[Any, Any, tuple, tuple]]
-                 ) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    """(regex, table): the known originals present in the leaves, as whole words, in each of
-    their encodings (URL-encoded, JSON-escaped), mapped to the fake in the same encoding.
-
-    Only what is present goes into the regex (one substring test per original over the joined
-    leaves): compiling an alternation of every original costs more than the rest of the event.
-    An encoding keeps the original's plain runs, so an original whose longest one is absent
-    cannot be there in any encoding either.
-    """
-    if not known:
-        return None, {}
-    blob = "\x00".join(container[index] for container, index, _, _ in leaves)
-    table: dict[str, str] = {}
-    for original, (fake, _) in known.items():
-        if original in blob:
-            table.setdefault(original, fake)
-        if _PLAIN.fullmatch(original) or max(_PLAIN_RUN.findall(original), key=len, default="") not in blob:
-            continue
-        for encode in _ENCODINGS:
-            encoded = encode(original)
-            if encoded in blob:
-                table.setdefault(encoded, encode(fake))
-    if not table:
-        return None, table
-    alternatives = "|".join(re.escape(v) for v in sorted(table, key=len, reverse=True))
-    return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])"), table
-
-
-def _min_known_length(value: str) -> int:
-    """Shorter values are too likely to occur by chance to be replaced everywhere; a Han or
-    Hangul given name of one or two characters is a whole name, though."""
-    return 4 if value.isascii() or value.lower() != value.upper() else 1
-
-
-def _escaped(fake: str) -> set[str]:
-    """A fake as the gate may meet it: plain, or escaped inside a JSON or repr dump it was put back into."""
-    return {fake, json.dumps(fake)[1:-1], json.dumps(fake, ensure_ascii=False)[1:-1], repr(fake)[1:-1]}
-
-
-def _is_allowed(found: str, allowed: set[str]) -> bool:
-    return found in allowed or any(found in value for value in allowed)
-
-
-def _is_webhook(doc: Any) -> bool:
-    return isinstance(doc, dict) and "action" in doc and isinstance(doc.get("data"), dict)
-
-
-def _leaves(doc: Any) -> Iterator[tuple[Any, Any, tuple, tuple]]:
-    """(container, index, path, canonical path) of every string, with the walk's canonical paths."""
-    if _is_webhook(doc):
-        for k, v in doc["data"].items():
-            canon = () if k in ("event", "error") and isinstance(v, dict) else ("webhook", k)
-            yield from _leaves_in(doc["data"], k, ("data", k), canon, root=not canon)
-        for k in doc:
-            if k != "data":
-                yield from _leaves_in(doc, k, (k,), ("webhook", k))
-        return
-    yield from _leaves_in({"": doc}, "", (), (), root=True)
-
-
-def _leaves_in(container: Any, index: Any, path: tuple, canon: tuple, root: bool = False) -> Iterator:
-    value = container[index]
-    if isinstance(value, str):
-        yield container, index, path, canon
-    elif isinstance(value, dict):
-        for k in value:
-            if root and k == "entries" and isinstance(value[k], list):
-                for i, entry in enumerate(value[k]):
-                    if isinstance(entry, dict) and "data" in entry:
-                        entry_canon = (API_ENTRY_TYPES.get(str(entry.get("type", "")).lower(), "entries"),)
-                        yield from _leaves_in(entry, "data", path + (k, i, "data"), entry_canon)
-                continue
-            child = (INTERFACE_ALIASES.get(k, k),) if root else canon + (k,)
-            yield from _leaves_in(value, k, path + (k,), child)
-    elif isinstance(value, list):
-        pairs = bool(canon) and str(canon[-1]).lower() in _PAIR_CONTAINERS and value and all(
-            isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in value)
-        for i, item in enumerate(value):
-            if pairs:
-                yield from _leaves_in(item, 1, path + (i, 1), canon + (item[0],))
-            else:
-                yield from _leaves_in(value, i, path + (i,), canon + (i,))
-
-
 def _joined(canon: tuple) -> str:
     """A canonical path as selectors see it: segments normalized like keys (``User-Agent`` → ``user_agent``)."""
     return SEP.join(normalize_key(str(segment)) for segment in canon)
-
-
-def _path(path: tuple) -> str:
-    return ".".join(str(p) for p in path)
 
 
 def _describe_leaks(leaks: list[dict]) -> str:

@@ -59,8 +59,7 @@ def first_names() -> frozenset[str]:
     for loc in LOCALES:
         for n in _provider_attr("person", loc, ("first_names", "first_names_male",
                                                  "first_names_female", "first_romanized_names")):
-            if len(n) > 1:
-                names.add(n.lower())
+            names.update(part for part in n.lower().split() if len(part) > 1)  # "Luiz Miguel" is two names
     return frozenset(names - _COMMON_WORDS)
 
 
@@ -71,8 +70,7 @@ def last_names() -> frozenset[str]:
         for n in _provider_attr("person", loc, ("last_names", "male_last_names", "last_names_male",
                                                  "last_names_female", "unisex_last_names",
                                                  "last_romanized_names")):
-            if len(n) > 2:
-                names.add(n.lower())
+            names.update(part for part in n.lower().split() if len(part) > 2 or part.upper() == part)  # 井上
     return frozenset(names - _COMMON_WORDS)
 
 
@@ -100,7 +98,8 @@ def street_words() -> frozenset[str]:
              "calle", "avenida", "paseo", "plaza", "carrer", "rua", "travessa", "largo",
              "straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "ring", "damm",
              "ul.", "al.", "pl.", "os.", "straat", "laan", "plein", "gracht", "kade", "vej",
-             "gatan", "gata", "vägen", "tie", "katu", "utca", "ulica", "aleja"}
+             "gatan", "gata", "vägen", "tie", "katu", "utca", "ulica", "aleja",
+             "c.", "c/", "avda.", "av.", "pza.", "trav.", "r.", "rua.", "bd", "bd."}
     for loc in ("en_US", "en_GB", "fr_FR", "es_ES", "it_IT", "pt_BR", "pt_PT", "pl_PL", "nl_NL", "de_DE"):
         for w in _provider_attr("address", loc, ("street_suffixes", "street_prefixes",
                                                   "street_suffixes_long", "street_suffixes_short",

@@ -18,7 +18,9 @@ __all__ = ["detect_person", "detect_address", "street_suffix"]
 
 _UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽА-ЯЁΑ-Ω"
 _LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżžа-яёα-ω"
-_WORD = f"[{_UP}][{_LOW}]+(?:['’-][{_UP}]?[{_LOW}]+)*"
+# "Jane", "Jean-Luc", "O'Connor", "McDonald"; every repetition starts with a separator or a
+# capital, so a failing match cannot backtrack through the ways of splitting a lowercase run.
+_WORD = f"[{_UP}](?:[{_LOW}]+|['’](?=[{_UP}]))(?:['’-][{_UP}]?[{_LOW}]+|[{_UP}][{_LOW}]+)*"
 _PARTICLE = r"(?:van|von|der|den|de|da|del|della|di|du|le|la|dos|das|zu|ten|ter|y|bin|al)"
 _SEQ = re.compile(
     rf"(?<![\w@.])({_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_WORD}){{0,3}})(?![\w@])"
@@ -33,11 +35,11 @@ _CUES = re.compile(
 )
 # Greetings and sign-offs: whatever single capitalized word follows is a name ("Love, Isaías").
 _ADDRESSING = re.compile(
-    r"(?i)\b(?:dear|hi|hello|hey|love|lots of love|regards|best|cheers|thanks|thank you|yours|xoxo|"
-    r"hugs|sincerely|happy birthday|congratulations|congrats|ask for|attn)[\s:,]*$"
+    r"(?i)\b(?:dear|hi|hello|hey|welcome|welcome back|love|lots of love|regards|best|cheers|thanks|thank you|"
+    r"yours|xoxo|hugs|sincerely|happy birthday|congratulations|congrats|ask for|attn)[\s:,]*$"
 )
-# Names in scripts without letter case (Han, kana, Hangul): one or two runs after a cue.
-_UNCASED_NAME = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,4}(?:[ \u3000][\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,4})?")
+# Names in scripts without letter case (Han, kana, Hangul): one or two short runs of characters.
+_UNCASED_NAME = re.compile(r"[\u3005\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,4}(?:[ \u3000][\u3005\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,4})?")
 # Capitalized words that start sentences in error messages and are never names.
 _NOT_NAMES = {
     "error", "invalid", "failed", "payment", "order", "request", "response", "user", "customer",
@@ -55,6 +57,7 @@ _NOT_NAMES = {
     "saturday", "sunday", "january", "february", "march", "september", "october", "november",
     "december", "blue", "red", "green", "black", "white", "shirt", "t-shirt", "size", "small",
     "medium", "large", "premium", "basic", "gold", "silver", "standard", "express", "contact",
+    "kunde", "kundin", "cliente", "klant", "klient", "client", "utilisateur", "benutzer", "usuario",
 }
 
 
@@ -74,8 +77,8 @@ def detect_person(text: str) -> list[Span]:
         if not words:
             continue
         end = m.end(1)
-        while len(words) > 1 and words[-1].lower() in _NOT_NAMES:
-            words.pop()
+        while len(words) > 1 and words[-1].lower() in _NOT_NAMES and words[-1].lower() not in lasts:
+            words.pop()  # "Jane Payment" is Jane; "Danielle White" stays whole
             end = text.rindex(" ", start, end)
         if not words or words[0].lower() in _NOT_NAMES:
             continue
@@ -95,22 +98,37 @@ def detect_person(text: str) -> list[Span]:
 
 
 def _uncased_names(text: str) -> list[Span]:
-    """Han, kana and Hangul names carry no capital to spot them by: take them after a cue."""
+    """Han, kana and Hangul names carry no capital to spot them by: take them after a cue, or
+    when a part is a known name."""
     if text.isascii():
         return []
-    return [Span(m.start(), m.end(), "PERSON", "person") for m in _UNCASED_NAME.finditer(text)
-            if _CUES.search(text[max(0, m.start() - 40):m.start()]) or _ADDRESSING.search(text[max(0, m.start() - 40):m.start()])]
+    firsts, lasts = first_names(), last_names()
+    spans = []
+    for m in _UNCASED_NAME.finditer(text):
+        before = text[max(0, m.start() - 40):m.start()]
+        if (_CUES.search(before) or _ADDRESSING.search(before)
+                or any(part in firsts or part in lasts for part in m.group(0).split())):
+            spans.append(Span(m.start(), m.end(), "PERSON", "person"))
+    return spans
 
 
 _NUM = r"\d{1,5}[a-zA-Z]?(?:[-/]\d{1,4}[a-zA-Z]?)?"
-_ADDR_WORD = rf"(?:{_WORD}|[{_LOW}]+\.?|[A-Z]{{1,2}}\b|\d{{1,3}}(?:st|nd|rd|th)\b)"
+_ADDR_WORD = rf"(?:{_WORD}|[{_LOW}]+\.?|[A-Z]{{1,2}}\b\.?|\d{{1,3}}(?:st|nd|rd|th)\b)"
 # "12 Main Street", "1600 Pennsylvania Avenue NW", "12 Rue de la Paix"
 _NUMBER_FIRST = re.compile(rf"(?<![\w.,:-]){_NUM},?[ \t]+((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD})")
 # "Hauptstraße 5", "Rue de la Paix 12", "ul. Długa 3", "Via Roma, 10", "Kerkstraat 7"
 _NUMBER_LAST = re.compile(rf"(?<![\w])((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD}\.?),?[ \t]+{_NUM}(?![\w.:-]|\.\d)")
-_GLUED_SUFFIX = re.compile(r"(?i)(?<=.)(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|gracht|plein|pad|dreef|singel|kade|steeg|hof|wal|markt|plantsoen|vej|gatan|vägen|katu|utca)$")
+_GLUED_SUFFIX = re.compile(
+    r"(?i)(?<=.)(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|gracht|plein|pad|dreef|singel"
+    r"|kade|steeg|hof|wal|markt|plantsoen|baan|boulevard|dijk|kanaal|vej|gatan|vägen|katu|utca)$")
 _UNITS = {"apt", "suite", "unit", "flat", "wohnung", "app", "ste"}
-_POSTAL = r"(?:\d{4}[ \t]?[A-Z]{2}\b|\d{4,5}(?:-\d{4})?|\d{2}-\d{3}|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2})"
+_POSTAL = r"(?:\d{4}[ \t]?[A-Z]{2}\b|\d{5}-?\d{3}\b|\d{4,5}(?:-\d{4})?|\d{2}-\d{3}|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2})"
+_PLACE = rf"{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{0,3}}"
+# No house number, but a street word first and a postal code after the comma (Brazil writes
+# addresses like this): "Vila Moraes, 69007128 Sul", "Rua das Flores, São Paulo - 01310-100"
+_POSTAL_AFTER = re.compile(
+    rf"(?<![\w])({_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{1,4}}),[ \t]+"
+    rf"(?:{_POSTAL}[ \t]+{_PLACE}|{_PLACE}[ \t]+-[ \t]+{_POSTAL})")
 # A unit, then a postal code and city: ", 75002 Paris", "\n10115 Berlin", ", Springfield, IL 62704"
 _TAIL = re.compile(
     rf"^(?:,?[ \t]*(?:Apt\.?|Suite|Unit|Flat|Wohnung|App\.?)[ \t]*[\w-]+)?"
@@ -147,6 +165,8 @@ def detect_address(text: str) -> list[Span]:
         if not any(w[:1].isupper() for w in words[first:]):
             continue
         spans.append(Span(start, _with_tail(text, m.end()), "ADDRESS", "address"))
+    spans.extend(Span(m.start(), m.end(), "ADDRESS", "address") for m in _POSTAL_AFTER.finditer(text)
+                 if _is_street(m.group(1).split()[0]))
     return spans
 
 

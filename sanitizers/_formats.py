@@ -1,0 +1,268 @@
+"""Format-keeping generators for values with a structure: cards, IBANs, phones, IPs, national
+ids, dates, prefixed ids and secrets, and ``charclass`` for everything else.
+
+Each takes the original and a seeded ``random.Random`` and keeps what a parser or a bug may
+depend on: length, separators, character classes and script, check digits, country and class.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import re
+import string
+
+from sanitizers.detectors import card_brand_ok, luhn_valid
+
+__all__ = ["card", "charclass", "date", "iban", "identifier", "ip_address", "phone", "secret", "ssn"]
+
+_LATIN_LOWER = "àáâäãåæçèéêëìíîïñòóôöõøùúûüýÿßłśźżčřšžő"
+_LATIN_UPPER = "ÀÁÂÄÃÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÖÕØÙÚÛÜÝŁŚŹŻČŘŠŽŐ"
+_HEX = re.compile(r"[0-9a-fA-F]+(?:[-:][0-9a-fA-F]+)*")
+_HEX_DIGITS_ONLY = re.compile(r"[0-9:-]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_SECRET_PREFIX = re.compile(
+    r"^(?:(?:sk|pk|rk)_(?:live|test)_|gh[pousr]_|github_pat_|AKIA|ASIA|xox[a-z]-|glpat-|AIza|SG\.|"
+    r"npm_|shp(?:at|ss|ca|pa)_|sq0atp-|Bearer |Basic |Token |bearer )"
+)
+
+
+def charclass(value: str, rng: random.Random) -> str:
+    """Same length; each letter, digit and non-ASCII letter replaced within its class."""
+    if _UUID.fullmatch(value):  # the version digit kept, the variant digit kept within its class
+        out = _hexlike(value, rng, keep={14})
+        variant = value[19]
+        if variant in "89abAB":
+            variant = rng.choice("89AB" if variant.isupper() else "89ab")
+        return out[:19] + variant + out[20:]
+    if (len(value) >= 8 and _HEX.fullmatch(value) and any(c.isdigit() for c in value)
+            and not _HEX_DIGITS_ONLY.fullmatch(value)):
+        return _hexlike(value, rng)  # a hex token stays hex; a number stays digits
+    draw = rng.random  # rng.choice costs three times as much, and fakes are made for every value
+    out = []
+    for ch in value:
+        if "a" <= ch <= "z":
+            out.append(string.ascii_lowercase[int(draw() * 26)])
+        elif "A" <= ch <= "Z":
+            out.append(string.ascii_uppercase[int(draw() * 26)])
+        elif "0" <= ch <= "9":
+            out.append(string.digits[int(draw() * 10)])
+        elif ch.isalpha():
+            out.append(_same_script_letter(ch, rng))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _hexlike(value: str, rng: random.Random, keep: frozenset[int] | set[int] = frozenset()) -> str:
+    digits = "0123456789ABCDEF" if any("A" <= c <= "F" for c in value) else "0123456789abcdef"
+    draw = rng.random
+    return "".join(ch if (i in keep or not ch.isalnum()) else digits[int(draw() * 16)] for i, ch in enumerate(value))
+
+
+def _same_script_letter(ch: str, rng: random.Random) -> str:
+    o = ord(ch)
+    if o < 0x250:
+        return rng.choice(_LATIN_UPPER if ch.isupper() else _LATIN_LOWER)
+    if 0x400 <= o < 0x530:
+        return chr(rng.randint(0x410, 0x42F) if ch.isupper() else rng.randint(0x430, 0x44F))
+    if 0x370 <= o < 0x400:
+        return chr(rng.randint(0x391, 0x3A9) if ch.isupper() else rng.randint(0x3B1, 0x3C9)).replace("\u03a2", "Σ")
+    if 0x3040 <= o < 0x30A0:
+        return chr(rng.randint(0x3041, 0x3093))
+    if 0x30A0 <= o < 0x3100:
+        return chr(rng.randint(0x30A1, 0x30F3))
+    if 0x4E00 <= o < 0xA000:
+        return chr(rng.randint(0x4E00, 0x9FA5))
+    if 0xAC00 <= o < 0xD7B0:
+        return chr(rng.randint(0xAC00, 0xD7A3))
+    if 0x5D0 <= o <= 0x5EA:
+        return chr(rng.randint(0x5D0, 0x5EA))
+    if 0x620 <= o <= 0x64A:
+        return chr(rng.randint(0x620, 0x64A))
+    return ch
+
+
+def secret(value: str, rng: random.Random) -> str:
+    """A provider prefix (``sk_live_``, ``ghp_``, ``AKIA``) kept so the QA side sees which kind it was."""
+    m = _SECRET_PREFIX.match(value)
+    prefix = m.group(0) if m else ""
+    return prefix + charclass(value[len(prefix):], rng)
+
+
+_ID_PREFIX = re.compile(r"^[A-Za-z]{1,12}[_-]")
+
+
+def identifier(value: str, rng: random.Random) -> str:
+    """``cus_Yos4...`` keeps its type prefix; a number keeps its length (no leading zero)."""
+    m = _ID_PREFIX.match(value)
+    prefix = m.group(0) if m else ""
+    rest = charclass(value[len(prefix):], rng)
+    if rest[:1] == "0" and value[len(prefix):][:1] not in ("0", ""):
+        rest = rng.choice("123456789") + rest[1:]
+    return prefix + rest
+
+
+def _relayout(template: str, digits: str) -> str:
+    """Put ``digits`` into the places of the digits of ``template``, keeping its separators."""
+    it = iter(digits)
+    return "".join(next(it) if ch.isdigit() else ch for ch in template)
+
+
+def card(value: str, rng: random.Random) -> str:
+    """Brand prefix, length, separators and a valid Luhn check digit kept."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if not 12 <= len(digits) <= 19:
+        return charclass(value, rng)
+    keep = 4 if digits[0] in "26" else 2 if digits[0] in "35" else 1
+    for _ in range(50):
+        body = digits[:keep] + "".join(rng.choice(string.digits) for _ in range(len(digits) - keep - 1))
+        check = next(d for d in string.digits if luhn_valid(body + d))
+        candidate = body + check
+        if candidate != digits and (card_brand_ok(candidate) or not card_brand_ok(digits)):
+            return _relayout(value, candidate)
+    return _relayout(value, candidate)
+
+
+def iban(value: str, rng: random.Random) -> str:
+    """Country, length, letter/digit layout and a valid mod-97 check kept."""
+    compact = "".join(ch for ch in value if ch.isalnum()).upper()
+    country, bban = compact[:2], compact[4:]
+    fake_bban = "".join(rng.choice(string.digits) if c.isdigit() else rng.choice(string.ascii_uppercase)
+                        for c in bban)
+    numeric = "".join(str(int(c, 36)) for c in fake_bban + country + "00")
+    check = f"{98 - int(numeric) % 97:02d}"
+    fake = country + check + fake_bban
+    it = iter(fake)
+    return "".join(next(it) if ch.isalnum() else ch for ch in value)
+
+
+def phone(value: str, rng: random.Random) -> str:
+    """Country calling code, trunk prefix and layout kept; the subscriber digits drawn anew."""
+    digits = [i for i, ch in enumerate(value) if ch.isdigit()]
+    keep = 0
+    stripped = value.lstrip()
+    if stripped.startswith(("+", "00")):
+        keep = _country_code_length(value) + (2 if stripped.startswith("00") else 0)
+    elif stripped.lstrip("(").startswith("0"):
+        keep = 1
+    keep += 1  # the first digit of the area code keeps the number's region plausible
+    chars = list(value)
+    for n, i in enumerate(digits):
+        if n >= keep:
+            chars[i] = rng.choice(string.digits)
+    return "".join(chars)
+
+
+def _country_code_length(value: str) -> int:
+    import phonenumbers
+
+    text = "+" + value.lstrip()[2:] if value.lstrip().startswith("00") else value
+    try:
+        return len(str(phonenumbers.parse(text, None).country_code))
+    except phonenumbers.NumberParseException:
+        return 2
+
+
+_PRIVATE_V4 = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")]
+
+
+_IP_IN_TEXT = re.compile(
+    r"\d{1,3}(?:\.\d{1,3}){3}|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?")
+
+
+def ip_address(value: str, rng: random.Random) -> str:
+    """Every address in the value faked in place: an address, a ``host:port``, a CIDR, an
+    ``X-Forwarded-For`` list. Loopback and unspecified addresses are not personal and stay."""
+    found = False
+
+    def one(m: re.Match[str]) -> str:
+        nonlocal found
+        try:
+            ip = ipaddress.ip_address(m.group(0))
+        except ValueError:
+            return m.group(0)
+        found = True
+        return m.group(0) if ip.is_loopback or ip.is_unspecified else _fake_ip(ip, m.group(0), rng)
+
+    out = _IP_IN_TEXT.sub(one, value)
+    return out if found else charclass(value, rng)
+
+
+def _fake_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, text: str, rng: random.Random) -> str:
+    """Same version; private stays private (in the same range), public stays public."""
+    if ip.version == 4:
+        net = next((n for n in _PRIVATE_V4 if ip in n), None)
+        if net is None and not ip.is_global:  # documentation, link-local, reserved: stay in the /24
+            net = ipaddress.ip_network(f"{ip}/24", strict=False)
+        for attempt in range(1000):
+            if net is not None:
+                candidate = net[rng.randrange(1, net.num_addresses - 1)]
+            else:
+                candidate = ipaddress.IPv4Address(rng.randrange(1 << 24, 224 << 24))
+            # the same class; a /24 with a single special address gives up on that after a while
+            if candidate != ip and (candidate.is_global == ip.is_global or attempt > 100):
+                return str(candidate)
+        raise ValueError("no other IPv4 address in range")
+    mapped = ip.ipv4_mapped
+    if mapped is not None:
+        return text[: text.rfind(":") + 1] + _fake_ip(mapped, str(mapped), rng)
+    if ip.is_private or ip.is_link_local:
+        prefix = int(ip) >> 64 << 64
+        candidate = ipaddress.IPv6Address(prefix | rng.getrandbits(64))
+    else:
+        candidate = ipaddress.IPv6Address((0x2 << 124) | rng.getrandbits(124) | (rng.getrandbits(1) << 124))
+    out = candidate.exploded if text.count(":") == 7 and "::" not in text else candidate.compressed
+    return out.upper() if text.isupper() else out
+
+
+def ssn(value: str, rng: random.Random) -> str:
+    """A valid-looking US SSN for nine digits; other national ids (CPF, PESEL, NIR, DNI, codice
+    fiscale) keep their layout with every digit and letter redrawn."""
+    if sum(ch.isdigit() for ch in value) != 9:
+        return charclass(value, rng)
+    while True:
+        area = rng.randint(1, 899)
+        if area != 666:
+            break
+    digits = f"{area:03d}{rng.randint(1, 99):02d}{rng.randint(1, 9999):04d}"
+    return _relayout(value, digits)
+
+
+_DATE_FORMATS = (
+    (re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})"), "ymd"),
+    (re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})"), "dmy"),
+)
+
+
+def date(value: str, rng: random.Random) -> str:
+    """Same format and separators; Feb 29 stays Feb 29 (in another leap year), month-ends stay month-ends."""
+    for regex, order in _DATE_FORMATS:
+        m = regex.search(value)
+        if not m:
+            continue
+        a, sep, b, c = m.groups()
+        if order == "ymd":
+            year, month, day = int(a), int(b), int(c)
+        elif int(a) > 12:
+            day, month, year = int(a), int(b), int(c)
+        else:
+            month, day, year = int(a), int(b), int(c)
+        leap = month == 2 and day == 29
+        while True:
+            new_year = year + rng.choice([y for y in range(-12, 13) if y])
+            if not leap or (new_year % 4 == 0 and (new_year % 100 != 0 or new_year % 400 == 0)):
+                break
+        if not leap:
+            month = rng.randint(1, 12)
+            day = min(day, 28) if day <= 28 else 28 if month == 2 else min(day, 30 if month in (4, 6, 9, 11) else 31)
+            day = rng.randint(1, 28) if day <= 28 else day
+        y, mo, d = str(new_year), f"{month:0{len(b)}d}", f"{day:0{len(c if order == 'ymd' else a)}d}"
+        if order == "ymd":
+            new = f"{y}{sep}{mo}{sep}{d}"
+        elif int(a) > 12 or (order == "dmy" and sep == "."):
+            new = f"{d}{sep}{mo}{sep}{y}"
+        else:
+            new = f"{mo}{sep}{d}{sep}{y}"
+        return value[: m.start()] + new + value[m.end():]
+    return charclass(value, rng)

@@ -1,0 +1,69 @@
+"""Known originals: once a value is found anywhere in an event, it is replaced everywhere else.
+
+An original may reappear URL-encoded, JSON-escaped or in lower case; the fake must then appear in
+the same encoding, and the leak gate must recognise a fake wherever it was put back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import quote, quote_plus
+
+__all__ = ["escaped", "is_allowed", "known_regex", "min_known_length"]
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+_PLAIN_RUN = re.compile(r"[A-Za-z0-9_.~-]+")
+_ENCODINGS = (
+    lambda v: quote(v, safe=""), lambda v: quote_plus(v, safe=""), lambda v: quote(v, safe="@:+"),
+    lambda v: json.dumps(v)[1:-1], lambda v: json.dumps(v, ensure_ascii=False)[1:-1],
+)
+
+
+# Whole words only, also in encodings: a letter may be written %D0%B0 (URL) or \u0430 (JSON).
+_NOT_AFTER_LETTER = r"(?<!\w)(?<!%[89a-fA-F][0-9a-fA-F])(?<!\\u[0-9a-fA-F]{4})"
+_NOT_BEFORE_LETTER = r"(?!\w|%[89a-fA-F][0-9a-fA-F]|\\u[0-9a-fA-F]{4})"
+
+
+def known_regex(known: dict[str, tuple[str, str]], texts: list[str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """(regex, table): the known originals present in the leaves, as whole words, in each of
+    their encodings (URL-encoded, JSON-escaped), mapped to the fake in the same encoding.
+
+    Only what is present goes into the regex (one substring test per original over the joined
+    leaves): compiling an alternation of every original costs more than the rest of the event.
+    An encoding keeps the original's plain runs, so an original whose longest one is absent
+    cannot be there in any encoding either.
+    """
+    if not known:
+        return None, {}
+    blob = "\x00".join(texts)
+    table: dict[str, str] = {}
+    for original, (fake, _) in known.items():
+        if original in blob:
+            table.setdefault(original, fake)
+        if _PLAIN.fullmatch(original) or max(_PLAIN_RUN.findall(original), key=len, default="") not in blob:
+            continue
+        for encode in _ENCODINGS:
+            encoded = encode(original)
+            if encoded in blob:
+                table.setdefault(encoded, encode(fake))
+    if not table:
+        return None, table
+    alternatives = "|".join(re.escape(v) for v in sorted(table, key=len, reverse=True))
+    return re.compile(rf"{_NOT_AFTER_LETTER}(?:{alternatives}){_NOT_BEFORE_LETTER}"), table
+
+
+def min_known_length(value: str) -> int:
+    """Shorter values are too likely to occur by chance to be replaced everywhere; a Han or
+    Hangul given name of one or two characters is a whole name, though."""
+    return 4 if value.isascii() or value.lower() != value.upper() else 1
+
+
+def escaped(fake: str) -> set[str]:
+    """A fake as the gate may meet it: plain, or escaped inside a JSON or repr dump it was put back into."""
+    return {fake, json.dumps(fake)[1:-1], json.dumps(fake, ensure_ascii=False)[1:-1], repr(fake)[1:-1]}
+
+
+def is_allowed(found: str, allowed: set[str]) -> bool:
+    """A detector hit in the output that is one of our fakes, or part of one (a fake e-mail in a fake URL)."""
+    return found in allowed or any(found in value for value in allowed)

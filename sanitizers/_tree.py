@@ -1,0 +1,103 @@
+"""Walking a sanitized event: every string leaf, every key, with the paths selectors see.
+
+The canonical path of a leaf uses stored-schema names (``sentry.interfaces.Http`` is ``request``,
+an API ``entries`` item of type ``request`` is ``request``) and the names of pair lists
+(``headers: [["Cookie", ...]]`` gives ``request.headers.Cookie``), as pass 1 does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from connectors.schema import API_ENTRY_TYPES, INTERFACE_ALIASES
+
+__all__ = ["IDENTIFIER", "PAIR_CONTAINERS", "dotted", "is_pair_list", "is_webhook", "names_in", "rename",
+           "string_leaves"]
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_-]*")  # no digit, no @ or dot: holds no identifier of a person
+PAIR_CONTAINERS = {"headers", "cookies", "query_string", "query", "tags", "env", "data"}
+
+
+def is_pair_list(key: str, node: list) -> bool:
+    """``[["name", value], ...]`` under a key Sentry sends pair lists for (headers, cookies, tags...)."""
+    return key.lower() in PAIR_CONTAINERS and bool(node) and all(
+        isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in node)
+
+
+def is_webhook(doc: Any) -> bool:
+    """A Sentry integration-platform webhook body (the event sits in ``data.event`` or ``data.error``)."""
+    return isinstance(doc, dict) and "action" in doc and isinstance(doc.get("data"), dict)
+
+
+def string_leaves(doc: Any) -> Iterator[tuple[Any, Any, tuple, tuple]]:
+    """(container, index, path, canonical path) of every string, with the walk's canonical paths."""
+    if is_webhook(doc):
+        for k, v in doc["data"].items():
+            canon = () if k in ("event", "error") and isinstance(v, dict) else ("webhook", k)
+            yield from _leaves_in(doc["data"], k, ("data", k), canon, root=not canon)
+        for k in doc:
+            if k != "data":
+                yield from _leaves_in(doc, k, (k,), ("webhook", k))
+        return
+    yield from _leaves_in({"": doc}, "", (), (), root=True)
+
+
+def _leaves_in(container: Any, index: Any, path: tuple, canon: tuple, root: bool = False) -> Iterator:
+    """Strings under ``container[index]``; ``root`` maps the top-level interface names."""
+    value = container[index]
+    if isinstance(value, str):
+        yield container, index, path, canon
+    elif isinstance(value, dict):
+        for k in value:
+            if root and k == "entries" and isinstance(value[k], list):
+                for i, entry in enumerate(value[k]):
+                    if isinstance(entry, dict) and "data" in entry:
+                        entry_canon = (API_ENTRY_TYPES.get(str(entry.get("type", "")).lower(), "entries"),)
+                        yield from _leaves_in(entry, "data", path + (k, i, "data"), entry_canon)
+                continue
+            child = (INTERFACE_ALIASES.get(k, k),) if root else canon + (k,)
+            yield from _leaves_in(value, k, path + (k,), child)
+    elif isinstance(value, list):
+        pairs = bool(canon) and is_pair_list(str(canon[-1]), value)
+        for i, item in enumerate(value):
+            if pairs:
+                yield from _leaves_in(item, 1, path + (i, 1), canon + (item[0],))
+            else:
+                yield from _leaves_in(value, i, path + (i,), canon + (i,))
+
+
+def names_in(node: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
+    """(name, path of its container) of every dict key and pair name that could hold an identifier."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(k, str) and not IDENTIFIER.fullmatch(k):
+                yield k, path
+            yield from names_in(v, path + (k,))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            is_pair = isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+            if is_pair and not IDENTIFIER.fullmatch(item[0]):
+                yield item[0], path + (i,)
+            yield from names_in(item, path + (i,))
+
+
+def rename(node: Any, replace: Callable[[str], str]) -> None:
+    """Apply ``replace`` to every dict key and pair name, in place, keeping the order of keys."""
+    if isinstance(node, dict):
+        items = [(replace(k) if isinstance(k, str) else k, v) for k, v in node.items()]
+        node.clear()
+        node.update(items)
+        for _, v in items:
+            rename(v, replace)
+    elif isinstance(node, list):
+        for item in node:
+            if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str):
+                item[0] = replace(item[0])
+            rename(item, replace)
+
+
+def dotted(path: tuple) -> str:
+    """A path as reports show it: ``request.headers.3.1``."""
+    return ".".join(str(p) for p in path)

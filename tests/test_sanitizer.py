@@ -1,0 +1,399 @@
+"""The sanitizer, specified behaviour by behaviour (issue 3, DESIGN.md invariants 1-4).
+
+Real Sentry payloads from the shared fixtures first, then constructed events for what the
+fixtures do not carry (Basic and Bearer authorization, JSON bodies, PEM keys, ...).
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import dataclasses
+import ipaddress
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+from sentry_sdk.scrubber import DEFAULT_DENYLIST, DEFAULT_PII_DENYLIST
+
+from connectors import normalize_event
+from sanitizers import LeakBlocked, PolicyError, Sanitizer, load_policy
+
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "sentry"
+FIXTURE_FILES = sorted(FIXTURES.glob("*/*.json"))
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@pytest.fixture(scope="module")
+def sanitizer() -> Sanitizer:
+    return Sanitizer(key=b"test-key")
+
+
+def clean(sanitizer: Sanitizer, event: Any) -> Any:
+    result = sanitizer.sanitize(event)
+    assert not result.blocked, result.leaks
+    return result.event
+
+
+def shape(node: Any) -> Any:
+    """Keys at every level, list lengths and value types; not the values."""
+    if isinstance(node, dict):
+        return {k: shape(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [shape(v) for v in node]
+    return type(node).__name__
+
+
+def dumped(node: Any) -> str:
+    return json.dumps(node, ensure_ascii=False)
+
+
+def b64url(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).rstrip(b"=").decode()
+
+
+def claims(jwt: str) -> dict:
+    payload = jwt.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+# --- the shared fixtures -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+def test_every_fixture_keeps_its_shape(sanitizer, path):
+    document = json.loads(path.read_text())
+    assert shape(clean(sanitizer, document)) == shape(document)
+
+
+def _personal_originals(event: dict) -> list[tuple[str, str]]:
+    """(what, value) for cookie values, Authorization values, user e-mail and client IPs."""
+    request = event.get("request") or {}
+    found: list[tuple[str, str]] = []
+    cookies = request.get("cookies")
+    if isinstance(cookies, str):
+        cookies = [part.split("=", 1) for part in cookies.split(";") if "=" in part]
+    for name, value in (cookies.items() if isinstance(cookies, dict) else cookies or []):
+        found.append((f"cookie {name}", value))
+    headers = request.get("headers") or []
+    for name, value in (headers.items() if isinstance(headers, dict) else headers):
+        if name.lower() == "cookie":
+            found += [(f"cookie header {part}", part.split("=", 1)[1]) for part in value.split("; ") if "=" in part]
+        if name.lower() in ("authorization", "proxy-authorization"):
+            found.append(("authorization", value.partition(" ")[2] or value))
+    user = event.get("user") or {}
+    found += [("user.email", user.get("email")), ("user.ip_address", user.get("ip_address")),
+              ("REMOTE_ADDR", (request.get("env") or {}).get("REMOTE_ADDR"))]
+    return [(what, value) for what, value in found
+            if isinstance(value, str) and len(value) >= 4 and value != "[Filtered]" and not _loopback(value)]
+
+
+def _loopback(value: str) -> bool:
+    """127.0.0.1 and ::1 name no one; they stay (and so replays of local requests stay local)."""
+    try:
+        return ipaddress.ip_address(value).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+def test_no_cookie_authorization_email_or_client_ip_survives_in_any_fixture(sanitizer, path):
+    document = json.loads(path.read_text())
+    if "issue" in document.get("data", {}):
+        pytest.skip("an issue webhook carries no event")
+    output = dumped(clean(sanitizer, document))
+    for what, value in _personal_originals(normalize_event(document)):
+        assert value not in output, f"{what} survived"
+
+
+def test_the_fixtures_carry_the_values_the_previous_test_looks_for():
+    kinds = {what.split()[0] for path in FIXTURE_FILES if "issue-created" not in path.name
+             for what, _ in _personal_originals(normalize_event(json.loads(path.read_text())))}
+    assert {"cookie", "user.email", "user.ip_address"} <= kinds
+
+
+# --- key rules -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(set(DEFAULT_DENYLIST) | set(DEFAULT_PII_DENYLIST)))
+def test_every_sentry_sdk_denylisted_field_is_replaced_by_the_default_policy(sanitizer, name):
+    value = "s3cr3t-Value-9f8e7d"
+    out = clean(sanitizer, {"extra": {name: value}, "request": {"headers": [[name, value]], "env": {name: value}}})
+    assert value not in dumped(out)
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("first_name", "Jane"), ("customerName", "Jane Doe"), ("phone", "+49 30 1234567"), ("iban", "DE89370400440532013000"),
+    ("ssn", "123-45-6789"), ("date_of_birth", "1990-07-14"), ("street_address", "12 Main Street"), ("username", "jdoe84"),
+    ("X-Auth-Token", "abcdef123456"), ("cvv", "123"),
+])
+def test_personal_fields_are_replaced_by_their_name_alone(sanitizer, key, value):
+    out = clean(sanitizer, {"extra": {key: value}})
+    assert out["extra"][key] != value
+
+
+def test_a_name_field_is_personal_inside_a_person_but_not_inside_a_product(sanitizer):
+    out = clean(sanitizer, {"extra": {"customer": {"name": "Jane Doe"}, "product": {"name": "Merino Wool Sweater"}}})
+    assert out["extra"]["customer"]["name"] != "Jane Doe"
+    assert out["extra"]["product"]["name"] == "Merino Wool Sweater"
+
+
+def test_keys_of_repr_dumped_frame_vars_are_matched_without_their_quotes(sanitizer):
+    vars_ = {"'password'": "'hunter2-longer'", "'email'": "'jane@example.com'"}
+    out = clean(sanitizer, {"exception": {"values": [{"stacktrace": {"frames": [{"vars": vars_}]}}]}})
+    frame_vars = out["exception"]["values"][0]["stacktrace"]["frames"][0]["vars"]
+    assert frame_vars["'password'"] != "'hunter2-longer'" and frame_vars["'password'"].startswith("'")
+    assert EMAIL.fullmatch(ast.literal_eval(frame_vars["'email'"]))
+
+
+def test_a_key_that_is_an_email_address_is_replaced_by_the_same_fake_as_the_value(sanitizer):
+    out = clean(sanitizer, {"user": {"email": "jane@example.com"}, "extra": {"sent_to": {"jane@example.com": "delivered"}}})
+    assert out["extra"]["sent_to"] == {out["user"]["email"]: "delivered"}
+
+
+def test_a_known_value_used_as_a_key_elsewhere_is_replaced_there_too(sanitizer):
+    out = clean(sanitizer, {"user": {"id": "u-1001"}, "extra": {"profiles": {"u-1001": {"tier": "gold"}}}})
+    assert out["user"]["id"] != "u-1001"
+    assert out["extra"]["profiles"] == {out["user"]["id"]: {"tier": "gold"}}
+
+
+def test_the_leak_gate_checks_keys_too(tmp_path):
+    policy_file = tmp_path / "users-only.yaml"
+    policy_file.write_text(LIMITED_POLICY)
+    result = Sanitizer(load_policy(policy_file), key=b"k").sanitize({"extra": {"bob.smith@example.org": "sent"}})
+    assert result.blocked and result.leaks[0]["path"] == "extra" and "bob" not in repr(result.leaks)
+
+
+# --- nested encodings ----------------------------------------------------------------------------
+
+def test_a_json_body_string_is_sanitized_inside_and_keeps_its_exact_layout(sanitizer):
+    body = {"customer": {"email": "jane@example.com", "phone": "+33 4 92 81 59 43"}, "sku": "SKU-MW12-XL", "qty": 2}
+    raw = json.dumps(body, separators=(",", ":"))
+    out = clean(sanitizer, {"request": {"data": raw, "inferred_content_type": "application/json"}})["request"]["data"]
+    assert isinstance(out, str) and json.dumps(json.loads(out), separators=(",", ":")) == out
+    parsed = json.loads(out)
+    assert shape(parsed) == shape(body)
+    assert parsed["customer"]["email"] != "jane@example.com" and EMAIL.fullmatch(parsed["customer"]["email"])
+    assert parsed["customer"]["phone"] != body["customer"]["phone"]
+    assert (parsed["sku"], parsed["qty"]) == ("SKU-MW12-XL", 2)
+
+
+def test_a_query_string_inside_a_breadcrumb_url_is_sanitized_value_by_value(sanitizer):
+    url = "https://shop.example.com/api/search?q=jane.doe%40example.com&page=2&sort=price_desc&token=abcDEF123456ghiJKL"
+    crumb = {"type": "http", "category": "httplib", "data": {"url": url, "method": "GET", "status_code": 200}}
+    out = clean(sanitizer, {"breadcrumbs": {"values": [crumb]}})["breadcrumbs"]["values"][0]["data"]
+    parts = urlsplit(out["url"])
+    query = parse_qs(parts.query)
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "shop.example.com", "/api/search")
+    assert query["page"] == ["2"] and query["sort"] == ["price_desc"]
+    assert query["q"][0] != "jane.doe@example.com" and EMAIL.fullmatch(query["q"][0])
+    assert "%40" in out["url"]  # still URL-encoded the way it was
+    assert query["token"][0] != "abcDEF123456ghiJKL" and len(query["token"][0]) == 18
+    assert (out["method"], out["status_code"]) == ("GET", 200)
+
+
+def test_a_repr_dump_in_frame_vars_is_sanitized_and_stays_a_valid_repr(sanitizer):
+    customer = {"id": 42, "email": "jane@example.com", "name": "Jane Doe", "tier": "gold", "tags": ("vip", "eu")}
+    out = clean(sanitizer, {"exception": {"values": [{"stacktrace": {"frames": [{"vars": {"customer": repr(customer)}}]}}]}})
+    dump = out["exception"]["values"][0]["stacktrace"]["frames"][0]["vars"]["customer"]
+    parsed = ast.literal_eval(dump)
+    assert repr(parsed) == dump and shape(parsed) == shape(customer)
+    assert parsed["email"] != customer["email"] and parsed["name"] != customer["name"]
+    assert (parsed["tier"], parsed["tags"]) == ("gold", ("vip", "eu"))
+
+
+def test_basic_authorization_gets_a_fake_user_and_password(sanitizer):
+    header = "Basic " + base64.b64encode(b"jane.doe@example.com:hunter2-Pass!").decode()
+    out = clean(sanitizer, {"request": {"headers": [["Authorization", header]]}})
+    scheme, _, credentials = out["request"]["headers"][0][1].partition(" ")
+    user, _, password = base64.b64decode(credentials).decode().partition(":")
+    assert scheme == "Basic"
+    assert EMAIL.fullmatch(user) and user != "jane.doe@example.com"
+    assert password and password != "hunter2-Pass!" and len(password) == len("hunter2-Pass!")
+
+
+def test_a_bearer_jwt_keeps_its_shape_with_personal_claims_faked(sanitizer):
+    header = b64url({"alg": "HS256", "typ": "JWT"})
+    token = f"{header}.{b64url({'sub': 'cus_Yos4DWAC2Iac', 'email': 'jane@example.com', 'name': 'Jane Doe', 'role': 'customer', 'exp': 1736779102})}.c2lnbmF0dXJlLWJ5dGVz"
+    event = {"user": {"email": "jane@example.com"}, "request": {"headers": [["Authorization", f"Bearer {token}"]]}}
+    out = clean(sanitizer, event)
+    scheme, _, fake = out["request"]["headers"][0][1].partition(" ")
+    assert scheme == "Bearer" and fake.count(".") == 2 and fake.split(".")[0] == header
+    faked = claims(fake)
+    assert set(faked) == {"sub", "email", "name", "role", "exp"}
+    assert (faked["role"], faked["exp"]) == ("customer", 1736779102)
+    assert faked["email"] == out["user"]["email"] != "jane@example.com"
+    assert faked["name"] != "Jane Doe" and faked["sub"].startswith("cus_") and faked["sub"] != "cus_Yos4DWAC2Iac"
+
+
+def test_url_userinfo_is_replaced_and_the_rest_of_the_url_kept(sanitizer):
+    url = "postgres://app_user:S3cr3tPassw0rd@db-primary.internal:5432/shop?sslmode=require"
+    out = clean(sanitizer, {"extra": {"settings": {"DATABASE": url}}})["extra"]["settings"]["DATABASE"]
+    parts = urlsplit(out)
+    assert (parts.scheme, parts.hostname, parts.port, parts.path, parts.query) == (
+        "postgres", "db-primary.internal", 5432, "/shop", "sslmode=require")
+    assert "app_user" not in out and "S3cr3tPassw0rd" not in out and parts.password
+
+
+def test_a_pem_key_body_is_replaced_between_its_markers(sanitizer):
+    body = "MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcTz6sE2I2yPB\naFDrBz9vFqU4yVdWq6ZQ7yGhY0b1ZpWEC2e1WnzPXLkXbE0o6CjLdQQQhZc0Yq8f"
+    pem = f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----"
+    out = clean(sanitizer, {"exception": {"values": [{"stacktrace": {"frames": [{"vars": {"signing_key": repr(pem)}}]}}]}})
+    fake = ast.literal_eval(out["exception"]["values"][0]["stacktrace"]["frames"][0]["vars"]["signing_key"])
+    assert fake.startswith("-----BEGIN RSA PRIVATE KEY-----\n") and fake.endswith("\n-----END RSA PRIVATE KEY-----")
+    assert len(fake) == len(pem) and not set(body.split("\n")) & set(fake.split("\n"))
+
+
+def test_provider_api_keys_in_free_text_are_replaced_with_their_prefix_kept(sanitizer):
+    message = "stripe call failed with key sk_live_4eC39HqLyjWDarjtT1zdp7dc and github token ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    out = clean(sanitizer, {"logentry": {"formatted": message}})["logentry"]["formatted"]
+    assert "4eC39HqLyjWDarjtT1zdp7dc" not in out and "A1b2C3d4E5f6" not in out
+    assert re.search(r"\bsk_live_\w{24}\b", out) and re.search(r"\bghp_\w{36}\b", out)
+
+
+# --- placeholders from Relay and the SDK ---------------------------------------------------------
+
+def test_filtered_placeholders_are_kept_and_counted(sanitizer):
+    event = {"request": {"cookies": {"sessionid": "[Filtered]"}, "headers": [["Authorization", "[Filtered]"]],
+                         "data": {"password": "[Filtered]", "card": "[Filtered]"}}}
+    result = sanitizer.sanitize(event)
+    assert result.event == event
+    assert result.filtered == 4
+
+
+def test_relay_meta_remarks_are_kept_as_they_are(sanitizer):
+    document = json.loads((FIXTURES / "events" / "pii.json").read_text())
+    assert clean(sanitizer, document)["_meta"] == document["_meta"]
+
+
+# --- consistency (invariant 2) -------------------------------------------------------------------
+
+def test_the_same_email_gets_the_same_fake_in_every_field_and_encoding(sanitizer):
+    email = "jane.doe+vip@example.com"
+    event = {
+        "user": {"email": email},
+        "request": {
+            "url": f"https://shop.example.com/api/account/{quote(email, safe='')}/settings",
+            "query_string": f"next=%2Fcart&contact={quote(email, safe='')}",
+            "headers": [["X-Customer-Email", email]],
+            "data": json.dumps({"contact": {"email": email}}),
+        },
+        "exception": {"values": [{"type": "IntegrityError", "value": f"Key (email)=({email}) already exists."}]},
+    }
+    out = clean(sanitizer, event)
+    fake = out["user"]["email"]
+    assert fake != email and EMAIL.fullmatch(fake) and "+" in fake
+    assert out["request"]["headers"][0][1] == fake
+    assert json.loads(out["request"]["data"])["contact"]["email"] == fake
+    assert out["exception"]["values"][0]["value"] == f"Key (email)=({fake}) already exists."
+    assert out["request"]["query_string"] == f"next=%2Fcart&contact={quote(fake, safe='')}"
+    assert out["request"]["url"] == f"https://shop.example.com/api/account/{quote(fake, safe='')}/settings"
+
+
+def test_a_name_found_in_a_structured_field_is_replaced_in_free_text_too(sanitizer):
+    event = {"user": {"name": "Wiebke Oltmanns"}, "breadcrumbs": {"values": [{"message": "refund approved by Oltmanns"}]}}
+    out = clean(sanitizer, event)
+    fake_last = out["user"]["name"].split()[-1]
+    assert out["breadcrumbs"]["values"][0]["message"] == f"refund approved by {fake_last}"
+
+
+def test_the_same_value_gets_the_same_fake_in_every_event_with_the_same_key():
+    first = Sanitizer(key=b"shared").sanitize({"user": {"email": "jane@example.com"}}).event
+    second = Sanitizer(key=b"shared").sanitize({"extra": {"note": "mail jane@example.com"}}).event
+    assert second["extra"]["note"] == f"mail {first['user']['email']}"
+
+
+# --- technical values stay (invariant 4) ---------------------------------------------------------
+
+def test_technical_values_are_kept(sanitizer):
+    request_id = "3d6c21a9-eda2-45ac-a07a-7f36db24c376"
+    event = {
+        "release": "shop@1.4.5", "environment": "production", "timestamp": 1736779102.292, "platform": "python",
+        "transaction": "/api/orders/{order_id}/pay",
+        "request": {"url": "https://api.example.com/api/orders/ORD-2024-000123/pay", "method": "POST",
+                    "headers": [["X-Request-Id", request_id], ["Content-Type", "application/json"]],
+                    "data": {"order_id": "ORD-2024-000123", "status": "payment_failed", "currency": "EUR",
+                             "amount_cents": 12999, "items": [{"sku": "SKU-MW12-XL", "name": "Merino Wool Sweater", "qty": 2}]}},
+        "exception": {"values": [{"type": "PaymentDeclinedError", "module": "shop.payments.service",
+                                  "value": "Payment for order ORD-2024-000123 failed: card_declined (HTTP 402)"}]},
+        "tags": [["order.id", "ORD-2024-000123"], ["feature.flags", "new_checkout_flow,sepa_instant"]],
+        "contexts": {"runtime": {"name": "CPython", "version": "3.12.3"}, "trace": {"trace_id": "c64c53338575901c62d51b15bd9aefd4"}},
+        "extra": {"created_at": "2025-01-13T14:31:15.182Z", "retry_count": 2, "price": "129.99",
+                  "feature_flags": ["express_pay_v2"], "order_id": "ORD-2024-000123"},
+        "modules": {"django": "5.0.4", "stripe": "8.5.0"},
+    }
+    assert clean(sanitizer, event) == event
+
+
+# --- the leak gate (invariant 1) -----------------------------------------------------------------
+
+LIMITED_POLICY = """
+rules:
+  - id: emails-of-users-only
+    detectors: [EMAIL_ADDRESS]
+    where: ["user.**"]
+"""
+
+
+def test_the_leak_gate_blocks_what_a_narrow_policy_let_through(tmp_path):
+    policy_file = tmp_path / "narrow.yaml"
+    policy_file.write_text(LIMITED_POLICY)
+    result = Sanitizer(load_policy(policy_file), key=b"k").sanitize(
+        {"user": {"note": "jane@example.com"}, "extra": {"note": "contact bob.smith@example.org"}})
+    assert result.blocked and result.event is None
+    assert result.leaks == [{"path": "extra.note", "rule": "EMAIL_ADDRESS", "reason": "EMAIL_ADDRESS found in output (length 21)"}]
+
+
+def test_a_blocked_event_raises_leak_blocked_with_a_message_that_holds_no_value(tmp_path):
+    policy_file = tmp_path / "narrow.yaml"
+    policy_file.write_text(LIMITED_POLICY)
+    with pytest.raises(LeakBlocked) as caught:
+        Sanitizer(load_policy(policy_file), key=b"k").sanitize_or_raise({"extra": {"note": "contact bob.smith@example.org"}})
+    assert "extra.note" in str(caught.value) and "EMAIL_ADDRESS" in str(caught.value)
+    assert "bob" not in str(caught.value) and "bob" not in repr(caught.value.leaks)
+
+
+def test_an_event_that_cannot_be_processed_is_blocked_instead_of_raising(sanitizer):
+    nested: Any = "jane@example.com"
+    for _ in range(5000):
+        nested = {"x": nested}
+    result = sanitizer.sanitize({"extra": nested})
+    assert result.blocked and result.event is None and result.leaks[0]["rule"] == "limits"
+
+
+# --- the policy ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("rule", "problem"), [
+    ("  - id: shout\n    keys: [password]\n    action: scream\n", "unknown action 'scream'"),
+    ("  - id: bad-regex\n    patterns: ['(unclosed']\n", "invalid regex pattern"),
+    ("  - id: no-such-detector\n    detectors: [HOROSCOPE]\n", "unknown detector 'HOROSCOPE'"),
+    ("  - id: does-nothing\n    action: fake\n", "needs `keys`, `detectors` or `patterns`"),
+])
+def test_a_broken_policy_raises_a_policy_error_naming_the_rule(tmp_path, rule, problem):
+    policy_file = tmp_path / "broken.yaml"
+    rule_id = rule.split("id: ")[1].split("\n")[0]
+    policy_file.write_text("rules:\n" + rule)
+    with pytest.raises(PolicyError, match=re.escape(f"rule {rule_id!r}")) as caught:
+        load_policy(policy_file)
+    assert problem in str(caught.value) and str(policy_file) in str(caught.value)
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+def test_no_change_record_ever_contains_an_original_value(sanitizer):
+    originals = ["jane.doe@example.com", "Jane Doe", "4111 1111 1111 1111", "DE89370400440532013000", "89.122.209.74",
+                 "hunter2-Pass!", "+49 30 1234567", "sessionid0123456789abcdef", "123-45-6789"]
+    event = {
+        "user": {"email": originals[0], "name": originals[1], "ip_address": originals[4]},
+        "request": {"cookies": {"sessionid": originals[7]},
+                    "data": {"card": {"number": originals[2]}, "iban": originals[3], "password": originals[5], "phone": originals[6]}},
+        "extra": {"note": f"SSN {originals[8]} of {originals[1]}"},
+    }
+    result = sanitizer.sanitize(event)
+    assert not result.blocked and result.changes
+    report = json.dumps([dataclasses.asdict(change) for change in result.changes])
+    for original in originals:
+        assert original not in report and original.replace(" ", "") not in report
+    assert {change.entity for change in result.changes} >= {"EMAIL_ADDRESS", "PERSON", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS"}
+    assert all(change.length > 0 and change.rule and change.path for change in result.changes)
