@@ -52,25 +52,26 @@ def _provider_attr(module: str, locale: str, names: tuple[str, ...]) -> list[str
     return out
 
 
+def _person_names(attributes: tuple[str, ...]) -> list[str]:
+    """Faker's person-provider lists of every locale in :data:`LOCALES`."""
+    return [n for loc in LOCALES for n in _provider_attr("person", loc, attributes)]
+
+
 @cache
 def first_names() -> frozenset[str]:
     """Lower-cased first names of all locales, without everyday words."""
     names = set()
-    for loc in LOCALES:
-        for n in _provider_attr("person", loc, ("first_names", "first_names_male",
-                                                 "first_names_female", "first_romanized_names")):
-            names.update(part for part in n.lower().split() if len(part) > 1)  # "Luiz Miguel" is two names
+    for n in _person_names(("first_names", "first_names_male", "first_names_female", "first_romanized_names")):
+        names.update(part for part in n.lower().split() if len(part) > 1)  # "Luiz Miguel" is two names
     return frozenset(names - _COMMON_WORDS)
 
 
 @cache
 def last_names() -> frozenset[str]:
     names = set()
-    for loc in LOCALES:
-        for n in _provider_attr("person", loc, ("last_names", "male_last_names", "last_names_male",
-                                                 "last_names_female", "unisex_last_names",
-                                                 "last_romanized_names")):
-            names.update(part for part in n.lower().split() if len(part) > 2 or part.upper() == part)  # 井上
+    for n in _person_names(("last_names", "male_last_names", "last_names_male", "last_names_female",
+                            "unisex_last_names", "last_romanized_names")):
+        names.update(part for part in n.lower().split() if len(part) > 2 or part.upper() == part)  # 井上
     return frozenset(names - _COMMON_WORDS)
 
 
@@ -78,13 +79,11 @@ def last_names() -> frozenset[str]:
 def names_by_script() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """(first names, last names) for each script key: ascii, latin (with diacritics), and others."""
     buckets: dict[str, tuple[list[str], list[str]]] = {}
-    for loc in LOCALES:
-        firsts = _provider_attr("person", loc, ("first_names", "first_names_male", "first_names_female"))
-        lasts = _provider_attr("person", loc, ("last_names", "male_last_names", "unisex_last_names"))
-        for bucket_index, names in ((0, firsts), (1, lasts)):
-            for n in names:
-                if " " in n or len(n) < 2:
-                    continue
+    firsts = _person_names(("first_names", "first_names_male", "first_names_female"))
+    lasts = _person_names(("last_names", "male_last_names", "unisex_last_names"))
+    for bucket_index, names in ((0, firsts), (1, lasts)):
+        for n in names:
+            if " " not in n and len(n) >= 2:
                 buckets.setdefault(script_of(n), ([], []))[bucket_index].append(n)
     return {k: (tuple(sorted(set(f))), tuple(sorted(set(l)))) for k, (f, l) in buckets.items() if f and l}
 
@@ -108,6 +107,14 @@ def street_words() -> frozenset[str]:
     return frozenset(w for w in words if w and " " not in w)
 
 
+#: Code-point ranges of the scripts fakes are drawn from, checked in order.
+_SCRIPT_RANGES = (
+    (0x80, 0x250, "latin"), (0x1E00, 0x1F00, "latin"), (0x370, 0x400, "greek"),
+    (0x400, 0x530, "cyrillic"), (0x590, 0x600, "hebrew"), (0x600, 0x700, "arabic"),
+    (0x3040, 0x3100, "kana"), (0xAC00, 0xD7B0, "hangul"), (0x4E00, 0xA000, "cjk"),
+)
+
+
 def script_of(text: str) -> str:
     """A coarse script key: 'ascii', 'latin' (with diacritics), 'cyrillic', 'greek', 'cjk', ..."""
     if text.isascii():
@@ -116,21 +123,5 @@ def script_of(text: str) -> str:
         o = ord(ch)
         if o < 0x80 or not ch.isalpha():
             continue
-        if o < 0x250 or 0x1E00 <= o < 0x1F00:
-            return "latin"
-        if 0x370 <= o < 0x400:
-            return "greek"
-        if 0x400 <= o < 0x530:
-            return "cyrillic"
-        if 0x590 <= o < 0x600:
-            return "hebrew"
-        if 0x600 <= o < 0x700:
-            return "arabic"
-        if 0x3040 <= o < 0x3100:
-            return "kana"
-        if 0xAC00 <= o < 0xD7B0:
-            return "hangul"
-        if 0x4E00 <= o < 0xA000:
-            return "cjk"
-        return "other"
+        return next((name for low, high, name in _SCRIPT_RANGES if low <= o < high), "other")
     return "latin"
