@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -26,7 +27,7 @@ from replay.target import target_from_url
 from sanitizers import Sanitizer
 from sanitizers.engine import secret_key_from_env
 
-__all__ = ["run_demo", "PERSONAL_CHECKOUT", "start_shop"]
+__all__ = ["run_demo", "PERSONAL_CHECKOUT", "capture_production_events", "start_shop"]
 
 #: A checkout as a real customer would send it; the non-ASCII name trips the invoice bug.
 PERSONAL_CHECKOUT = {
@@ -54,7 +55,9 @@ def start_shop(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, s
     return proc, line.removeprefix("listening on ")
 
 
-def _capture_production_error(console: Console) -> dict:
+def capture_production_events(requests: list[dict[str, Any]]) -> tuple[list[int], list[dict]]:
+    """Send each request ({method, path, json?, query?, headers?, cookies?}) to an in-process
+    production shop whose sentry-sdk captures errors in memory; return (statuses, events)."""
     import sentry_sdk
 
     from examples.shop import MemoryTransport, create_app, init_sentry, serve_in_thread
@@ -66,17 +69,26 @@ def _capture_production_error(console: Console) -> dict:
     logging.getLogger("werkzeug").disabled = True
     base_url, shutdown = serve_in_thread(app)
     try:
-        response = httpx.post(f"{base_url}/api/checkout", json=PERSONAL_CHECKOUT,
-                              headers=_PERSONAL_HEADERS, cookies={"cart_id": "c-88213"}, timeout=10)
+        with httpx.Client(base_url=base_url, timeout=10) as client:
+            statuses = [client.request(r["method"], r["path"], json=r.get("json"), params=r.get("query"),
+                                       headers=r.get("headers"), cookies=r.get("cookies")).status_code
+                        for r in requests]
     finally:
         shutdown()
         sentry_sdk.get_client().close()
         sentry_sdk.init()
-    console.print(f"1. [bold]production[/] answered [red]{response.status_code}[/] to POST /api/checkout; "
-                  f"sentry-sdk captured {len(transport.events)} error event(s)")
-    if not transport.events:
+    return statuses, list(transport.events)
+
+
+def _capture_production_error(console: Console) -> dict:
+    request = {"method": "POST", "path": "/api/checkout", "json": PERSONAL_CHECKOUT,
+               "headers": _PERSONAL_HEADERS, "cookies": {"cart_id": "c-88213"}}
+    (status,), events = capture_production_events([request])
+    console.print(f"1. [bold]production[/] answered [red]{status}[/] to POST /api/checkout; "
+                  f"sentry-sdk captured {len(events)} error event(s)")
+    if not events:
         raise RuntimeError("production did not report an error event")
-    return transport.events[0]
+    return events[0]
 
 
 def run_demo(*, keep_running: bool = False) -> int:

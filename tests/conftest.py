@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from replay.demo import start_shop
 
 pytest_plugins = ["tests.kafka_fixture"]
 
@@ -33,13 +34,9 @@ def shop(tmp_path: Path) -> Iterator[Callable[..., tuple[str, Path]]]:
 
     def start(*args: str) -> tuple[str, Path]:
         log = tmp_path / f"requests-{len(procs)}.jsonl"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "examples.shop", "--port", "0", "--role", "qa", "--request-log", str(log), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+        proc, url = start_shop("--role", "qa", "--request-log", str(log), *args)
         procs.append(proc)
-        line = proc.stdout.readline().strip()
-        assert line.startswith("listening on "), f"shop did not start: {line!r}"
-        return line.removeprefix("listening on "), log
+        return url, log
 
     yield start
     for proc in procs:
