@@ -14,7 +14,7 @@ from typing import Any
 from connectors.schema import API_ENTRY_TYPES, INTERFACE_ALIASES
 
 __all__ = ["IDENTIFIER", "PAIR_CONTAINERS", "dotted", "is_pair_list", "is_webhook", "names_in", "rename",
-           "string_leaves"]
+           "regions", "spine_copy", "string_leaves"]
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_-]*")  # no digit, no @ or dot: holds no identifier of a person
 PAIR_CONTAINERS = {"headers", "cookies", "query_string", "query", "tags", "env", "data"}
@@ -31,34 +31,75 @@ def is_webhook(doc: Any) -> bool:
     return isinstance(doc, dict) and "action" in doc and isinstance(doc.get("data"), dict)
 
 
-def string_leaves(doc: Any) -> Iterator[tuple[Any, Any, tuple, tuple]]:
-    """(container, index, path, canonical path) of every string, with the walk's canonical paths."""
+def regions(doc: Any) -> Iterator[tuple[Any, Any, tuple, tuple]]:
+    """(container, index, path, canonical path) of each top-level place of a document.
+
+    The one place that knows how a document maps onto the stored-event schema: a webhook's
+    event sits in ``data.event``/``data.error``, legacy ``sentry.interfaces.*`` keys are their
+    interfaces, and an API event's ``entries[i].data`` is the interface its ``type`` names.
+    """
     if is_webhook(doc):
-        for k, v in doc["data"].items():
-            canon = () if k in ("event", "error") and isinstance(v, dict) else ("webhook", k)
-            yield from _leaves_in(doc["data"], k, ("data", k), canon, root=not canon)
+        data = doc["data"]
+        for k, v in data.items():
+            if k in ("event", "error") and isinstance(v, dict):
+                yield from _event_regions(v, ("data", k))
+            else:
+                yield data, k, ("data", k), ("webhook", k)
         for k in doc:
             if k != "data":
-                yield from _leaves_in(doc, k, (k,), ("webhook", k))
+                yield doc, k, (k,), ("webhook", k)
+    elif isinstance(doc, dict):
+        yield from _event_regions(doc, ())
+
+
+def _event_regions(event: dict, path: tuple) -> Iterator[tuple[Any, Any, tuple, tuple]]:
+    for k, v in event.items():
+        if k != "entries" or not isinstance(v, list):
+            yield event, k, path + (k,), (INTERFACE_ALIASES.get(k, k),)
+            continue
+        for i, entry in enumerate(v):
+            if isinstance(entry, dict):
+                if "data" in entry:
+                    entry_canon = (API_ENTRY_TYPES.get(str(entry.get("type", "")).lower(), "entries"),)
+                    yield entry, "data", path + (k, i, "data"), entry_canon
+            else:
+                yield v, i, path + (k, i), ("entries",)
+
+
+def spine_copy(doc: Any) -> Any:
+    """A copy of the containers :func:`regions` yields, so a walk can assign into them
+    without touching the caller's document."""
+    if is_webhook(doc):
+        data = {k: (_event_copy(v) if k in ("event", "error") and isinstance(v, dict) else v)
+                for k, v in doc["data"].items()}
+        return {**doc, "data": data}
+    return _event_copy(doc) if isinstance(doc, dict) else doc
+
+
+def _event_copy(event: dict) -> dict:
+    out = dict(event)
+    if isinstance(out.get("entries"), list):
+        out["entries"] = [dict(e) if isinstance(e, dict) else e for e in out["entries"]]
+    return out
+
+
+def string_leaves(doc: Any) -> Iterator[tuple[Any, Any, tuple, tuple]]:
+    """(container, index, path, canonical path) of every string, with the walk's canonical paths."""
+    if not isinstance(doc, dict):
+        yield from _leaves_in({"": doc}, "", (), ())
         return
-    yield from _leaves_in({"": doc}, "", (), (), root=True)
+    for container, index, path, canon in regions(doc):
+        yield from _leaves_in(container, index, path, canon)
 
 
-def _leaves_in(container: Any, index: Any, path: tuple, canon: tuple, root: bool = False) -> Iterator:
-    """Strings under ``container[index]``; ``root`` maps the top-level interface names."""
+def _leaves_in(container: Any, index: Any, path: tuple, canon: tuple) -> Iterator:
+    """Strings under ``container[index]``."""
     value = container[index]
     if isinstance(value, str):
         yield container, index, path, canon
     elif isinstance(value, dict):
         for k in value:
-            if root and k == "entries" and isinstance(value[k], list):
-                for i, entry in enumerate(value[k]):
-                    if isinstance(entry, dict) and "data" in entry:
-                        entry_canon = (API_ENTRY_TYPES.get(str(entry.get("type", "")).lower(), "entries"),)
-                        yield from _leaves_in(entry, "data", path + (k, i, "data"), entry_canon)
-                continue
-            child = (INTERFACE_ALIASES.get(k, k),) if root else canon + (k,)
-            yield from _leaves_in(value, k, path + (k,), child)
+            yield from _leaves_in(value, k, path + (k,), canon + (k,))
     elif isinstance(value, list):
         pairs = bool(canon) and is_pair_list(str(canon[-1]), value)
         for i, item in enumerate(value):

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from connectors.schema import API_ENTRY_TYPES, INTERFACE_ALIASES
 from sanitizers._known import escaped, is_allowed, known_regex, min_known_length
-from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, is_webhook, names_in, rename, string_leaves
+from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, names_in, regions, rename, spine_copy, string_leaves
 from sanitizers.detectors import DETECTOR_FUNCTIONS, Span
 from sanitizers.encodings import URL_START, parse_json, parse_query, parse_repr, requote, split_url
 from sanitizers.errors import LeakBlocked
@@ -145,32 +144,14 @@ class Sanitizer:
 
     # -- pass 1: detect and replace -------------------------------------------------------------
     def _walk_document(self, doc: Any, run: _Run) -> Any:
-        if is_webhook(doc):
-            data = {k: (self._walk_event(v, ("data", k), run) if k in ("event", "error") and isinstance(v, dict)
-                        else self._walk(v, ("data", k), ("webhook", k), k, "data", None, run))
-                    for k, v in doc["data"].items()}
-            return {k: (data if k == "data" else self._walk(v, (k,), ("webhook", k), k, "", None, run))
-                    for k, v in doc.items()}
-        if isinstance(doc, dict):
-            return self._walk_event(doc, (), run)
-        return self._walk(doc, (), (), "", "", None, run)
-
-    def _walk_event(self, event: dict, path: tuple, run: _Run) -> dict:
-        out = {}
-        for key, value in event.items():
-            canon_key = INTERFACE_ALIASES.get(key, key)
-            if key == "entries" and isinstance(value, list):
-                out[key] = [self._walk_entry(entry, path + (key, i), run) for i, entry in enumerate(value)]
-            else:
-                out[key] = self._walk(value, path + (key,), (canon_key,), key, "", None, run)
+        if not isinstance(doc, dict):
+            return self._walk(doc, (), (), "", "", None, run)
+        out = spine_copy(doc)
+        for container, index, path, canon in regions(out):
+            key = str(canon[-1])
+            parent = str(path[-2]) if canon[0] == "webhook" and len(path) > 1 else ""
+            container[index] = self._walk(container[index], path, canon, key, parent, None, run)
         return out
-
-    def _walk_entry(self, entry: Any, path: tuple, run: _Run) -> Any:
-        if not isinstance(entry, dict):
-            return self._walk(entry, path, ("entries",), "entries", "", None, run)
-        canon_key = API_ENTRY_TYPES.get(str(entry.get("type", "")).lower(), "entries")
-        return {k: (self._walk(v, path + (k,), (canon_key,), canon_key, "", None, run) if k == "data" else v)
-                for k, v in entry.items()}
 
     def _walk(self, node: Any, path: tuple, canon: tuple, key: str, parent: str,
               inherited: Rule | None, run: _Run) -> Any:
