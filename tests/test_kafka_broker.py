@@ -1,9 +1,11 @@
 """Round trip through the real local broker: produce 20, consume 20 in a group."""
 import uuid
 
+import pytest
+
 from kafka import KafkaConsumer, KafkaProducer
 
-pytest_plugins = ["tests.kafka_fixture"]
+pytestmark = pytest.mark.kafka
 
 
 def test_produce_and_consume_in_group(kafka_bootstrap, kafka_topic):
