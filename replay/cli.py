@@ -111,12 +111,16 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
 
 @main.command()
 @click.argument("input_path", metavar="INPUT")
-@click.option("--target", "target_url", required=True, metavar="URL", help="Base URL of the QA service.")
+@click.option("--target", "target_url", required=True, metavar="URL|NAME",
+              help="QA base URL, or the name of a target in the config file.")
+@click.option("--config", type=click.Path(dir_okay=False), envvar="REPLAY_CONFIG",
+              help="Targets file (default: $REPLAY_CONFIG, else ./replay.toml).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per event on stdout.")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML.")
 @click.option("--curl", "show_curl", is_flag=True, help="Also print a sanitized curl command per event.")
 @_user_errors
-def run(input_path: str, target_url: str, as_json: bool, policy: str | None, show_curl: bool) -> None:
+def run(input_path: str, target_url: str, config: str | None, as_json: bool, policy: str | None,
+        show_curl: bool) -> None:
     """Sanitize each event of INPUT, replay its request against QA and report the verdict.
 
     Verdicts: reproduced (QA failed like production), not_reproduced (QA succeeded),
@@ -128,9 +132,9 @@ def run(input_path: str, target_url: str, as_json: bool, policy: str | None, sho
       replay run events.jsonl --target http://qa.internal:8080 --json > verdicts.jsonl
     """
     from connectors import read_documents
-    from replay.target import target_from_url
+    from replay.config import resolve_target
 
-    target = target_from_url(target_url)
+    target = resolve_target(target_url, config)
     sanitizer = _sanitizer(policy)
     errors = _Errors()
     results = list(_replay_all(read_documents(input_path), sanitizer, target, errors))
@@ -194,13 +198,16 @@ def _print_results(results: list, *, as_json: bool, show_curl: bool, target) -> 
 @click.option("--event", "which", default="latest", show_default=True,
               help="latest, oldest, recommended, an event id, or all.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="With --event all: at most N events.")
-@click.option("--target", "target_url", required=True, metavar="URL", help="Base URL of the QA service.")
+@click.option("--target", "target_url", required=True, metavar="URL|NAME",
+              help="QA base URL, or the name of a target in the config file.")
+@click.option("--config", type=click.Path(dir_okay=False), envvar="REPLAY_CONFIG",
+              help="Targets file (default: $REPLAY_CONFIG, else ./replay.toml).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per event on stdout.")
 @click.option("--curl", "show_curl", is_flag=True, help="Also print a sanitized curl command per event.")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML.")
 @_user_errors
-def sentry(issue: str, which: str, limit: int | None, target_url: str, as_json: bool, show_curl: bool,
-           policy: str | None) -> None:
+def sentry(issue: str, which: str, limit: int | None, target_url: str, config: str | None, as_json: bool,
+           show_curl: bool, policy: str | None) -> None:
     """Fetch a Sentry issue's event, sanitize it, replay it on QA and say whether it reproduced.
 
     ISSUE is a numeric id (12345), a short id (SHOP-1A2) or an issue URL (https://acme.sentry.io/issues/12345/
@@ -217,9 +224,9 @@ def sentry(issue: str, which: str, limit: int | None, target_url: str, as_json: 
 
     from connectors.sentry_api import DEFAULT_URL, ORG_ENV, URL_ENV, SentryClient, parse_issue_ref
     from connectors.files import SourceItem
-    from replay.target import target_from_url
+    from replay.config import resolve_target
 
-    target = target_from_url(target_url)
+    target = resolve_target(target_url, config)
     ref = parse_issue_ref(issue, default_url=os.environ.get(URL_ENV) or DEFAULT_URL,
                           default_org=os.environ.get(ORG_ENV))
     which = ref.event_id or which

@@ -12,7 +12,7 @@ __all__ = ["curl_command"]
 
 def curl_command(spec: RequestSpec, target: Target) -> str:
     """The request as QA would receive it; the spec holds sanitized values only."""
-    parts = ["curl", "-X", spec.method, shlex.quote(target.base_url + spec.target_path)]
+    parts = ["curl", "-X", spec.method, shlex.quote(target.base_for(spec.production_url) + spec.target_path)]
     for name, value in spec.headers:
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     if spec.body:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import os
 from collections import defaultdict
 import subprocess
@@ -159,9 +160,10 @@ def _personal_values() -> dict[str, str]:
 
 
 def _appears(value: str, text: str) -> bool:
+    """Whether ``value`` is in ``text`` in any encoding, as a whole token: the cvc 737 must not
+    be found inside a timestamp or a port number."""
     from urllib.parse import quote, quote_plus
 
-    forms = {value, quote(value), quote_plus(value),
+    forms = {value, quote(value), quote_plus(value), json.dumps(value)[1:-1],
              value.encode("unicode_escape").decode(), value.replace(" ", "")}
-    forms.add(json.dumps(value)[1:-1])
-    return any(form and form in text for form in forms)
+    return any(re.search(rf"(?<![0-9A-Za-z]){re.escape(form)}(?![0-9A-Za-z])", text) for form in forms if form)

@@ -30,7 +30,7 @@ class Outcome:
 def send(spec: RequestSpec, target: Target, *, client: httpx.Client | None = None,
          extra_headers: list[tuple[str, str]] | None = None) -> Outcome:
     """Send ``spec`` to ``target``; never raises for network trouble (that is an outcome)."""
-    url = target.base_url + spec.target_path
+    url = target.base_for(spec.production_url) + spec.target_path
     refusal = target.refusal(url, spec.method)
     if refusal:
         return Outcome(url, refused=refusal)

@@ -7,7 +7,7 @@ a one-off target that allows exactly that URL's host.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from replay.errors import ConfigError
@@ -24,7 +24,12 @@ class Target:
     headers: tuple[tuple[str, str], ...] = ()
     timeout: float = 10.0
     methods: frozenset[str] = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-    extra: dict = field(default_factory=dict, compare=False)
+    host_map: tuple[tuple[str, str], ...] = ()
+
+    def base_for(self, production_url: str) -> str:
+        """The QA base URL for a request production received at ``production_url``."""
+        host = (urlsplit(production_url).hostname or "").lower()
+        return next((qa for prod, qa in self.host_map if prod == host), self.base_url)
 
     def refusal(self, url: str, method: str) -> str | None:
         """Why a request to ``url`` must not be sent, or None when it may be."""

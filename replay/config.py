@@ -1,0 +1,115 @@
+"""Named QA targets from a TOML file (``--config``, ``REPLAY_CONFIG`` or ``./replay.toml``).
+
+    [targets.qa]
+    base_url = "http://127.0.0.1:8001"
+    allowed_hosts = ["127.0.0.1"]          # default: the hosts of base_url and host_map
+    denied_hosts = ["shop.example.com"]     # production: never contacted, whatever else says
+    headers = { "X-QA-Token" = "${QA_TOKEN}" }   # from the environment, never from the event
+    timeout = 10
+    methods = ["GET", "POST"]
+    [targets.qa.host_map]                   # production host -> QA base URL
+    "api.shop.example.com" = "http://127.0.0.1:8002"
+
+Every error names the file, the key and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from replay.errors import ConfigError
+from replay.target import Target, target_from_url
+
+__all__ = ["config_path", "resolve_target", "load_targets"]
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_KEYS = {"base_url", "allowed_hosts", "denied_hosts", "headers", "timeout", "methods", "host_map"}
+
+
+def config_path(explicit: str | None = None) -> Path | None:
+    """The config file in force: ``--config``, then ``REPLAY_CONFIG``, then ``./replay.toml`` if present."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("REPLAY_CONFIG"):
+        return Path(os.environ["REPLAY_CONFIG"])
+    local = Path("replay.toml")
+    return local if local.is_file() else None
+
+
+def resolve_target(spec: str, config: str | None = None) -> Target:
+    """``spec`` is a base URL (a one-off target) or the name of a target in the config file."""
+    if "://" in spec:
+        return target_from_url(spec)
+    path = config_path(config)
+    if path is None:
+        raise ConfigError(f"target {spec!r}: no config file (use --config, REPLAY_CONFIG or ./replay.toml), "
+                          "or pass a base URL such as http://127.0.0.1:8001")
+    targets = load_targets(path)
+    if spec not in targets:
+        known = ", ".join(sorted(targets)) or "none"
+        raise ConfigError(f"{path}: no target named {spec!r} (targets: {known})")
+    return targets[spec]
+
+
+def load_targets(path: Path) -> dict[str, Target]:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    targets = data.get("targets", {})
+    if not isinstance(targets, dict):
+        raise ConfigError(f"{path}: `targets` must be a table of named targets")
+    return {name: _target(name, raw, path) for name, raw in targets.items()}
+
+
+def _target(name: str, raw: Any, path: Path) -> Target:
+    where = f"{path}: targets.{name}"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: must be a table")
+    unknown = set(raw) - _KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+    base_url = raw.get("base_url")
+    host_map = raw.get("host_map", {})
+    if not isinstance(host_map, dict) or not all(isinstance(v, str) for v in host_map.values()):
+        raise ConfigError(f"{where}.host_map: expected a table of production host = QA base URL")
+    if not base_url and not host_map:
+        raise ConfigError(f"{where}: needs base_url or host_map")
+    urls = ([base_url] if base_url else []) + list(host_map.values())
+    for url in urls:
+        if urlsplit(str(url)).scheme not in ("http", "https") or not urlsplit(str(url)).hostname:
+            raise ConfigError(f"{where}: {url!r} is not an http(s) URL")
+    allowed = raw.get("allowed_hosts") or [urlsplit(u).hostname for u in urls]
+    headers = raw.get("headers", {})
+    if not isinstance(headers, dict):
+        raise ConfigError(f"{where}.headers: expected a table of name = value")
+    timeout = raw.get("timeout", 10.0)
+    if not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ConfigError(f"{where}.timeout: expected a positive number of seconds")
+    methods = raw.get("methods")
+    return Target(
+        name=name,
+        base_url=str(base_url or urls[0]).rstrip("/"),
+        allowed_hosts=frozenset(str(h).lower() for h in allowed),
+        denied_hosts=frozenset(str(h).lower() for h in raw.get("denied_hosts", [])),
+        headers=tuple((str(k), _expand(str(v), f"{where}.headers.{k}")) for k, v in headers.items()),
+        timeout=float(timeout),
+        methods=frozenset(m.upper() for m in methods) if methods else Target.__dataclass_fields__["methods"].default,
+        host_map=tuple((str(k).lower(), str(v).rstrip("/")) for k, v in host_map.items()),
+    )
+
+
+def _expand(value: str, where: str) -> str:
+    def var(m: re.Match[str]) -> str:
+        if m.group(1) not in os.environ:
+            raise ConfigError(f"{where}: environment variable {m.group(1)} is not set")
+        return os.environ[m.group(1)]
+
+    return _VAR.sub(var, value)

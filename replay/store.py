@@ -1,0 +1,72 @@
+"""The result store: sanitized verdicts in SQLite, keyed by event id for de-duplication.
+
+The embedded default for `replay serve` and `replay pipeline`. It holds sanitized records only
+(what :meth:`ReplayResult.to_json` returns), so it may live on any disk. Each write commits
+before returning: a caller that acknowledges its source afterwards is at-least-once.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+__all__ = ["ResultStore", "default_home"]
+
+
+def default_home() -> Path:
+    """``REPLAY_HOME``, else the user's data directory (``$XDG_DATA_HOME/incident-replay``)."""
+    if os.environ.get("REPLAY_HOME"):
+        return Path(os.environ["REPLAY_HOME"])
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "incident-replay"
+
+
+class ResultStore:
+    """Thread-safe; one connection guarded by a lock (writes are small and rare next to replays)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        path = Path(path) if path is not None else default_home() / "results.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS results (event_id TEXT PRIMARY KEY, source TEXT, verdict TEXT,"
+            " recorded_at REAL, record BLOB)")
+
+    def seen(self, event_id: str) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM results WHERE event_id = ?", (event_id,)).fetchone() is not None
+
+    def record(self, event_id: str, record: dict[str, Any], *, source: str = "") -> bool:
+        """Store a sanitized record; False when the event id was already stored (a duplicate)."""
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO results (event_id, source, verdict, recorded_at, record) VALUES (?, ?, ?, ?, ?)",
+                (event_id, source, record.get("verdict"), time.time(), orjson.dumps(record)))
+            return cursor.rowcount == 1
+
+    def get(self, event_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT record FROM results WHERE event_id = ?", (event_id,)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def recent(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute("SELECT record FROM results ORDER BY recorded_at DESC LIMIT ?", (limit,)).fetchall()
+        return [orjson.loads(r[0]) for r in rows]
+
+    def count(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
