@@ -160,8 +160,10 @@ def test_event_without_request_and_unknown_body_type_are_reported_per_event(tmp_
 
 def test_bad_target_url_is_a_usage_error(tmp_path: Path, bug_events: dict) -> None:
     path = write_jsonl(tmp_path / "one.jsonl", [bug_events["leap_birthday"]])
-    result = replay("run", str(path), "--target", "qa-server")
+    result = replay("run", str(path), "--target", "ftp://qa-server")
     assert result.returncode == 2 and "expected an http(s) URL" in result.stderr
+    result = replay("run", str(path), "--target", "qa-server")
+    assert result.returncode == 2 and "no config file" in result.stderr
 
 
 def test_help_has_examples_on_every_command() -> None:
