@@ -118,13 +118,16 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per event on stdout.")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML.")
 @click.option("--curl", "show_curl", is_flag=True, help="Also print a sanitized curl command per event.")
+@click.option("--ignore-parity", is_flag=True, help="Replay even when QA drifts from production (error drifts).")
 @_user_errors
 def run(input_path: str, target_url: str, config: str | None, as_json: bool, policy: str | None,
-        show_curl: bool) -> None:
+        show_curl: bool, ignore_parity: bool) -> None:
     """Sanitize each event of INPUT, replay its request against QA and report the verdict.
 
     Verdicts: reproduced (QA failed like production), not_reproduced (QA succeeded),
     inconclusive (no answer, or nothing to replay), blocked (the tool refused to send).
+    Before sending, QA's manifest is compared with the event's environment (release, packages,
+    feature flags); error drifts block the replay unless --ignore-parity.
 
     \b
     Examples:
@@ -137,24 +140,26 @@ def run(input_path: str, target_url: str, config: str | None, as_json: bool, pol
     target = resolve_target(target_url, config)
     sanitizer = _sanitizer(policy)
     errors = _Errors()
-    results = list(_replay_all(read_documents(input_path), sanitizer, target, errors))
+    results = list(_replay_all(read_documents(input_path), sanitizer, target, errors, ignore_parity))
     _print_results(results, as_json=as_json, show_curl=show_curl, target=target)
     if errors.count:
         sys.exit(1)
 
 
-def _replay_all(items, sanitizer, target, errors: _Errors) -> Iterator:
+def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool) -> Iterator:
     import httpx
 
+    from replay.parity import load_gate
     from replay.runner import ReplayResult, replay_document
 
     with httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False) as client:
+        parity = load_gate(target, client, ignore=ignore_parity)
         for item in items:
             if item.error:
                 errors(item.ref, item.error)
                 yield item.ref, ReplayResult(None, "inconclusive", item.error, error=True)
                 continue
-            result = replay_document(item.document, sanitizer=sanitizer, target=target, client=client)
+            result = replay_document(item.document, sanitizer=sanitizer, target=target, client=client, parity=parity)
             if result.error:
                 errors(item.ref, f"{result.verdict}: {result.reason}")
             yield item.ref, result
@@ -179,11 +184,12 @@ def _print_results(results: list, *, as_json: bool, show_curl: bool, target) -> 
     console = Console()
     colours = {"reproduced": "bold red", "not_reproduced": "green", "inconclusive": "yellow", "blocked": "magenta"}
     table = Table(title=f"Replays against {target.base_url}")
-    for column in ("source", "event", "request", "QA status", "verdict", "reason"):
-        table.add_column(column, overflow="fold")
+    for column in ("source", "event", "request", "parity", "QA status", "verdict", "reason"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("parity", "QA status", "verdict"))
     for ref, result in results:
         request = f"{result.request['method']} {result.request['path']}" if result.request else "-"
-        table.add_row(ref, (result.event_id or "-")[:12], request, str(result.status or "-"),
+        table.add_row(ref, (result.event_id or "-")[:12], request, (result.parity or {}).get("status", "-"),
+                      str(result.status or "-"),
                       f"[{colours[result.verdict]}]{result.verdict}[/]", result.reason)
     console.print(table)
     if show_curl:
@@ -205,9 +211,10 @@ def _print_results(results: list, *, as_json: bool, show_curl: bool, target) -> 
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per event on stdout.")
 @click.option("--curl", "show_curl", is_flag=True, help="Also print a sanitized curl command per event.")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML.")
+@click.option("--ignore-parity", is_flag=True, help="Replay even when QA drifts from production (error drifts).")
 @_user_errors
 def sentry(issue: str, which: str, limit: int | None, target_url: str, config: str | None, as_json: bool,
-           show_curl: bool, policy: str | None) -> None:
+           show_curl: bool, policy: str | None, ignore_parity: bool) -> None:
     """Fetch a Sentry issue's event, sanitize it, replay it on QA and say whether it reproduced.
 
     ISSUE is a numeric id (12345), a short id (SHOP-1A2) or an issue URL (https://acme.sentry.io/issues/12345/
@@ -235,7 +242,7 @@ def sentry(issue: str, which: str, limit: int | None, target_url: str, config: s
     with SentryClient.from_env(base_url=ref.base_url, org=ref.org) as client:
         documents = client.select_events(ref.issue, which, limit=limit)
         items = (SourceItem(f"sentry:{ref.issue}", "json", document=doc) for doc in documents)
-        results = list(_replay_all(items, sanitizer, target, errors))
+        results = list(_replay_all(items, sanitizer, target, errors, ignore_parity))
     if not results:
         errors(f"sentry:{ref.issue}", "the issue has no events")
     _print_results(results, as_json=as_json, show_curl=show_curl, target=target)
@@ -257,6 +264,16 @@ def demo(keep_running: bool) -> None:
     from replay.demo import run_demo
 
     sys.exit(run_demo(keep_running=keep_running))
+
+
+def _register_server_commands() -> None:
+    """Commands whose modules import only click at the top, so `replay --help` stays fast."""
+    from replay.serve import serve_command
+
+    main.add_command(serve_command, "serve")
+
+
+_register_server_commands()
 
 
 class _Writer:

@@ -7,6 +7,8 @@
     headers = { "X-QA-Token" = "${QA_TOKEN}" }   # from the environment, never from the event
     timeout = 10
     methods = ["GET", "POST"]
+    manifest = "/__manifest"                # QA's parity manifest (path or URL)
+    parity_severity = { package_minor = "error" }   # override replay.parity.DEFAULT_SEVERITY
     [targets.qa.host_map]                   # production host -> QA base URL
     "api.shop.example.com" = "http://127.0.0.1:8002"
 
@@ -23,12 +25,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from replay.errors import ConfigError
+from replay.parity import DEFAULT_SEVERITY, SEVERITIES
 from replay.target import Target, target_from_url
 
 __all__ = ["config_path", "resolve_target", "load_targets"]
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_KEYS = {"base_url", "allowed_hosts", "denied_hosts", "headers", "timeout", "methods", "host_map"}
+_KEYS = {"base_url", "allowed_hosts", "denied_hosts", "headers", "timeout", "methods", "host_map", "manifest",
+         "parity_severity"}
 
 
 def config_path(explicit: str | None = None) -> Path | None:
@@ -94,6 +98,12 @@ def _target(name: str, raw: Any, path: Path) -> Target:
     if not isinstance(timeout, (int, float)) or timeout <= 0:
         raise ConfigError(f"{where}.timeout: expected a positive number of seconds")
     methods = raw.get("methods")
+    severity = raw.get("parity_severity", {})
+    bad = {k: v for k, v in severity.items() if k not in DEFAULT_SEVERITY or v not in SEVERITIES} \
+        if isinstance(severity, dict) else {"": severity}
+    if bad:
+        raise ConfigError(f"{where}.parity_severity: unknown drift kinds or severities: {', '.join(map(str, bad))} "
+                          f"(kinds: {', '.join(DEFAULT_SEVERITY)}; severities: {', '.join(SEVERITIES)})")
     return Target(
         name=name,
         base_url=str(base_url or urls[0]).rstrip("/"),
@@ -103,6 +113,8 @@ def _target(name: str, raw: Any, path: Path) -> Target:
         timeout=float(timeout),
         methods=frozenset(m.upper() for m in methods) if methods else Target.__dataclass_fields__["methods"].default,
         host_map=tuple((str(k).lower(), str(v).rstrip("/")) for k, v in host_map.items()),
+        manifest=str(raw.get("manifest", "/__manifest")),
+        parity_severity=tuple(severity.items()),
     )
 
 

@@ -13,6 +13,7 @@ import httpx
 
 from connectors import InputError, normalize_event
 from replay.errors import RequestError
+from replay.parity import ParityGate
 from replay.request import RequestSpec, rebuild_request
 from replay.send import Outcome, send
 from replay.target import Target
@@ -34,6 +35,7 @@ class ReplayResult:
     evidence: str = "none"
     holes: list[str] = field(default_factory=list)
     error: bool = False
+    parity: dict[str, Any] | None = None
     sanitized_event: dict | None = field(default=None, repr=False)
     spec: RequestSpec | None = field(default=None, repr=False)
     outcome: Outcome | None = field(default=None, repr=False)
@@ -46,8 +48,12 @@ class ReplayResult:
 
 
 def replay_document(document: Any, *, sanitizer: Sanitizer, target: Target,
-                    client: httpx.Client | None = None) -> ReplayResult:
-    """Replay one event document (any Sentry dialect) against ``target``."""
+                    client: httpx.Client | None = None, parity: ParityGate | None = None) -> ReplayResult:
+    """Replay one event document (any Sentry dialect) against ``target``.
+
+    With a ``parity`` gate, QA's drift from the event's environment is checked first: error
+    drifts block the send, and a ``not_reproduced`` under drift says the drift may explain it.
+    """
     try:
         event = normalize_event(document)
     except InputError as exc:
@@ -63,17 +69,26 @@ def replay_document(document: Any, *, sanitizer: Sanitizer, target: Target,
         spec = rebuild_request(clean)
     except RequestError as exc:
         return ReplayResult(event_id, "inconclusive", str(exc), error=True, sanitized_event=clean)
+    request = {"method": spec.method, "path": spec.target_path}
+    report = parity.check(clean) if parity is not None else None
+    parity_json = report.to_json() if report is not None else None
+    if report is not None and parity.blocks(report):
+        return ReplayResult(event_id, "blocked", f"QA drifts from production: {report.summary()}",
+                            request=request, holes=spec.holes, parity=parity_json, sanitized_event=clean, spec=spec)
     outcome = send(spec, target, client=client)
     verdict: Verdict = decide(signature_of(clean), outcome)
+    if verdict.verdict == "not_reproduced" and report is not None and report.drifts:
+        verdict.reason += f" (QA drifts from production: {report.summary()}; the drift may explain it)"
     return ReplayResult(
         event_id=event_id,
         verdict=verdict.verdict,
         reason=verdict.reason,
         status=outcome.status,
-        request={"method": spec.method, "path": spec.target_path},
+        request=request,
         evidence=verdict.evidence,
         holes=spec.holes,
         error=outcome.error is not None and outcome.status is None,
+        parity=parity_json,
         sanitized_event=clean,
         spec=spec,
         outcome=outcome,

@@ -25,6 +25,8 @@ class Target:
     timeout: float = 10.0
     methods: frozenset[str] = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
     host_map: tuple[tuple[str, str], ...] = ()
+    manifest: str = "/__manifest"  # a path on base_url, or a full URL; see replay.parity
+    parity_severity: tuple[tuple[str, str], ...] = ()
 
     def base_for(self, production_url: str) -> str:
         """The QA base URL for a request production received at ``production_url``."""

@@ -34,7 +34,9 @@ def test_named_target_injects_credentials_from_the_environment(tmp_path: Path, s
     result = run_with_config(tmp_path, config, "qa", leap_event, QA_TOKEN="qa-secret-1")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["verdict"] == "reproduced"
-    headers = json.loads(qa_log.read_text().splitlines()[0])["headers"]
+    requests = [json.loads(line) for line in qa_log.read_text().splitlines()]
+    replayed = next(r for r in requests if r["path"] != "/__manifest")
+    headers = replayed["headers"]
     assert any(k.lower() == "x-qa-token" and v == "qa-secret-1" for k, v in (headers.items() if isinstance(headers, dict) else headers))
 
 

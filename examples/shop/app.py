@@ -26,6 +26,7 @@ from importlib import metadata
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 import sentry_sdk
+import sentry_sdk.feature_flags
 from flask import Flask, Response, jsonify, request
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.integrations.flask import FlaskIntegration
@@ -234,6 +235,12 @@ def create_app(
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with lock, open(request_log, "a", encoding="utf-8") as fh:
             fh.write(line)
+
+    @app.before_request
+    def report_flags() -> None:
+        """Evaluated feature flags go on the Sentry event (``contexts.flags``), as real apps do."""
+        for name, value in effective_flags.items():
+            sentry_sdk.feature_flags.add_feature_flag(name, bool(value))
 
     @app.before_request
     def identify_user() -> None:

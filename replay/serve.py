@@ -1,0 +1,469 @@
+"""`replay serve`: receive Sentry events over HTTP and replay each one into QA.
+
+Three doors lead into one bounded in-process queue: sentry-sdk's ingest protocol (a DSN pointing
+here), Sentry integration-platform webhooks, and nothing else. One worker thread takes each event
+through sanitize → replay → verdict and stores the sanitized result. The raw event lives only in
+the queue's memory; logs name event ids, projects, item types, sizes and verdicts, never values.
+
+Only click and the standard library are imported at module level, so ``replay --help`` stays fast.
+"""
+
+import itertools
+import logging
+import os
+import queue
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from replay.target import Target
+    from sanitizers import Sanitizer
+
+__all__ = ["ServeSettings", "ReplayService", "create_app", "serve_command"]
+
+log = logging.getLogger("replay.serve")
+
+
+@dataclass
+class ServeSettings:
+    """Everything `replay serve` needs; ``sanitizer`` defaults to one built from ``policy``."""
+
+    target: "Target"
+    store_path: str | Path | None = None
+    dsn_keys: tuple[str, ...] = ()
+    webhook_secret: str | None = None
+    policy: str | None = None
+    sanitizer: "Sanitizer | None" = None
+    queue_size: int = 1000
+    max_body_bytes: int = 1024 * 1024
+    max_decompressed_bytes: int = 20 * 1024 * 1024
+    max_ratio: float = 100.0
+    retry_after: int = 10
+    webhook_max_age: float = 300.0
+
+
+@dataclass
+class _Job:
+    event_id: str
+    project: str
+    via: str  # envelope, store, webhook, issue
+    event: dict[str, Any] | None = field(default=None, repr=False)  # raw: memory only
+    issue_id: str | None = None
+
+
+class QueueFull(Exception):
+    """The bounded queue has no room: the caller answers 429."""
+
+
+class ReplayService:
+    """The queue, its worker thread, the result store and the counters behind the app."""
+
+    def __init__(self, settings: ServeSettings) -> None:
+        from replay.store import ResultStore, default_home
+
+        self.settings = settings
+        self.store = ResultStore(settings.store_path or default_home() / "results.sqlite3")
+        self.queue: "queue.Queue[_Job]" = queue.Queue(maxsize=max(1, settings.queue_size))
+        self.counters: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._pending: set[str] = set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sanitizer = settings.sanitizer
+
+    # -- the producer side ----------------------------------------------------------------
+    def count(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            self.counters[name] += n
+
+    def submit(self, job: _Job) -> bool:
+        """Queue a job; False for a duplicate (stored or already queued), QueueFull when full."""
+        with self._lock:
+            if job.event_id in self._pending:
+                self.counters["duplicates"] += 1
+                return False
+        if self.store.seen(job.event_id):
+            self.count("duplicates")
+            return False
+        with self._lock:
+            try:
+                self.queue.put_nowait(job)
+            except queue.Full:
+                self.counters["rejected_queue_full"] += 1
+                raise QueueFull from None
+            self._pending.add(job.event_id)
+            self.counters["accepted"] += 1
+        return True
+
+    def health(self) -> dict[str, Any]:
+        with self._lock:
+            counters = dict(self.counters)
+        return {"status": "ok", "queue_depth": self.queue.qsize(), "queue_size": self.queue.maxsize,
+                "worker_alive": bool(self._thread and self._thread.is_alive()),
+                "stored": self.store.count(), "counters": counters}
+
+    # -- the worker -----------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the worker thread (idempotent)."""
+        if self._thread and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="replay-serve-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the worker after the job in hand; queued jobs are dropped (they were never acked)."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def close(self) -> None:
+        self.stop()
+        self.store.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                job = self.queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            key = job.event_id
+            try:
+                self.process(job)
+            except Exception as exc:  # one bad event must not stop the worker
+                self.count("worker_errors")
+                log.error("event %s (project %s, via %s): replay failed with %s; nothing stored",
+                          job.event_id, job.project, job.via, type(exc).__name__)
+            finally:
+                with self._lock:
+                    self._pending.discard(key)
+                job.event = None
+                self.queue.task_done()
+
+    def sanitizer(self) -> "Sanitizer":
+        if self._sanitizer is None:
+            from sanitizers import Sanitizer, load_policy
+
+            self._sanitizer = Sanitizer(load_policy(self.settings.policy))
+        return self._sanitizer
+
+    def process(self, job: _Job) -> None:
+        """Replay one job and store its sanitized result (skipped if already stored)."""
+        from replay.runner import replay_document
+
+        if job.issue_id is not None:
+            job.event = self._fetch_issue_event(job)
+            if job.event is None:
+                return
+        if self.store.seen(job.event_id):
+            self.count("duplicates")
+            log.info("event %s (project %s): already replayed, skipped", job.event_id, job.project)
+            return
+        result = replay_document(job.event, sanitizer=self.sanitizer(), target=self.settings.target)
+        job.event = None
+        record = result.to_json()
+        record["event_id"] = record.get("event_id") or job.event_id
+        record["project"] = job.project
+        record["via"] = job.via
+        self.store.record(job.event_id, record, source="serve")
+        self.count("replayed")
+        self.count(f"verdict_{result.verdict}")
+        log.info("event %s (project %s, via %s): verdict %s, QA status %s", job.event_id, job.project,
+                 job.via, result.verdict, result.status)
+
+    def _fetch_issue_event(self, job: _Job) -> dict[str, Any] | None:
+        from connectors.sentry_api import SentryAPIError, SentryClient
+
+        try:
+            with SentryClient.from_env() as client:
+                event = client.fetch_event(job.issue_id, "latest")
+        except SentryAPIError as exc:
+            self.count("issue_fetch_errors")
+            log.warning("issue %s: could not fetch its latest event (%s, HTTP %s)", job.issue_id,
+                        type(exc).__name__, exc.status)
+            return None
+        from replay.ingest import normalize_event_id
+
+        event_id = normalize_event_id(event.get("eventID") or event.get("event_id") or event.get("id"))
+        if event_id is not None and event_id != job.event_id:
+            job.event_id = event_id
+        log.info("issue %s: fetched its latest event %s", job.issue_id, job.event_id)
+        return event
+
+
+def create_app(settings: ServeSettings, service: "ReplayService | None" = None) -> "FastAPI":
+    """The ASGI app; ``app.state.service`` is its :class:`ReplayService`.
+
+    Under uvicorn with lifespan on, startup starts the worker and shutdown stops it; otherwise
+    call ``app.state.service.start()`` yourself.
+    """
+    from contextlib import asynccontextmanager
+
+    import orjson
+    from fastapi import FastAPI, HTTPException, Query, Request
+    from fastapi.responses import JSONResponse
+    from starlette.concurrency import run_in_threadpool
+
+    from connectors.errors import InputError
+    from connectors.webhooks import (
+        IssueOnly, WebhookConfigError, WebhookError, WebhookIgnored, event_from_webhook,
+        verify_signature,
+    )
+    from replay import ingest
+
+    service = service or ReplayService(settings)
+    limits = ingest.Limits(settings.max_body_bytes, settings.max_decompressed_bytes, settings.max_ratio)
+    keys = tuple(k for k in settings.dsn_keys if k)
+    if not keys:
+        log.warning("no DSN keys configured: every envelope and store request will get 401")
+
+    @asynccontextmanager
+    async def lifespan(app: "FastAPI") -> Any:
+        service.start()
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app = FastAPI(title="incident-replay serve", lifespan=lifespan,
+                  description="Receives Sentry events (SDK envelopes, webhooks) and replays them "
+                              "into a QA target; stores sanitized verdicts only.")
+    app.state.service = service
+
+    def refuse(status: int, detail: str, **headers: str) -> JSONResponse:
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
+
+    async def read_body(request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limits.max_body_bytes:
+            raise ingest.TooLargeError(f"body of {declared} bytes exceeds {limits.max_body_bytes} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limits.max_body_bytes:
+                raise ingest.TooLargeError(f"body exceeds {limits.max_body_bytes} bytes")
+        return bytes(body)
+
+    async def ingest_request(request: Request, project_id: str, via: str) -> JSONResponse:
+        service.count("requests")
+        project = project_id if project_id.isdigit() and len(project_id) < 20 else None
+        if project is None:
+            service.count("rejected_bad_project")
+            log.warning("%s: refused, project id is not a number", via)
+            return refuse(400, "project id must be a number")
+        if not ingest.key_allowed(ingest.dsn_key(request.headers, request.query_params), keys):
+            service.count("rejected_auth")
+            log.warning("%s for project %s: refused, missing or unknown DSN key", via, project)
+            return refuse(401, "missing or unknown DSN public key (sentry_key)")
+        size = 0
+        try:
+            raw = await read_body(request)
+            size = len(raw)
+            # Decompressing and parsing up to the limits is CPU work: keep it off the event loop.
+            body = await run_in_threadpool(ingest.decompress, raw, request.headers.get("content-encoding"), limits)
+            parse = ingest.parse_envelope if via == "envelope" else ingest.parse_store
+            delivery = await run_in_threadpool(parse, body)
+        except ingest.IngestError as exc:
+            service.count(f"rejected_{type(exc).__name__.removesuffix('Error').lower()}")
+            log.warning("%s for project %s (%d bytes): refused with %d, %s", via, project, size,
+                        exc.status, exc)
+            return refuse(exc.status, str(exc))
+        for kind in delivery.dropped:
+            service.count(f"dropped_{kind}")
+            log.info("%s for project %s: dropped a %s item", via, project, kind)
+        for event_id, event in delivery.events:
+            try:
+                queued = service.submit(_Job(event_id, project, via, event))
+            except QueueFull:
+                log.warning("event %s (project %s): queue full, answered 429", event_id, project)
+                return refuse(429, "replay queue is full, retry later",
+                              **{"Retry-After": str(settings.retry_after)})
+            log.info("event %s (project %s, via %s, %d bytes, %d decompressed): %s", event_id, project,
+                     via, size, len(body), "queued" if queued else "duplicate, not queued")
+        event_id = delivery.events[0][0] if delivery.events else delivery.envelope_event_id
+        return JSONResponse({"id": event_id} if event_id else {})
+
+    @app.post("/api/{project_id}/envelope/", tags=["ingest"],
+              summary="Sentry envelope endpoint (point a DSN here)")
+    async def envelope(project_id: str, request: Request) -> JSONResponse:
+        return await ingest_request(request, project_id, "envelope")
+
+    @app.post("/api/{project_id}/store/", tags=["ingest"], summary="Legacy Sentry store endpoint")
+    async def store(project_id: str, request: Request) -> JSONResponse:
+        return await ingest_request(request, project_id, "store")
+
+    @app.post("/webhooks/sentry", tags=["webhooks"],
+              summary="Sentry integration-platform webhook (event_alert, error, issue.created)")
+    async def webhook(request: Request) -> JSONResponse:
+        service.count("webhooks")
+        resource = (request.headers.get("sentry-hook-resource") or "").strip().lower()
+        shown = ingest.safe_item_type(resource)
+        try:
+            body = await read_body(request)
+        except ingest.TooLargeError as exc:
+            service.count("rejected_webhook_too_large")
+            log.warning("webhook %s: refused with 413, %s", shown, exc)
+            return refuse(413, str(exc))
+        try:
+            verify_signature(body, request.headers.get("sentry-hook-signature"),
+                             settings.webhook_secret or "", request.headers.get("sentry-hook-timestamp"),
+                             max_age=settings.webhook_max_age)
+        except WebhookConfigError as exc:
+            service.count("rejected_webhook_unconfigured")
+            log.error("webhook %s: refused with 503, %s (set --webhook-secret or SENTRY_CLIENT_SECRET)",
+                      shown, exc)
+            return refuse(503, "webhooks are not configured on this server")
+        except WebhookError as exc:
+            service.count("rejected_webhook_signature")
+            log.warning("webhook %s (%d bytes): refused with 401, %s", shown, len(body), exc)
+            return refuse(401, str(exc))
+        try:
+            document = orjson.loads(body)
+            found = event_from_webhook(resource, document)
+        except orjson.JSONDecodeError:
+            service.count("rejected_webhook_shape")
+            log.warning("webhook %s (%d bytes): refused with 400, body is not JSON", shown, len(body))
+            return refuse(400, "webhook body is not valid JSON")
+        except WebhookIgnored as exc:
+            service.count("webhooks_ignored")
+            log.info("webhook %s: ignored, %s", shown, exc)
+            return JSONResponse({"status": "ignored", "detail": str(exc)})
+        except InputError as exc:
+            service.count("rejected_webhook_shape")
+            log.warning("webhook %s (%d bytes): refused with 400, %s", shown, len(body), exc)
+            return refuse(400, str(exc))
+        if isinstance(found, IssueOnly):
+            return issue_webhook(found)
+        raw_id = found.get("event_id")
+        event_id = ingest.normalize_event_id(raw_id) if raw_id is not None else uuid.uuid4().hex
+        if event_id is None:
+            service.count("rejected_webhook_shape")
+            log.warning("webhook %s: refused with 400, event_id is not a UUID", shown)
+            return refuse(400, "webhook event has an event_id that is not a UUID")
+        found["event_id"] = event_id
+        project = str(found.get("project")) if isinstance(found.get("project"), int) else "webhook"
+        try:
+            queued = service.submit(_Job(event_id, project, "webhook", found))
+        except QueueFull:
+            log.warning("event %s (webhook %s): queue full, answered 429", event_id, shown)
+            return refuse(429, "replay queue is full, retry later", **{"Retry-After": str(settings.retry_after)})
+        log.info("event %s (webhook %s, %d bytes): %s", event_id, shown, len(body),
+                 "queued" if queued else "duplicate, not queued")
+        return JSONResponse({"id": event_id})
+
+    def issue_webhook(issue: IssueOnly) -> JSONResponse:
+        if not os.environ.get("SENTRY_AUTH_TOKEN"):
+            service.count("issues_not_fetched")
+            log.warning("issue %s created: not replayed, SENTRY_AUTH_TOKEN is not set so its latest "
+                        "event cannot be fetched", issue.issue_id)
+            return JSONResponse({"status": "not_fetched", "issue_id": issue.issue_id,
+                                 "detail": "set SENTRY_AUTH_TOKEN to replay issue webhooks"}, status_code=202)
+        job = _Job(f"issue-{issue.issue_id}-{next(_ISSUE_SEQ)}", "webhook", "issue", issue_id=issue.issue_id)
+        try:
+            service.submit(job)
+        except QueueFull:
+            return refuse(429, "replay queue is full, retry later", **{"Retry-After": str(settings.retry_after)})
+        log.info("issue %s created: queued a fetch of its latest event", issue.issue_id)
+        return JSONResponse({"status": "queued", "issue_id": issue.issue_id}, status_code=202)
+
+    @app.get("/health", tags=["status"], summary="Liveness, queue depth and counters")
+    def health() -> dict[str, Any]:
+        return service.health()
+
+    @app.get("/api/results", tags=["results"], summary="Recent sanitized verdicts, newest first")
+    def results(limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
+        return {"results": service.store.recent(limit)}
+
+    @app.get("/api/results/{event_id}", tags=["results"], summary="The sanitized verdict of one event")
+    def result(event_id: str) -> dict[str, Any]:
+        normalized = ingest.normalize_event_id(event_id)
+        record = service.store.get(normalized) if normalized else None
+        if record is None:
+            raise HTTPException(404, "no result stored for this event id")
+        return record
+
+    return app
+
+
+_ISSUE_SEQ = itertools.count(1)
+
+
+def _keys_from_env() -> tuple[str, ...]:
+    return tuple(k.strip() for k in os.environ.get("REPLAY_DSN_KEYS", "").split(",") if k.strip())
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8990, show_default=True, type=int, help="Port to listen on.")
+@click.option("--target", "target_spec", required=True, metavar="URL|NAME",
+              help="QA target: a base URL, or a target name from the config file.")
+@click.option("--config", type=click.Path(dir_okay=False), help="Targets file (TOML).")
+@click.option("--dsn-key", "dsn_keys", multiple=True, metavar="KEY",
+              help="Accepted DSN public key (repeatable; env REPLAY_DSN_KEYS, comma-separated).")
+@click.option("--webhook-secret", envvar="SENTRY_CLIENT_SECRET", metavar="SECRET",
+              help="Integration client secret for webhook signatures (env SENTRY_CLIENT_SECRET).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False),
+              help="Result store (SQLite). Default: REPLAY_HOME or ~/.local/share/incident-replay/results.sqlite3.")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy (YAML).")
+@click.option("--queue-size", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="Events waiting for replay before ingest answers 429.")
+@click.option("--max-body-bytes", default=1024 * 1024, show_default=True, type=click.IntRange(min=1),
+              help="Largest request body accepted, as sent (compressed).")
+@click.option("--max-decompressed-bytes", default=20 * 1024 * 1024, show_default=True,
+              type=click.IntRange(min=1), help="Largest body accepted once decompressed.")
+@click.option("--max-ratio", default=100.0, show_default=True, type=click.FloatRange(min=1),
+              help="Largest decompressed/compressed size ratio accepted.")
+def serve_command(host: str, port: int, target_spec: str, config: str | None, dsn_keys: tuple[str, ...],
+                  webhook_secret: str | None, store_path: str | None, policy: str | None, queue_size: int,
+                  max_body_bytes: int, max_decompressed_bytes: int, max_ratio: float) -> None:
+    """Receive Sentry events and replay each one into QA; store sanitized verdicts.
+
+    Point any sentry-sdk at it with a DSN (the key must be one of --dsn-key), and/or register
+    http://HOST:PORT/webhooks/sentry as a Sentry integration webhook. Every accepted event is
+    sanitized, replayed against --target and its verdict stored; GET /api/results lists them,
+    GET /health shows the queue and counters, /docs the OpenAPI description.
+
+    \b
+    Examples:
+      replay serve --target http://127.0.0.1:8001 --dsn-key 0123abcd
+          then in the app: sentry_sdk.init(dsn="http://0123abcd@127.0.0.1:8990/1")
+      REPLAY_DSN_KEYS=k1,k2 replay serve --target qa --config replay.toml --port 9000
+      SENTRY_CLIENT_SECRET=... SENTRY_AUTH_TOKEN=... replay serve --target qa
+      curl -s 'http://127.0.0.1:8990/api/results?limit=5'
+    """
+    import uvicorn
+
+    from replay.config import resolve_target
+    from replay.errors import ConfigError
+    from sanitizers import PolicyError, Sanitizer, load_policy
+
+    try:
+        target = resolve_target(target_spec, config)
+        sanitizer = Sanitizer(load_policy(policy))
+    except (ConfigError, PolicyError) as exc:
+        raise click.UsageError(str(exc)) from None
+    keys = tuple(dsn_keys) or _keys_from_env()
+    if not keys and not webhook_secret:
+        raise click.UsageError("nothing could be accepted: give --dsn-key (or REPLAY_DSN_KEYS) "
+                               "and/or --webhook-secret (or SENTRY_CLIENT_SECRET)")
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = ServeSettings(target=target, store_path=store_path, dsn_keys=keys, webhook_secret=webhook_secret,
+                             policy=policy, sanitizer=sanitizer, queue_size=queue_size,
+                             max_body_bytes=max_body_bytes, max_decompressed_bytes=max_decompressed_bytes,
+                             max_ratio=max_ratio)
+    app = create_app(settings)
+    log.info("serving on http://%s:%d (target %s, %d DSN key(s), webhooks %s, store %s)", host, port,
+             target.name, len(keys), "on" if webhook_secret else "off", app.state.service.store.path)
+    # No access log: request lines carry query strings (sentry_key) we do not want in logs.
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    app.state.service.close()
