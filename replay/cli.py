@@ -251,6 +251,88 @@ def sentry(issue: str, which: str, limit: int | None, target_url: str, config: s
 
 
 @main.command()
+@click.option("--target", "target_url", required=True, metavar="URL|NAME", help="QA base URL or configured target.")
+@click.option("--config", type=click.Path(dir_okay=False), envvar="REPLAY_CONFIG", help="Targets file.")
+@click.option("--event", "event_path", type=click.Path(exists=True, dir_okay=False),
+              help="A production event (JSON/JSONL, first event) whose environment QA must match.")
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False),
+              help="A production manifest file (same contract as QA's manifest endpoint).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_user_errors
+def parity(target_url: str, config: str | None, event_path: str | None, baseline: str | None, as_json: bool) -> None:
+    """Compare production's environment with QA's; exit 1 when an error-level drift is found.
+
+    Production comes from an event (release, modules, feature flags, runtime) and/or a baseline
+    manifest; QA from its manifest endpoint (the target's `manifest`, default /__manifest).
+    Severities: release, major package version, feature flag and schema drifts are errors;
+    minor versions, missing env vars and runtime drifts are warnings (override per target with
+    `parity_severity`). Usable as a CI gate.
+
+    \b
+    Examples:
+      replay parity --target http://127.0.0.1:8001 --event event.json
+      replay parity --target qa --baseline prod-manifest.json --json
+    """
+    import httpx
+    import orjson
+
+    from connectors import ConnectorError, read_events
+    from replay.config import resolve_target
+    from replay.errors import ConfigError
+    from replay.parity import Snapshot, compare, load_gate, snapshot_from_event, snapshot_from_manifest
+
+    if not event_path and not baseline:
+        raise ConfigError("give --event and/or --baseline: what production ran")
+    target = resolve_target(target_url, config)
+    production = Snapshot(source="none")
+    if event_path:
+        item = next(iter(read_events(event_path)))
+        if item.error:
+            raise ConnectorError(f"{item.ref}: {item.error}")
+        production = snapshot_from_event(item.document)
+    if baseline:
+        try:
+            manifest = snapshot_from_manifest(orjson.loads(open(baseline, "rb").read()), baseline)
+        except (orjson.JSONDecodeError, ValueError):
+            raise ConfigError(f"{baseline}: not a JSON manifest object") from None
+        production = _merge(production, manifest)
+    with httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False) as client:
+        gate = load_gate(target, client)
+    if gate.qa is None:
+        raise ConfigError(gate.reason)
+    report = compare(production, gate.qa, gate.severity)
+    if as_json:
+        click.echo(orjson.dumps(report.to_json()).decode())
+    else:
+        _print_parity(report, target)
+    sys.exit(1 if report.status == "fail" else 0)
+
+
+def _merge(event_snapshot, manifest):
+    """A baseline manifest says more (env, schema); the event's values fill what it leaves out."""
+    from dataclasses import replace
+
+    return replace(manifest, release=manifest.release or event_snapshot.release,
+                   packages=event_snapshot.packages | manifest.packages,
+                   flags=event_snapshot.flags | manifest.flags, runtime=manifest.runtime or event_snapshot.runtime)
+
+
+def _print_parity(report, target) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    colours = {"error": "bold red", "warning": "yellow", "info": "dim"}
+    table = Table(title=f"Parity of {target.name} with production: {report.status}")
+    for column in ("severity", "what", "production", "QA"):
+        table.add_column(column, overflow="fold")
+    for drift in report.drifts:
+        shown = (None, None) if drift.kind.startswith("env") else (drift.production, drift.qa)
+        table.add_row(f"[{colours[drift.severity]}]{drift.severity}[/]", drift.name, str(shown[0] or "-"),
+                      str(shown[1] or "-"))
+    Console().print(table if report.drifts else f"parity of {target.name} with production: pass (no drift)")
+
+
+@main.command()
 @click.option("--keep-running", is_flag=True, help="Leave the QA shop running after the verdict (Ctrl-C stops).")
 @_user_errors
 def demo(keep_running: bool) -> None:
