@@ -9,6 +9,7 @@
     methods = ["GET", "POST"]
     manifest = "/__manifest"                # QA's parity manifest (path or URL)
     parity_severity = { package_minor = "error" }   # override replay.parity.DEFAULT_SEVERITY
+    qa_reports = "http://127.0.0.1:8990"   # `replay serve` that QA's sentry-sdk reports to (verdict by trace id)
     [targets.qa.host_map]                   # production host -> QA base URL
     "api.shop.example.com" = "http://127.0.0.1:8002"
 
@@ -32,7 +33,7 @@ __all__ = ["config_path", "resolve_target", "load_targets"]
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _KEYS = {"base_url", "allowed_hosts", "denied_hosts", "headers", "timeout", "methods", "host_map", "manifest",
-         "parity_severity"}
+         "parity_severity", "qa_reports", "qa_report_wait"}
 
 
 def config_path(explicit: str | None = None) -> Path | None:
@@ -115,6 +116,8 @@ def _target(name: str, raw: Any, path: Path) -> Target:
         host_map=tuple((str(k).lower(), str(v).rstrip("/")) for k, v in host_map.items()),
         manifest=str(raw.get("manifest", "/__manifest")),
         parity_severity=tuple(severity.items()),
+        qa_reports=str(raw["qa_reports"]).rstrip("/") if raw.get("qa_reports") else None,
+        qa_report_wait=float(raw.get("qa_report_wait", 3.0)),
     )
 
 

@@ -6,6 +6,8 @@ each step's failure into a result, so one bad event never stops a batch.
 
 from __future__ import annotations
 
+import contextlib
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -17,7 +19,7 @@ from replay.parity import ParityGate
 from replay.request import RequestSpec, rebuild_request
 from replay.send import Outcome, send
 from replay.target import Target
-from replay.verdict import Verdict, decide, signature_of
+from replay.verdict import ErrorSignature, Verdict, decide, signature_of
 from sanitizers import Sanitizer
 
 __all__ = ["ReplayResult", "replay_document"]
@@ -45,6 +47,27 @@ class ReplayResult:
         for key in ("sanitized_event", "spec", "outcome"):
             data.pop(key)
         return data
+
+
+def _qa_error(target: Target, outcome: Outcome, client: httpx.Client | None) -> ErrorSignature | None:
+    """QA's own error event for this replay, from the `replay serve` it reports to, if it sent one."""
+    if not target.qa_reports or outcome.status is None or outcome.status < 400 or not outcome.trace_id:
+        return None  # QA answered well: no error report to wait for
+    url = f"{target.qa_reports}/api/qa-reports/{outcome.trace_id}"
+    deadline = time.monotonic() + target.qa_report_wait
+    with contextlib.nullcontext(client) if client is not None else httpx.Client(trust_env=False) as http:
+        while True:
+            try:
+                response = http.get(url, timeout=2.0)
+            except httpx.HTTPError:
+                return None
+            if response.status_code == 200:
+                fields = {f: response.json().get(f) for f in ErrorSignature.__dataclass_fields__}
+                fields["fingerprint"] = tuple(fields["fingerprint"] or ())
+                return ErrorSignature(**fields)
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.1)
 
 
 def replay_document(document: Any, *, sanitizer: Sanitizer, target: Target,
@@ -76,7 +99,7 @@ def replay_document(document: Any, *, sanitizer: Sanitizer, target: Target,
         return ReplayResult(event_id, "blocked", f"QA drifts from production: {report.summary()}",
                             request=request, holes=spec.holes, parity=parity_json, sanitized_event=clean, spec=spec)
     outcome = send(spec, target, client=client)
-    verdict: Verdict = decide(signature_of(clean), outcome)
+    verdict: Verdict = decide(signature_of(clean), outcome, _qa_error(target, outcome, client))
     if verdict.verdict == "not_reproduced" and report is not None and report.drifts:
         verdict.reason += f" (QA drifts from production: {report.summary()}; the drift may explain it)"
     return ReplayResult(

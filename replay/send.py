@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 
 import httpx
@@ -25,6 +26,7 @@ class Outcome:
     elapsed_ms: float = 0.0
     error: str | None = None
     refused: str | None = None
+    trace_id: str | None = None
 
 
 def send(spec: RequestSpec, target: Target, *, client: httpx.Client | None = None,
@@ -35,20 +37,22 @@ def send(spec: RequestSpec, target: Target, *, client: httpx.Client | None = Non
     if refusal:
         return Outcome(url, refused=refusal)
     headers = [(k, v) for k, v in spec.headers if k.lower() not in {h.lower() for h, _ in target.headers}]
-    headers += list(target.headers) + list(extra_headers or [])
+    trace_id = uuid.uuid4().hex  # fresh per replay: QA's own error event carries it back
+    headers += list(target.headers) + list(extra_headers or []) + [
+        ("sentry-trace", f"{trace_id}-{uuid.uuid4().hex[:16]}"), ("baggage", f"sentry-trace_id={trace_id}")]
     own = client is None
     client = client or httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False)
     started = time.perf_counter()
     try:
         response = client.request(spec.method, url, headers=headers, content=spec.body or None)
     except httpx.TimeoutException:
-        return Outcome(url, error=f"QA did not answer within {target.timeout:g}s")
+        return Outcome(url, error=f"QA did not answer within {target.timeout:g}s", trace_id=trace_id)
     except httpx.ConnectError:
-        return Outcome(url, error="connection refused or host unreachable")
+        return Outcome(url, error="connection refused or host unreachable", trace_id=trace_id)
     except httpx.HTTPError as exc:
-        return Outcome(url, error=f"HTTP error ({type(exc).__name__})")
+        return Outcome(url, error=f"HTTP error ({type(exc).__name__})", trace_id=trace_id)
     finally:
         if own:
             client.close()
     return Outcome(url, status=response.status_code, body=response.text[:_EXCERPT],
-                   elapsed_ms=(time.perf_counter() - started) * 1000)
+                   elapsed_ms=(time.perf_counter() - started) * 1000, trace_id=trace_id)

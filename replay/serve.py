@@ -48,6 +48,9 @@ class ServeSettings:
     max_ratio: float = 100.0
     retry_after: int = 10
     webhook_max_age: float = 300.0
+    #: Events from these environments are QA reporting its own errors after a replay: their
+    #: signatures are kept by trace id for the replayer's verdict, and they are never replayed.
+    qa_environments: tuple[str, ...] = ("qa",)
 
 
 @dataclass
@@ -155,6 +158,18 @@ class ReplayService:
 
             self._sanitizer = Sanitizer(load_policy(self.settings.policy))
         return self._sanitizer
+
+    def record_qa_report(self, event: dict[str, Any]) -> str | None:
+        """Keep only the signature of QA's error (type, message template, top frame), by trace id."""
+        from dataclasses import asdict
+
+        from replay.verdict import signature_of, trace_id_of
+
+        trace_id = trace_id_of(event)
+        if trace_id:
+            self.store.record_qa_report(trace_id, asdict(signature_of(event)))
+            self.count("qa_reports")
+        return trace_id
 
     def process(self, job: _Job) -> None:
         """Replay one job and store its sanitized result (skipped if already stored)."""
@@ -281,6 +296,10 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
             service.count(f"dropped_{kind}")
             log.info("%s for project %s: dropped a %s item", via, project, kind)
         for event_id, event in delivery.events:
+            if event.get("environment") in settings.qa_environments:
+                trace_id = service.record_qa_report(event)
+                log.info("event %s (project %s): QA error report for trace %s", event_id, project, trace_id)
+                continue
             try:
                 queued = service.submit(_Job(event_id, project, via, event))
             except QueueFull:
@@ -382,6 +401,14 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
     @app.get("/api/results", tags=["results"], summary="Recent sanitized verdicts, newest first")
     def results(limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
         return {"results": service.store.recent(limit)}
+
+    @app.get("/api/qa-reports/{trace_id}", tags=["results"],
+             summary="QA's own error for a replay, by the trace id the replayer sent")
+    def qa_report(trace_id: str) -> dict[str, Any]:
+        report = service.store.qa_report(trace_id)
+        if report is None:
+            raise HTTPException(404, "no QA error report for this trace id")
+        return report
 
     @app.get("/api/results/{event_id}", tags=["results"], summary="The sanitized verdict of one event")
     def result(event_id: str) -> dict[str, Any]:

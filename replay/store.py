@@ -40,6 +40,7 @@ class ResultStore:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS results (event_id TEXT PRIMARY KEY, source TEXT, verdict TEXT,"
             " recorded_at REAL, record BLOB)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS qa_reports (trace_id TEXT PRIMARY KEY, recorded_at REAL, report BLOB)")
 
     def seen(self, event_id: str) -> bool:
         with self._lock:
@@ -62,6 +63,17 @@ class ResultStore:
         with self._lock:
             rows = self._db.execute("SELECT record FROM results ORDER BY recorded_at DESC LIMIT ?", (limit,)).fetchall()
         return [orjson.loads(r[0]) for r in rows]
+
+    def record_qa_report(self, trace_id: str, report: dict[str, Any]) -> None:
+        """QA's own error, reduced to its signature, under the trace id the replay sent."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO qa_reports (trace_id, recorded_at, report) VALUES (?, ?, ?)",
+                             (trace_id, time.time(), orjson.dumps(report)))
+
+    def qa_report(self, trace_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT report FROM qa_reports WHERE trace_id = ?", (trace_id,)).fetchone()
+        return orjson.loads(row[0]) if row else None
 
     def count(self) -> int:
         with self._lock:

@@ -27,6 +27,8 @@ class Target:
     host_map: tuple[tuple[str, str], ...] = ()
     manifest: str = "/__manifest"  # a path on base_url, or a full URL; see replay.parity
     parity_severity: tuple[tuple[str, str], ...] = ()
+    qa_reports: str | None = None  # base URL of the `replay serve` QA's sentry-sdk reports to
+    qa_report_wait: float = 3.0  # seconds to wait for QA's error event after its response
 
     def base_for(self, production_url: str) -> str:
         """The QA base URL for a request production received at ``production_url``."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from replay.send import Outcome
 
-__all__ = ["ErrorSignature", "Verdict", "decide", "signature_of"]
+__all__ = ["ErrorSignature", "Verdict", "decide", "signature_of", "trace_id_of"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,12 @@ def signature_of(event: dict[str, Any]) -> ErrorSignature:
     )
 
 
+def trace_id_of(event: dict[str, Any]) -> str | None:
+    trace = (event.get("contexts") or {}).get("trace") or {}
+    value = trace.get("trace_id") if isinstance(trace, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def _status(event: dict[str, Any]) -> int | None:
     response = (event.get("contexts") or {}).get("response") or {}
     if isinstance(response, dict) and isinstance(response.get("status_code"), int):
@@ -65,11 +71,17 @@ def _template(message: Any) -> str | None:
     return re.sub(r"\b[0-9a-fA-F-]{8,}\b|\d+", "<n>", text)
 
 
-def decide(signature: ErrorSignature, outcome: Outcome) -> Verdict:
+def decide(signature: ErrorSignature, outcome: Outcome, qa_error: ErrorSignature | None = None) -> Verdict:
+    """``qa_error`` is QA's own error event for this replay (matched by trace id), when it sent one."""
     if outcome.refused:
         return Verdict("blocked", outcome.refused)
     if outcome.status is None:
         return Verdict("inconclusive", outcome.error or "no response from QA")
+    if qa_error is not None and qa_error.exception_type:
+        if _same_error(signature, qa_error):
+            return Verdict("reproduced", f"QA reported the same error: {_describe(qa_error)}", "QA error event")
+        return Verdict("not_reproduced", f"QA failed differently: {_describe(qa_error)} where production raised "
+                       f"{_describe(signature)}", "QA error event")
     failed = outcome.status >= 500 or (signature.status is not None and outcome.status == signature.status
                                         and outcome.status >= 400)
     if not failed:
@@ -78,3 +90,15 @@ def decide(signature: ErrorSignature, outcome: Outcome) -> Verdict:
         return Verdict("reproduced", f"QA failed with {outcome.status} and reported {signature.exception_type}",
                        "error match")
     return Verdict("reproduced", f"QA failed with {outcome.status} where production failed", "status only")
+
+
+def _same_error(production: ErrorSignature, qa: ErrorSignature) -> bool:
+    """Same exception type, and the same top in-app frame or message template."""
+    return production.exception_type == qa.exception_type and (
+        (production.top_frame is not None and production.top_frame == qa.top_frame)
+        or (production.message is not None and production.message == qa.message))
+
+
+def _describe(signature: ErrorSignature) -> str:
+    where = f" in {signature.top_frame}" if signature.top_frame else ""
+    return f"{signature.exception_type}{where}"
