@@ -5,6 +5,7 @@
     allowed_hosts = ["127.0.0.1"]          # default: the hosts of base_url and host_map
     denied_hosts = ["shop.example.com"]     # production: never contacted, whatever else says
     headers = { "X-QA-Token" = "${QA_TOKEN}" }   # from the environment, never from the event
+    cookies = { "session" = "${QA_SESSION}" }   # fills cookies removed before capture
     timeout = 10
     methods = ["GET", "POST"]
     manifest = "/__manifest"                # QA's parity manifest (path or URL)
@@ -33,7 +34,7 @@ __all__ = ["config_path", "resolve_target", "load_targets"]
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _KEYS = {"base_url", "allowed_hosts", "denied_hosts", "headers", "timeout", "methods", "host_map", "manifest",
-         "parity_severity", "qa_reports", "qa_report_wait"}
+         "parity_severity", "qa_reports", "qa_report_wait", "cookies"}
 
 
 def config_path(explicit: str | None = None) -> Path | None:
@@ -92,9 +93,10 @@ def _target(name: str, raw: Any, path: Path) -> Target:
         if urlsplit(str(url)).scheme not in ("http", "https") or not urlsplit(str(url)).hostname:
             raise ConfigError(f"{where}: {url!r} is not an http(s) URL")
     allowed = raw.get("allowed_hosts") or [urlsplit(u).hostname for u in urls]
-    headers = raw.get("headers", {})
-    if not isinstance(headers, dict):
-        raise ConfigError(f"{where}.headers: expected a table of name = value")
+    headers, cookies = raw.get("headers", {}), raw.get("cookies", {})
+    for key, table in (("headers", headers), ("cookies", cookies)):
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}.{key}: expected a table of name = value")
     timeout = raw.get("timeout", 10.0)
     if not isinstance(timeout, (int, float)) or timeout <= 0:
         raise ConfigError(f"{where}.timeout: expected a positive number of seconds")
@@ -111,6 +113,7 @@ def _target(name: str, raw: Any, path: Path) -> Target:
         allowed_hosts=frozenset(str(h).lower() for h in allowed),
         denied_hosts=frozenset(str(h).lower() for h in raw.get("denied_hosts", [])),
         headers=tuple((str(k), _expand(str(v), f"{where}.headers.{k}")) for k, v in headers.items()),
+        cookies=tuple((str(k), _expand(str(v), f"{where}.cookies.{k}")) for k, v in cookies.items()),
         timeout=float(timeout),
         methods=frozenset(m.upper() for m in methods) if methods else Target.__dataclass_fields__["methods"].default,
         host_map=tuple((str(k).lower(), str(v).rstrip("/")) for k, v in host_map.items()),

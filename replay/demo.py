@@ -72,13 +72,21 @@ def capture_production_events(requests: list[dict[str, Any]]) -> tuple[list[int]
     try:
         with httpx.Client(base_url=base_url, timeout=10) as client:
             statuses = [client.request(r["method"], r["path"], json=r.get("json"), params=r.get("query"),
-                                       headers=r.get("headers"), cookies=r.get("cookies")).status_code
+                                       headers=_with_cookies(r.get("headers"), r.get("cookies"))).status_code
                         for r in requests]
     finally:
         shutdown()
         sentry_sdk.get_client().close()
         sentry_sdk.init()
     return statuses, list(transport.events)
+
+
+def _with_cookies(headers: dict | None, cookies: dict | None) -> dict:
+    """Cookies as a Cookie header: httpx deprecates per-request cookie jars."""
+    out = dict(headers or {})
+    if cookies:
+        out["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    return out
 
 
 def _capture_production_error(console: Console) -> dict:

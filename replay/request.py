@@ -15,14 +15,14 @@ from urllib.parse import urlencode, urlsplit
 
 from replay.errors import RequestError
 
-__all__ = ["RequestSpec", "rebuild_request", "HOP_BY_HOP"]
+__all__ = ["HOP_BY_HOP", "PLACEHOLDERS", "RequestSpec", "rebuild_request"]
 
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
     "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host", "content-length",
     "expect", "sentry-trace", "baggage", "traceparent", "tracestate",
 })
-_PLACEHOLDERS = {"[Filtered]", "[filtered]", "[redacted]"}
+PLACEHOLDERS = frozenset({"[Filtered]", "[filtered]", "[redacted]"})
 
 
 @dataclass
@@ -52,11 +52,11 @@ def rebuild_request(event: dict[str, Any]) -> RequestSpec:
     parts = urlsplit(url)
     method = str(request.get("method") or ("POST" if request.get("data") not in (None, "") else "GET")).upper()
     headers = [(k, v) for k, v in _pairs(request.get("headers")) if k.lower() not in HOP_BY_HOP]
-    holes = [f"header {k}" for k, v in headers if v in _PLACEHOLDERS]
-    if not any(k.lower() == "cookie" for k, _ in headers):
-        cookie = _cookie_header(request.get("cookies"))
-        if cookie:
-            headers.append(("Cookie", cookie))
+    cookie = _cookie_header(request.get("cookies"))
+    if cookie and any(k.lower() == "cookie" and v in PLACEHOLDERS for k, v in headers):
+        headers = [(k, v) for k, v in headers if k.lower() != "cookie"]  # the SDK kept more per cookie
+    if cookie and not any(k.lower() == "cookie" for k, _ in headers):
+        headers.append(("Cookie", cookie))
     content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
     body, content_type, body_holes = _body(request.get("data"), content_type, request)
     if content_type and not any(k.lower() == "content-type" for k, _ in headers):
@@ -69,7 +69,7 @@ def rebuild_request(event: dict[str, Any]) -> RequestSpec:
         body=body,
         content_type=content_type,
         production_url=f"{parts.scheme}://{parts.netloc}" if parts.netloc else "",
-        holes=holes + body_holes,
+        holes=body_holes,
     )
 
 
@@ -102,7 +102,7 @@ def _query(query: Any, from_url: str) -> str:
 def _body(data: Any, content_type: str | None, request: dict) -> tuple[bytes, str | None, list[str]]:
     if data is None or data == "":
         return b"", content_type, []
-    if isinstance(data, str) and data in _PLACEHOLDERS:
+    if isinstance(data, str) and data in PLACEHOLDERS:
         return b"", content_type, ["body (removed before capture)"]
     kind = (content_type or request.get("inferred_content_type") or "").split(";")[0].strip().lower()
     if isinstance(data, str):

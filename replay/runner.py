@@ -15,6 +15,7 @@ import httpx
 
 from connectors import InputError, normalize_event
 from replay.errors import RequestError
+from replay.holes import fill_holes
 from replay.parity import ParityGate
 from replay.request import RequestSpec, rebuild_request
 from replay.send import Outcome, send
@@ -92,6 +93,7 @@ def replay_document(document: Any, *, sanitizer: Sanitizer, target: Target,
         spec = rebuild_request(clean)
     except RequestError as exc:
         return ReplayResult(event_id, "inconclusive", str(exc), error=True, sanitized_event=clean)
+    spec = fill_holes(spec, target)
     request = {"method": spec.method, "path": spec.target_path}
     report = parity.check(clean) if parity is not None else None
     parity_json = report.to_json() if report is not None else None

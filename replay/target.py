@@ -22,6 +22,7 @@ class Target:
     allowed_hosts: frozenset[str]
     denied_hosts: frozenset[str] = frozenset()
     headers: tuple[tuple[str, str], ...] = ()
+    cookies: tuple[tuple[str, str], ...] = ()  # e.g. a QA test session, filling removed cookies
     timeout: float = 10.0
     methods: frozenset[str] = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
     host_map: tuple[tuple[str, str], ...] = ()
