@@ -119,9 +119,10 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML.")
 @click.option("--curl", "show_curl", is_flag=True, help="Also print a sanitized curl command per event.")
 @click.option("--ignore-parity", is_flag=True, help="Replay even when QA drifts from production (error drifts).")
+@click.option("--save", "save_dir", type=click.Path(file_okay=False), help="Write a sanitized incident bundle per event here.")
 @_user_errors
 def run(input_path: str, target_url: str, config: str | None, as_json: bool, policy: str | None,
-        show_curl: bool, ignore_parity: bool) -> None:
+        show_curl: bool, ignore_parity: bool, save_dir: str | None) -> None:
     """Sanitize each event of INPUT, replay its request against QA and report the verdict.
 
     Verdicts: reproduced (QA failed like production), not_reproduced (QA succeeded),
@@ -142,6 +143,7 @@ def run(input_path: str, target_url: str, config: str | None, as_json: bool, pol
     errors = _Errors()
     results = list(_replay_all(read_documents(input_path), sanitizer, target, errors, ignore_parity))
     _print_results(results, as_json=as_json, show_curl=show_curl, target=target)
+    _save(results, save_dir, target)
     if errors.count:
         sys.exit(1)
 
@@ -163,6 +165,16 @@ def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool) 
             if result.error:
                 errors(item.ref, f"{result.verdict}: {result.reason}")
             yield item.ref, result
+
+
+def _save(results: list, save_dir: str | None, target) -> None:
+    if not save_dir:
+        return
+    from replay.bundle import save_bundle
+
+    for index, (ref, result) in enumerate(results):
+        folder = save_bundle(save_dir, f"event-{index + 1}", result, target)
+        click.echo(f"replay: saved {ref} to {folder}", err=True)
 
 
 def _print_results(results: list, *, as_json: bool, show_curl: bool, target) -> None:
@@ -212,9 +224,10 @@ def _print_results(results: list, *, as_json: bool, show_curl: bool, target) -> 
 @click.option("--curl", "show_curl", is_flag=True, help="Also print a sanitized curl command per event.")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML.")
 @click.option("--ignore-parity", is_flag=True, help="Replay even when QA drifts from production (error drifts).")
+@click.option("--save", "save_dir", type=click.Path(file_okay=False), help="Write a sanitized incident bundle per event here.")
 @_user_errors
 def sentry(issue: str, which: str, limit: int | None, target_url: str, config: str | None, as_json: bool,
-           show_curl: bool, policy: str | None, ignore_parity: bool) -> None:
+           show_curl: bool, policy: str | None, ignore_parity: bool, save_dir: str | None) -> None:
     """Fetch a Sentry issue's event, sanitize it, replay it on QA and say whether it reproduced.
 
     ISSUE is a numeric id (12345), a short id (SHOP-1A2) or an issue URL (https://acme.sentry.io/issues/12345/
@@ -246,6 +259,7 @@ def sentry(issue: str, which: str, limit: int | None, target_url: str, config: s
     if not results:
         errors(f"sentry:{ref.issue}", "the issue has no events")
     _print_results(results, as_json=as_json, show_curl=show_curl, target=target)
+    _save(results, save_dir, target)
     if errors.count:
         sys.exit(1)
 

@@ -181,3 +181,18 @@ def test_demo_reproduces_and_qa_sees_no_personal_value() -> None:
     assert "none of the 7 original personal values" in result.stdout
     for value in ("Jörg Müller", "joerg.mueller", "90182736", "Hauptstraße 5", "4539 1488 0343 6467", "84.114.89.168"):
         assert value not in result.stdout + result.stderr
+
+
+def test_save_writes_a_sanitized_incident_bundle(tmp_path: Path, shop, bug_events: dict) -> None:
+    qa_url, _ = shop()
+    event = bug_events["non_ascii_name"]
+    path = write_jsonl(tmp_path / "one.jsonl", [event])
+    result = replay("run", str(path), "--target", qa_url, "--save", str(tmp_path / "bundles"))
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "bundles" / event["event_id"]
+    assert sorted(p.name for p in folder.iterdir()) == ["curl.sh", "event.json", "request.json", "response.txt",
+                                                       "verdict.json"]
+    assert json.loads((folder / "verdict.json").read_text())["verdict"] == "reproduced"
+    written = "".join(p.read_text(encoding="utf-8") for p in folder.iterdir())
+    for value in personal_strings(event):
+        assert value not in written and json.dumps(value)[1:-1] not in written
