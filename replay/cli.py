@@ -141,30 +141,40 @@ def run(input_path: str, target_url: str, config: str | None, as_json: bool, pol
     target = resolve_target(target_url, config)
     sanitizer = _sanitizer(policy)
     errors = _Errors()
-    results = list(_replay_all(read_documents(input_path), sanitizer, target, errors, ignore_parity))
+    results = _replay_all(read_documents(input_path), sanitizer, target, errors, ignore_parity, progress=not as_json)
     _print_results(results, as_json=as_json, show_curl=show_curl, target=target)
     _save(results, save_dir, target)
     if errors.count:
         sys.exit(1)
 
 
-def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool) -> Iterator:
+def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool, *, progress: bool = False) -> list:
     import httpx
+    from rich.progress import Progress
 
+    from replay.bulk import replay_many
     from replay.parity import load_gate
-    from replay.runner import ReplayResult, replay_document
 
-    with httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False) as client:
+    items = list(items)
+    limits = httpx.Limits(max_connections=max(10, target.concurrency))
+    with httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False, limits=limits) as client, \
+            Progress(transient=True, disable=not (progress and sys.stderr.isatty() and len(items) > 1),
+                     console=_stderr_console()) as bar:
+        task = bar.add_task("replaying", total=len(items))
         parity = load_gate(target, client, ignore=ignore_parity)
-        for item in items:
-            if item.error:
-                errors(item.ref, item.error)
-                yield item.ref, ReplayResult(None, "inconclusive", item.error, error=True)
-                continue
-            result = replay_document(item.document, sanitizer=sanitizer, target=target, client=client, parity=parity)
+
+        def done(ref: str, result) -> None:
+            bar.advance(task)
             if result.error:
-                errors(item.ref, f"{result.verdict}: {result.reason}")
-            yield item.ref, result
+                errors(ref, f"{result.verdict}: {result.reason}")
+
+        return replay_many(items, sanitizer=sanitizer, target=target, client=client, parity=parity, on_done=done)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def _save(results: list, save_dir: str | None, target) -> None:
@@ -255,7 +265,7 @@ def sentry(issue: str, which: str, limit: int | None, target_url: str, config: s
     with SentryClient.from_env(base_url=ref.base_url, org=ref.org) as client:
         documents = client.select_events(ref.issue, which, limit=limit)
         items = (SourceItem(f"sentry:{ref.issue}", "json", document=doc) for doc in documents)
-        results = list(_replay_all(items, sanitizer, target, errors, ignore_parity))
+        results = _replay_all(items, sanitizer, target, errors, ignore_parity, progress=not as_json)
     if not results:
         errors(f"sentry:{ref.issue}", "the issue has no events")
     _print_results(results, as_json=as_json, show_curl=show_curl, target=target)

@@ -8,6 +8,9 @@
     cookies = { "session" = "${QA_SESSION}" }   # fills cookies removed before capture
     timeout = 10
     methods = ["GET", "POST"]
+    concurrency = 4                         # users side by side in bulk; one user's requests stay in order
+    rate_limit = 20                         # requests per second overall (0: unlimited)
+    retries = 2                             # after connection errors/timeouts, idempotent methods only
     manifest = "/__manifest"                # QA's parity manifest (path or URL)
     parity_severity = { package_minor = "error" }   # override replay.parity.DEFAULT_SEVERITY
     qa_reports = "http://127.0.0.1:8990"   # `replay serve` that QA's sentry-sdk reports to (verdict by trace id)
@@ -34,7 +37,8 @@ __all__ = ["config_path", "resolve_target", "load_targets"]
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _KEYS = {"base_url", "allowed_hosts", "denied_hosts", "headers", "timeout", "methods", "host_map", "manifest",
-         "parity_severity", "qa_reports", "qa_report_wait", "cookies"}
+         "parity_severity", "qa_reports", "qa_report_wait", "cookies",
+         "concurrency", "rate_limit", "retries"}
 
 
 def config_path(explicit: str | None = None) -> Path | None:
@@ -101,6 +105,10 @@ def _target(name: str, raw: Any, path: Path) -> Target:
     if not isinstance(timeout, (int, float)) or timeout <= 0:
         raise ConfigError(f"{where}.timeout: expected a positive number of seconds")
     methods = raw.get("methods")
+    numbers = {k: raw.get(k, d) for k, d in (("concurrency", 1), ("rate_limit", 0), ("retries", 0))}
+    for key, value in numbers.items():
+        if not isinstance(value, (int, float)) or value < (1 if key == "concurrency" else 0):
+            raise ConfigError(f"{where}.{key}: expected a {'positive' if key == 'concurrency' else 'non-negative'} number")
     severity = raw.get("parity_severity", {})
     bad = {k: v for k, v in severity.items() if k not in DEFAULT_SEVERITY or v not in SEVERITIES} \
         if isinstance(severity, dict) else {"": severity}
@@ -121,6 +129,9 @@ def _target(name: str, raw: Any, path: Path) -> Target:
         parity_severity=tuple(severity.items()),
         qa_reports=str(raw["qa_reports"]).rstrip("/") if raw.get("qa_reports") else None,
         qa_report_wait=float(raw.get("qa_report_wait", 3.0)),
+        concurrency=int(numbers["concurrency"]),
+        rate_limit=float(numbers["rate_limit"]),
+        retries=int(numbers["retries"]),
     )
 
 

@@ -14,6 +14,7 @@ from replay.target import Target
 __all__ = ["Outcome", "send"]
 
 _EXCERPT = 2000
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 
 @dataclass
@@ -42,17 +43,29 @@ def send(spec: RequestSpec, target: Target, *, client: httpx.Client | None = Non
         ("sentry-trace", f"{trace_id}-{uuid.uuid4().hex[:16]}"), ("baggage", f"sentry-trace_id={trace_id}")]
     own = client is None
     client = client or httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False)
-    started = time.perf_counter()
+    attempts = 1 + (target.retries if spec.method.upper() in _IDEMPOTENT else 0)
+    attempt = 0
     try:
-        response = client.request(spec.method, url, headers=headers, content=spec.body or None)
-    except httpx.TimeoutException:
-        return Outcome(url, error=f"QA did not answer within {target.timeout:g}s", trace_id=trace_id)
-    except httpx.ConnectError:
-        return Outcome(url, error="connection refused or host unreachable", trace_id=trace_id)
-    except httpx.HTTPError as exc:
-        return Outcome(url, error=f"HTTP error ({type(exc).__name__})", trace_id=trace_id)
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            try:
+                response = client.request(spec.method, url, headers=headers, content=spec.body or None)
+            except (httpx.TimeoutException, httpx.ConnectError) as exc:
+                if attempt < attempts:
+                    time.sleep(min(2.0, 0.2 * 2 ** (attempt - 1)))
+                    continue
+                error = (f"QA did not answer within {target.timeout:g}s" if isinstance(exc, httpx.TimeoutException)
+                         else "connection refused or host unreachable")
+                return Outcome(url, error=_tries(error, attempts), trace_id=trace_id)
+            except httpx.HTTPError as exc:
+                return Outcome(url, error=f"HTTP error ({type(exc).__name__})", trace_id=trace_id)
+            return Outcome(url, status=response.status_code, body=response.text[:_EXCERPT],
+                           elapsed_ms=(time.perf_counter() - started) * 1000, trace_id=trace_id)
     finally:
         if own:
             client.close()
-    return Outcome(url, status=response.status_code, body=response.text[:_EXCERPT],
-                   elapsed_ms=(time.perf_counter() - started) * 1000, trace_id=trace_id)
+
+
+def _tries(error: str, attempts: int) -> str:
+    return f"{error} (after {attempts} tries)" if attempts > 1 else error

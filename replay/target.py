@@ -30,6 +30,9 @@ class Target:
     parity_severity: tuple[tuple[str, str], ...] = ()
     qa_reports: str | None = None  # base URL of the `replay serve` QA's sentry-sdk reports to
     qa_report_wait: float = 3.0  # seconds to wait for QA's error event after its response
+    concurrency: int = 1  # users replayed side by side in bulk (one user's requests stay in order)
+    rate_limit: float = 0.0  # requests per second overall; 0 = unlimited
+    retries: int = 0  # resends after a connection error or timeout, idempotent methods only
 
     def base_for(self, production_url: str) -> str:
         """The QA base URL for a request production received at ``production_url``."""
