@@ -24,6 +24,7 @@ import click
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from replay.parity import ParityGate
     from replay.target import Target
     from sanitizers import Sanitizer
 
@@ -51,6 +52,8 @@ class ServeSettings:
     #: Events from these environments are QA reporting its own errors after a replay: their
     #: signatures are kept by trace id for the replayer's verdict, and they are never replayed.
     qa_environments: tuple[str, ...] = ("qa",)
+    ignore_parity: bool = False
+    parity_refresh: float = 60.0  # seconds between reads of QA's manifest
 
 
 @dataclass
@@ -81,6 +84,7 @@ class ReplayService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sanitizer = settings.sanitizer
+        self._parity: tuple[float, ParityGate] | None = None
 
     # -- the producer side ----------------------------------------------------------------
     def count(self, name: str, n: int = 1) -> None:
@@ -152,6 +156,20 @@ class ReplayService:
                 job.event = None
                 self.queue.task_done()
 
+    def parity(self) -> "ParityGate":
+        """QA's manifest, re-read every ``parity_refresh`` seconds: QA drifts while we serve."""
+        import time
+
+        import httpx
+
+        from replay.parity import load_gate
+
+        if self._parity is None or time.monotonic() - self._parity[0] > self.settings.parity_refresh:
+            with httpx.Client(timeout=self.settings.target.timeout, trust_env=False) as client:
+                gate = load_gate(self.settings.target, client, ignore=self.settings.ignore_parity)
+            self._parity = (time.monotonic(), gate)
+        return self._parity[1]
+
     def sanitizer(self) -> "Sanitizer":
         if self._sanitizer is None:
             from sanitizers import Sanitizer, load_policy
@@ -183,7 +201,8 @@ class ReplayService:
             self.count("duplicates")
             log.info("event %s (project %s): already replayed, skipped", job.event_id, job.project)
             return
-        result = replay_document(job.event, sanitizer=self.sanitizer(), target=self.settings.target)
+        result = replay_document(job.event, sanitizer=self.sanitizer(), target=self.settings.target,
+                                 parity=self.parity())
         job.event = None
         record = result.to_json()
         record["event_id"] = record.get("event_id") or job.event_id
@@ -441,6 +460,7 @@ def _keys_from_env() -> tuple[str, ...]:
 @click.option("--store", "store_path", type=click.Path(dir_okay=False),
               help="Result store (SQLite). Default: REPLAY_HOME or ~/.local/share/incident-replay/results.sqlite3.")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy (YAML).")
+@click.option("--ignore-parity", is_flag=True, help="Replay even when QA drifts from production (error drifts).")
 @click.option("--queue-size", default=1000, show_default=True, type=click.IntRange(min=1),
               help="Events waiting for replay before ingest answers 429.")
 @click.option("--max-body-bytes", default=1024 * 1024, show_default=True, type=click.IntRange(min=1),
@@ -450,7 +470,8 @@ def _keys_from_env() -> tuple[str, ...]:
 @click.option("--max-ratio", default=100.0, show_default=True, type=click.FloatRange(min=1),
               help="Largest decompressed/compressed size ratio accepted.")
 def serve_command(host: str, port: int, target_spec: str, config: str | None, dsn_keys: tuple[str, ...],
-                  webhook_secret: str | None, store_path: str | None, policy: str | None, queue_size: int,
+                  webhook_secret: str | None, store_path: str | None, policy: str | None, ignore_parity: bool,
+                  queue_size: int,
                   max_body_bytes: int, max_decompressed_bytes: int, max_ratio: float) -> None:
     """Receive Sentry events and replay each one into QA; store sanitized verdicts.
 
@@ -487,7 +508,7 @@ def serve_command(host: str, port: int, target_spec: str, config: str | None, ds
     settings = ServeSettings(target=target, store_path=store_path, dsn_keys=keys, webhook_secret=webhook_secret,
                              policy=policy, sanitizer=sanitizer, queue_size=queue_size,
                              max_body_bytes=max_body_bytes, max_decompressed_bytes=max_decompressed_bytes,
-                             max_ratio=max_ratio)
+                             max_ratio=max_ratio, ignore_parity=ignore_parity)
     app = create_app(settings)
     log.info("serving on http://%s:%d (target %s, %d DSN key(s), webhooks %s, store %s)", host, port,
              target.name, len(keys), "on" if webhook_secret else "off", app.state.service.store.path)

@@ -13,6 +13,7 @@ import pytest
 
 from replay.parity import Snapshot, compare
 from tests.production import capture_bug_events
+from tests.test_serve import start_server  # noqa: F401 (fixture)
 
 
 def replay(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -102,3 +103,15 @@ def test_schema_drift_is_an_error_and_severity_can_be_overridden() -> None:
 def test_parity_command_says_when_the_qa_manifest_is_unreachable(event_file: Path) -> None:
     result = replay("parity", "--target", "http://127.0.0.1:9", "--event", str(event_file))
     assert result.returncode == 2 and "unreachable" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_checks_parity_before_each_replay(shop, start_server, event_file: Path) -> None:
+    from tests.test_serve import envelope, post, wait_for
+
+    qa_url, qa_log = shop("--release", "shop@1.5.0")
+    url, service = start_server(qa_url)
+    event = json.loads(event_file.read_text())
+    assert post(url, envelope(event)).status_code == 200
+    record = wait_for(lambda: service.store.get(event["event_id"]))
+    assert record["verdict"] == "blocked" and "release" in record["reason"]
+    assert replayed_paths(qa_log) == ["/__manifest"]
