@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Iterator
 from typing import IO, Any
 
 import click
@@ -152,19 +152,23 @@ def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool, 
     import httpx
     from rich.progress import Progress
 
+    from replay.audit import AuditTrail, audit_replay
     from replay.bulk import replay_many
     from replay.parity import load_gate
 
     items = list(items)
     limits = httpx.Limits(max_connections=max(10, target.concurrency))
+    trail = AuditTrail()
     with httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False, limits=limits) as client, \
-            Progress(transient=True, disable=not (progress and sys.stderr.isatty() and len(items) > 1),
+            contextlib.closing(trail), Progress(transient=True, disable=not (progress and sys.stderr.isatty() and len(items) > 1),
                      console=_stderr_console()) as bar:
         task = bar.add_task("replaying", total=len(items))
         parity = load_gate(target, client, ignore=ignore_parity)
 
         def done(ref: str, result) -> None:
             bar.advance(task)
+            if result.event_id is not None:
+                audit_replay(trail, result, target=target.name, policy_hash=sanitizer.policy.hash, via=f"cli:{ref}")
             if result.error:
                 errors(ref, f"{result.verdict}: {result.reason}")
 
@@ -374,9 +378,15 @@ def demo(keep_running: bool) -> None:
 
 def _register_server_commands() -> None:
     """Commands whose modules import only click at the top, so `replay --help` stays fast."""
+    from replay.audit import audit_group
+    from replay.pipeline import pipeline_command
+    from replay.policy_cli import policy_group
     from replay.serve import serve_command
 
     main.add_command(serve_command, "serve")
+    main.add_command(pipeline_command, "pipeline")
+    main.add_command(policy_group, "policy")
+    main.add_command(audit_group, "audit")
 
 
 _register_server_commands()

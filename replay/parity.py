@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 __all__ = ["DEFAULT_SEVERITY", "Drift", "ParityGate", "ParityReport", "Snapshot", "compare", "fetch_manifest",
-           "load_gate", "snapshot_from_event", "snapshot_from_manifest"]
+           "GateCache", "load_gate", "snapshot_from_event", "snapshot_from_manifest"]
 
 DEFAULT_SEVERITY = {
     "release": "error",
@@ -215,3 +215,24 @@ def load_gate(target: Any, client: Any, *, ignore: bool = False) -> ParityGate:
         return ParityGate(fetch_manifest(url, client, target.headers), "", dict(target.parity_severity), ignore)
     except ValueError as exc:
         return ParityGate(None, str(exc), dict(target.parity_severity), ignore)
+
+
+class GateCache:
+    """A gate for long-running workers (`serve`, `pipeline`): QA drifts while they run, so its
+    manifest is re-read once ``refresh`` seconds have passed."""
+
+    def __init__(self, target: Any, *, ignore: bool = False, refresh: float = 60.0) -> None:
+        self.target, self.ignore, self.refresh = target, ignore, refresh
+        self._gate: ParityGate | None = None
+        self._read_at = 0.0
+
+    def get(self) -> ParityGate:
+        import time
+
+        import httpx
+
+        if self._gate is None or time.monotonic() - self._read_at > self.refresh:
+            with httpx.Client(timeout=self.target.timeout, trust_env=False) as client:
+                self._gate = load_gate(self.target, client, ignore=self.ignore)
+            self._read_at = time.monotonic()
+        return self._gate

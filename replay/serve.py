@@ -24,7 +24,8 @@ import click
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from replay.parity import ParityGate
+    from replay.audit import AuditTrail
+    from replay.parity import GateCache
     from replay.target import Target
     from sanitizers import Sanitizer
 
@@ -54,6 +55,7 @@ class ServeSettings:
     qa_environments: tuple[str, ...] = ("qa",)
     ignore_parity: bool = False
     parity_refresh: float = 60.0  # seconds between reads of QA's manifest
+    audit_path: str | Path | None = None  # default: replay.audit.default_audit_path()
 
 
 @dataclass
@@ -84,7 +86,8 @@ class ReplayService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sanitizer = settings.sanitizer
-        self._parity: tuple[float, ParityGate] | None = None
+        self._parity: GateCache | None = None
+        self._audit: AuditTrail | None = None
 
     # -- the producer side ----------------------------------------------------------------
     def count(self, name: str, n: int = 1) -> None:
@@ -156,20 +159,6 @@ class ReplayService:
                 job.event = None
                 self.queue.task_done()
 
-    def parity(self) -> "ParityGate":
-        """QA's manifest, re-read every ``parity_refresh`` seconds: QA drifts while we serve."""
-        import time
-
-        import httpx
-
-        from replay.parity import load_gate
-
-        if self._parity is None or time.monotonic() - self._parity[0] > self.settings.parity_refresh:
-            with httpx.Client(timeout=self.settings.target.timeout, trust_env=False) as client:
-                gate = load_gate(self.settings.target, client, ignore=self.settings.ignore_parity)
-            self._parity = (time.monotonic(), gate)
-        return self._parity[1]
-
     def sanitizer(self) -> "Sanitizer":
         if self._sanitizer is None:
             from sanitizers import Sanitizer, load_policy
@@ -201,14 +190,23 @@ class ReplayService:
             self.count("duplicates")
             log.info("event %s (project %s): already replayed, skipped", job.event_id, job.project)
             return
+        from replay.audit import AuditTrail, audit_replay
+        from replay.parity import GateCache
+
+        if self._parity is None:
+            self._parity = GateCache(self.settings.target, ignore=self.settings.ignore_parity,
+                                     refresh=self.settings.parity_refresh)
+            self._audit = AuditTrail(self.settings.audit_path)
         result = replay_document(job.event, sanitizer=self.sanitizer(), target=self.settings.target,
-                                 parity=self.parity())
+                                 parity=self._parity.get())
         job.event = None
         record = result.to_json()
         record["event_id"] = record.get("event_id") or job.event_id
         record["project"] = job.project
         record["via"] = job.via
         self.store.record(job.event_id, record, source="serve")
+        audit_replay(self._audit, result, target=self.settings.target.name,
+                     policy_hash=self.sanitizer().policy.hash, via=f"serve:{job.via}")
         self.count("replayed")
         self.count(f"verdict_{result.verdict}")
         log.info("event %s (project %s, via %s): verdict %s, QA status %s", job.event_id, job.project,

@@ -196,3 +196,22 @@ def test_save_writes_a_sanitized_incident_bundle(tmp_path: Path, shop, bug_event
     written = "".join(p.read_text(encoding="utf-8") for p in folder.iterdir())
     for value in personal_strings(event):
         assert value not in written and json.dumps(value)[1:-1] not in written
+
+
+def test_every_replay_is_audited_in_a_verifiable_trail(tmp_path: Path, shop, bug_events: dict) -> None:
+    import os
+
+    qa_url, _ = shop()
+    event = bug_events["missing_items"]
+    path = write_jsonl(tmp_path / "one.jsonl", [event])
+    audit = str(tmp_path / "audit.sqlite3")
+    env = {**os.environ, "REPLAY_SECRET_KEY": "k", "REPLAY_AUDIT": audit}
+    subprocess.run([*REPLAY, "run", str(path), "--target", qa_url], env=env, capture_output=True, timeout=120, check=True)
+    shown = subprocess.run([*REPLAY, "audit", "show", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    records = [json.loads(line) for line in shown.stdout.splitlines()] if not shown.stdout.startswith("[") \
+        else json.loads(shown.stdout)
+    replay_record = next(r for r in records if r["action"] == "replay")
+    assert replay_record["event_id"] == event["event_id"] and replay_record["target"] == qa_url
+    assert replay_record["details"]["verdict"] == "reproduced" and len(replay_record["payload_sha256"]) == 64
+    verify = subprocess.run([*REPLAY, "audit", "verify"], env=env, capture_output=True, text=True, timeout=60)
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -15,9 +15,9 @@ from urllib.parse import quote, quote_plus
 import httpx
 import sentry_sdk
 
-from examples.shop import BUGS, create_app, init_sentry, serve_in_thread
+from examples.shop import create_app, init_sentry, serve_in_thread
 from replay.demo import capture_production_events
-from tests.test_serve import KEY, start_server  # noqa: F401 (fixture)
+from tests.test_serve import KEY
 
 CANARIES = {
     "name": "Jörg Kanarienvogel",

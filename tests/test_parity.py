@@ -13,7 +13,6 @@ import pytest
 
 from replay.parity import Snapshot, compare
 from tests.production import capture_bug_events
-from tests.test_serve import start_server  # noqa: F401 (fixture)
 
 
 def replay(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

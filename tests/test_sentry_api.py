@@ -26,7 +26,7 @@ from connectors.sentry_api import (
     parse_issue_ref,
     parse_link_header,
 )
-from tests.sentry_api_server import (  # noqa: F401  (fixtures are used by name)
+from tests.sentry_api_server import (
     ISSUE_ID,
     LEAK_MARKER,
     NO_SCOPE_TOKEN,
@@ -35,8 +35,6 @@ from tests.sentry_api_server import (  # noqa: F401  (fixtures are used by name)
     TOKEN,
     FakeSentry,
     load_fixture,
-    sentry_server,
-    sentry_server_session,
 )
 
 LATEST_ID = "9999aaaaca8b46d797c23c6077c6ff01"

@@ -22,12 +22,7 @@ import httpx
 import pytest
 import sentry_sdk
 
-from replay.serve import ServeSettings, create_app
-from replay.target import target_from_url
-from sanitizers import Sanitizer
-from tests.sentry_api_server import (  # noqa: F401 (fixtures)
-    FIXTURES, ISSUE_ID, ORG, TOKEN, FakeSentry, serve, sentry_server, sentry_server_session,
-)
+from tests.sentry_api_server import FIXTURES, ISSUE_ID, ORG, TOKEN, FakeSentry
 
 KEY = "0123456789abcdef0123456789abcdef"
 SECRET = "client-secret-serve-5b2"
@@ -47,29 +42,6 @@ def no_planted_value_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]
     for value in PLANTED:
         for form in {value, json.dumps(value)[1:-1], value.replace(" ", "")}:
             assert form not in text, "a planted value reached the logs"
-
-
-@pytest.fixture
-def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """``url, service = start_server(target_url, worker=True, **settings)``."""
-    stack: list[Any] = []
-
-    def start(target_url: str = UNREACHABLE, *, worker: bool = True, **overrides: Any) -> Server:
-        options = {"store_path": tmp_path / "results.sqlite3", "dsn_keys": (KEY,), "webhook_secret": SECRET,
-                   "sanitizer": Sanitizer(key=b"serve-test-key"), **overrides}
-        settings = ServeSettings(target=target_from_url(target_url), **options)
-        app = create_app(settings)
-        running = serve(app)
-        url = running.__enter__()
-        stack.append((running, app.state.service))
-        if worker:
-            app.state.service.start()
-        return url, app.state.service
-
-    yield start
-    for running, service in reversed(stack):
-        running.__exit__(None, None, None)
-        service.close()
 
 
 def envelope(event: dict[str, Any] | None = None, *, items: list[tuple[dict, bytes]] = ()) -> bytes:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.production import capture_bug_events
-from tests.test_serve import KEY, start_server  # noqa: F401 (fixture)
+from tests.test_serve import KEY
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,275 @@
+"""A tamper-evident audit trail: who did what, under which policy, as a hash chain in SQLite.
+
+Privacy officers must prove afterwards who replayed what, where and under which policy, so each
+record carries the hash of the one before it and its own hash over a canonical JSON of every
+field. Editing, deleting or re-ordering a row breaks the chain at that row, and :meth:`verify`
+names it. Records hold ids, hashes, verdicts and counts only, never personal values: callers
+pass sanitized facts, and the trail may live on any disk.
+
+Limits: a chain cannot by itself reveal that its *newest* records were cut off; export it
+(``replay audit export``) or ship it to a topic to anchor the head elsewhere.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["AuditRecord", "AuditTrail", "GENESIS", "audit_group", "audit_replay", "default_audit_path", "record_quietly"]
+
+GENESIS = "0" * 64
+_FIELDS = ("seq", "time", "actor", "action", "event_id", "target", "policy_hash", "payload_sha256",
+           "details", "prev_hash")
+
+
+def default_audit_path() -> Path:
+    """``$REPLAY_AUDIT``, else ``audit.sqlite3`` beside the result store in ``REPLAY_HOME``."""
+    if os.environ.get("REPLAY_AUDIT"):
+        return Path(os.environ["REPLAY_AUDIT"])
+    from replay.store import default_home
+
+    return default_home() / "audit.sqlite3"
+
+
+def _actor() -> str:
+    if os.environ.get("REPLAY_ACTOR"):
+        return os.environ["REPLAY_ACTOR"]
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers without a passwd entry)
+        return "unknown"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _canonical(data: dict[str, Any]) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: the same record always hashes the same."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One link of the chain; ``hash`` covers every other field, ``prev_hash`` included."""
+
+    seq: int
+    time: str
+    actor: str
+    action: str
+    event_id: str | None
+    target: str | None
+    policy_hash: str | None
+    payload_sha256: str | None
+    details: dict[str, Any] = field(default_factory=dict)
+    prev_hash: str = GENESIS
+    hash: str = ""
+
+    def content(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _FIELDS}
+
+    def expected_hash(self) -> str:
+        return hashlib.sha256(_canonical(self.content())).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class AuditTrail:
+    """Append-only hash chain in one SQLite file. Thread-safe (one connection behind a lock) and
+    safe across processes (each append is an ``IMMEDIATE`` transaction reading the head)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_audit_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL,"
+            " action TEXT NOT NULL, event_id TEXT, target TEXT, policy_hash TEXT, payload_sha256 TEXT,"
+            " details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def append(self, action: str, *, actor: str | None = None, event_id: str | None = None,
+               target: str | None = None, policy_hash: str | None = None, payload_sha256: str | None = None,
+               details: dict[str, Any] | None = None) -> AuditRecord:
+        """Add one record after the current head and return it (committed before returning)."""
+        if not action:
+            raise ValueError("an audit record needs an action")
+        details = json.loads(_canonical(details or {}))  # must be plain JSON; stored as it will be read back
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                head = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+                seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+                record = AuditRecord(seq, _now(), actor or _actor(), action, event_id, target, policy_hash,
+                                     payload_sha256, details, prev)
+                record = AuditRecord(**{**record.to_json(), "hash": record.expected_hash()})
+                self._db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return record
+
+    def records(self, since: str | datetime | None = None) -> list[AuditRecord]:
+        """Records in chain order, optionally only those at or after ``since`` (ISO time)."""
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM audit ORDER BY seq").fetchall()
+        records = [_record(row) for row in rows]
+        if since is None:
+            return records
+        bound = _as_utc(since)
+        return [r for r in records if datetime.fromisoformat(r.time) >= bound]
+
+    def verify(self) -> tuple[bool, int | None, str]:
+        """(ok, first bad seq, reason). Walks the chain from the start: a gap in ``seq`` is a
+        deleted record, a hash that does not match the content an edit, a ``prev_hash`` that
+        does not match the record before it a re-ordering or a splice."""
+        prev_hash, expected_seq = GENESIS, 1
+        for record in self.records():
+            if record.seq != expected_seq:
+                return False, expected_seq, f"record {expected_seq} is missing (deleted)"
+            if record.hash != record.expected_hash():
+                return False, record.seq, f"record {record.seq} does not match its hash (edited or moved)"
+            if record.prev_hash != prev_hash:
+                return False, record.seq, f"record {record.seq} does not follow record {record.seq - 1} (re-ordered or replaced)"
+            prev_hash, expected_seq = record.hash, expected_seq + 1
+        return True, None, f"{expected_seq - 1} records, chain intact"
+
+    def export_jsonl(self, out: str | Path) -> int:
+        """Write every record as one JSON line (hashes included, so the copy can be re-verified)."""
+        records = self.records()
+        with Path(out).open("w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record.to_json(), sort_keys=True, ensure_ascii=False) + "\n")
+        return len(records)
+
+
+def _row(record: AuditRecord) -> tuple:
+    data = record.to_json()
+    data["details"] = _canonical(record.details).decode("utf-8")
+    return tuple(data[name] for name in (*_FIELDS, "hash"))
+
+
+def _record(row: tuple) -> AuditRecord:
+    values = dict(zip((*_FIELDS, "hash"), row, strict=True))
+    try:
+        values["details"] = json.loads(values["details"])
+    except (TypeError, ValueError):
+        values["details"] = {"unreadable": True}  # verify() then reports the hash mismatch
+    return AuditRecord(**values)
+
+
+def _as_utc(value: str | datetime) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def audit_replay(trail: "AuditTrail", result: Any, *, target: str, policy_hash: str, via: str) -> AuditRecord:
+    """One record per replay: who sent which sanitized payload where, under which policy, and the
+    verdict. ``blocked`` replays are recorded as ``denied``. Only ids, hashes and verdicts."""
+    payload = result.sanitized_event
+    digest = hashlib.sha256(_canonical(payload)).hexdigest() if payload is not None else None
+    return trail.append("denied" if result.verdict == "blocked" else "replay", event_id=result.event_id,
+                        target=target, policy_hash=policy_hash, payload_sha256=digest,
+                        details={"verdict": result.verdict, "status": result.status, "evidence": result.evidence,
+                                 "via": via})
+
+
+def record_quietly(path: str | Path | None, action: str, **fields: Any) -> AuditRecord | None:
+    """Append for a command whose main work already succeeded: a trail that cannot be written
+    is reported on stderr rather than hiding the command's output."""
+    try:
+        trail = AuditTrail(path)
+        try:
+            return trail.append(action, **fields)
+        finally:
+            trail.close()
+    except (OSError, sqlite3.Error) as exc:
+        click.echo(f"replay: warning: audit trail not written ({type(exc).__name__}: {exc})", err=True)
+        return None
+
+
+# -- command line -----------------------------------------------------------------------------
+
+@click.group("audit")
+@click.option("--audit", "audit_path", type=click.Path(dir_okay=False), envvar="REPLAY_AUDIT",
+              help="Audit database (default: $REPLAY_AUDIT, else REPLAY_HOME/audit.sqlite3).")
+@click.pass_context
+def audit_group(ctx: click.Context, audit_path: str | None) -> None:
+    """Show, verify and export the tamper-evident audit trail.
+
+    \b
+    Examples:
+      replay audit show --since 2026-01-01
+      replay audit verify
+      replay audit export trail.jsonl
+    """
+    ctx.obj = {"audit_path": audit_path}
+
+
+def _trail(ctx: click.Context) -> AuditTrail:
+    return AuditTrail(ctx.obj.get("audit_path"))
+
+
+@audit_group.command("show")
+@click.option("--since", help="Only records at or after this ISO time (e.g. 2026-11-23T00:00).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per record.")
+@click.pass_context
+def show(ctx: click.Context, since: str | None, as_json: bool) -> None:
+    """List audit records, oldest first."""
+    try:
+        records = _trail(ctx).records(since)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO time: {since}", param_hint="--since") from None
+    if as_json:
+        for record in records:
+            click.echo(json.dumps(record.to_json(), sort_keys=True))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"audit trail ({len(records)} records)")
+    for name in ("seq", "time", "actor", "action", "event", "target", "policy", "details"):
+        table.add_column(name, overflow="fold")
+    for r in records:
+        table.add_row(str(r.seq), r.time, r.actor, r.action, r.event_id or "", r.target or "", r.policy_hash or "",
+                      json.dumps(r.details, sort_keys=True))
+    Console(width=160).print(table)
+
+
+@audit_group.command("verify")
+@click.pass_context
+def verify(ctx: click.Context) -> None:
+    """Check the hash chain; exit 1 naming the first edited, deleted or re-ordered record."""
+    ok, bad, reason = _trail(ctx).verify()
+    if ok:
+        click.echo(f"ok: {reason}")
+        return
+    click.echo(f"TAMPERED: first bad record is seq {bad}: {reason}", err=True)
+    sys.exit(1)
+
+
+@audit_group.command("export")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.pass_context
+def export(ctx: click.Context, out: str) -> None:
+    """Write the trail as JSONL (hashes included, so a copy can be verified elsewhere)."""
+    count = _trail(ctx).export_jsonl(out)
+    click.echo(f"exported {count} records to {out}")

@@ -1,0 +1,438 @@
+"""`replay pipeline`: replay every event of a Kafka topic into QA, at least once, never twice.
+
+For each message: decode (JSON event, ``ingest-events`` msgpack, ``events``-topic insert), skip
+it when the result store already holds its event id, apply the per-fingerprint budget, sanitize
+and replay it, write the sanitized result to the store (and the results topic, flushed), and only
+then commit the message's offset. Messages that are no event go to the dead-letter topic as a
+reference (topic, partition, offset, error class, message), never with their payload.
+
+Replaying twice is prevented in two layers: the store's event id (a redelivered event whose
+result is stored is a duplicate) and a claim written just before the request leaves (an event
+claimed but without a result was interrupted mid-replay by a crash: it gets an ``inconclusive``
+result instead of a second request to QA).
+
+Workers of one ``--group`` share the topic's partitions (Kafka consumer groups); they may share
+one store file, which makes de-duplication global.
+
+Only click and the standard library are imported at module level, so ``replay --help`` is fast.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import signal
+import sqlite3
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+
+__all__ = ["Budget", "Counters", "Pipeline", "parse_source", "pipeline_command"]
+
+COUNTERS = ("processed", "replayed", "reproduced", "not_reproduced", "inconclusive", "blocked", "skipped",
+            "duplicates", "dead_lettered", "ignored")
+
+
+@dataclass
+class Counters:
+    values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
+
+    def add(self, name: str, n: int = 1) -> None:
+        self.values[name] = self.values.get(name, 0) + n
+
+    def line(self) -> str:
+        return "replay pipeline: " + " ".join(f"{k}={v}" for k, v in self.values.items())
+
+
+class Budget:
+    """At most ``limit`` replays per fingerprint in any sliding window of ``window`` seconds.
+
+    Held in memory per worker: with W workers an issue gets at most W x limit per window, unless
+    producers key messages by fingerprint (then one worker sees all of an issue's events).
+    """
+
+    def __init__(self, limit: int, window: float, clock=time.monotonic) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._seen: dict[str, collections.deque[float]] = {}
+
+    def allow(self, key: str) -> bool:
+        now = self.clock()
+        times = self._seen.setdefault(key, collections.deque())
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        if len(times) >= self.limit:
+            return False
+        times.append(now)
+        return True
+
+
+def parse_budget(text: str) -> tuple[int, float]:
+    count, sep, seconds = text.partition("/")
+    try:
+        limit, window = int(count), float(seconds or "nan")
+    except ValueError:
+        limit, window = 0, float("nan")
+    if not sep or limit < 1 or not window > 0:
+        raise click.BadParameter(f"expected N/SECONDS such as 20/60, got {text!r}", param_hint="--budget")
+    return limit, window
+
+
+def parse_source(url: str) -> tuple[list[str], str]:
+    """``kafka://HOST:PORT[,HOST:PORT...]/TOPIC`` → (bootstrap servers, topic)."""
+    parts = urlsplit(url)
+    topic = parts.path.lstrip("/")
+    servers = [s for s in parts.netloc.split(",") if s]
+    if parts.scheme != "kafka" or not servers or not topic or "/" in topic:
+        raise click.BadParameter(f"expected kafka://HOST:PORT/TOPIC, got {url!r}", param_hint="--source")
+    return servers, topic
+
+
+_CONNECT_ERROR = "connection refused or host unreachable"  # replay.send's outcome when nothing was sent
+
+
+class _Claims:
+    """Event ids whose replay was started, in the store's SQLite file (shared by all workers)."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self._db.execute("CREATE TABLE IF NOT EXISTS pipeline_claims (event_id TEXT PRIMARY KEY, claimed_at REAL)")
+
+    def claim(self, event_id: str) -> bool:
+        """True when this call claimed the event; False when an earlier attempt already had."""
+        cursor = self._db.execute("INSERT OR IGNORE INTO pipeline_claims VALUES (?, ?)", (event_id, time.time()))
+        return cursor.rowcount == 1
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def fingerprint_key(event: dict[str, Any]) -> str:
+    """A short hash naming the event's issue: its fingerprint, else exception type, top frame, transaction."""
+    from replay.verdict import signature_of
+
+    try:
+        fingerprint = [str(f) for f in event.get("fingerprint") or () if f != "{{ default }}"]
+        if fingerprint:
+            parts = ["fp", *fingerprint]
+        else:
+            sig = signature_of(event)
+            parts = ["sig", str(sig.exception_type), str(sig.top_frame),
+                     str(event.get("transaction") or event.get("culprit"))]
+    except (AttributeError, TypeError):  # malformed exception or fingerprint: one shared bucket
+        parts = ["malformed"]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+class Pipeline:
+    """One worker: a consumer (a group member), the replay chain and the sinks.
+
+    ``consumer`` is a subscribed ``KafkaConsumer`` with auto-commit off; ``producer`` (a
+    ``KafkaProducer`` or None) writes results and dead letters.
+    """
+
+    def __init__(self, *, consumer, store, sanitizer, target, client, producer=None, results_topic: str | None = None,
+                 dlq_topic: str | None = None, budget: Budget | None = None, max_bytes: int,
+                 max_events: int | None = None, idle_timeout: float | None = None, retries: int = 3,
+                 backoff: float = 0.5, echo=None, parity=None, audit=None) -> None:
+        self.consumer, self.store, self.sanitizer, self.target, self.client = consumer, store, sanitizer, target, client
+        self.producer, self.results_topic, self.dlq_topic = producer, results_topic, dlq_topic
+        self.budget, self.max_bytes, self.max_events, self.idle_timeout = budget, max_bytes, max_events, idle_timeout
+        self.retries, self.backoff = retries, backoff
+        self.echo = echo or (lambda line: click.echo(line, err=True))
+        self.counters = Counters()
+        self.stop = threading.Event()
+        self.claims = _Claims(store.path)
+        self.parity, self.audit = parity, audit  # a replay.parity.GateCache, a replay.audit.AuditTrail
+
+    def run(self) -> Counters:
+        """Consume until stopped (signal, ``max_events`` or ``idle_timeout``), then commit and leave."""
+        from kafka.structs import OffsetAndMetadata
+
+        last_activity = time.monotonic()
+        try:
+            while not self.stop.is_set():
+                batch = self.consumer.poll(timeout_ms=200)
+                now = time.monotonic()
+                if batch:
+                    last_activity = now
+                elif not self.consumer.assignment():
+                    last_activity = now  # joining or rebalancing: not idle, just waiting for partitions
+                elif self.idle_timeout is not None and now - last_activity >= self.idle_timeout:
+                    break
+                for tp, records in batch.items():
+                    for record in records:
+                        if self._should_stop():
+                            break
+                        self.handle(record)
+                        self._commit(tp, OffsetAndMetadata(record.offset + 1, "", -1))
+                if self._should_stop():
+                    break
+        finally:
+            self.claims.close()
+            self.consumer.close(autocommit=False)
+        return self.counters
+
+    def _commit(self, tp, offset) -> None:
+        """Commit one partition's offset; during a rebalance the commit may be refused, which is safe:
+        the result is already stored, so the new owner's redelivery is counted as a duplicate."""
+        from kafka.errors import CommitFailedError, RebalanceInProgressError
+
+        try:
+            self.consumer.commit({tp: offset})
+        except (CommitFailedError, RebalanceInProgressError) as exc:
+            self.echo(f"replay pipeline: {tp.topic}/{tp.partition}: offset not committed ({type(exc).__name__}, "
+                      "a rebalance); its redelivery will be a duplicate")
+
+    def _should_stop(self) -> bool:
+        if self.max_events is not None and self.counters.values["processed"] >= self.max_events:
+            self.stop.set()
+        return self.stop.is_set()
+
+    def handle(self, record) -> None:
+        """Process one message; its result (or dead letter) is durable when this returns."""
+        from connectors import InputError, normalize_event
+        from replay.messages import PoisonMessage, canonical_event_id, decode_message
+
+        self.counters.add("processed")
+        ref = f"kafka:{record.topic}/{record.partition}@{record.offset}"
+        try:
+            decoded = decode_message(record.value, max_bytes=self.max_bytes)
+            if decoded.event is None:
+                self.counters.add("ignored")
+                return
+            event = normalize_event(decoded.event)
+        except PoisonMessage as exc:
+            return self.dead_letter(record, exc.kind, str(exc))
+        except InputError as exc:
+            return self.dead_letter(record, "SchemaError", str(exc))
+        except Exception as exc:  # an odd shape must not crash the worker on every redelivery
+            return self.dead_letter(record, type(exc).__name__, "could not read the event (internal error)")
+        event_id = canonical_event_id(event.get("event_id")) or decoded.event_id or _offset_id(record)
+        del decoded
+        event["event_id"] = event_id
+        if self.store.seen(event_id):
+            self.counters.add("duplicates")
+            stored = self.store.get(event_id)
+            if stored is not None:
+                self._publish(event_id, stored)  # the results topic may have missed it before a crash
+            return
+        if self.budget is not None and not self.budget.allow(fingerprint_key(event)):
+            self.counters.add("skipped")
+            return self._record(event_id, _plain_record(
+                event_id, "skipped", f"budget: {self.budget.limit} replays of this issue per "
+                                     f"{self.budget.window:g}s already done"), ref)
+        if not self.claims.claim(event_id):
+            self.counters.add("inconclusive")
+            return self._record(event_id, _plain_record(
+                event_id, "inconclusive", "an earlier attempt was interrupted during its replay; not "
+                                          "replayed again so QA never receives it twice", error=True), ref)
+        result = self._replay(event, record)
+        del event
+        if result is None:
+            return
+        self.counters.add("replayed")
+        self.counters.add(result.verdict)
+        self._record(event_id, result.to_json() | {"event_id": event_id}, ref)
+        if self.audit is not None:
+            from replay.audit import audit_replay
+
+            audit_replay(self.audit, result, target=self.target.name, policy_hash=self.sanitizer.policy.hash, via=ref)
+
+    def _replay(self, event, record):
+        """Replay, retrying with backoff while QA refuses connections (then it received nothing).
+
+        Timeouts are not retried: QA may have received the request, and a retry would replay twice.
+        """
+        from replay.runner import replay_document
+
+        for attempt in range(self.retries + 1):
+            try:
+                result = replay_document(event, sanitizer=self.sanitizer, target=self.target, client=self.client,
+                                         parity=self.parity.get() if self.parity is not None else None)
+            except Exception as exc:  # a bug on one event must not stop the stream; its text may hold values
+                self.dead_letter(record, type(exc).__name__, "the replay chain failed on this event (internal error)")
+                return None
+            outcome = result.outcome
+            unreachable = (outcome is not None and outcome.status is None
+                           and (outcome.error or "").startswith(_CONNECT_ERROR))
+            if not unreachable or attempt == self.retries or self.stop.wait(self.backoff * 2 ** attempt):
+                return result
+        return result
+
+    def _record(self, event_id: str, data: dict[str, Any], ref: str) -> None:
+        self.store.record(event_id, data | {"source": ref}, source=ref)
+        self._publish(event_id, data | {"source": ref})
+
+    def _publish(self, event_id: str, data: dict[str, Any]) -> None:
+        if self.producer is None or not self.results_topic:
+            return
+        import orjson
+
+        self.producer.send(self.results_topic, key=event_id.encode(), value=orjson.dumps(data))
+        self.producer.flush()
+
+    def dead_letter(self, record, kind: str, message: str) -> None:
+        """Send a reference to the message (never its payload) to the DLQ, or name it on stderr."""
+        import orjson
+
+        self.counters.add("dead_lettered")
+        letter = {"topic": record.topic, "partition": record.partition, "offset": record.offset,
+                  "error": kind, "message": message, "dead_lettered_at": time.time()}
+        if self.producer is not None and self.dlq_topic:
+            self.producer.send(self.dlq_topic, value=orjson.dumps(letter))
+            self.producer.flush()
+        else:
+            ref = f"kafka:{record.topic}/{record.partition}@{record.offset}"
+            self.echo(f"replay: {ref}: dead letter ({kind}): {message}")
+
+
+def _offset_id(record) -> str:
+    """An id for events without one: stable across redeliveries of the same message."""
+    return f"kafka-{record.topic}-{record.partition}-{record.offset}"
+
+
+def _plain_record(event_id: str, verdict: str, reason: str, *, error: bool = False) -> dict[str, Any]:
+    return {"event_id": event_id, "verdict": verdict, "reason": reason, "status": None, "request": None,
+            "evidence": "none", "holes": [], "error": error}
+
+
+@click.command("pipeline")
+@click.option("--source", required=True, metavar="kafka://HOST:PORT/TOPIC", help="Topic to consume.")
+@click.option("--group", required=True, help="Consumer group; workers of one group share the partitions.")
+@click.option("--target", "target_spec", required=True, metavar="URL|NAME",
+              help="QA base URL, or the name of a target in the config file.")
+@click.option("--config", type=click.Path(dir_okay=False), envvar="REPLAY_CONFIG",
+              help="Targets file (default: $REPLAY_CONFIG, else ./replay.toml).")
+@click.option("--results-topic", help="Also publish each sanitized result record here (key: event id).")
+@click.option("--dlq-topic", help="Dead letters (topic, partition, offset, error; never the payload) go here; "
+                                  "without it they are named on stderr.")
+@click.option("--max-events", type=click.IntRange(min=1), help="Stop after N messages.")
+@click.option("--idle-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop when no message came for this long while holding partitions.")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False),
+              help="Result store (SQLite; default: $REPLAY_HOME/results.sqlite3). Share it between workers.")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML.")
+@click.option("--budget", metavar="N/SECONDS", help="At most N replays of one issue (fingerprint) per window; "
+                                                    "the rest get verdict `skipped`.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=1_000_000, show_default=True,
+              help="Larger messages are dead-lettered.")
+@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Retries (backoff 0.5 s, doubling) while QA refuses connections; timeouts are never retried.")
+@click.option("--stats", is_flag=True, help="Print the counters on stderr at the end.")
+@click.option("--ignore-parity", is_flag=True, help="Replay even when QA drifts from production (error drifts).")
+def pipeline_command(source: str, group: str, target_spec: str, config: str | None, results_topic: str | None,
+                     dlq_topic: str | None, max_events: int | None, idle_timeout: float | None, store_path: str | None,
+                     policy: str | None, budget: str | None, max_bytes: int, retries: int, stats: bool,
+                     ignore_parity: bool) -> None:
+    """Replay every event of a Kafka topic into QA: at least once, de-duplicated, scaling out.
+
+    Reads JSON Sentry events, self-hosted Sentry's ingest-events (msgpack) and events-topic
+    ([2, "insert", {...}]) messages. An offset is committed only after the result is stored
+    (and published); an event whose id the store already holds is not replayed again.
+    SIGTERM or Ctrl-C finishes the event in flight, commits and leaves the group.
+
+    \b
+    Examples:
+      replay pipeline --source kafka://127.0.0.1:9092/ingest-events --group replay --target qa
+      replay pipeline --source kafka://127.0.0.1:9092/errors --group replay \\
+          --target http://127.0.0.1:8001 --results-topic replay-results --dlq-topic replay-dlq \\
+          --budget 20/60 --idle-timeout 30 --stats
+    """
+    servers, topic = parse_source(source)
+    limits = parse_budget(budget) if budget else None
+    try:
+        counters = _run(servers, topic, group, target_spec, config, results_topic, dlq_topic, max_events, idle_timeout,
+                        store_path, policy, limits, max_bytes, retries, ignore_parity)
+    except _UserError as exc:
+        click.echo(f"replay: {exc}", err=True)
+        sys.exit(2)
+    if stats:
+        click.echo(counters.line(), err=True)
+
+
+class _UserError(Exception):
+    pass
+
+
+def _run(servers, topic, group, target_spec, config, results_topic, dlq_topic, max_events, idle_timeout, store_path,
+         policy, limits, max_bytes, retries, ignore_parity) -> Counters:
+    import httpx
+    from kafka import KafkaConsumer, KafkaProducer
+    from kafka.errors import KafkaTimeoutError
+
+    from replay.audit import AuditTrail
+    from replay.config import resolve_target
+    from replay.errors import USER_ERRORS
+    from replay.parity import GateCache
+    from replay.store import ResultStore, default_home
+    from sanitizers import Sanitizer, load_policy
+
+    try:
+        target = resolve_target(target_spec, config)
+        sanitizer = Sanitizer(load_policy(policy))
+    except USER_ERRORS as exc:
+        raise _UserError(str(exc)) from None
+    if sanitizer.key_is_ephemeral:
+        click.echo("replay: warning: REPLAY_SECRET_KEY is not set; fakes use a random key for this run "
+                   "and differ between workers and runs", err=True)
+    store = ResultStore(Path(store_path) if store_path else default_home() / "results.sqlite3")
+    try:
+        producer = (KafkaProducer(bootstrap_servers=servers, acks="all", retries=5, linger_ms=0)
+                    if results_topic or dlq_topic else None)
+        consumer = KafkaConsumer(bootstrap_servers=servers, group_id=group, enable_auto_commit=False,
+                                 auto_offset_reset="earliest", max_poll_records=50, session_timeout_ms=10_000,
+                                 heartbeat_interval_ms=2_000, client_id=f"replay-pipeline-{group}")
+    except KafkaTimeoutError:
+        store.close()
+        raise _UserError(f"no Kafka broker answers at {','.join(servers)}") from None
+    with httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False) as client:
+        consumer.subscribe([topic], listener=_listener(group))
+        pipeline = Pipeline(consumer=consumer, store=store, sanitizer=sanitizer, target=target, client=client,
+                            producer=producer, results_topic=results_topic, dlq_topic=dlq_topic,
+                            budget=Budget(*limits) if limits else None, max_bytes=max_bytes,
+                            max_events=max_events, idle_timeout=idle_timeout, retries=retries,
+                            parity=GateCache(target, ignore=ignore_parity), audit=AuditTrail())
+        previous = {sig: signal.signal(sig, _stopper(pipeline)) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            counters = pipeline.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            if producer is not None:
+                producer.close()
+            store.close()
+    return counters
+
+
+def _listener(group: str):
+    """Name partition moves on stderr: the operator's view of the group sharing the work."""
+    from kafka import ConsumerRebalanceListener
+
+    class Listener(ConsumerRebalanceListener):
+        def on_partitions_revoked(self, revoked) -> None:
+            pass  # every processed message is committed before the next poll: nothing to hand back
+
+        def on_partitions_assigned(self, assigned) -> None:
+            names = ", ".join(f"{tp.topic}/{tp.partition}" for tp in sorted(assigned)) or "none"
+            click.echo(f"replay pipeline: group {group}: assigned {names}", err=True)
+
+    return Listener()
+
+
+def _stopper(pipeline: Pipeline):
+    def stop(signum, frame) -> None:
+        if pipeline.stop.is_set():  # a second signal: stop now, without the graceful part
+            raise KeyboardInterrupt
+        pipeline.stop.set()
+
+    return stop
+
+
+if __name__ == "__main__":
+    pipeline_command()

@@ -1,0 +1,114 @@
+"""The audit trail is a hash chain in real SQLite: appends verify, and an edited, deleted or
+re-ordered row is found and named by its seq."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from replay.audit import GENESIS, AuditTrail, audit_group
+
+
+@pytest.fixture
+def trail(tmp_path: Path) -> AuditTrail:
+    trail = AuditTrail(tmp_path / "audit.sqlite3")
+    for i, action in enumerate(["ingest", "sanitize", "replay", "verdict", "policy_test"], start=1):
+        trail.append(action, actor="alice", event_id=f"ev{i}", target="qa" if action == "replay" else None,
+                     policy_hash="sha256:abc", payload_sha256="0" * 63 + str(i), details={"n": i})
+    return trail
+
+
+def _sql(trail: AuditTrail, statement: str, *params: object) -> None:
+    with sqlite3.connect(trail.path) as db:
+        db.execute(statement, params)
+
+
+def test_appended_records_chain_and_verify(trail: AuditTrail) -> None:
+    records = trail.records()
+    assert [r.seq for r in records] == [1, 2, 3, 4, 5]
+    assert records[0].prev_hash == GENESIS
+    assert all(b.prev_hash == a.hash for a, b in zip(records, records[1:]))
+    assert trail.verify() == (True, None, "5 records, chain intact")
+
+
+def test_actor_defaults_to_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPLAY_ACTOR", "bob")
+    assert AuditTrail(tmp_path / "a.sqlite3").append("ingest").actor == "bob"
+
+
+def test_default_path_lives_in_replay_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REPLAY_AUDIT", raising=False)
+    monkeypatch.setenv("REPLAY_HOME", str(tmp_path / "home"))
+    assert AuditTrail().path == tmp_path / "home" / "audit.sqlite3"
+
+
+def test_an_edited_record_is_named(trail: AuditTrail) -> None:
+    _sql(trail, "UPDATE audit SET details = ? WHERE seq = 3", '{"n":99}')
+    ok, bad, reason = trail.verify()
+    assert (ok, bad) == (False, 3) and "edited" in reason
+
+
+def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(trail: AuditTrail) -> None:
+    record = trail.records()[2]
+    forged = type(record)(**{**record.to_json(), "actor": "mallory", "hash": ""})
+    _sql(trail, "UPDATE audit SET actor = 'mallory', hash = ? WHERE seq = 3", forged.expected_hash())
+    assert trail.verify()[:2] == (False, 4)
+
+
+def test_a_deleted_record_is_named(trail: AuditTrail) -> None:
+    _sql(trail, "DELETE FROM audit WHERE seq = 2")
+    ok, bad, reason = trail.verify()
+    assert (ok, bad) == (False, 2) and "deleted" in reason
+
+
+def test_swapped_records_are_detected(trail: AuditTrail) -> None:
+    columns = "time, actor, action, event_id, target, policy_hash, payload_sha256, details, prev_hash, hash"
+    with sqlite3.connect(trail.path) as db:
+        two, four = (db.execute(f"SELECT {columns} FROM audit WHERE seq = ?", (s,)).fetchone() for s in (2, 4))
+        assignments = ", ".join(f"{c.strip()} = ?" for c in columns.split(","))
+        db.execute(f"UPDATE audit SET {assignments} WHERE seq = 2", four)
+        db.execute(f"UPDATE audit SET {assignments} WHERE seq = 4", two)
+    assert trail.verify()[:2] == (False, 2)
+
+
+def test_concurrent_appends_keep_one_chain(tmp_path: Path) -> None:
+    trail = AuditTrail(tmp_path / "a.sqlite3")
+    threads = [threading.Thread(target=lambda: [trail.append("sanitize") for _ in range(20)]) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(trail.records()) == 80 and trail.verify()[0]
+
+
+def test_export_round_trips(trail: AuditTrail, tmp_path: Path) -> None:
+    out = tmp_path / "trail.jsonl"
+    assert trail.export_jsonl(out) == 5
+    lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert lines == [r.to_json() for r in trail.records()]
+    assert all(type(r).expected_hash(type(r)(**line)) == line["hash"] for r, line in zip(trail.records(), lines))
+
+
+def test_records_since(trail: AuditTrail) -> None:
+    third = trail.records()[2]
+    assert [r.seq for r in trail.records(since=third.time)] == [3, 4, 5]
+
+
+def test_cli_show_verify_export(trail: AuditTrail, tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["--audit", str(trail.path)]
+    shown = runner.invoke(audit_group, [*base, "show", "--json"])
+    assert [json.loads(line)["seq"] for line in shown.output.splitlines()] == [1, 2, 3, 4, 5]
+    assert "policy_test" in runner.invoke(audit_group, [*base, "show"]).output
+    assert runner.invoke(audit_group, [*base, "verify"]).exit_code == 0
+    out = tmp_path / "x.jsonl"
+    assert runner.invoke(audit_group, [*base, "export", str(out)]).exit_code == 0 and out.exists()
+    _sql(trail, "UPDATE audit SET action = 'nothing' WHERE seq = 4")
+    failed = runner.invoke(audit_group, [*base, "verify"])
+    assert failed.exit_code == 1 and "seq 4" in failed.output
+    assert runner.invoke(audit_group, [*base, "show", "--since", "yesterday"]).exit_code == 2
