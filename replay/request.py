@@ -59,6 +59,7 @@ def rebuild_request(event: dict[str, Any]) -> RequestSpec:
         headers.append(("Cookie", cookie))
     content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
     body, content_type, body_holes = _body(request.get("data"), content_type, request)
+    body_holes += _removed_body(event)
     if content_type and not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", content_type))
     return RequestSpec(
@@ -71,6 +72,15 @@ def rebuild_request(event: dict[str, Any]) -> RequestSpec:
         production_url=f"{parts.scheme}://{parts.netloc}" if parts.netloc else "",
         holes=body_holes,
     )
+
+
+def _removed_body(event: dict[str, Any]) -> list[str]:
+    """The SDK or Relay cut the body (too large, or by config): say so, with the original length."""
+    meta = (((event.get("_meta") or {}).get("request") or {}).get("data") or {}).get("")
+    if not isinstance(meta, dict) or not meta.get("rem"):
+        return []
+    length = f", original length {meta['len']}" if isinstance(meta.get("len"), int) else ""
+    return [f"body: removed before capture ({meta['rem'][0][0]}{length}); replayed without it"]
 
 
 def _pairs(value: Any) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -33,11 +34,13 @@ class Outcome:
 def send(spec: RequestSpec, target: Target, *, client: httpx.Client | None = None,
          extra_headers: list[tuple[str, str]] | None = None) -> Outcome:
     """Send ``spec`` to ``target``; never raises for network trouble (that is an outcome)."""
-    url = target.base_for(spec.production_url) + spec.target_path
+    url = target.base_for(spec.production_url) + spec.target_path  # Host follows from the URL
     refusal = target.refusal(url, spec.method)
     if refusal:
         return Outcome(url, refused=refusal)
-    headers = [(k, v) for k, v in spec.headers if k.lower() not in {h.lower() for h, _ in target.headers}]
+    base = target.base_for(spec.production_url)
+    headers = [(k, _rewrite_origin(k, v, spec.production_url, base)) for k, v in spec.headers
+               if k.lower() not in {h.lower() for h, _ in target.headers}]
     trace_id = uuid.uuid4().hex  # fresh per replay: QA's own error event carries it back
     headers += list(target.headers) + list(extra_headers or []) + [
         ("sentry-trace", f"{trace_id}-{uuid.uuid4().hex[:16]}"), ("baggage", f"sentry-trace_id={trace_id}")]
@@ -65,6 +68,13 @@ def send(spec: RequestSpec, target: Target, *, client: httpx.Client | None = Non
     finally:
         if own:
             client.close()
+
+
+def _rewrite_origin(name: str, value: str, production_url: str, qa_base: str) -> str:
+    """Origin and Referer that name production's host point at QA instead (CSRF checks compare them)."""
+    if name.lower() not in ("origin", "referer") or not production_url or not value.startswith(production_url):
+        return value
+    return urlsplit(qa_base)._replace(path="", query="", fragment="").geturl() + value[len(production_url):]
 
 
 def _tries(error: str, attempts: int) -> str:
