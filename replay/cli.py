@@ -286,8 +286,12 @@ def sentry(issue: str, which: str, limit: int | None, target_url: str, config: s
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False),
               help="A production manifest file (same contract as QA's manifest endpoint).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--watch", type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="Check again every SECONDS and record each result in the audit trail (Ctrl-C stops).")
+@click.option("--count", type=click.IntRange(min=1), help="With --watch: stop after N checks.")
 @_user_errors
-def parity(target_url: str, config: str | None, event_path: str | None, baseline: str | None, as_json: bool) -> None:
+def parity(target_url: str, config: str | None, event_path: str | None, baseline: str | None, as_json: bool,
+           watch: float | None, count: int | None) -> None:
     """Compare production's environment with QA's; exit 1 when an error-level drift is found.
 
     Production comes from an event (release, modules, feature flags, runtime) and/or a baseline
@@ -300,6 +304,7 @@ def parity(target_url: str, config: str | None, event_path: str | None, baseline
     Examples:
       replay parity --target http://127.0.0.1:8001 --event event.json
       replay parity --target qa --baseline prod-manifest.json --json
+      replay parity --target qa --baseline prod-manifest.json --watch 300   # drift seen when it appears
     """
     import httpx
     import orjson
@@ -324,6 +329,8 @@ def parity(target_url: str, config: str | None, event_path: str | None, baseline
         except (orjson.JSONDecodeError, ValueError):
             raise ConfigError(f"{baseline}: not a JSON manifest object") from None
         production = _merge(production, manifest)
+    if watch:
+        sys.exit(_watch_parity(production, target, watch, count))
     with httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False) as client:
         gate = load_gate(target, client)
     if gate.qa is None:
@@ -334,6 +341,35 @@ def parity(target_url: str, config: str | None, event_path: str | None, baseline
     else:
         _print_parity(report, target)
     sys.exit(1 if report.status == "fail" else 0)
+
+
+def _watch_parity(production, target, interval: float, count: int | None) -> int:
+    """Check parity every ``interval`` seconds; each result (and each change) goes to the audit trail."""
+    import time
+    from datetime import datetime, timezone
+
+    from replay.audit import AuditTrail
+    from replay.parity import GateCache, compare
+
+    trail, gates = AuditTrail(), GateCache(target, refresh=0)
+    status, checks = "unknown", 0
+    try:
+        while count is None or checks < count:
+            if checks:
+                time.sleep(interval)
+            checks += 1
+            gate = gates.get()
+            report = compare(production, gate.qa, gate.severity) if gate.qa is not None else None
+            status = report.status if report is not None else "unknown"
+            summary = report.summary() if report is not None else gate.reason
+            trail.append("parity", target=target.name, details={"status": status, "drift": summary})
+            stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            click.echo(f"{stamp} parity of {target.name}: {status}" + (f" ({summary})" if status != "pass" else ""))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        trail.close()
+    return 1 if status == "fail" else 0
 
 
 def _merge(event_snapshot, manifest):

@@ -114,3 +114,16 @@ def test_serve_checks_parity_before_each_replay(shop, start_server, event_file: 
     record = wait_for(lambda: service.store.get(event["event_id"]))
     assert record["verdict"] == "blocked" and "release" in record["reason"]
     assert replayed_paths(qa_log) == ["/__manifest"]
+
+
+def test_watch_records_parity_over_time_in_the_audit_trail(shop, event_file: Path, tmp_path: Path) -> None:
+    qa_url, _ = shop("--flag", "loyalty_points=on")
+    audit = tmp_path / "audit.sqlite3"
+    result = subprocess.run([sys.executable, "-m", "replay.cli", "parity", "--target", qa_url, "--event",
+                             str(event_file), "--watch", "0.2", "--count", "2"], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "REPLAY_AUDIT": str(audit)})
+    assert result.returncode == 1
+    assert result.stdout.count("parity of") == 2 and "flag loyalty_points" in result.stdout
+    shown = replay("audit", "--audit", str(audit), "show", "--json")
+    records = json.loads(shown.stdout) if shown.stdout.startswith("[") else [json.loads(x) for x in shown.stdout.splitlines()]
+    assert [r["details"]["status"] for r in records if r["action"] == "parity"] == ["fail", "fail"]
