@@ -1,4 +1,4 @@
-"""Read events from a JSON file, a JSONL file or standard input, one item at a time.
+"""Read events from a JSON file, a JSONL file, standard input, a HAR capture or an access log.
 
 A file is read as JSONL when its name ends in ``.jsonl``/``.ndjson`` or when its first
 non-blank line is a complete JSON value; otherwise the whole input is one JSON document (an
@@ -17,6 +17,7 @@ from typing import IO, Any
 import orjson
 
 from connectors.errors import ConnectorError, InputError
+from connectors.http_records import har_events, table_events
 from connectors.schema import normalize_event
 
 __all__ = ["SourceItem", "read_documents", "read_events"]
@@ -41,6 +42,9 @@ def read_documents(source: str) -> Iterator[SourceItem]:
     path = Path(source)
     if not path.is_file():
         raise ConnectorError(f"{name}: no such file")
+    if path.suffix.lower() in (".csv", ".parquet"):
+        yield from _table(str(path), name)
+        return
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -69,6 +73,9 @@ def _read_stream(handle: IO[bytes], name: str, *, jsonl_by_name: bool) -> Iterat
             break
     if not first:
         raise ConnectorError(f"{name}: empty input, expected a JSON event or JSONL events")
+    if name.lower().endswith(".har"):
+        yield from _har(first + handle.read(), name)
+        return
     if jsonl_by_name or _parses(first):
         yield from _jsonl(first, lineno, handle, name)
         return
@@ -83,6 +90,28 @@ def _read_stream(handle: IO[bytes], name: str, *, jsonl_by_name: bool) -> Iterat
             yield SourceItem(f"{name}[{index}]", "json-array", document=element)
     else:
         yield SourceItem(name, "json", document=doc)
+
+
+def _har(text: bytes, name: str) -> Iterator[SourceItem]:
+    """Each failed entry of a HAR capture, as an event (HAR is one JSON document)."""
+    try:
+        doc = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        yield SourceItem(name, "jsonl", error=f"not valid JSON ({_where(exc)})")
+        return
+    try:
+        for index, event in enumerate(har_events(doc)):
+            yield SourceItem(f"{name}#entry{index}", "jsonl", document=event)
+    except InputError as exc:
+        yield SourceItem(name, "jsonl", error=str(exc))
+
+
+def _table(path: str, name: str) -> Iterator[SourceItem]:
+    try:
+        for row, event, error in table_events(path):
+            yield SourceItem(f"{name}:{row}", "jsonl", document=event, error=error)
+    except InputError as exc:
+        yield SourceItem(name, "jsonl", error=str(exc))
 
 
 def _jsonl(first: bytes, first_lineno: int, rest: IO[bytes], name: str) -> Iterator[SourceItem]:

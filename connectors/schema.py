@@ -85,6 +85,10 @@ def normalize_event(doc: Any) -> dict[str, Any]:
 
     The input is not modified. Unknown keys are kept as they are, so nothing is lost.
     """
+    from connectors.http_records import is_request_record, request_record_event
+
+    if is_request_record(doc):
+        return request_record_event(doc)
     event = dict(unwrap_document(doc))
     if "entries" in event and isinstance(event["entries"], list):
         event = _from_api_shape(event)
