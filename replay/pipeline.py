@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import os
 import signal
 import sqlite3
 import sys
@@ -174,9 +175,19 @@ class Pipeline:
                 if self._should_stop():
                     break
         finally:
+            self.counters.values["lag"] = self._lag()
             self.claims.close()
             self.consumer.close(autocommit=False)
         return self.counters
+
+    def _lag(self) -> int:
+        """Messages of this worker's partitions not yet processed (end offset minus position)."""
+        try:
+            partitions = self.consumer.assignment()
+            ends = self.consumer.end_offsets(list(partitions)) if partitions else {}
+            return sum(max(0, end - self.consumer.position(tp)) for tp, end in ends.items())
+        except Exception:  # lag is informative only; a broker hiccup here must not fail the shutdown
+            return -1
 
     def _commit(self, tp, offset) -> None:
         """Commit one partition's offset; during a rebalance the commit may be refused, which is safe:
@@ -303,8 +314,9 @@ def _plain_record(event_id: str, verdict: str, reason: str, *, error: bool = Fal
 
 
 @click.command("pipeline")
-@click.option("--source", required=True, metavar="kafka://HOST:PORT/TOPIC", help="Topic to consume.")
-@click.option("--group", required=True, help="Consumer group; workers of one group share the partitions.")
+@click.option("--source", required=True, metavar="kafka://HOST:PORT/TOPIC|serve[://HOST:PORT]",
+              help="Topic to consume, or `serve`: the embedded default, fed by `replay serve` (no Kafka).")
+@click.option("--group", help="Consumer group (Kafka); workers of one group share the partitions.")
 @click.option("--target", "target_spec", required=True, metavar="URL|NAME",
               help="QA base URL, or the name of a target in the config file.")
 @click.option("--config", type=click.Path(dir_okay=False), envvar="REPLAY_CONFIG",
@@ -344,6 +356,10 @@ def pipeline_command(source: str, group: str, target_spec: str, config: str | No
           --target http://127.0.0.1:8001 --results-topic replay-results --dlq-topic replay-dlq \\
           --budget 20/60 --idle-timeout 30 --stats
     """
+    if source == "serve" or source.startswith("serve://"):
+        return _serve(source, target_spec, config, store_path, policy, ignore_parity)
+    if not group:
+        raise click.UsageError("--group is required with a kafka:// source")
     servers, topic = parse_source(source)
     limits = parse_budget(budget) if budget else None
     try:
@@ -354,6 +370,19 @@ def pipeline_command(source: str, group: str, target_spec: str, config: str | No
         sys.exit(2)
     if stats:
         click.echo(counters.line(), err=True)
+
+
+def _serve(source: str, target_spec: str, config: str | None, store_path: str | None, policy: str | None,
+           ignore_parity: bool) -> None:
+    """``--source serve``: the same sanitize → replay → store chain, fed by `replay serve`'s ingest
+    (DSN keys from REPLAY_DSN_KEYS, webhook secret from SENTRY_CLIENT_SECRET)."""
+    from replay.serve import serve_command
+
+    address = urlsplit(source if "://" in source else "serve://127.0.0.1:8990")
+    click.get_current_context().invoke(
+        serve_command, host=address.hostname or "127.0.0.1", port=address.port or 8990, target_spec=target_spec,
+        config=config, dsn_keys=(), webhook_secret=os.environ.get("SENTRY_CLIENT_SECRET"), store_path=store_path,
+        policy=policy, ignore_parity=ignore_parity)
 
 
 class _UserError(Exception):

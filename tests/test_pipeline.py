@@ -124,6 +124,7 @@ def test_every_produced_event_gets_exactly_one_result_and_one_qa_request(
     assert Counter(r["verdict"] for r in stored.values()) == {"reproduced": 200}
     assert probes(qa_log) == {f"probe=ev{i:05d}": 1 for i in range(200)}
     assert "processed=200 replayed=200 reproduced=200" in out.stderr
+    assert "lag=0" in out.stderr
 
 
 def test_worker_killed_mid_stream_and_restarted_loses_nothing_and_replays_nothing_twice(
