@@ -89,7 +89,7 @@ def key_allowed(given: str | None, keys: Iterable[str]) -> bool:
 
 
 def decompress(body: bytes, encoding: str | None, limits: Limits) -> bytes:
-    """Undo ``Content-Encoding`` (gzip, deflate; br when brotli is installed) within ``limits``."""
+    """Undo ``Content-Encoding`` (gzip, deflate, br) within ``limits``."""
     coding = (encoding or "identity").strip().lower()
     if coding in ("", "identity"):
         return body
@@ -129,11 +129,8 @@ def _inflate(body: bytes, inflater: Any, limits: Limits) -> bytes:
 
 
 def _unbrotli(body: bytes, limits: Limits) -> bytes:
-    try:
-        import brotli  # type: ignore[import-not-found]
-    except ImportError:
-        raise UnsupportedEncodingError("Content-Encoding br needs the 'brotli' package, "
-                                       "which is not installed") from None
+    import brotli  # type: ignore[import-not-found]
+
     cap = _cap(body, limits)
     decoder = brotli.Decompressor()
     out = bytearray()

@@ -175,6 +175,18 @@ def test_a_gzip_envelope_is_accepted_and_a_truncated_one_gets_400(start_server: 
     assert service.queue.qsize() == 2
 
 
+def test_brotli_envelopes_are_accepted_and_broken_or_bombing_ones_refused(start_server: Callable[..., Server]) -> None:
+    import brotli
+
+    url, service = start_server(worker=False, max_decompressed_bytes=64 * 1024)
+    headers = {**AUTH, "Content-Encoding": "br"}
+    packed = brotli.compress(envelope())
+    assert post(url, packed, headers=headers).status_code == 200
+    assert post(url, packed[: len(packed) // 2], headers=headers).status_code == 400
+    assert post(url, brotli.compress(b"\n" * (1024 * 1024)), headers=headers).status_code == 413
+    assert service.queue.qsize() == 1
+
+
 def test_oversized_bodies_and_decompression_bombs_get_413(start_server: Callable[..., Server]) -> None:
     url, service = start_server(worker=False, max_body_bytes=4096, max_decompressed_bytes=64 * 1024,
                                 max_ratio=20)
