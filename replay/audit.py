@@ -12,7 +12,6 @@ Limits: a chain cannot by itself reveal that its *newest* records were cut off; 
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 import os
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from replay.access import current_actor
 
 __all__ = ["AuditRecord", "AuditTrail", "GENESIS", "audit_group", "audit_replay", "default_audit_path", "record_quietly"]
 
@@ -40,15 +41,6 @@ def default_audit_path() -> Path:
     from replay.store import default_home
 
     return default_home() / "audit.sqlite3"
-
-
-def _actor() -> str:
-    if os.environ.get("REPLAY_ACTOR"):
-        return os.environ["REPLAY_ACTOR"]
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (containers without a passwd entry)
-        return "unknown"
 
 
 def _now() -> str:
@@ -117,7 +109,7 @@ class AuditTrail:
             try:
                 head = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-                record = AuditRecord(seq, _now(), actor or _actor(), action, event_id, target, policy_hash,
+                record = AuditRecord(seq, _now(), actor or current_actor(), action, event_id, target, policy_hash,
                                      payload_sha256, details, prev)
                 record = AuditRecord(**{**record.to_json(), "hash": record.expected_hash()})
                 self._db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(record))

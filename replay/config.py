@@ -11,6 +11,7 @@
     concurrency = 4                         # users side by side in bulk; one user's requests stay in order
     rate_limit = 20                         # requests per second overall (0: unlimited)
     retries = 2                             # after connection errors/timeouts, idempotent methods only
+    actors = ["alice", "ci"]                # who may replay here (REPLAY_ACTOR or login); default anyone
     manifest = "/__manifest"                # QA's parity manifest (path or URL)
     parity_severity = { package_minor = "error" }   # override replay.parity.DEFAULT_SEVERITY
     qa_reports = "http://127.0.0.1:8990"   # `replay serve` that QA's sentry-sdk reports to (verdict by trace id)
@@ -38,7 +39,7 @@ __all__ = ["config_path", "resolve_target", "load_targets"]
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _KEYS = {"base_url", "allowed_hosts", "denied_hosts", "headers", "timeout", "methods", "host_map", "manifest",
          "parity_severity", "qa_reports", "qa_report_wait", "cookies",
-         "concurrency", "rate_limit", "retries"}
+         "concurrency", "rate_limit", "retries", "actors"}
 
 
 def config_path(explicit: str | None = None) -> Path | None:
@@ -132,6 +133,7 @@ def _target(name: str, raw: Any, path: Path) -> Target:
         concurrency=int(numbers["concurrency"]),
         rate_limit=float(numbers["rate_limit"]),
         retries=int(numbers["retries"]),
+        actors=tuple(str(a) for a in raw.get("actors", [])),
     )
 
 

@@ -24,7 +24,7 @@ import click
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from replay.audit import AuditTrail
+    from replay.access import AccessPolicy
     from replay.parity import GateCache
     from replay.target import Target
     from sanitizers import Sanitizer
@@ -56,6 +56,7 @@ class ServeSettings:
     ignore_parity: bool = False
     parity_refresh: float = 60.0  # seconds between reads of QA's manifest
     audit_path: str | Path | None = None  # default: replay.audit.default_audit_path()
+    access: "AccessPolicy | None" = None  # bearer tokens for the results and audit API; None: open
 
 
 @dataclass
@@ -87,7 +88,9 @@ class ReplayService:
         self._thread: threading.Thread | None = None
         self._sanitizer = settings.sanitizer
         self._parity: GateCache | None = None
-        self._audit: AuditTrail | None = None
+        from replay.audit import AuditTrail
+
+        self.audit = AuditTrail(settings.audit_path)
 
     # -- the producer side ----------------------------------------------------------------
     def count(self, name: str, n: int = 1) -> None:
@@ -139,6 +142,7 @@ class ReplayService:
     def close(self) -> None:
         self.stop()
         self.store.close()
+        self.audit.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -190,13 +194,12 @@ class ReplayService:
             self.count("duplicates")
             log.info("event %s (project %s): already replayed, skipped", job.event_id, job.project)
             return
-        from replay.audit import AuditTrail, audit_replay
+        from replay.audit import audit_replay
         from replay.parity import GateCache
 
         if self._parity is None:
             self._parity = GateCache(self.settings.target, ignore=self.settings.ignore_parity,
                                      refresh=self.settings.parity_refresh)
-            self._audit = AuditTrail(self.settings.audit_path)
         result = replay_document(job.event, sanitizer=self.sanitizer(), target=self.settings.target,
                                  parity=self._parity.get())
         job.event = None
@@ -205,7 +208,7 @@ class ReplayService:
         record["project"] = job.project
         record["via"] = job.via
         self.store.record(job.event_id, record, source="serve")
-        audit_replay(self._audit, result, target=self.settings.target.name,
+        audit_replay(self.audit, result, target=self.settings.target.name,
                      policy_hash=self.sanitizer().policy.hash, via=f"serve:{job.via}")
         self.count("replayed")
         self.count(f"verdict_{result.verdict}")
@@ -415,25 +418,51 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
     def health() -> dict[str, Any]:
         return service.health()
 
-    @app.get("/api/results", tags=["results"], summary="Recent sanitized verdicts, newest first")
-    def results(limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
+    def allow(request: Request, role: str) -> None:
+        """Bearer-token check for the read API; every denial is audited (without the token)."""
+        from replay.access import AccessDenied
+
+        if settings.access is None:
+            return
+        try:
+            settings.access.authorize(request.headers.get("authorization"), role)
+        except AccessDenied as exc:
+            service.count("denied")
+            service.audit.append("denied", actor=exc.actor or "anonymous",
+                                 details={"endpoint": request.url.path, "reason": str(exc)})
+            log.warning("%s: denied (%s)", request.url.path, exc)
+            raise HTTPException(exc.status, str(exc),
+                                headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None) from None
+
+    @app.get("/api/results", tags=["results"], summary="Recent sanitized verdicts, newest first (viewer)")
+    def results(request: Request, limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
+        allow(request, "viewer")
         return {"results": service.store.recent(limit)}
 
     @app.get("/api/qa-reports/{trace_id}", tags=["results"],
-             summary="QA's own error for a replay, by the trace id the replayer sent")
-    def qa_report(trace_id: str) -> dict[str, Any]:
+             summary="QA's own error for a replay, by the trace id the replayer sent (viewer)")
+    def qa_report(request: Request, trace_id: str) -> dict[str, Any]:
+        allow(request, "viewer")
         report = service.store.qa_report(trace_id)
         if report is None:
             raise HTTPException(404, "no QA error report for this trace id")
         return report
 
-    @app.get("/api/results/{event_id}", tags=["results"], summary="The sanitized verdict of one event")
-    def result(event_id: str) -> dict[str, Any]:
+    @app.get("/api/results/{event_id}", tags=["results"], summary="The sanitized verdict of one event (viewer)")
+    def result(request: Request, event_id: str) -> dict[str, Any]:
+        allow(request, "viewer")
         normalized = ingest.normalize_event_id(event_id)
         record = service.store.get(normalized) if normalized else None
         if record is None:
             raise HTTPException(404, "no result stored for this event id")
         return record
+
+    @app.get("/api/audit", tags=["audit"], summary="The audit trail and its verification (privacy-officer)")
+    def audit(request: Request, limit: int = Query(200, ge=1, le=10_000)) -> dict[str, Any]:
+        allow(request, "privacy-officer")
+        ok, first_bad, reason = service.audit.verify()
+        records = [r.to_json() for r in service.audit.records()][-limit:]
+        return {"verified": ok, "first_bad_seq": first_bad, "reason": reason, "records": records}
 
     return app
 
@@ -488,28 +517,33 @@ def serve_command(host: str, port: int, target_spec: str, config: str | None, ds
     """
     import uvicorn
 
-    from replay.config import resolve_target
+    from replay.access import load_access
+    from replay.config import config_path, resolve_target
     from replay.errors import ConfigError
     from sanitizers import PolicyError, Sanitizer, load_policy
 
     try:
         target = resolve_target(target_spec, config)
         sanitizer = Sanitizer(load_policy(policy))
+        access = load_access(config_path(config))
     except (ConfigError, PolicyError) as exc:
         raise click.UsageError(str(exc)) from None
     keys = tuple(dsn_keys) or _keys_from_env()
     if not keys and not webhook_secret:
         raise click.UsageError("nothing could be accepted: give --dsn-key (or REPLAY_DSN_KEYS) "
                                "and/or --webhook-secret (or SENTRY_CLIENT_SECRET)")
+    if access is None and host not in ("127.0.0.1", "::1", "localhost"):
+        raise click.UsageError(f"refusing to serve the results API on {host} without [access.tokens] in the config")
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = ServeSettings(target=target, store_path=store_path, dsn_keys=keys, webhook_secret=webhook_secret,
                              policy=policy, sanitizer=sanitizer, queue_size=queue_size,
                              max_body_bytes=max_body_bytes, max_decompressed_bytes=max_decompressed_bytes,
-                             max_ratio=max_ratio, ignore_parity=ignore_parity)
+                             max_ratio=max_ratio, ignore_parity=ignore_parity, access=access)
     app = create_app(settings)
-    log.info("serving on http://%s:%d (target %s, %d DSN key(s), webhooks %s, store %s)", host, port,
-             target.name, len(keys), "on" if webhook_secret else "off", app.state.service.store.path)
+    log.info("serving on http://%s:%d (target %s, %d DSN key(s), webhooks %s, store %s, API %s)", host, port,
+             target.name, len(keys), "on" if webhook_secret else "off", app.state.service.store.path,
+             "token-protected" if access else "open on loopback")
     # No access log: request lines carry query strings (sentry_key) we do not want in logs.
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
     app.state.service.close()

@@ -33,6 +33,7 @@ class Target:
     concurrency: int = 1  # users replayed side by side in bulk (one user's requests stay in order)
     rate_limit: float = 0.0  # requests per second overall; 0 = unlimited
     retries: int = 0  # resends after a connection error or timeout, idempotent methods only
+    actors: tuple[str, ...] = ()  # who may replay into this target (REPLAY_ACTOR or login); empty: anyone
 
     def base_for(self, production_url: str) -> str:
         """The QA base URL for a request production received at ``production_url``."""
@@ -41,6 +42,11 @@ class Target:
 
     def refusal(self, url: str, method: str) -> str | None:
         """Why a request to ``url`` must not be sent, or None when it may be."""
+        if self.actors:
+            from replay.access import current_actor
+
+            if current_actor() not in self.actors:
+                return f"actor {current_actor()!r} may not replay into target {self.name!r}"
         host = (urlsplit(url).hostname or "").lower()
         if host in self.denied_hosts:
             return f"host {host} is on the target's deny-list"
