@@ -20,6 +20,7 @@ demo: install
 
 ## Every test, against a real Kafka broker that this target starts and stops.
 test: install
+	bash scripts/ensure-chromium.sh
 	bash scripts/kafka.sh up
 	$(BIN)/python -m pytest -q -p no:cacheprovider; status=$$?; bash scripts/kafka.sh down; exit $$status
 
