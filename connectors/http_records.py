@@ -86,8 +86,6 @@ def table_events(path: str, *, min_status: int = 400) -> Iterator[tuple[int, dic
 
     try:
         frame = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path, dtype=str, keep_default_na=False)
-    except ImportError:
-        raise InputError("reading Parquet needs pyarrow: pip install pyarrow") from None
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise InputError(f"not a readable access log ({type(exc).__name__})") from None
     columns = set(frame.columns)

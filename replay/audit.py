@@ -27,7 +27,8 @@ import click
 
 from replay.access import current_actor
 
-__all__ = ["AuditRecord", "AuditTrail", "GENESIS", "audit_group", "audit_replay", "default_audit_path", "record_quietly"]
+__all__ = ["AuditRecord", "AuditTrail", "GENESIS", "audit_group", "audit_replay", "default_audit_path",
+           "payload_digest", "record_quietly"]
 
 GENESIS = "0" * 64
 _FIELDS = ("seq", "time", "actor", "action", "event_id", "target", "policy_hash", "payload_sha256",
@@ -173,13 +174,16 @@ def _as_utc(value: str | datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def payload_digest(payload: Any) -> str | None:
+    """sha256 of a sanitized payload in canonical JSON: proves what was sent without keeping it."""
+    return hashlib.sha256(_canonical(payload)).hexdigest() if payload is not None else None
+
+
 def audit_replay(trail: "AuditTrail", result: Any, *, target: str, policy_hash: str, via: str) -> AuditRecord:
     """One record per replay: who sent which sanitized payload where, under which policy, and the
     verdict. ``blocked`` replays are recorded as ``denied``. Only ids, hashes and verdicts."""
-    payload = result.sanitized_event
-    digest = hashlib.sha256(_canonical(payload)).hexdigest() if payload is not None else None
     return trail.append("denied" if result.verdict == "blocked" else "replay", event_id=result.event_id,
-                        target=target, policy_hash=policy_hash, payload_sha256=digest,
+                        target=target, policy_hash=policy_hash, payload_sha256=payload_digest(result.sanitized_event),
                         details={"verdict": result.verdict, "status": result.status, "evidence": result.evidence,
                                  "via": via})
 

@@ -86,10 +86,12 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
 
     from connectors import read_documents
 
+    from replay.audit import AuditTrail, payload_digest
+
     sanitizer = _sanitizer(policy)
     errors = _Errors()
     reports: list[dict] = []
-    with _output(output) as out:
+    with _output(output) as out, contextlib.closing(AuditTrail()) as trail:
         writer = _Writer(out)
         for item in read_documents(input_path):
             if item.error:
@@ -97,6 +99,10 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
                 continue
             result = sanitizer.sanitize(item.document)
             reports.append(_report_entry(item.ref, result))
+            event_id = item.document.get("event_id") if isinstance(item.document, dict) else None
+            trail.append("sanitize", event_id=event_id if isinstance(event_id, str) else None,
+                         policy_hash=sanitizer.policy.hash, payload_sha256=payload_digest(result.event),
+                         details={"source": item.ref, "blocked": result.blocked, "changes": len(result.changes)})
             if result.blocked:
                 first = result.leaks[0]
                 errors(item.ref, f"blocked by the leak gate: {first['reason']} at {first['path'] or '<event>'}")

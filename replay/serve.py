@@ -114,6 +114,7 @@ class ReplayService:
                 raise QueueFull from None
             self._pending.add(job.event_id)
             self.counters["accepted"] += 1
+        self.audit.append("ingest", event_id=job.event_id, details={"project": job.project, "via": job.via})
         return True
 
     def health(self) -> dict[str, Any]:

@@ -112,3 +112,21 @@ def test_cli_show_verify_export(trail: AuditTrail, tmp_path: Path) -> None:
     failed = runner.invoke(audit_group, [*base, "verify"])
     assert failed.exit_code == 1 and "seq 4" in failed.output
     assert runner.invoke(audit_group, [*base, "show", "--since", "yesterday"]).exit_code == 2
+
+
+def test_sanitize_records_one_audit_record_per_event_without_values(tmp_path: Path, fixtures_dir: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    audit = tmp_path / "audit.sqlite3"
+    source = fixtures_dir / "events" / "java.json"
+    subprocess.run([sys.executable, "-m", "replay.cli", "sanitize", str(source), "-o", str(tmp_path / "out.json")],
+                   check=True, capture_output=True, timeout=120,
+                   env={**os.environ, "REPLAY_AUDIT": str(audit), "REPLAY_SECRET_KEY": "k"})
+    trail = AuditTrail(audit)
+    (record,) = trail.records()
+    assert record.action == "sanitize" and record.policy_hash.startswith("sha256:") and len(record.payload_sha256) == 64
+    assert record.details["changes"] > 0 and trail.verify()[0]
+    assert "user@sentry.io" not in json.dumps(record.to_json())
+    trail.close()

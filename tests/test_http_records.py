@@ -80,3 +80,14 @@ def test_a_har_file_without_entries_is_one_clear_error(tmp_path: Path) -> None:
     path.write_text('{"log": {}}')
     result = replay("sanitize", str(path))
     assert result.returncode == 1 and "not a HAR file" in result.stderr
+
+
+def test_parquet_access_log_rows_become_events(tmp_path: Path) -> None:
+    import pandas as pd
+
+    path = tmp_path / "access.parquet"
+    pd.DataFrame({"method": ["GET", "POST"], "url": ["https://shop.example.com/a", "https://shop.example.com/b"],
+                  "status": [200, 502]}).to_parquet(path)
+    (item,) = read_events(str(path))
+    assert item.document["request"]["url"] == "https://shop.example.com/b"
+    assert item.document["contexts"]["response"]["status_code"] == 502
