@@ -346,6 +346,10 @@ class _FakeSentry(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers["Content-Length"]))
         if self.headers.get("Content-Encoding") == "gzip":
             raw = gzip.decompress(raw)
+        elif self.headers.get("Content-Encoding") == "br":  # sentry-sdk prefers br when brotli is installed
+            import brotli
+
+            raw = brotli.decompress(raw)
         lines = raw.split(b"\n")
         for header, payload in zip(lines[1::2], lines[2::2]):
             if json.loads(header).get("type") == "event":
