@@ -86,7 +86,7 @@ def _target(name: str, raw: Any, path: Path) -> Target:
         raise ConfigError(f"{where}: must be a table")
     unknown = set(raw) - _KEYS
     if unknown:
-        raise ConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+        raise ConfigError(f"{where}: unknown keys {', '.join(sorted(map(str, unknown)))}")
     base_url = raw.get("base_url")
     host_map = raw.get("host_map", {})
     if not isinstance(host_map, dict) or not all(isinstance(v, str) for v in host_map.values()):

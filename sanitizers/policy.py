@@ -146,7 +146,7 @@ def parse_policy(text: str, *, source: str) -> Policy:
         raise PolicyError(f"{source}: a policy is a mapping with `rules:`")
     unknown = set(data) - {"version", "name", "description", "safe_paths", "rules", "settings"}
     if unknown:
-        raise PolicyError(f"{source}: unknown top-level keys: {', '.join(sorted(unknown))}")
+        raise PolicyError(f"{source}: unknown top-level keys: {', '.join(sorted(map(str, unknown)))}")
     rules_data = data.get("rules")
     if not isinstance(rules_data, list) or not rules_data:
         raise PolicyError(f"{source}: `rules` must be a non-empty list")
@@ -184,7 +184,7 @@ def _parse_rule(raw: Any, index: int, source: str) -> Rule:
     where = f"{source}: rule {rid!r}"
     unknown = set(raw) - _RULE_KEYS
     if unknown:
-        raise PolicyError(f"{where}: unknown fields: {', '.join(sorted(unknown))}")
+        raise PolicyError(f"{where}: unknown fields: {', '.join(sorted(map(str, unknown)))}")
     action = raw.get("action", "fake")
     if action not in ACTIONS:
         raise PolicyError(f"{where}: unknown action {action!r} (one of {', '.join(ACTIONS)})")
