@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable, Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from replay.demo import start_shop
 
 pytest_plugins = ["tests.kafka_fixture", "tests.sentry_api_server"]
+
+# In CI every property test draws a fixed sample, so the gate is not flaky; by hand they explore.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "sentry"
@@ -24,8 +31,6 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def replay_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Result stores and audit trails of the tests (and their subprocesses) stay in a temp dir."""
-    import os
-
     home = tmp_path_factory.mktemp("replay-home")
     previous = os.environ.get("REPLAY_HOME")
     os.environ["REPLAY_HOME"] = str(home)
