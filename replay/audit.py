@@ -18,6 +18,8 @@ import os
 import sqlite3
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -87,6 +89,7 @@ class AuditTrail:
         self.path = Path(path) if path is not None else default_audit_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._pending, self._commit_every = 0, 1
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute(
@@ -96,17 +99,20 @@ class AuditTrail:
 
     def close(self) -> None:
         with self._lock:
+            self._commit()
             self._db.close()
 
     def append(self, action: str, *, actor: str | None = None, event_id: str | None = None,
                target: str | None = None, policy_hash: str | None = None, payload_sha256: str | None = None,
                details: dict[str, Any] | None = None) -> AuditRecord:
-        """Add one record after the current head and return it (committed before returning)."""
+        """Add one record after the current head and return it (committed before returning,
+        unless inside :meth:`batch`)."""
         if not action:
             raise ValueError("an audit record needs an action")
         details = json.loads(_canonical(details or {}))  # must be plain JSON; stored as it will be read back
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN IMMEDIATE")
             try:
                 head = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
@@ -114,11 +120,32 @@ class AuditTrail:
                                      payload_sha256, details, prev)
                 record = AuditRecord(**{**record.to_json(), "hash": record.expected_hash()})
                 self._db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
-                self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            self._pending += 1
+            if self._pending >= self._commit_every:
+                self._commit()
         return record
+
+    @contextmanager
+    def batch(self, every: int = 500) -> Iterator["AuditTrail"]:
+        """Commit every ``every`` appends instead of each one: a bulk command writing one record
+        per event would otherwise spend more time in fsync than in its work. Whatever was
+        appended is committed on leaving, errors included (the work it records was done)."""
+        with self._lock:
+            self._commit_every = max(1, every)
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._commit_every = 1
+                self._commit()
+
+    def _commit(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("COMMIT")
+        self._pending = 0
 
     def records(self, since: str | datetime | None = None) -> list[AuditRecord]:
         """Records in chain order, optionally only those at or after ``since`` (ISO time)."""

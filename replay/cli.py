@@ -8,6 +8,8 @@ from typing import IO, Any
 
 import click
 
+from replay.serve import event_limit_options
+
 __all__ = ["main"]
 
 
@@ -69,12 +71,15 @@ def main() -> None:
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML (default: built-in).")
 @click.option("--report", type=click.Path(dir_okay=False, writable=True),
               help="Write a JSON report of every change (path, rule, entity, action, original length).")
+@event_limit_options
 @_user_errors
-def sanitize(input_path: str, output: str | None, policy: str | None, report: str | None) -> None:
+def sanitize(input_path: str, output: str | None, policy: str | None, report: str | None,
+             max_event_bytes: int, max_depth: int) -> None:
     """Replace personal data in Sentry events with consistent, format-preserving fakes.
 
     INPUT is an event JSON file, a JSONL file (one event per line) or - for stdin. The output has
-    the same form and order; an event the leak gate blocks is left out and reported on stderr.
+    the same form and order; an event the leak gate blocks, or one over --max-event-bytes or
+    --max-depth, is left out and reported on stderr (the report counts refusals per limit).
 
     \b
     Examples:
@@ -82,19 +87,25 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
       cat events.jsonl | replay sanitize - -o clean.jsonl --report changes.json
     Set REPLAY_SECRET_KEY so the same value gets the same fake in every run.
     """
+    from collections import Counter
+
     import orjson
 
     from connectors import read_documents
+    from connectors.limits import EventLimits
 
     from replay.audit import AuditTrail, payload_digest
 
     sanitizer = _sanitizer(policy)
     errors = _Errors()
     reports: list[dict] = []
-    with _output(output) as out, contextlib.closing(AuditTrail()) as trail:
+    refused: Counter[str] = Counter()
+    with _output(output) as out, contextlib.closing(AuditTrail()) as trail, trail.batch():
         writer = _Writer(out)
-        for item in read_documents(input_path):
+        for item in read_documents(input_path, EventLimits(max_event_bytes, max_depth)):
             if item.error:
+                if item.limit:
+                    refused[item.limit] += 1
                 errors(item.ref, item.error)
                 continue
             result = sanitizer.sanitize(item.document)
@@ -110,7 +121,8 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
             writer.write(result.event, item.form)
         writer.close()
     if report:
-        _write_file(report, orjson.dumps(_summary(reports, sanitizer.policy), option=orjson.OPT_INDENT_2))
+        summary = {**_summary(reports, sanitizer.policy), "rejected_by_limit": dict(refused)}
+        _write_file(report, orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     if errors.count:
         sys.exit(1)
 
@@ -159,14 +171,15 @@ def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool, 
     from rich.progress import Progress
 
     from replay.audit import AuditTrail, audit_replay
-    from replay.bulk import replay_many
+    from replay.bulk import replay_many, stop_on_signals
     from replay.parity import load_gate
 
     items = list(items)
     limits = httpx.Limits(max_connections=max(10, target.concurrency))
     trail = AuditTrail()
     with httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False, limits=limits) as client, \
-            contextlib.closing(trail), Progress(transient=True, disable=not (progress and sys.stderr.isatty() and len(items) > 1),
+            contextlib.closing(trail), stop_on_signals() as stop, \
+            Progress(transient=True, disable=not (progress and sys.stderr.isatty() and len(items) > 1),
                      console=_stderr_console()) as bar:
         task = bar.add_task("replaying", total=len(items))
         parity = load_gate(target, client, ignore=ignore_parity)
@@ -178,7 +191,8 @@ def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool, 
             if result.error:
                 errors(ref, f"{result.verdict}: {result.reason}")
 
-        return replay_many(items, sanitizer=sanitizer, target=target, client=client, parity=parity, on_done=done)
+        return replay_many(items, sanitizer=sanitizer, target=target, client=client, parity=parity, on_done=done,
+                           stop=stop)
 
 
 def _stderr_console():

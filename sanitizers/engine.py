@@ -115,6 +115,7 @@ class Sanitizer:
         self._safe_cache: dict[tuple, bool] = {}
         self._key_cache: dict[tuple[str, str], tuple[Rule, ...]] = {}
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
+        self._clean: set[tuple] = set()
 
     # -- public ---------------------------------------------------------------------------------
     def sanitize(self, document: Any) -> SanitizeResult:
@@ -191,6 +192,19 @@ class Sanitizer:
 
     def _string(self, value: str, path: tuple, canon: tuple, key: str, parent: str,
                 inherited: Rule | None, run: _Run) -> Any:
+        """A string at ``canon``; one found to hold nothing there is remembered (most strings of
+        a stream are the same headers, frames and messages), so next time it costs a lookup."""
+        memo = (value, canon, key, parent, inherited.id if inherited is not None else None)
+        if memo in self._clean:
+            return value
+        before = (len(run.changes), run.filtered, len(run.kept))
+        new = self._string_uncached(value, path, canon, key, parent, inherited, run)
+        if new == value and before == (len(run.changes), run.filtered, len(run.kept)) and len(self._clean) < 500_000:
+            self._clean.add(memo)
+        return new
+
+    def _string_uncached(self, value: str, path: tuple, canon: tuple, key: str, parent: str,
+                         inherited: Rule | None, run: _Run) -> Any:
         if not value or self._is_safe(canon):
             return value
         if is_placeholder(value):

@@ -10,8 +10,9 @@ number next to a street word of one of many languages. Names found in structured
 from __future__ import annotations
 
 import re
+from functools import cache
 
-from sanitizers.detectors import Span
+from sanitizers.detectors import Span, digit_count
 from sanitizers.gazetteer import first_names, last_names, street_words
 
 __all__ = ["detect_person", "detect_address", "street_suffix"]
@@ -139,7 +140,7 @@ _TAIL = re.compile(
 
 def detect_address(text: str) -> list[Span]:
     """Street addresses: a house number next to words that include a street type."""
-    if not any(ch.isdigit() for ch in text):
+    if not digit_count(text) or not _mentions_street(text):
         return []
     spans = []
     for m in _NUMBER_FIRST.finditer(text):
@@ -168,6 +169,21 @@ def detect_address(text: str) -> list[Span]:
     spans.extend(Span(m.start(), m.end(), "ADDRESS", "address") for m in _POSTAL_AFTER.finditer(text)
                  if _is_street(m.group(1).split()[0]))
     return spans
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_GLUED_ANYWHERE = re.compile(_GLUED_SUFFIX.pattern.replace("(?<=.)", r"\w").removesuffix("$"), re.I)
+
+
+@cache
+def _street_stems() -> frozenset[str]:
+    return frozenset(stem for word in street_words() for stem in _LETTERS.findall(word.lower()))
+
+
+def _mentions_street(text: str) -> bool:
+    """Every address form needs a street word; one set test over the text's words rules most
+    strings out before the address patterns run."""
+    return not _street_stems().isdisjoint(_LETTERS.findall(text.lower())) or bool(_GLUED_ANYWHERE.search(text))
 
 
 def _is_street(word: str) -> bool:
