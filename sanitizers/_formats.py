@@ -173,7 +173,8 @@ _IP_IN_TEXT = re.compile(
 
 def ip_address(value: str, rng: random.Random) -> str:
     """Every address in the value faked in place: an address, a ``host:port``, a CIDR, an
-    ``X-Forwarded-For`` list. Loopback and unspecified addresses are not personal and stay."""
+    ``X-Forwarded-For`` list. Unspecified addresses (``0.0.0.0``) name no host and stay;
+    loopback ones are faked within loopback, as Relay scrubs them too."""
     found = False
 
     def one(m: re.Match[str]) -> str:
@@ -183,7 +184,7 @@ def ip_address(value: str, rng: random.Random) -> str:
         except ValueError:
             return m.group(0)
         found = True
-        return m.group(0) if ip.is_loopback or ip.is_unspecified else _fake_ip(ip, m.group(0), rng)
+        return m.group(0) if ip.is_unspecified else _fake_ip(ip, m.group(0), rng)
 
     out = _IP_IN_TEXT.sub(one, value)
     return out if found else charclass(value, rng)
@@ -204,6 +205,8 @@ def _fake_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, text: str, rng: 
             if candidate != ip and (candidate.is_global == ip.is_global or attempt > 100):
                 return str(candidate)
         raise ValueError("no other IPv4 address in range")
+    if ip.is_loopback:  # ::1 is the only IPv6 loopback; its IPv4-mapped twin keeps the meaning
+        return "::ffff:" + _fake_ip(ipaddress.IPv4Address("127.0.0.1"), "127.0.0.1", rng)
     mapped = ip.ipv4_mapped
     if mapped is not None:
         return text[: text.rfind(":") + 1] + _fake_ip(mapped, str(mapped), rng)

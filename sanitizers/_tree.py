@@ -13,8 +13,8 @@ from typing import Any
 
 from connectors.schema import API_ENTRY_TYPES, INTERFACE_ALIASES
 
-__all__ = ["IDENTIFIER", "PAIR_CONTAINERS", "dotted", "is_pair_list", "is_webhook", "names_in", "rename",
-           "regions", "spine_copy", "string_leaves"]
+__all__ = ["IDENTIFIER", "PAIR_CONTAINERS", "dotted", "is_pair_list", "is_webhook", "outline", "rename",
+           "regions", "spine_copy"]
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_-]*")  # no digit, no @ or dot: holds no identifier of a person
 PAIR_CONTAINERS = {"headers", "cookies", "query_string", "query", "tags", "env", "data"}
@@ -83,45 +83,45 @@ def _event_copy(event: dict) -> dict:
     return out
 
 
-def string_leaves(doc: Any) -> Iterator[tuple[Any, Any, tuple, tuple]]:
-    """(container, index, path, canonical path) of every string, with the walk's canonical paths."""
+Leaf = tuple[Any, Any, tuple, tuple]
+
+
+def outline(doc: Any) -> tuple[list[Leaf], list[tuple[str, tuple]]]:
+    """In one walk: (container, index, path, canonical path) of every string, with the canonical
+    paths pass 1 used; and (name, path of its container) of every dict key and pair name that
+    could hold an identifier."""
+    leaves: list[Leaf] = []
+    names: list[tuple[str, tuple]] = []
     if not isinstance(doc, dict):
-        yield from _leaves_in({"": doc}, "", (), ())
-        return
+        _outline({"": doc}, "", (), (), leaves, names)
+        return leaves, names
     for container, index, path, canon in regions(doc):
-        yield from _leaves_in(container, index, path, canon)
+        if isinstance(index, str) and not IDENTIFIER.fullmatch(index):
+            names.append((index, path[:-1]))
+        _outline(container, index, path, canon, leaves, names)
+    return leaves, names
 
 
-def _leaves_in(container: Any, index: Any, path: tuple, canon: tuple) -> Iterator:
-    """Strings under ``container[index]``."""
+def _outline(container: Any, index: Any, path: tuple, canon: tuple, leaves: list, names: list) -> None:
     value = container[index]
     if isinstance(value, str):
-        yield container, index, path, canon
+        leaves.append((container, index, path, canon))
     elif isinstance(value, dict):
         for k in value:
-            yield from _leaves_in(value, k, path + (k,), canon + (k,))
+            if isinstance(k, str) and not IDENTIFIER.fullmatch(k):
+                names.append((k, path))
+            _outline(value, k, path + (k,), canon + (k,), leaves, names)
     elif isinstance(value, list):
         pairs = bool(canon) and is_pair_list(str(canon[-1]), value)
         for i, item in enumerate(value):
             if pairs:
-                yield from _leaves_in(item, 1, path + (i, 1), canon + (item[0],))
+                if not IDENTIFIER.fullmatch(item[0]):
+                    names.append((item[0], path + (i,)))
+                _outline(item, 1, path + (i, 1), canon + (item[0],), leaves, names)
             else:
-                yield from _leaves_in(value, i, path + (i,), canon + (i,))
-
-
-def names_in(node: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
-    """(name, path of its container) of every dict key and pair name that could hold an identifier."""
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if isinstance(k, str) and not IDENTIFIER.fullmatch(k):
-                yield k, path
-            yield from names_in(v, path + (k,))
-    elif isinstance(node, list):
-        for i, item in enumerate(node):
-            is_pair = isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
-            if is_pair and not IDENTIFIER.fullmatch(item[0]):
-                yield item[0], path + (i,)
-            yield from names_in(item, path + (i,))
+                if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and not IDENTIFIER.fullmatch(item[0]):
+                    names.append((item[0], path + (i,)))
+                _outline(value, i, path + (i,), canon + (i,), leaves, names)
 
 
 def rename(node: Any, replace: Callable[[str], str]) -> None:

@@ -154,7 +154,7 @@ def detect_ip(text: str) -> list[Span]:
             ip = ipaddress.ip_address(value)
         except ValueError:
             continue
-        if ip.is_loopback or ip.is_unspecified:
+        if ip.is_unspecified:
             continue
         if text[max(0, span.start - 1):span.start] in ("v", "V") or _follows_version_word(text, span.start):
             continue

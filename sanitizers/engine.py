@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from sanitizers._known import escaped, is_allowed, known_regex, min_known_length
-from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, names_in, regions, rename, spine_copy, string_leaves
+from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, outline, regions, rename, spine_copy
 from sanitizers.detectors import DETECTOR_FUNCTIONS, Span
 from sanitizers.encodings import URL_START, parse_json, parse_query, parse_repr, requote, split_url
 from sanitizers.errors import LeakBlocked
@@ -126,8 +126,7 @@ class Sanitizer:
         run = _Run()
         try:
             out = self._walk_document(document, run)
-            self._propagate(out, run)
-            leaks = self._gate(out, run)
+            leaks = self._gate(self._propagate(out, run), run)
         except RecursionError:
             return self._blocked(run, [{"path": "", "rule": "limits", "reason": "event nested too deeply"}])
         except Exception as exc:  # fail closed: an event we could not fully process is not emitted
@@ -375,14 +374,14 @@ class Sanitizer:
             run.known.setdefault(original.lower(), (fake.lower(), entity))
 
     # -- pass 2: propagate known originals ------------------------------------------------------
-    def _propagate(self, doc: Any, run: _Run) -> None:
+    def _propagate(self, doc: Any, run: _Run) -> tuple[list, list]:
         """Replace known originals wherever else they appear, in keys too (a map keyed by user id);
-        in place: pass 1 built new containers."""
-        leaves = list(string_leaves(doc))
-        names = [name for name, _ in names_in(doc)]
-        regex, table = known_regex(run.known, [container[index] for container, index, _, _ in leaves] + names)
+        in place: pass 1 built new containers. Returns the output's outline for the gate."""
+        leaves, names = outline(doc)
+        regex, table = known_regex(run.known, [container[index] for container, index, _, _ in leaves]
+                                   + [name for name, _ in names])
         if regex is None:
-            return
+            return leaves, names
 
         def replace(text: str) -> str:
             return regex.sub(lambda m: table[m.group(0)], text)
@@ -391,13 +390,15 @@ class Sanitizer:
             value = container[index]
             if value not in run.fakes and not self._is_safe(canon):
                 container[index] = replace(value)
-        if any(regex.search(name) for name in names):
+        if any(regex.search(name) for name, _ in names):
             rename(doc, replace)
+            return outline(doc)  # renamed keys: the old outline points at keys that are gone
+        return leaves, names
 
     # -- pass 3: leak gate ----------------------------------------------------------------------
-    def _gate(self, doc: Any, run: _Run) -> list[dict]:
-        leaves = [(container[index], path, canon) for container, index, path, canon in string_leaves(doc)]
-        leaves += [(name, path, ()) for name, path in names_in(doc)]
+    def _gate(self, outlined: tuple[list, list], run: _Run) -> list[dict]:
+        leaves = [(container[index], path, canon) for container, index, path, canon in outlined[0]]
+        leaves += [(name, path, ()) for name, path in outlined[1]]
         regex, _ = known_regex(run.known, [value for value, _, _ in leaves])
         allowed = run.fakes | run.kept
         leaks: list[dict] = []

@@ -66,6 +66,10 @@ class FakeFactory:
             "API_KEY": secret, "SECRET": secret, "PEM_KEY": charclass, "USER_ID": identifier,
         }
 
+    @property
+    def key(self) -> bytes:
+        return self._key
+
     def rng(self, entity: str, value: str, salt: int = 0) -> random.Random:
         message = f"{entity}\x00{_normal(entity, value)}" + (f"\x00{salt}" if salt else "")
         digest = hmac.new(self._key, message.encode(), hashlib.sha256).digest()
@@ -73,7 +77,7 @@ class FakeFactory:
 
     def fake(self, entity: str, value: str, avoid: Callable[[str], bool] | None = None) -> str:
         """The fake for ``value``: never equal to it, unless it is a placeholder or names no one
-        (a loopback address). A value that does not have its entity's form (an e-mail in a
+        (an unspecified address). A value that does not have its entity's form (an e-mail in a
         ``phone`` field) gets every letter and digit redrawn: a format-keeping generator would
         leave the part it does not understand as it was.
 

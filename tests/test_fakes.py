@@ -243,3 +243,30 @@ def test_another_key_gives_another_fake(entity, value):
 def test_a_card_written_with_or_without_separators_gets_the_same_digits(fakes):
     spaced = fakes.fake("CREDIT_CARD", "4111 1111 1111 1111")
     assert spaced.replace(" ", "") == fakes.fake("CREDIT_CARD", "4111111111111111")
+
+
+def test_loopback_addresses_are_faked_within_loopback():
+    import ipaddress
+
+    from sanitizers import Sanitizer
+
+    sanitizer = Sanitizer(key=b"loopback")
+    event = {"request": {"url": "http://127.0.0.1:8000/x", "headers": [["Host", "127.0.0.1:8000"]],
+                         "env": {"REMOTE_ADDR": "::1"}}}
+    out = sanitizer.sanitize(event).event["request"]
+    host, _, port = out["headers"][0][1].rpartition(":")
+    assert port == "8000" and host != "127.0.0.1" and ipaddress.ip_address(host).is_loopback
+    remote = ipaddress.ip_address(out["env"]["REMOTE_ADDR"])
+    assert remote.ipv4_mapped is not None and remote.ipv4_mapped.is_loopback
+
+
+def test_credential_names_are_faked_in_frame_vars_only_and_not_propagated():
+    from sanitizers import Sanitizer
+
+    frame = {"function": "load", "vars": {"k": "'secret_key'", "note": "the password field"}}
+    event = {"exception": {"values": [{"type": "KeyError", "stacktrace": {"frames": [frame]}}]},
+             "extra": {"setting": "secret_key"}}
+    out = Sanitizer(key=b"names").sanitize(event).event
+    faked = out["exception"]["values"][0]["stacktrace"]["frames"][0]["vars"]
+    assert faked["k"] != "'secret_key'" and faked["k"].startswith("'") and len(faked["k"]) == len("'secret_key'")
+    assert faked["note"] == "the password field" and out["extra"]["setting"] == "secret_key"
