@@ -27,6 +27,7 @@ from sanitizers.errors import LeakBlocked
 from sanitizers.fakes import FakeFactory, is_placeholder
 from sanitizers.gazetteer import street_words
 from sanitizers.names import _NOT_NAMES
+from sanitizers.ner import load_name_model
 from sanitizers.policy import Policy, Rule, default_policy, normalize_key
 from sanitizers.selectors import SEP
 
@@ -115,6 +116,7 @@ class Sanitizer:
         self._safe_cache: dict[tuple, bool] = {}
         self._key_cache: dict[tuple[str, str], tuple[Rule, ...]] = {}
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
+        self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
         self._clean: set[tuple] = set()
 
     # -- public ---------------------------------------------------------------------------------
@@ -146,6 +148,8 @@ class Sanitizer:
     def _walk_document(self, doc: Any, run: _Run) -> Any:
         if not isinstance(doc, dict):
             return self._walk(doc, (), (), "", "", None, run)
+        if self._names is not None:  # one nlp.pipe batch per event; _scan then reads the cache
+            self._names.find([c[i] for c, i, _, canon in outline(doc)[0] if self._ner_field(canon)])
         out = spine_copy(doc)
         for container, index, path, canon in regions(out):
             key = str(canon[-1])
@@ -317,10 +321,17 @@ class Sanitizer:
             found = tuple(spans)
             if len(self._scan_cache) < 200_000:
                 self._scan_cache[text] = found
+        if self._names is not None and self._ner_field(canon):  # by path, so not in the text-keyed cache
+            ner_rule = self.policy.ner.rule
+            found += tuple((Span(start, end, "PERSON", "person"), ner_rule) for start, end in self._names.find([text])[0])
         if any(rule.where != ("**",) for _, rule in found):
             joined = _joined(canon)
             found = tuple((s, r) for s, r in found if r.where == ("**",) or r.where_regex.match(joined))
         return _resolve_overlaps(found)
+
+    def _ner_field(self, canon: tuple) -> bool:
+        """Whether the policy runs the NER model on the free text at ``canon``."""
+        return bool(self.policy.ner.rule.where_regex.match(_joined(canon)))
 
     # -- actions --------------------------------------------------------------------------------
     def _apply(self, rule: Rule, entity: str, value: str, path: tuple, run: _Run) -> Any:

@@ -21,7 +21,7 @@ import yaml
 from sanitizers.errors import PolicyError
 from sanitizers.selectors import compile_selectors
 
-__all__ = ["ACTIONS", "ENTITIES", "Policy", "Rule", "default_policy", "load_policy", "normalize_key"]
+__all__ = ["ACTIONS", "ENTITIES", "NerConfig", "Policy", "Rule", "default_policy", "load_policy", "normalize_key"]
 
 ACTIONS = ("fake", "mask", "hash", "redact", "remove", "keep")
 
@@ -90,6 +90,26 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class NerConfig:
+    """Optional spaCy NER for person names in free text (see ``sanitizers.ner``): which model,
+    which of its entity labels are people, and in which fields to run it (running a model over
+    every string would be slow and would take product names for people)."""
+
+    enabled: bool = False
+    model: str = "en_core_web_sm"
+    labels: tuple[str, ...] = ("PERSON",)
+    fields: tuple[str, ...] = ("exception.values.*.value", "logentry", "logentry.message",
+                               "logentry.formatted", "breadcrumbs.values.*.message")
+    action: str = "fake"
+
+    @cached_property
+    def rule(self) -> Rule:
+        """The rule names found by the model are reported under; its ``where`` is ``fields``."""
+        return Rule(id="ner-names", action=self.action, entity="PERSON", where=self.fields,
+                    description=f"Person names found by the spaCy model {self.model!r}.")
+
+
+@dataclass(frozen=True)
 class Policy:
     """A parsed, validated policy. ``hash`` identifies its exact content."""
 
@@ -101,6 +121,7 @@ class Policy:
     version: int = 1
     description: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
+    ner: NerConfig = NerConfig()
 
     @cached_property
     def safe_regex(self) -> re.Pattern[str]:
@@ -144,7 +165,7 @@ def parse_policy(text: str, *, source: str) -> Policy:
         raise PolicyError(f"{source}: not valid YAML{where}") from None
     if not isinstance(data, dict):
         raise PolicyError(f"{source}: a policy is a mapping with `rules:`")
-    unknown = set(data) - {"version", "name", "description", "safe_paths", "rules", "settings"}
+    unknown = set(data) - {"version", "name", "description", "safe_paths", "rules", "settings", "ner"}
     if unknown:
         raise PolicyError(f"{source}: unknown top-level keys: {', '.join(sorted(map(str, unknown)))}")
     rules_data = data.get("rules")
@@ -170,6 +191,7 @@ def parse_policy(text: str, *, source: str) -> Policy:
         version=int(data.get("version", 1)),
         description=str(data.get("description", "")).strip(),
         settings=settings,
+        ner=_parse_ner(data.get("ner"), source),
     )
 
 
@@ -215,6 +237,39 @@ def _parse_rule(raw: Any, index: int, source: str) -> Rule:
         where=tuple(_str_list(raw.get("where", ["**"]), f"{where}: where")),
         parents=tuple(_str_list(raw.get("parents", []), f"{where}: parents")),
     )
+
+
+_NER_KEYS = {"enabled", "model", "labels", "fields", "action"}
+
+
+def _parse_ner(raw: Any, source: str) -> NerConfig:
+    if raw is None:
+        return NerConfig()
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{source}: `ner` must be a mapping")
+    unknown = set(raw) - _NER_KEYS
+    if unknown:
+        raise PolicyError(f"{source}: ner: unknown fields: {', '.join(sorted(map(str, unknown)))}")
+    defaults = NerConfig()
+    enabled = raw.get("enabled", defaults.enabled)
+    if not isinstance(enabled, bool):
+        raise PolicyError(f"{source}: ner.enabled: expected true or false")
+    model = raw.get("model", defaults.model)
+    if not isinstance(model, str) or not model.strip():
+        raise PolicyError(f"{source}: ner.model: expected an installed package name or a pipeline path")
+    action = raw.get("action", defaults.action)
+    if action not in ACTIONS:
+        raise PolicyError(f"{source}: ner.action: unknown action {action!r} (one of {', '.join(ACTIONS)})")
+    return NerConfig(enabled=enabled, model=model.strip(), action=action,
+                     labels=_ner_list(raw, "labels", defaults.labels, source),
+                     fields=_ner_list(raw, "fields", defaults.fields, source))
+
+
+def _ner_list(raw: dict, key: str, default: tuple[str, ...], source: str) -> tuple[str, ...]:
+    values = tuple(_str_list(raw.get(key, list(default)), f"{source}: ner.{key}"))
+    if not values:
+        raise PolicyError(f"{source}: ner.{key}: expected at least one entry")
+    return values
 
 
 def _str_list(value: Any, where: str) -> list[str]:
