@@ -62,6 +62,9 @@ _NOT_NAMES = {
 }
 
 
+_TITLED = re.compile(r"(?i)\b(?:" + "|".join(re.escape(t) for t in sorted(_TITLES)) + r")\.?\s+$")
+
+
 def detect_person(text: str) -> list[Span]:
     """Spans of probable person names in ``text``."""
     if not any(ch.isupper() for ch in text):
@@ -85,7 +88,7 @@ def detect_person(text: str) -> list[Span]:
             continue
         before = text[max(0, start - 40):start]
         first = words[0].lower()
-        titled = bool(re.search(r"(?i)\b(?:" + "|".join(re.escape(t) for t in _TITLES) + r")\.?\s+$", before))
+        titled = bool(_TITLED.search(before))
         cued = titled or bool(_CUES.search(before))
         mailbox = bool(re.match(r"\s*<[^<>@\s]+@", text[end:end + 80])) or bool(re.match(r'"\s*<', text[end:end + 3]))
         known_first = first in firsts
@@ -119,9 +122,11 @@ _ADDR_WORD = rf"(?:{_WORD}|[{_LOW}]+\.?|[A-Z]{{1,2}}\b\.?|\d{{1,3}}(?:st|nd|rd|t
 _NUMBER_FIRST = re.compile(rf"(?<![\w.,:-]){_NUM},?[ \t]+((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD})")
 # "Hauptstraße 5", "Rue de la Paix 12", "ul. Długa 3", "Via Roma, 10", "Kerkstraat 7"
 _NUMBER_LAST = re.compile(rf"(?<![\w])((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD}\.?),?[ \t]+{_NUM}(?![\w.:-]|\.\d)")
-_GLUED_SUFFIX = re.compile(
-    r"(?i)(?<=.)(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|gracht|plein|pad|dreef|singel"
-    r"|kade|steeg|hof|wal|markt|plantsoen|baan|boulevard|dijk|kanaal|vej|gatan|vägen|katu|utca)$")
+# Street types glued to the name: Hauptstraße, Kerkstraat, Storgatan.
+_GLUED = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "ring", "damm", "straat", "laan",
+          "gracht", "plein", "pad", "dreef", "singel", "kade", "steeg", "hof", "wal", "markt", "plantsoen", "baan",
+          "boulevard", "dijk", "kanaal", "vej", "gatan", "vägen", "katu", "utca")
+_GLUED_SUFFIX = re.compile(r"(?i)(?<=.)(?:" + "|".join(map(re.escape, _GLUED)) + ")$")
 _UNITS = {"apt", "suite", "unit", "flat", "wohnung", "app", "ste"}
 _POSTAL = r"(?:\d{4}[ \t]?[A-Z]{2}\b|\d{5}-?\d{3}\b|\d{4,5}(?:-\d{4})?|\d{2}-\d{3}|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2})"
 _PLACE = rf"{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{0,3}}"
@@ -172,7 +177,7 @@ def detect_address(text: str) -> list[Span]:
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
-_GLUED_ANYWHERE = re.compile(_GLUED_SUFFIX.pattern.replace("(?<=.)", r"\w").removesuffix("$"), re.I)
+_GLUED_ENDINGS = tuple(ending.rstrip(".") for ending in _GLUED)  # words of _LETTERS carry no dot
 
 
 @cache
@@ -183,7 +188,8 @@ def _street_stems() -> frozenset[str]:
 def _mentions_street(text: str) -> bool:
     """Every address form needs a street word; one set test over the text's words rules most
     strings out before the address patterns run."""
-    return not _street_stems().isdisjoint(_LETTERS.findall(text.lower())) or bool(_GLUED_ANYWHERE.search(text))
+    words = _LETTERS.findall(text.lower())
+    return not _street_stems().isdisjoint(words) or any(w.endswith(_GLUED_ENDINGS) and w not in _GLUED_ENDINGS for w in words)
 
 
 def _is_street(word: str) -> bool:

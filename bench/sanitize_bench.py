@@ -1,0 +1,169 @@
+"""Sanitizer speed against its peers, in one run, on one corpus (issue 8).
+
+    python -m bench.sanitize_bench [--events 20000] [--seed 2026] [--workers 1 2] [--presidio-events 20]
+
+Prints, on the same generated corpus (~3.6 KB Sentry events):
+- ``replay sanitize`` as a whole process (start-up included) with each ``--workers``: events/s,
+  CPU seconds, peak RSS; the output of every worker count must be byte-identical;
+- our per-event latency p50/p99 in-process, and the orjson parse+dump floor;
+- Sentry Relay's ``pii_strip_event`` with Sentry's default data-scrubbing config (scrub data,
+  default scrubbers, IP addresses) in process;
+- naive presidio: ``AnalyzerEngine.analyze`` on every string of a small subset (with a blank
+  spaCy pipeline: no NER model can be downloaded here, so this is presidio's pattern recognizers
+  only, a lower bound on its real cost);
+- the ratios between them, and the leak/keep score of our output (quality must not drop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--latency-events", type=int, default=2_000, help="events for p50/p99 (in process)")
+    parser.add_argument("--presidio-events", type=int, default=20)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="sanitize-bench-") as tmp:
+        work = Path(tmp)
+        corpus, truth = work / "corpus.jsonl", work / "truth.json"
+        subprocess.run([sys.executable, str(ROOT / "bench" / "corpus.py"), "--events", str(args.events),
+                        "--seed", str(args.seed), "--out", str(corpus), "--truth", str(truth)], check=True)
+        raw = corpus.read_bytes().splitlines()
+        print(f"corpus: {len(raw)} events, {sum(map(len, raw)) / len(raw) / 1024:.1f} KB each on average\n")
+
+        rows: list[tuple[str, float, str]] = []
+        outputs = {}
+        for workers in args.workers:
+            out = work / f"out-{workers}.jsonl"
+            wall, cpu, rss = _run_cli(corpus, out, workers, work)
+            outputs[workers] = out
+            rows.append((f"replay sanitize --workers {workers} (whole process)", len(raw) / wall,
+                         f"wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {rss / 1024:.0f} MB (main process)"))
+        first = outputs[args.workers[0]].read_bytes()
+        same = all(path.read_bytes() == first for path in outputs.values())
+
+        events = [orjson.loads(line) for line in raw]
+        floor = _orjson_floor(raw)
+        p50, p99, ours_in_process = _latency(events[:args.latency_events])
+        relay = _relay(events)
+        presidio = _presidio(events[:args.presidio_events])
+        rows += [
+            ("ours, in process (one core)", ours_in_process, f"per event p50 {p50:.2f} ms, p99 {p99:.2f} ms"),
+            ("orjson parse + dump (the floor)", floor, ""),
+            ("Sentry Relay pii_strip_event, default scrubbing", relay, ""),
+            (f"naive presidio AnalyzerEngine on every string ({args.presidio_events} events)", presidio, ""),
+        ]
+        width = max(len(name) for name, _, _ in rows)
+        for name, rate, note in rows:
+            print(f"{name:<{width}}  {rate:>9.0f} events/s  {note}")
+        single = rows[0][1]
+        print(f"\nours (whole process, --workers {args.workers[0]}) / Relay: {single / relay:.2f}x;"
+              f" / naive presidio: {single / presidio:.0f}x; / orjson floor: {single / floor:.3f}")
+        if len(args.workers) > 1:
+            print(f"scaling --workers {args.workers[-1]} vs {args.workers[0]}: {rows[len(args.workers) - 1][1] / single:.2f}x"
+                  f" on {os.cpu_count()} cores; outputs identical: {same}")
+        score = subprocess.run([sys.executable, str(ROOT / "bench" / "score.py"), "--truth", str(truth),
+                                "--output", str(outputs[args.workers[0]])], capture_output=True, text=True)
+        print("\n" + "\n".join(line for line in score.stdout.splitlines()
+                               if line.startswith(("zero-leak", "overall leak", "technical kept", "RESULT"))))
+
+
+def _run_cli(corpus: Path, out: Path, workers: int, work: Path) -> tuple[float, float, int]:
+    """(wall s, CPU s, peak RSS KB) of one ``replay sanitize`` process, measured by wait4."""
+    env = {**os.environ, "REPLAY_SECRET_KEY": "bench", "REPLAY_HOME": str(work / "home")}
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("replay")), "sanitize", str(corpus), "-o", str(out),
+                             "--workers", str(workers)], env=env, stdin=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):  # 1: some event blocked by the leak gate, reported on stderr
+        raise SystemExit(f"replay sanitize failed with exit code {proc.returncode}")
+    # CPU includes the worker processes it waited for; ru_maxrss is the main process's own peak
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
+def _orjson_floor(raw: list[bytes]) -> float:
+    start = time.process_time()
+    for line in raw:
+        orjson.dumps(orjson.loads(line))
+    return len(raw) / (time.process_time() - start)
+
+
+def _latency(events: list[dict]) -> tuple[float, float, float]:
+    from sanitizers import Sanitizer
+
+    sanitizer = Sanitizer(key=b"bench")
+    sanitizer.sanitize(events[0])
+    times = []
+    for event in events:
+        start = time.perf_counter()
+        sanitizer.sanitize(event)
+        times.append((time.perf_counter() - start) * 1000)
+    quantiles = statistics.quantiles(times, n=100)
+    return quantiles[49], quantiles[98], len(times) / (sum(times) / 1000)
+
+
+def _relay(events: list[dict]) -> float:
+    from sentry_relay.processing import convert_datascrubbing_config, pii_strip_event
+
+    config = convert_datascrubbing_config({"scrubData": True, "scrubDefaults": True, "scrubIpAddresses": True,
+                                           "sensitiveFields": [], "excludeFields": []})
+    start = time.process_time()
+    for event in events:
+        pii_strip_event(config, event)
+    return len(events) / (time.process_time() - start)
+
+
+def _presidio(events: list[dict]) -> float:
+    import spacy
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+    from sanitizers.detectors import _presidio as offline_recognizer
+
+    with tempfile.TemporaryDirectory() as model:
+        spacy.blank("en").to_disk(model)
+        engine = AnalyzerEngine(nlp_engine=SpacyNlpEngine(models=[{"lang_code": "en", "model_name": model}]),
+                                supported_languages=["en"])
+    # presidio's own e-mail recognizer would try to download the public suffix list
+    engine.registry.remove_recognizer("EmailRecognizer")
+    engine.registry.add_recognizer(offline_recognizer("EMAIL_ADDRESS"))
+    strings = [list(_strings(event)) for event in events]
+    start = time.process_time()
+    for event_strings in strings:
+        for text in event_strings:
+            engine.analyze(text, language="en")
+    return len(events) / (time.process_time() - start)
+
+
+def _strings(node: Any):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+if __name__ == "__main__":
+    main()
