@@ -118,6 +118,8 @@ class Sanitizer:
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
         self._clean: set[tuple] = set()
+        self._joined_cache: dict[tuple, str] = {}
+        self._plain_names: set[str] = set()
 
     # -- public ---------------------------------------------------------------------------------
     def sanitize(self, document: Any) -> SanitizeResult:
@@ -188,7 +190,13 @@ class Sanitizer:
     def _name(self, name: Any, path: tuple, canon: tuple, run: _Run) -> Any:
         """A key or pair name, with e-mails, cards, IPs and other direct identifiers in it faked
         (a map keyed by e-mail address); the change is reported at the container's path."""
-        if not isinstance(name, str) or IDENTIFIER.fullmatch(name) or self._is_safe(canon):
+        if not isinstance(name, str) or name in self._plain_names:
+            return name
+        if IDENTIFIER.fullmatch(name):
+            if len(self._plain_names) < 100_000:
+                self._plain_names.add(name)
+            return name
+        if self._is_safe(canon):
             return name
         spans = tuple((span, rule) for span, rule in self._scan(name, canon) if span.entity in _NAME_ENTITIES)
         return self._replace_spans(name, spans, path, run)
@@ -284,10 +292,18 @@ class Sanitizer:
     def _is_safe(self, canon: tuple) -> bool:
         safe = self._safe_cache.get(canon)
         if safe is None:
-            safe = bool(self.policy.safe_regex.match(_joined(canon)))
+            safe = bool(self.policy.safe_regex.match(self._joined(canon)))
             if len(self._safe_cache) < 100_000:
                 self._safe_cache[canon] = safe
         return safe
+
+    def _joined(self, canon: tuple) -> str:
+        joined = self._joined_cache.get(canon)
+        if joined is None:
+            joined = _joined(canon)
+            if len(self._joined_cache) < 100_000:
+                self._joined_cache[canon] = joined
+        return joined
 
     def _key_rule(self, key: Any, parent: str, canon: tuple) -> Rule | None:
         """The first key rule naming this field whose selectors also match where it sits."""
@@ -302,7 +318,7 @@ class Sanitizer:
             if len(self._key_cache) < 100_000:
                 self._key_cache[cache_key] = candidates
         for rule in candidates:
-            if rule.where == ("**",) or rule.where_regex.match(_joined(canon)):
+            if rule.where == ("**",) or rule.where_regex.match(self._joined(canon)):
                 return rule
         return None
 
@@ -325,13 +341,13 @@ class Sanitizer:
             ner_rule = self.policy.ner.rule
             found += tuple((Span(start, end, "PERSON", "person"), ner_rule) for start, end in self._names.find([text])[0])
         if any(rule.where != ("**",) for _, rule in found):
-            joined = _joined(canon)
+            joined = self._joined(canon)
             found = tuple((s, r) for s, r in found if r.where == ("**",) or r.where_regex.match(joined))
         return _resolve_overlaps(found)
 
     def _ner_field(self, canon: tuple) -> bool:
         """Whether the policy runs the NER model on the free text at ``canon``."""
-        return bool(self.policy.ner.rule.where_regex.match(_joined(canon)))
+        return bool(self.policy.ner.rule.where_regex.match(self._joined(canon)))
 
     # -- actions --------------------------------------------------------------------------------
     def _apply(self, rule: Rule, entity: str, value: str, path: tuple, run: _Run) -> Any:
