@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_regex, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, outline, regions, rename, spine_copy
 from sanitizers.detectors import DETECTOR_FUNCTIONS, Span
@@ -117,9 +118,9 @@ class Sanitizer:
         self._key_cache: dict[tuple[str, str], tuple[Rule, ...]] = {}
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
-        self._clean: set[tuple] = set()
+        self._clean: dict[tuple, bool] = {}
         self._joined_cache: dict[tuple, str] = {}
-        self._plain_names: set[str] = set()
+        self._plain_names: dict[str, bool] = {}
 
     # -- public ---------------------------------------------------------------------------------
     def sanitize(self, document: Any) -> SanitizeResult:
@@ -193,8 +194,7 @@ class Sanitizer:
         if not isinstance(name, str) or name in self._plain_names:
             return name
         if IDENTIFIER.fullmatch(name):
-            if len(self._plain_names) < 100_000:
-                self._plain_names.add(name)
+            remember(self._plain_names, name, True, 100_000)
             return name
         if self._is_safe(canon):
             return name
@@ -210,8 +210,8 @@ class Sanitizer:
             return value
         before = (len(run.changes), run.filtered, len(run.kept))
         new = self._string_uncached(value, path, canon, key, parent, inherited, run)
-        if new == value and before == (len(run.changes), run.filtered, len(run.kept)) and len(self._clean) < 500_000:
-            self._clean.add(memo)
+        if new == value and before == (len(run.changes), run.filtered, len(run.kept)):
+            remember(self._clean, memo, True, 200_000)
         return new
 
     def _string_uncached(self, value: str, path: tuple, canon: tuple, key: str, parent: str,
@@ -293,16 +293,14 @@ class Sanitizer:
         safe = self._safe_cache.get(canon)
         if safe is None:
             safe = bool(self.policy.safe_regex.match(self._joined(canon)))
-            if len(self._safe_cache) < 100_000:
-                self._safe_cache[canon] = safe
+            remember(self._safe_cache, canon, safe, 100_000)
         return safe
 
     def _joined(self, canon: tuple) -> str:
         joined = self._joined_cache.get(canon)
         if joined is None:
             joined = _joined(canon)
-            if len(self._joined_cache) < 100_000:
-                self._joined_cache[canon] = joined
+            remember(self._joined_cache, canon, joined, 100_000)
         return joined
 
     def _key_rule(self, key: Any, parent: str, canon: tuple) -> Rule | None:
@@ -315,8 +313,7 @@ class Sanitizer:
             nkey, nparent = normalize_key(key), normalize_key(parent) if parent else ""
             candidates = tuple(r for r in self._key_rules if r.key_regex.search(nkey) and (
                 r.parent_regex is None or (nparent and r.parent_regex.search(nparent))))
-            if len(self._key_cache) < 100_000:
-                self._key_cache[cache_key] = candidates
+            remember(self._key_cache, cache_key, candidates, 100_000)
         for rule in candidates:
             if rule.where == ("**",) or rule.where_regex.match(self._joined(canon)):
                 return rule
@@ -335,8 +332,7 @@ class Sanitizer:
                     spans.extend((Span(m.start(), m.end(), rule.entity, rule.id), rule) for m in pattern.finditer(text)
                                  if m.end() > m.start())
             found = tuple(spans)
-            if len(self._scan_cache) < 200_000:
-                self._scan_cache[text] = found
+            remember(self._scan_cache, text, found, 100_000)
         if self._names is not None and self._ner_field(canon):  # by path, so not in the text-keyed cache
             ner_rule = self.policy.ner.rule
             found += tuple((Span(start, end, "PERSON", "person"), ner_rule) for start, end in self._names.find([text])[0])

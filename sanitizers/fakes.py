@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import orjson
 
+from sanitizers._cache import remember
 from sanitizers._formats import card, charclass, date, iban, identifier, ip_address, phone, secret, ssn
 from sanitizers.gazetteer import names_by_script, script_of, street_words
 from sanitizers.names import street_suffix
@@ -50,6 +51,18 @@ _SHAPES = {
     "EMAIL_ADDRESS": re.compile(r"[^\s@]+@[^\s@]+"),
     "IP_ADDRESS": re.compile(r"[^@]*"),
 }
+
+
+_NAME_LIKE = {"PERSON", "USERNAME"}  # addresses keep their street type ("Street") on purpose
+_WORDS = re.compile(r"[^\W\d_]{3,}")
+
+
+def _echoes(entity: str, value: str, fake: str) -> bool:
+    """A name fake drawn from real name lists may share a word with the original ("Hans-H." →
+    "Hans-Gerhard"): that word would be left in the output, so the fake is drawn again."""
+    if entity not in _NAME_LIKE:
+        return False
+    return not {w.lower() for w in _WORDS.findall(value)}.isdisjoint(w.lower() for w in _WORDS.findall(fake))
 
 
 class FakeFactory:
@@ -90,8 +103,7 @@ class FakeFactory:
         result = self._cache.get((entity, value))
         if result is None:
             result = self._make(entity, value, self.rng(entity, value))
-            if len(self._cache) < 200_000:
-                self._cache[(entity, value)] = result
+            remember(self._cache, (entity, value), result, 100_000)
         for salt in range(1, 4):
             if avoid is None or not avoid(result):
                 break
@@ -107,7 +119,7 @@ class FakeFactory:
                 result = generator(value, rng)
             except (ValueError, IndexError):
                 result = charclass(value, rng)
-            if result != value:
+            if result != value and not _echoes(entity, value, result):
                 break
         return result
 

@@ -270,3 +270,13 @@ def test_credential_names_are_faked_in_frame_vars_only_and_not_propagated():
     faked = out["exception"]["values"][0]["stacktrace"]["frames"][0]["vars"]
     assert faked["k"] != "'secret_key'" and faked["k"].startswith("'") and len(faked["k"]) == len("'secret_key'")
     assert faked["note"] == "the password field" and out["extra"]["setting"] == "secret_key"
+
+
+@pytest.mark.parametrize("name", ["Hans-H.", "Hans-Heinrich Meyer", "Anna-Lena", "Jean-Luc Picard", "Maria", "José María"])
+def test_person_fakes_share_no_word_with_the_original(name):
+    def words(text: str) -> set[str]:
+        return {w.lower() for w in re.findall(r"[^\W\d_]{3,}", text)}
+
+    for key in (b"a", b"b", b"c", b"d", b"e"):
+        fake = FakeFactory(key).fake("PERSON", name)
+        assert not words(fake) & words(name), (name, fake)
