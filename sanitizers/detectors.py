@@ -461,12 +461,18 @@ _DOB = re.compile(
 )
 
 
-_DOB_CUE = re.compile(r"(?i)dob|d\.o\.b|born|birth|geb|né|nacimiento|nascita|nascimento")
+# Every cue of _DOB contains one of these (lower case): a substring test, not a regex scan.
+_DOB_CUES = ("dob", "d.o.b", "born", "birth", "geb", "né", "nacimiento", "nascita", "nascimento")
+
+
+def _has_birth_cue(text: str) -> bool:
+    low = text.lower()
+    return any(cue in low for cue in _DOB_CUES)
 
 
 def detect_date_of_birth(text: str) -> list[Span]:
     """A date right after a birth cue ("DOB 1985-03-14", "born 14/03/1985"): other dates are events."""
-    if digit_count(text) < 4 or not _DOB_CUE.search(text):
+    if digit_count(text) < 4 or not _has_birth_cue(text):
         return []
     return [Span(m.start(1), m.end(1), "DATE_OF_BIRTH", "date_of_birth") for m in _DOB.finditer(text)]
 

@@ -181,15 +181,22 @@ _GLUED_ENDINGS = tuple(ending.rstrip(".") for ending in _GLUED)  # words of _LET
 
 
 @cache
-def _street_stems() -> frozenset[str]:
-    return frozenset(stem for word in street_words() for stem in _LETTERS.findall(word.lower()))
+def _street_gate() -> tuple[frozenset[str], re.Pattern[str]]:
+    """Street words of three letters or more as a set of letter runs; the short ones ("St.",
+    "c/", "ul.") as a pattern of whole words, since as letter runs they hide in every hex id."""
+    long_words = frozenset(w for w in street_words() if len(w.rstrip(".")) > 2 and w.rstrip(".").isalpha())
+    short = sorted((w for w in street_words() if w not in long_words), key=len, reverse=True)
+    pattern = re.compile(r"(?i)(?<!\w)(?:" + "|".join(re.escape(w) for w in short) + r")(?!\w)")
+    return frozenset(stem for word in long_words for stem in _LETTERS.findall(word.lower())), pattern
 
 
 def _mentions_street(text: str) -> bool:
     """Every address form needs a street word; one set test over the text's words rules most
     strings out before the address patterns run."""
+    stems, short = _street_gate()
     words = _LETTERS.findall(text.lower())
-    return not _street_stems().isdisjoint(words) or any(w.endswith(_GLUED_ENDINGS) and w not in _GLUED_ENDINGS for w in words)
+    return (not stems.isdisjoint(words) or any(w.endswith(_GLUED_ENDINGS) and w not in _GLUED_ENDINGS for w in words)
+            or bool(short.search(text)))
 
 
 def _is_street(word: str) -> bool:
