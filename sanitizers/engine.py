@@ -107,10 +107,8 @@ class Sanitizer:
         else:
             self.key_is_ephemeral = False
         self.fakes = FakeFactory(key)
-        self._detector_rules = [
-            (rule, [DETECTOR_FUNCTIONS[d] for d in rule.detectors], rule.compiled_patterns)
-            for rule in self.policy.rules if rule.detectors or rule.patterns
-        ]
+        self._detectors = [(DETECTOR_FUNCTIONS[d], rule) for rule in self.policy.rules for d in rule.detectors]
+        self._patterns = [(pattern, rule) for rule in self.policy.rules for pattern in rule.compiled_patterns]
         self._key_rules = self.policy.key_rules
         enabled = {d for rule in self.policy.rules for d in rule.detectors}
         self._gate_detectors = [(n, DETECTOR_FUNCTIONS[n]) for n in _GATE_DETECTORS if n in enabled]
@@ -325,12 +323,13 @@ class Sanitizer:
         found = self._scan_cache.get(text)
         if found is None:
             spans: list[tuple[Span, Rule]] = []
-            for rule, detectors, patterns in self._detector_rules:
-                for detect in detectors:
-                    spans.extend((span, rule) for span in detect(text))
-                for pattern in patterns:
-                    spans.extend((Span(m.start(), m.end(), rule.entity, rule.id), rule) for m in pattern.finditer(text)
-                                 if m.end() > m.start())
+            for detect, rule in self._detectors:
+                hits = detect(text)
+                if hits:
+                    spans.extend((span, rule) for span in hits)
+            for pattern, rule in self._patterns:
+                spans.extend((Span(m.start(), m.end(), rule.entity, rule.id), rule) for m in pattern.finditer(text)
+                             if m.end() > m.start())
             found = tuple(spans)
             remember(self._scan_cache, text, found, 100_000)
         if self._names is not None and self._ner_field(canon):  # by path, so not in the text-keyed cache
