@@ -189,7 +189,8 @@ def _gated(entity: str, gate: re.Pattern[str]) -> Detector:
     return detect
 
 
-detect_iban = _gated("IBAN_CODE", re.compile(r"[A-Z]{2}\d{2}"))
+# presidio's IBAN pattern, reduced to what it cannot match without: country, check digits, 9+ more.
+detect_iban = _gated("IBAN_CODE", re.compile(r"(?i)(?<![a-z0-9])[a-z]{2}[ -]?\d{2}(?=(?:[ -]?[a-z0-9]){9})"))
 
 
 # An IPv4 dotted quad, or IPv6: compressed (``::``) or all eight groups; a time (12:30:45) is neither.
