@@ -20,12 +20,13 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 
 from replay.access import current_actor
 
@@ -118,7 +119,7 @@ class AuditTrail:
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
                 record = AuditRecord(seq, _now(), actor or current_actor(), action, event_id, target, policy_hash,
                                      payload_sha256, details, prev)
-                record = AuditRecord(**{**record.to_json(), "hash": record.expected_hash()})
+                record = replace(record, hash=record.expected_hash())
                 self._db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -182,9 +183,8 @@ class AuditTrail:
 
 
 def _row(record: AuditRecord) -> tuple:
-    data = record.to_json()
-    data["details"] = _canonical(record.details).decode("utf-8")
-    return tuple(data[name] for name in (*_FIELDS, "hash"))
+    return tuple(_canonical(record.details).decode("utf-8") if name == "details" else getattr(record, name)
+                 for name in (*_FIELDS, "hash"))
 
 
 def _record(row: tuple) -> AuditRecord:
@@ -202,8 +202,10 @@ def _as_utc(value: str | datetime) -> datetime:
 
 
 def payload_digest(payload: Any) -> str | None:
-    """sha256 of a sanitized payload in canonical JSON: proves what was sent without keeping it."""
-    return hashlib.sha256(_canonical(payload)).hexdigest() if payload is not None else None
+    """sha256 of a sanitized payload as compact sorted-key JSON: proves what was sent without keeping it."""
+    if payload is None:
+        return None
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)).hexdigest()
 
 
 def audit_replay(trail: "AuditTrail", result: Any, *, target: str, policy_hash: str, via: str) -> AuditRecord:
