@@ -386,6 +386,8 @@ class Sanitizer:
         run.fakes.update(escaped(fake))
         if entity not in _PROPAGATED or len(original) < min_known_length(original) or original.lower() in _NOT_NAMES:
             return  # too short or too common a word ("user") to replace wherever it appears
+        if entity == "PERSON" and original.lower() in street_words():
+            return  # "Brooks" the name is also "Brooks" the street type, which address fakes keep
         run.known[original] = (fake, entity)
         if entity == "PERSON":
             for part, fake_part in zip(original.split(), fake.split()):
