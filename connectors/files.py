@@ -3,21 +3,23 @@
 A file is read as JSONL when its name ends in ``.jsonl``/``.ndjson`` or when its first
 non-blank line is a complete JSON value; otherwise the whole input is one JSON document (an
 event, or an array of events). JSONL is streamed, so memory stays flat with input size.
-Malformed items are yielded as errors in place, so one bad line never hides the others.
+Malformed items, and items over the event limits (:mod:`connectors.limits`), are yielded as
+errors in place, so one bad line never hides the others.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
-from connectors.errors import ConnectorError, InputError
+from connectors.errors import ConnectorError, InputError, LimitExceeded
 from connectors.http_records import har_events, table_events
+from connectors.limits import DEFAULT_LIMITS, EventLimits, check_event, check_size, parse_json
 from connectors.schema import normalize_event
 
 __all__ = ["SourceItem", "read_documents", "read_events"]
@@ -31,40 +33,56 @@ class SourceItem:
     form: str  # "json", "json-array" or "jsonl": how the source held it, to write it back alike
     document: Any = None
     error: str | None = None
+    limit: str | None = None  # the limit that refused the item (``max_depth``, ...), to count refusals
 
 
-def read_documents(source: str) -> Iterator[SourceItem]:
+def read_documents(source: str, limits: EventLimits = DEFAULT_LIMITS) -> Iterator[SourceItem]:
     """Yield the raw JSON documents of ``source`` (a path, or ``-`` for stdin), in order."""
     name = "stdin" if source == "-" else source
     if source == "-":
-        yield from _read_stream(sys.stdin.buffer, name, jsonl_by_name=False)
+        yield from _read_stream(sys.stdin.buffer, name, limits, jsonl_by_name=False)
         return
     path = Path(source)
     if not path.is_file():
         raise ConnectorError(f"{name}: no such file")
     if path.suffix.lower() in (".csv", ".parquet"):
-        yield from _table(str(path), name)
+        yield from _within(_table(str(path), name), limits)
         return
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise ConnectorError(f"{name}: cannot be read ({exc.strerror})") from None
     with handle:
-        yield from _read_stream(handle, name, jsonl_by_name=path.suffix in (".jsonl", ".ndjson"))
+        yield from _read_stream(handle, name, limits, jsonl_by_name=path.suffix in (".jsonl", ".ndjson"))
 
 
-def read_events(source: str) -> Iterator[SourceItem]:
+def read_events(source: str, limits: EventLimits = DEFAULT_LIMITS) -> Iterator[SourceItem]:
     """Like :func:`read_documents`, with each document normalized to the stored-event schema."""
-    for item in read_documents(source):
+    for item in read_documents(source, limits):
         if item.error is None:
             try:
-                item.document = normalize_event(item.document)
+                item.document = normalize_event(item.document, limits)
             except InputError as exc:
                 item.document, item.error = None, str(exc)
         yield item
 
 
-def _read_stream(handle: IO[bytes], name: str, *, jsonl_by_name: bool) -> Iterator[SourceItem]:
+def _within(items: Iterable[SourceItem], limits: EventLimits) -> Iterator[SourceItem]:
+    """Turn each parsed document over ``limits`` into an error item naming the limit."""
+    for item in items:
+        if item.error is None:
+            try:
+                check_event(item.document, limits)
+            except LimitExceeded as exc:
+                item = _refused(item.ref, item.form, exc)
+        yield item
+
+
+def _refused(ref: str, form: str, exc: LimitExceeded) -> SourceItem:
+    return SourceItem(ref, form, error=str(exc), limit=exc.limit)
+
+
+def _read_stream(handle: IO[bytes], name: str, limits: EventLimits, *, jsonl_by_name: bool) -> Iterator[SourceItem]:
     first, lineno = b"", 0
     for raw in handle:
         lineno += 1
@@ -74,16 +92,23 @@ def _read_stream(handle: IO[bytes], name: str, *, jsonl_by_name: bool) -> Iterat
     if not first:
         raise ConnectorError(f"{name}: empty input, expected a JSON event or JSONL events")
     if name.lower().endswith(".har"):
-        yield from _har(first + handle.read(), name)
+        yield from _within(_har(first + handle.read(), name), limits)
         return
     if jsonl_by_name or _parses(first):
-        yield from _jsonl(first, lineno, handle, name)
+        yield from _jsonl(first, lineno, handle, name, limits)
         return
-    text = first + handle.read()
+    yield from _within(_document(first + handle.read(), name), limits)
+
+
+def _document(text: bytes, name: str) -> Iterator[SourceItem]:
+    """One JSON document: an event, or an array of events (limits apply to each element)."""
     try:
-        doc = orjson.loads(text)
+        doc = parse_json(text)
     except orjson.JSONDecodeError as exc:
         yield SourceItem(name, "json", error=f"not valid JSON ({_where(exc)})")
+        return
+    except LimitExceeded as exc:
+        yield _refused(name, "json", exc)
         return
     if isinstance(doc, list):
         for index, element in enumerate(doc):
@@ -95,9 +120,12 @@ def _read_stream(handle: IO[bytes], name: str, *, jsonl_by_name: bool) -> Iterat
 def _har(text: bytes, name: str) -> Iterator[SourceItem]:
     """Each failed entry of a HAR capture, as an event (HAR is one JSON document)."""
     try:
-        doc = orjson.loads(text)
+        doc = parse_json(text)
     except orjson.JSONDecodeError as exc:
         yield SourceItem(name, "jsonl", error=f"not valid JSON ({_where(exc)})")
+        return
+    except LimitExceeded as exc:
+        yield _refused(name, "jsonl", exc)
         return
     try:
         for index, event in enumerate(har_events(doc)):
@@ -114,19 +142,25 @@ def _table(path: str, name: str) -> Iterator[SourceItem]:
         yield SourceItem(name, "jsonl", error=str(exc))
 
 
-def _jsonl(first: bytes, first_lineno: int, rest: IO[bytes], name: str) -> Iterator[SourceItem]:
-    yield _line_item(first, first_lineno, name)
+def _jsonl(first: bytes, first_lineno: int, rest: IO[bytes], name: str, limits: EventLimits) -> Iterator[SourceItem]:
+    yield _line_item(first, first_lineno, name, limits)
     for lineno, raw in enumerate(rest, start=first_lineno + 1):
         if raw.strip():
-            yield _line_item(raw, lineno, name)
+            yield _line_item(raw, lineno, name, limits)
 
 
-def _line_item(raw: bytes, lineno: int, name: str) -> SourceItem:
+def _line_item(raw: bytes, lineno: int, name: str, limits: EventLimits) -> SourceItem:
+    """One JSONL line; its size is checked before parsing, so a huge line is never parsed."""
     ref = f"{name}:{lineno}"
     try:
-        return SourceItem(ref, "jsonl", document=orjson.loads(raw))
+        check_size(len(raw), limits)
+        document = parse_json(raw)
+        check_event(document, limits, size=len(raw))
     except orjson.JSONDecodeError as exc:
         return SourceItem(ref, "jsonl", error=f"not valid JSON ({_where(exc)})")
+    except LimitExceeded as exc:
+        return _refused(ref, "jsonl", exc)
+    return SourceItem(ref, "jsonl", document=document)
 
 
 def _parses(raw: bytes) -> bool:

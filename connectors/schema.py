@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from connectors.errors import InputError
+from connectors.limits import DEFAULT_LIMITS, EventLimits, check_event
 
 __all__ = ["INTERFACE_ALIASES", "API_ENTRY_TYPES", "normalize_event", "unwrap_document"]
 
@@ -80,13 +81,16 @@ def unwrap_document(doc: Any) -> dict[str, Any]:
     return doc
 
 
-def normalize_event(doc: Any) -> dict[str, Any]:
+def normalize_event(doc: Any, limits: EventLimits = DEFAULT_LIMITS) -> dict[str, Any]:
     """Return ``doc`` (any Sentry dialect, or a webhook body) as a stored-schema event.
 
-    The input is not modified. Unknown keys are kept as they are, so nothing is lost.
+    The input is not modified. Unknown keys are kept as they are, so nothing is lost. Raises
+    :class:`~connectors.errors.LimitExceeded` for a document over ``limits``: this is the funnel
+    every connector shares, so no oversized event reaches the sanitizer whatever door it used.
     """
     from connectors.http_records import is_request_record, request_record_event
 
+    check_event(doc, limits)
     if is_request_record(doc):
         return request_record_event(doc)
     event = dict(unwrap_document(doc))

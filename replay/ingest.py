@@ -12,24 +12,38 @@ import re
 import uuid
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from connectors.errors import LimitExceeded
+from connectors.limits import DEFAULT_LIMITS, EventLimits, check_event, parse_json
 
 __all__ = [
     "IngestError", "AuthError", "CorruptError", "TooLargeError", "UnsupportedEncodingError",
     "Limits", "Delivery", "dsn_key", "key_allowed", "decompress", "parse_envelope", "parse_store",
-    "normalize_event_id", "safe_item_type",
+    "parse_json_body", "check_limits", "normalize_event_id", "safe_item_type", "EVENT_ID_PATTERN",
 ]
 
+#: The event ids accepted: 32 hex digits, or a UUID's canonical dashed form (what SDKs send).
+EVENT_ID_PATTERN = "^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+_EVENT_ID = re.compile(EVENT_ID_PATTERN)
 _AUTH_KEY = re.compile(r"(?:^|[\s,])sentry_key\s*=\s*([^,\s]+)")
 _ITEM_TYPE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _CHUNK = 64 * 1024
 
 
 class IngestError(Exception):
-    """A delivery was refused; ``status`` is the HTTP status Sentry would answer."""
+    """A delivery was refused; ``status`` is the HTTP status Sentry would answer.
+
+    ``limit`` names the limit it was over (a field of :class:`Limits`), so refusals are counted
+    per limit; None for refusals of other kinds.
+    """
 
     status = 400
+
+    def __init__(self, message: str, limit: str | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class AuthError(IngestError):
@@ -50,11 +64,17 @@ class UnsupportedEncodingError(IngestError):
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """How much a delivery may weigh: on the wire, once decompressed, and their ratio."""
+    """How much a delivery may weigh (on the wire, once decompressed, their ratio) and each event in it."""
 
     max_body_bytes: int = 1024 * 1024
     max_decompressed_bytes: int = 20 * 1024 * 1024
     max_ratio: float = 100.0
+    event: EventLimits = DEFAULT_LIMITS
+
+    def values(self) -> dict[str, float]:
+        """Every limit by name, the event limits included: what ``/health`` reports."""
+        flat = asdict(self)
+        return {**flat.pop("event"), **flat}
 
 
 @dataclass(slots=True)
@@ -105,19 +125,23 @@ def decompress(body: bytes, encoding: str | None, limits: Limits) -> bytes:
     raise UnsupportedEncodingError(f"unsupported Content-Encoding {coding[:20]!r} (gzip, deflate or identity)")
 
 
-def _cap(body: bytes, limits: Limits) -> int:
-    return int(min(limits.max_decompressed_bytes, max(len(body), 1) * limits.max_ratio))
+def _cap(body: bytes, limits: Limits) -> tuple[int, str]:
+    """The decompressed size allowed for ``body``, and the name of the limit that sets it."""
+    by_ratio = int(max(len(body), 1) * limits.max_ratio)
+    if by_ratio < limits.max_decompressed_bytes:
+        return by_ratio, "max_ratio"
+    return limits.max_decompressed_bytes, "max_decompressed_bytes"
 
 
 def _inflate(body: bytes, inflater: Any, limits: Limits) -> bytes:
-    cap = _cap(body, limits)
+    cap, limit = _cap(body, limits)
     out = bytearray()
     data = body
     try:
         while data and not inflater.eof:
             out += inflater.decompress(data, cap + 1 - len(out))
             if len(out) > cap:
-                raise TooLargeError(_too_large(cap, limits))
+                raise TooLargeError(_too_large(cap, limits), limit)
             data = inflater.unconsumed_tail
     except zlib.error:
         raise CorruptError("body is not valid compressed data for its Content-Encoding") from None
@@ -131,7 +155,7 @@ def _inflate(body: bytes, inflater: Any, limits: Limits) -> bytes:
 def _unbrotli(body: bytes, limits: Limits) -> bytes:
     import brotli  # type: ignore[import-not-found]
 
-    cap = _cap(body, limits)
+    cap, limit = _cap(body, limits)
     decoder = brotli.Decompressor()
     out = bytearray()
     try:
@@ -139,7 +163,7 @@ def _unbrotli(body: bytes, limits: Limits) -> bytes:
         for start in range(0, len(body), 256):
             out += decoder.process(body[start:start + 256])
             if len(out) > cap:
-                raise TooLargeError(_too_large(cap, limits))
+                raise TooLargeError(_too_large(cap, limits), limit)
         finished = decoder.is_finished()
     except brotli.error:
         raise CorruptError("body is not valid brotli data") from None
@@ -154,13 +178,14 @@ def _too_large(cap: int, limits: Limits) -> str:
 
 
 def normalize_event_id(value: Any) -> str | None:
-    """A Sentry event id as 32 lower-case hex digits, or None when ``value`` is not one."""
-    if not isinstance(value, str) or len(value) > 40:
+    """A Sentry event id as 32 lower-case hex digits, or None when ``value`` is not one.
+
+    Only the two forms of :data:`EVENT_ID_PATTERN`: ``uuid.UUID`` also takes braces, ``urn:uuid:``
+    and stray dashes, which no SDK sends and the OpenAPI description does not promise.
+    """
+    if not isinstance(value, str) or not _EVENT_ID.fullmatch(value):
         return None
-    try:
-        return uuid.UUID(value).hex
-    except ValueError:
-        return None
+    return value.replace("-", "").lower()
 
 
 def safe_item_type(value: Any) -> str:
@@ -168,14 +193,41 @@ def safe_item_type(value: Any) -> str:
     return value if isinstance(value, str) and _ITEM_TYPE.fullmatch(value) else "other"
 
 
-def parse_envelope(body: bytes) -> Delivery:
-    """Split an envelope into its events (with checked ids) and the item types it drops."""
+def check_limits(event: Any, limits: EventLimits, size: int | None = None) -> None:
+    """:func:`connectors.limits.check_event` answering as ingest does: 413 too large, 400 too deep."""
+    try:
+        check_event(event, limits, size=size)
+    except LimitExceeded as exc:
+        raise _refusal(exc) from None
+
+
+def parse_json_body(body: bytes, what: str) -> Any:
+    """Parse a JSON body (``what`` names it in errors), its nesting refused clearly past the parser's depth."""
+    import orjson
+
+    try:
+        return parse_json(body)
+    except orjson.JSONDecodeError:
+        raise CorruptError(f"{what} is not valid JSON") from None
+    except LimitExceeded as exc:
+        raise _refusal(exc) from None
+
+
+def _refusal(exc: LimitExceeded) -> IngestError:
+    kind = TooLargeError if exc.limit == "max_event_bytes" else CorruptError
+    return kind(str(exc), exc.limit)
+
+
+def parse_envelope(body: bytes, limits: EventLimits = DEFAULT_LIMITS) -> Delivery:
+    """Split an envelope into its events (with checked ids and limits) and the item types it drops."""
     from sentry_sdk.envelope import Envelope
 
     if not body.strip():
         raise CorruptError("envelope is empty")
     try:
         envelope = Envelope.deserialize(body)
+    except RecursionError:  # the SDK's json.loads on an item nested about a thousand levels deep
+        raise CorruptError("an envelope item is nested too deep for the JSON parser (max_depth)", "max_depth") from None
     except Exception:  # the SDK raises whatever its JSON parser or file reads raise
         raise CorruptError("envelope is corrupt (headers or an item do not parse)") from None
     if not isinstance(envelope.headers, dict):
@@ -194,20 +246,17 @@ def parse_envelope(body: bytes) -> Delivery:
         event = item.payload.json
         if not isinstance(event, dict):
             raise CorruptError("event item is not a JSON object")
+        check_limits(event, limits)  # the SDK keeps no item bytes: size is the event serialized
         delivery.events.append((_event_id(event, delivery.envelope_event_id), event))
     return delivery
 
 
-def parse_store(body: bytes) -> Delivery:
+def parse_store(body: bytes, limits: EventLimits = DEFAULT_LIMITS) -> Delivery:
     """A legacy ``/store/`` body: one event as a JSON object."""
-    import orjson
-
-    try:
-        event = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise CorruptError("store body is not valid JSON") from None
+    event = parse_json_body(body, "store body")
     if not isinstance(event, dict):
         raise CorruptError("store body is not a JSON object")
+    check_limits(event, limits, size=len(body))
     return Delivery(events=[(_event_id(event, None), event)])
 
 

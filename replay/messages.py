@@ -17,6 +17,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.errors import LimitExceeded
+from connectors.limits import DEFAULT_LIMITS, EventLimits, check_event, parse_json
+
 __all__ = ["Decoded", "PoisonMessage", "canonical_event_id", "decode_message", "DEFAULT_MAX_BYTES"]
 
 DEFAULT_MAX_BYTES = 1_000_000
@@ -47,24 +50,29 @@ class Decoded:
     note: str = ""
 
 
-def decode_message(value: bytes | None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded:
-    """Return the event ``value`` carries, or raise :class:`PoisonMessage`."""
+def decode_message(value: bytes | None, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                   limits: EventLimits = DEFAULT_LIMITS) -> Decoded:
+    """Return the event ``value`` carries (within ``limits``), or raise :class:`PoisonMessage`."""
     if value is None:
         return Decoded("ignored", None, note="tombstone (no value)")
     if len(value) > max_bytes:
         raise PoisonMessage("MessageTooLarge", f"message of {len(value)} bytes exceeds the limit of {max_bytes}")
     if not value.strip():
         raise PoisonMessage("EmptyMessage", "message is empty")
-    if value[0] in _MSGPACK_MAP_FIRST:
-        return _ingest_event(value)
-    return _json_message(value)
+    try:
+        decoded = _ingest_event(value) if value[0] in _MSGPACK_MAP_FIRST else _json_message(value)
+        if decoded.event is not None:
+            check_event(decoded.event, limits, size=len(value))
+    except LimitExceeded as exc:
+        raise PoisonMessage(exc.kind, str(exc)) from None
+    return decoded
 
 
 def _json_message(value: bytes) -> Decoded:
     import orjson
 
     try:
-        document = orjson.loads(value)
+        document = parse_json(value)
     except orjson.JSONDecodeError as exc:
         raise PoisonMessage("InvalidJSON", f"neither JSON nor a msgpack map (JSON error at byte {exc.pos})") from None
     if isinstance(document, list):
@@ -106,7 +114,7 @@ def _ingest_event(value: bytes) -> Decoded:
     if not isinstance(payload, (bytes, str)):
         raise PoisonMessage("SchemaError", "ingest-events message without `payload` bytes")
     try:
-        event = orjson.loads(payload)
+        event = parse_json(payload)
     except orjson.JSONDecodeError as exc:
         raise PoisonMessage("InvalidJSON", f"ingest-events payload is not JSON (error at byte {exc.pos})") from None
     if not isinstance(event, dict):

@@ -12,9 +12,11 @@ import itertools
 import logging
 import os
 import queue
+import re
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,14 +26,56 @@ import click
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from connectors.limits import EventLimits
     from replay.access import AccessPolicy
     from replay.parity import GateCache
     from replay.target import Target
     from sanitizers import Sanitizer
 
-__all__ = ["ServeSettings", "ReplayService", "create_app", "serve_command"]
+__all__ = ["ServeSettings", "ReplayService", "create_app", "event_limit_options", "serve_command"]
 
 log = logging.getLogger("replay.serve")
+
+# -- the OpenAPI description: what each operation takes and every refusal it may answer -----------
+_DETAIL = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+_REFUSALS = {
+    400: "Malformed: project id not a number, corrupt envelope or JSON, event_id not a UUID, "
+         "webhook without an event, or an event nested deeper than max_depth",
+    401: "Missing or unknown DSN key, missing or wrong webhook signature, stale timestamp, or no bearer token",
+    403: "The bearer token's role may not read this",
+    404: "Nothing stored under this id",
+    413: "Body over max_body_bytes, decompressed body over max_decompressed_bytes or max_ratio, "
+         "or an event over max_event_bytes",
+    415: "Unsupported Content-Encoding (gzip, deflate, br or identity)",
+    429: "The replay queue is full: retry after Retry-After seconds",
+    503: "Webhooks are not configured on this server (no client secret)",
+}
+_PROJECT_ID = {"type": "string", "pattern": "^[0-9]{1,19}$"}
+_INGEST_AUTH = [
+    {"name": "X-Sentry-Auth", "in": "header", "required": False, "schema": {"type": "string"},
+     "description": "Sentry sentry_version=7, sentry_key=KEY, ... (or the sentry_key query parameter)"},
+    {"name": "sentry_key", "in": "query", "required": False, "schema": {"type": "string"}},
+]
+_WEBHOOK_HEADERS = [
+    {"name": "Sentry-Hook-Resource", "in": "header", "required": True, "schema": {"type": "string", "minLength": 1},
+     "description": "event_alert, error and issue are replayed; other resources are acknowledged and ignored"},
+    {"name": "Sentry-Hook-Signature", "in": "header", "required": True, "schema": {"type": "string"},
+     "description": "hex HMAC-SHA256 of the raw body with the integration's client secret"},
+    {"name": "Sentry-Hook-Timestamp", "in": "header", "required": True, "schema": {"type": "string"},
+     "description": "Unix time of the delivery, in seconds"},
+]
+
+
+def _refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of an operation that may refuse with ``statuses`` (a ``{"detail"}`` body each)."""
+    return {status: {"description": _REFUSALS[status], "content": {"application/json": {"schema": _DETAIL}}}
+            for status in statuses}
+
+
+def _operation(media_type: str, body: dict[str, Any], parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    """``openapi_extra`` for an operation that reads its raw body itself (FastAPI cannot see it)."""
+    return {"parameters": parameters,
+            "requestBody": {"required": True, "content": {media_type: {"schema": body}}}}
 
 
 @dataclass
@@ -48,6 +92,7 @@ class ServeSettings:
     max_body_bytes: int = 1024 * 1024
     max_decompressed_bytes: int = 20 * 1024 * 1024
     max_ratio: float = 100.0
+    event_limits: "EventLimits | None" = None  # size and depth of each event; None: connectors' defaults
     retry_after: int = 10
     webhook_max_age: float = 300.0
     #: Events from these environments are QA reporting its own errors after a replay: their
@@ -244,8 +289,8 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
     """
     from contextlib import asynccontextmanager
 
-    import orjson
-    from fastapi import FastAPI, HTTPException, Query, Request
+    from fastapi import FastAPI, HTTPException, Path, Query, Request
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
     from starlette.concurrency import run_in_threadpool
 
@@ -257,7 +302,8 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
     from replay import ingest
 
     service = service or ReplayService(settings)
-    limits = ingest.Limits(settings.max_body_bytes, settings.max_decompressed_bytes, settings.max_ratio)
+    limits = ingest.Limits(settings.max_body_bytes, settings.max_decompressed_bytes, settings.max_ratio,
+                           settings.event_limits or ingest.DEFAULT_LIMITS)
     keys = tuple(k for k in settings.dsn_keys if k)
     if not keys:
         log.warning("no DSN keys configured: every envelope and store request will get 401")
@@ -274,24 +320,41 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
                   description="Receives Sentry events (SDK envelopes, webhooks) and replays them "
                               "into a QA target; stores sanitized verdicts only.")
     app.state.service = service
+    event_id = {"type": ["string", "null"], "pattern": ingest.EVENT_ID_PATTERN}
+    event_body = {"type": "object", "description": "A Sentry event", "properties": {"event_id": event_id}}
+    webhook_body = {"type": "object", "required": ["data"], "properties": {"data": {"type": "object"}}}
+    project_id_param = Path(description="Sentry project id (a number)", json_schema_extra=_PROJECT_ID)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """FastAPI's 422, without the ``input`` it would echo back (it may be personal data)."""
+        errors = [{k: error[k] for k in ("loc", "msg", "type")} for error in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
 
     def refuse(status: int, detail: str, **headers: str) -> JSONResponse:
         return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
 
+    def rejected(exc: ingest.IngestError, where: str, kind: str | None = None) -> JSONResponse:
+        """Count a refusal under its limit's name (else ``kind``, else its class), log it, answer it."""
+        service.count(f"rejected_{exc.limit or kind or type(exc).__name__.removesuffix('Error').lower()}")
+        log.warning("%s: refused with %d, %s", where, exc.status, exc)
+        return refuse(exc.status, str(exc))
+
     async def read_body(request: Request) -> bytes:
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limits.max_body_bytes:
-            raise ingest.TooLargeError(f"body of {declared} bytes exceeds {limits.max_body_bytes} bytes")
+            raise ingest.TooLargeError(f"body of {declared} bytes exceeds {limits.max_body_bytes} bytes",
+                                       "max_body_bytes")
         body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > limits.max_body_bytes:
-                raise ingest.TooLargeError(f"body exceeds {limits.max_body_bytes} bytes")
+                raise ingest.TooLargeError(f"body exceeds {limits.max_body_bytes} bytes", "max_body_bytes")
         return bytes(body)
 
     async def ingest_request(request: Request, project_id: str, via: str) -> JSONResponse:
         service.count("requests")
-        project = project_id if project_id.isdigit() and len(project_id) < 20 else None
+        project = project_id if re.fullmatch(_PROJECT_ID["pattern"], project_id) else None
         if project is None:
             service.count("rejected_bad_project")
             log.warning("%s: refused, project id is not a number", via)
@@ -307,12 +370,9 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
             # Decompressing and parsing up to the limits is CPU work: keep it off the event loop.
             body = await run_in_threadpool(ingest.decompress, raw, request.headers.get("content-encoding"), limits)
             parse = ingest.parse_envelope if via == "envelope" else ingest.parse_store
-            delivery = await run_in_threadpool(parse, body)
+            delivery = await run_in_threadpool(parse, body, limits.event)
         except ingest.IngestError as exc:
-            service.count(f"rejected_{type(exc).__name__.removesuffix('Error').lower()}")
-            log.warning("%s for project %s (%d bytes): refused with %d, %s", via, project, size,
-                        exc.status, exc)
-            return refuse(exc.status, str(exc))
+            return rejected(exc, f"{via} for project {project} ({size} bytes)")
         for kind in delivery.dropped:
             service.count(f"dropped_{kind}")
             log.info("%s for project %s: dropped a %s item", via, project, kind)
@@ -332,17 +392,24 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
         event_id = delivery.events[0][0] if delivery.events else delivery.envelope_event_id
         return JSONResponse({"id": event_id} if event_id else {})
 
-    @app.post("/api/{project_id}/envelope/", tags=["ingest"],
-              summary="Sentry envelope endpoint (point a DSN here)")
-    async def envelope(project_id: str, request: Request) -> JSONResponse:
+    ingest_refusals = _refusals(400, 401, 413, 415, 429)
+
+    @app.post("/api/{project_id}/envelope/", tags=["ingest"], summary="Sentry envelope endpoint (point a DSN here)",
+              responses=ingest_refusals, openapi_extra=_operation(
+                  "application/x-sentry-envelope", {"type": "string", "format": "binary"}, _INGEST_AUTH))
+    async def envelope(request: Request, project_id: str = project_id_param) -> JSONResponse:
         return await ingest_request(request, project_id, "envelope")
 
-    @app.post("/api/{project_id}/store/", tags=["ingest"], summary="Legacy Sentry store endpoint")
-    async def store(project_id: str, request: Request) -> JSONResponse:
+    @app.post("/api/{project_id}/store/", tags=["ingest"], summary="Legacy Sentry store endpoint",
+              responses=ingest_refusals, openapi_extra=_operation("application/json", event_body, _INGEST_AUTH))
+    async def store(request: Request, project_id: str = project_id_param) -> JSONResponse:
         return await ingest_request(request, project_id, "store")
 
     @app.post("/webhooks/sentry", tags=["webhooks"],
-              summary="Sentry integration-platform webhook (event_alert, error, issue.created)")
+              summary="Sentry integration-platform webhook (event_alert, error, issue.created)",
+              responses={202: {"description": "An issue webhook: its latest event is fetched (or cannot be)"},
+                         **_refusals(400, 401, 413, 429, 503)},
+              openapi_extra=_operation("application/json", webhook_body, _WEBHOOK_HEADERS))
     async def webhook(request: Request) -> JSONResponse:
         service.count("webhooks")
         resource = (request.headers.get("sentry-hook-resource") or "").strip().lower()
@@ -350,9 +417,7 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
         try:
             body = await read_body(request)
         except ingest.TooLargeError as exc:
-            service.count("rejected_webhook_too_large")
-            log.warning("webhook %s: refused with 413, %s", shown, exc)
-            return refuse(413, str(exc))
+            return rejected(exc, f"webhook {shown}")
         try:
             verify_signature(body, request.headers.get("sentry-hook-signature"),
                              settings.webhook_secret or "", request.headers.get("sentry-hook-timestamp"),
@@ -367,12 +432,13 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
             log.warning("webhook %s (%d bytes): refused with 401, %s", shown, len(body), exc)
             return refuse(401, str(exc))
         try:
-            document = orjson.loads(body)
-            found = event_from_webhook(resource, document)
-        except orjson.JSONDecodeError:
-            service.count("rejected_webhook_shape")
-            log.warning("webhook %s (%d bytes): refused with 400, body is not JSON", shown, len(body))
-            return refuse(400, "webhook body is not valid JSON")
+            if not resource:  # Sentry always names it; without it nothing says what the body is
+                raise ingest.CorruptError("webhook has no Sentry-Hook-Resource header")
+            found = event_from_webhook(resource, ingest.parse_json_body(body, "webhook body"))
+            if not isinstance(found, IssueOnly):
+                ingest.check_limits(found, limits.event, size=len(body))
+        except ingest.IngestError as exc:
+            return rejected(exc, f"webhook {shown} ({len(body)} bytes)", "webhook_shape")
         except WebhookIgnored as exc:
             service.count("webhooks_ignored")
             log.info("webhook %s: ignored, %s", shown, exc)
@@ -415,9 +481,13 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
         log.info("issue %s created: queued a fetch of its latest event", issue.issue_id)
         return JSONResponse({"status": "queued", "issue_id": issue.issue_id}, status_code=202)
 
-    @app.get("/health", tags=["status"], summary="Liveness, queue depth and counters")
+    @app.get("/health", tags=["status"], summary="Liveness, queue depth, counters and refusals per limit")
     def health() -> dict[str, Any]:
-        return service.health()
+        status = service.health()
+        counters = status["counters"]
+        status["limits"] = {name: {"limit": value, "rejected": counters.get(f"rejected_{name}", 0)}
+                            for name, value in limits.values().items()}
+        return status
 
     def allow(request: Request, role: str) -> None:
         """Bearer-token check for the read API; every denial is audited (without the token)."""
@@ -435,13 +505,15 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
             raise HTTPException(exc.status, str(exc),
                                 headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None) from None
 
-    @app.get("/api/results", tags=["results"], summary="Recent sanitized verdicts, newest first (viewer)")
+    @app.get("/api/results", tags=["results"], summary="Recent sanitized verdicts, newest first (viewer)",
+             responses=_refusals(401, 403))
     def results(request: Request, limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
         allow(request, "viewer")
         return {"results": service.store.recent(limit)}
 
     @app.get("/api/qa-reports/{trace_id}", tags=["results"],
-             summary="QA's own error for a replay, by the trace id the replayer sent (viewer)")
+             summary="QA's own error for a replay, by the trace id the replayer sent (viewer)",
+             responses=_refusals(401, 403, 404))
     def qa_report(request: Request, trace_id: str) -> dict[str, Any]:
         allow(request, "viewer")
         report = service.store.qa_report(trace_id)
@@ -449,7 +521,8 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
             raise HTTPException(404, "no QA error report for this trace id")
         return report
 
-    @app.get("/api/results/{event_id}", tags=["results"], summary="The sanitized verdict of one event (viewer)")
+    @app.get("/api/results/{event_id}", tags=["results"], summary="The sanitized verdict of one event (viewer)",
+             responses=_refusals(401, 403, 404))
     def result(request: Request, event_id: str) -> dict[str, Any]:
         allow(request, "viewer")
         normalized = ingest.normalize_event_id(event_id)
@@ -458,7 +531,8 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
             raise HTTPException(404, "no result stored for this event id")
         return record
 
-    @app.get("/api/audit", tags=["audit"], summary="The audit trail and its verification (privacy-officer)")
+    @app.get("/api/audit", tags=["audit"], summary="The audit trail and its verification (privacy-officer)",
+             responses=_refusals(401, 403))
     def audit(request: Request, limit: int = Query(200, ge=1, le=10_000)) -> dict[str, Any]:
         allow(request, "privacy-officer")
         ok, first_bad, reason = service.audit.verify()
@@ -473,6 +547,18 @@ _ISSUE_SEQ = itertools.count(1)
 
 def _keys_from_env() -> tuple[str, ...]:
     return tuple(k.strip() for k in os.environ.get("REPLAY_DSN_KEYS", "").split(",") if k.strip())
+
+
+def event_limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--max-event-bytes`` and ``--max-depth``, one definition for every command that reads events."""
+    from connectors.limits import DEFAULT_LIMITS, MAX_DEPTH_CEILING
+
+    depth = click.option("--max-depth", default=DEFAULT_LIMITS.max_depth, show_default=True,
+                         type=click.IntRange(1, MAX_DEPTH_CEILING),
+                         help="Deepest nesting of objects and arrays accepted in one event.")
+    size = click.option("--max-event-bytes", default=DEFAULT_LIMITS.max_event_bytes, show_default=True,
+                        type=click.IntRange(min=1), help="Largest event accepted, in bytes (Sentry's own limit).")
+    return size(depth(command))
 
 
 @click.command("serve")
@@ -497,16 +583,18 @@ def _keys_from_env() -> tuple[str, ...]:
               type=click.IntRange(min=1), help="Largest body accepted once decompressed.")
 @click.option("--max-ratio", default=100.0, show_default=True, type=click.FloatRange(min=1),
               help="Largest decompressed/compressed size ratio accepted.")
+@event_limit_options
 def serve_command(host: str, port: int, target_spec: str, config: str | None, dsn_keys: tuple[str, ...],
                   webhook_secret: str | None, store_path: str | None, policy: str | None, ignore_parity: bool,
-                  queue_size: int,
-                  max_body_bytes: int, max_decompressed_bytes: int, max_ratio: float) -> None:
+                  queue_size: int, max_body_bytes: int, max_decompressed_bytes: int, max_ratio: float,
+                  max_event_bytes: int, max_depth: int) -> None:
     """Receive Sentry events and replay each one into QA; store sanitized verdicts.
 
     Point any sentry-sdk at it with a DSN (the key must be one of --dsn-key), and/or register
     http://HOST:PORT/webhooks/sentry as a Sentry integration webhook. Every accepted event is
     sanitized, replayed against --target and its verdict stored; GET /api/results lists them,
-    GET /health shows the queue and counters, /docs the OpenAPI description.
+    GET /health shows the queue, the counters and the refusals per limit, /docs the OpenAPI
+    description.
 
     \b
     Examples:
@@ -518,6 +606,7 @@ def serve_command(host: str, port: int, target_spec: str, config: str | None, ds
     """
     import uvicorn
 
+    from connectors.limits import EventLimits
     from replay.access import load_access
     from replay.config import config_path, resolve_target
     from replay.errors import ConfigError
@@ -540,7 +629,8 @@ def serve_command(host: str, port: int, target_spec: str, config: str | None, ds
     settings = ServeSettings(target=target, store_path=store_path, dsn_keys=keys, webhook_secret=webhook_secret,
                              policy=policy, sanitizer=sanitizer, queue_size=queue_size,
                              max_body_bytes=max_body_bytes, max_decompressed_bytes=max_decompressed_bytes,
-                             max_ratio=max_ratio, ignore_parity=ignore_parity, access=access)
+                             max_ratio=max_ratio, event_limits=EventLimits(max_event_bytes, max_depth),
+                             ignore_parity=ignore_parity, access=access)
     app = create_app(settings)
     log.info("serving on http://%s:%d (target %s, %d DSN key(s), webhooks %s, store %s, API %s)", host, port,
              target.name, len(keys), "on" if webhook_secret else "off", app.state.service.store.path,
