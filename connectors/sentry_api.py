@@ -214,7 +214,7 @@ def _event_choice(text: str) -> str:
 def parse_link_header(value: str | None) -> dict[str, dict[str, str]]:
     """Parse Sentry's ``Link`` header into ``{rel: {"url", "results", "cursor", ...}}``."""
     links: dict[str, dict[str, str]] = {}
-    for match in re.finditer(r"<([^>]*)>([^<]*)", value or ""):
+    for match in re.finditer(r"<([^<>]*)>([^<]*)", value or ""):
         params = dict(re.findall(r';\s*([A-Za-z_]+)\s*=\s*"?([^";,]*)"?', match.group(2)))
         if "rel" in params:
             links[params["rel"]] = {"url": match.group(1), **params}

@@ -159,7 +159,8 @@ def _run_presidio_tokens(entity: str, text: str, needed: Callable[[str], bool]) 
 
 
 _LOCAL_PART_STOP = re.compile(r"[^\w.+-]")
-_URL_USERINFO = re.compile(r"[A-Za-z][\w+.-]*://[^\s/@]*$")
+# A scheme starts a run (the lookbehind): tried at every letter, a long run is quadratic.
+_URL_USERINFO = re.compile(r"(?<![\w+.-])[A-Za-z][\w+.-]*://[^\s/@]*$")
 
 
 def detect_email(text: str) -> list[Span]:
@@ -365,7 +366,7 @@ def _possible_phone(raw: str, international: bool) -> bool:
     return False
 
 
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_JWT = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 
 
 def detect_jwt(text: str) -> list[Span]:
@@ -378,7 +379,7 @@ _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]{3,40})-----(.+?)-----END \1-----", re.
 
 
 def detect_pem(text: str) -> list[Span]:
-    if "-----BEGIN " not in text:
+    if "-----BEGIN " not in text or "-----END " not in text:
         return []
     return [Span(m.start(2), m.end(2), "PEM_KEY", "pem") for m in _PEM.finditer(text)]
 
@@ -398,7 +399,7 @@ def detect_api_key(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), "API_KEY", "api_key") for m in _API_KEY.finditer(text)]
 
 
-_URL_CREDS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s:@?#'\"]*)(?::([^/\s@?#'\"]*))?@")
+_URL_CREDS = re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s:@?#'\"]*)(?::([^/\s@?#'\"]*))?@")
 
 
 def detect_url_credentials(text: str) -> list[Span]:
@@ -481,7 +482,7 @@ def detect_date_of_birth(text: str) -> list[Span]:
 _USER_ID = re.compile(
     r"\b(?:cus|usr|user|acct|cust)_[A-Za-z0-9]{8,32}\b"
     r"|(?i:\b(?:user|customer|member|account)(?:[ _]?id)?\b\s?[#:=]?\s?['\"]?)"
-    r"(?P<cued>[A-Za-z0-9_-]*\d[A-Za-z0-9_-]{3,})"
+    r"(?P<cued>[A-Za-z0-9_-]{0,64}\d[A-Za-z0-9_-]{3,64})"
 )
 _USER_ID_GATE = re.compile(r"(?i)_[a-z0-9]{8}|user|customer|member|account")
 

@@ -80,9 +80,18 @@ def parse_query(text: str) -> QueryString | None:
     return QueryString(text)
 
 
+_WHITESPACE = re.compile(r"\s")
+_URL_PARTS = re.compile(r"((?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//[^/?#\s]*)?([^?#\s]*)(?:\?([^#\s]*))?(#\S*)?")
+
+
 def split_url(text: str) -> tuple[str, str, str, str] | None:
-    """(prefix up to the path, path, query, fragment-with-#) for URL-like strings."""
-    m = re.match(r"((?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//[^/?#\s]*)?([^?#\s]*)(?:\?([^#\s]*))?(#\S*)?$", text)
+    """(prefix up to the path, path, query, fragment-with-#) for URL-like strings.
+
+    No part may hold whitespace, so a string with any is no URL; testing that first also keeps
+    the pattern from backtracking through every way of splitting a long run (``//aaa…a x``)."""
+    if _WHITESPACE.search(text):
+        return None
+    m = _URL_PARTS.fullmatch(text)
     if not m or not (m.group(1) or m.group(3) is not None):
         return None
     return m.group(1) or "", m.group(2) or "", m.group(3) or "", m.group(4) or ""

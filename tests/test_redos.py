@@ -1,0 +1,62 @@
+"""Hostile strings cannot stall the sanitizer: every pattern stays linear on 200 KB inputs.
+
+Each input once took minutes through one regex (found by timing the patterns on adversarial
+strings): ``split_url`` on ``//aaa…a x``, the URL-userinfo and URL-credential scheme searches on
+long letter runs, the cued user id on ``user-user-…``, JWT on ``eyJeyJ…``, PEM on repeated
+BEGIN lines. An event may be 1 MiB and browser DSN keys are public, so each would let anyone
+hold a worker. A generous alarm turns a regression into a failure instead of a hung suite.
+"""
+
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+
+import pytest
+
+from connectors.sentry_api import parse_link_header
+from sanitizers import Sanitizer
+
+N = 200_000
+HOSTILE = {
+    "url-split": "//" + "a" * N + " ",
+    "url-userinfo": "a" * N + " x@example.com",
+    "url-credentials": "a" * N + " ://@",
+    "user-id": "user-" * (N // 5),
+    "jwt": "eyJ" * (N // 3),
+    "pem": "-----BEGIN AAA-----" * (N // 19),
+    "link-like": "<" * N,
+}
+
+
+@pytest.fixture(scope="module")
+def sanitizer() -> Sanitizer:
+    return Sanitizer(key=b"redos")
+
+
+@contextmanager
+def deadline(seconds: float = 20):
+    """A regression to quadratic time fails here instead of hanging the suite."""
+    def too_slow(signum, frame):
+        raise TimeoutError(f"one hostile string took over {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_strings_are_sanitized_in_linear_time(sanitizer: Sanitizer, text: str) -> None:
+    with deadline():
+        result = sanitizer.sanitize({"message": text, "extra": {"value": text},
+                                     "breadcrumbs": {"values": [{"data": {"url": text}}]}})
+    assert result.event is not None or result.blocked
+
+
+def test_a_link_header_of_angle_brackets_parses_in_linear_time() -> None:
+    with deadline():
+        assert parse_link_header("<" * N) == {}
