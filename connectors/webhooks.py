@@ -117,18 +117,17 @@ def event_from_webhook(resource: str, body: dict[str, Any]) -> dict[str, Any] | 
         raise InputError("webhook body must be a JSON object")
     data = body.get("data")
     if not isinstance(data, dict):
-        raise InputError(f"{kind or 'webhook'} body has no 'data' object")
+        raise InputError(f"{_label(kind)} webhook body has no 'data' object")
     if kind in EVENT_RESOURCES:
         key = EVENT_RESOURCES[kind]
         if not isinstance(data.get(key), dict):
             raise InputError(f"{kind} webhook body has no 'data.{key}' object")
         return data[key]
     if kind != "issue":
-        raise WebhookIgnored(f"webhook resource {kind[:40]!r} carries no event to replay")
+        raise WebhookIgnored(f"webhook resource {_label(kind)} carries no event to replay")
     action = body.get("action")
     if action != "created":
-        raise WebhookIgnored(f"issue webhook action {str(action)[:40]!r} is not replayed; "
-                             "only 'created' is")
+        raise WebhookIgnored(f"issue webhook action {_label(action)} is not replayed; only 'created' is")
     issue = data.get("issue")
     if not isinstance(issue, dict):
         raise InputError("issue webhook body has no 'data.issue' object")
@@ -142,3 +141,12 @@ def event_from_webhook(resource: str, body: dict[str, Any]) -> dict[str, Any] | 
         project_slug=project.get("slug") if isinstance(project, dict)
         and isinstance(project.get("slug"), str) else None,
     )
+
+
+_NAME = re.compile(r"[a-z_]{1,40}")
+
+
+def _label(value: object) -> str:
+    """A resource or action name as messages may quote it: Sentry's names are short lower-case
+    words; anything else is not echoed (headers and bodies come from the network)."""
+    return repr(value) if isinstance(value, str) and _NAME.fullmatch(value) else "(unrecognized)"
