@@ -35,6 +35,7 @@ from sanitizers.selectors import SEP
 __all__ = ["Change", "SanitizeResult", "Sanitizer", "secret_key_from_env"]
 
 KEY_ENV = "REPLAY_SECRET_KEY"
+OVERSIZE_PLACEHOLDER = "[redacted: longer than max_string_chars]"
 _NAME_ENTITIES = {"EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "JWT", "API_KEY", "PHONE_NUMBER"}
 _WORD_RE = re.compile(r"\w+")
 _FIELD_NAME = re.compile(r"['\"]?[\w$@.:/ -]{1,64}['\"]?")
@@ -216,6 +217,9 @@ class Sanitizer:
                          inherited: Rule | None, run: _Run) -> Any:
         if not value or self._is_safe(canon):
             return value
+        if len(value) > self.policy.max_string_chars:  # redacted unread: never scanned, never kept
+            run.changes.append(Change(dotted(path), "max-string-chars", "OVERSIZE", "redact", len(value)))
+            return OVERSIZE_PLACEHOLDER
         if is_placeholder(value):
             run.filtered += 1
             return value

@@ -128,6 +128,11 @@ class Policy:
         return compile_selectors(self.safe_paths)
 
     @property
+    def max_string_chars(self) -> int:
+        """Longer strings are redacted whole, not scanned: the detectors' cost grows with length."""
+        return int(self.settings.get("max_string_chars", DEFAULT_MAX_STRING_CHARS))
+
+    @property
     def key_rules(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.keys)
 
@@ -182,6 +187,7 @@ def parse_policy(text: str, *, source: str) -> Policy:
     settings = data.get("settings") or {}
     if not isinstance(settings, dict):
         raise PolicyError(f"{source}: `settings` must be a mapping")
+    _check_settings(settings, source)
     return Policy(
         name=str(data.get("name", "unnamed")),
         rules=tuple(rules),
@@ -193,6 +199,18 @@ def parse_policy(text: str, *, source: str) -> Policy:
         settings=settings,
         ner=_parse_ner(data.get("ner"), source),
     )
+
+
+DEFAULT_MAX_STRING_CHARS = 1024 * 1024  # an event's own size limit: by default no string is too long
+
+
+def _check_settings(settings: dict, source: str) -> None:
+    unknown = set(settings) - {"max_string_chars"}
+    if unknown:
+        raise PolicyError(f"{source}: settings: unknown keys: {', '.join(sorted(map(str, unknown)))}")
+    limit = settings.get("max_string_chars", DEFAULT_MAX_STRING_CHARS)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 64:
+        raise PolicyError(f"{source}: settings.max_string_chars: expected a whole number of at least 64")
 
 
 _RULE_KEYS = {"id", "description", "action", "entity", "keys", "detectors", "patterns", "where",

@@ -397,3 +397,29 @@ def test_no_change_record_ever_contains_an_original_value(sanitizer):
         assert original not in report and original.replace(" ", "") not in report
     assert {change.entity for change in result.changes} >= {"EMAIL_ADDRESS", "PERSON", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS"}
     assert all(change.length > 0 and change.rule and change.path for change in result.changes)
+
+
+def test_strings_over_max_string_chars_are_redacted_unread_and_reported():
+    from dataclasses import replace
+
+    from sanitizers import Sanitizer, default_policy
+    from sanitizers.engine import OVERSIZE_PLACEHOLDER
+
+    policy = replace(default_policy(), settings={"max_string_chars": 100})
+    event = {"message": "jane.doe@example.com " * 10, "extra": {"short": "order ORD-1"}}
+    result = Sanitizer(policy, key=b"k").sanitize(event)
+    assert result.event["message"] == OVERSIZE_PLACEHOLDER and result.event["extra"]["short"] == "order ORD-1"
+    assert [(c.path, c.rule, c.action, c.length) for c in result.changes] == [("message", "max-string-chars", "redact", 210)]
+
+
+@pytest.mark.parametrize("settings, message", [
+    ("{max_string_chars: 10}", "settings.max_string_chars: expected a whole number of at least 64"),
+    ("{max_string_chars: lots}", "settings.max_string_chars: expected a whole number of at least 64"),
+    ("{max_strings: 1000}", "settings: unknown keys: max_strings"),
+])
+def test_bad_settings_are_named(settings, message):
+    from sanitizers.errors import PolicyError
+    from sanitizers.policy import parse_policy
+
+    with pytest.raises(PolicyError, match=message):
+        parse_policy(f"settings: {settings}\nrules: [{{id: r, keys: [email]}}]\n", source="p.yaml")
