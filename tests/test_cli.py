@@ -215,3 +215,21 @@ def test_every_replay_is_audited_in_a_verifiable_trail(tmp_path: Path, shop, bug
     assert replay_record["details"]["verdict"] == "reproduced" and len(replay_record["payload_sha256"]) == 64
     verify = subprocess.run([*REPLAY, "audit", "verify"], env=env, capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_workers_give_the_same_output_in_the_same_order(tmp_path: Path) -> None:
+    from bench import corpus
+
+    events = [event for event, _ in corpus.generate(150, seed=11)]
+    lines = [json.dumps(e) for e in events]
+    lines.insert(70, '{"email": "broken@example.com", ')  # unreadable, in the middle of a chunk
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    single = replay("sanitize", str(path), "-o", str(tmp_path / "one.jsonl"), "--workers", "1")
+    several = replay("sanitize", str(path), "-o", str(tmp_path / "two.jsonl"), "--workers", "2")
+    assert single.returncode == several.returncode == 1
+    assert "many.jsonl:71: not valid JSON" in several.stderr and "broken@" not in several.stderr
+    one, two = (tmp_path / "one.jsonl").read_bytes(), (tmp_path / "two.jsonl").read_bytes()
+    assert one == two and len(two.splitlines()) == 150
+    ids = [json.loads(line)["event_id"] for line in two.splitlines()]
+    assert ids == [e["event_id"] for e in events]
