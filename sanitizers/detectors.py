@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-__all__ = ["Span", "DETECTOR_FUNCTIONS", "luhn_valid", "card_brand_ok"]
+__all__ = ["Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "digit_count", "is_loopback", "luhn_valid"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,12 +208,24 @@ def detect_ip(text: str) -> list[Span]:
             ip = ipaddress.ip_address(value)
         except ValueError:
             continue
-        if ip.is_unspecified:
-            continue
+        if ip.is_unspecified or (ip.is_loopback and not _HOST_REST.fullmatch(text[:span.start] + text[span.end:])):
+            continue  # a loopback address names no one; as a whole value (a Host header) Relay scrubs it
         if text[max(0, span.start - 1):span.start] in ("v", "V") or _follows_version_word(text, span.start):
             continue
         spans.append(span)
     return spans
+
+
+_HOST_REST = re.compile(r"\s*\[?\]?(?::\d{1,5})?\s*")  # what may surround a whole-value address: [ ]:port
+
+
+def is_loopback(value: str) -> bool:
+    """Whether ``value`` is a loopback address (``127.0.0.1``, ``::1``), with or without a port."""
+    host = value.rsplit(":", 1)[0] if value.count(":") == 1 else value.strip("[]")
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _follows_version_word(text: str, start: int) -> bool:

@@ -22,7 +22,7 @@ from urllib.parse import unquote
 from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_regex, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, outline, regions, rename, spine_copy
-from sanitizers.detectors import DETECTOR_FUNCTIONS, Span
+from sanitizers.detectors import DETECTOR_FUNCTIONS, Span, is_loopback
 from sanitizers.encodings import URL_START, parse_json, parse_query, parse_repr, requote, split_url
 from sanitizers.errors import LeakBlocked
 from sanitizers.fakes import FakeFactory, is_placeholder
@@ -392,6 +392,8 @@ class Sanitizer:
             return  # too short or too common a word ("user") to replace wherever it appears
         if entity == "PERSON" and original.lower() in street_words():
             return  # "Brooks" the name is also "Brooks" the street type, which address fakes keep
+        if entity == "IP_ADDRESS" and is_loopback(original):
+            return  # names no one: faked where Relay scrubs it, kept in URLs so host maps still match
         run.known[original] = (fake, entity)
         if entity == "PERSON":
             for part, fake_part in zip(original.split(), fake.split()):

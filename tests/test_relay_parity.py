@@ -7,7 +7,7 @@ lower case, unknown fields go), so a changed leaf alone does not mean "scrubbed"
 remark Relay leaves on each scrubbed value does. Leaf by leaf, every string Relay remarked must be
 changed in our output too, unless it already was a placeholder.
 
-Nothing is exempt: loopback addresses are faked within loopback (a local request stays local),
+Nothing is exempt: whole-value loopback addresses are faked within loopback (a local request stays local),
 and a frame variable that merely names a credential (``'secret_key'``) is faked as Relay's
 password rule filters it.
 """
