@@ -8,10 +8,12 @@ come back in input order.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -23,7 +25,9 @@ from replay.runner import ReplayResult, replay_document
 from replay.target import Target
 from sanitizers import Sanitizer
 
-__all__ = ["RateLimiter", "replay_many"]
+__all__ = ["RateLimiter", "replay_many", "stop_on_signals"]
+
+_INTERRUPTED = "not replayed: the run was interrupted (SIGTERM or Ctrl-C) before this event was sent"
 
 
 class RateLimiter:
@@ -44,10 +48,30 @@ class RateLimiter:
         time.sleep(max(0.0, slot - now))
 
 
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event the first SIGTERM or SIGINT sets: work in flight finishes and is recorded, nothing new
+    starts. A second signal raises KeyboardInterrupt to stop at once. Main thread only."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def replay_many(items: Iterable[SourceItem], *, sanitizer: Sanitizer, target: Target, client: httpx.Client,
-                parity: ParityGate | None, on_done: Callable[[str, ReplayResult], None] | None = None
-                ) -> list[tuple[str, ReplayResult]]:
-    """Replay every item; an item that is an input error becomes an ``inconclusive`` result in place."""
+                parity: ParityGate | None, on_done: Callable[[str, ReplayResult], None] | None = None,
+                stop: threading.Event | None = None) -> list[tuple[str, ReplayResult]]:
+    """Replay every item; an item that is an input error becomes an ``inconclusive`` result in place,
+    and so does every item not yet started once ``stop`` is set (it is not sent)."""
     items = list(items)
     results: list[tuple[str, ReplayResult] | None] = [None] * len(items)
     limiter = RateLimiter(target.rate_limit)
@@ -56,6 +80,8 @@ def replay_many(items: Iterable[SourceItem], *, sanitizer: Sanitizer, target: Ta
         item = items[index]
         if item.error:
             result = ReplayResult(None, "inconclusive", item.error, error=True)
+        elif stop is not None and stop.is_set():
+            result = ReplayResult(None, "inconclusive", _INTERRUPTED, error=True)
         else:
             limiter.wait()
             result = replay_document(item.document, sanitizer=sanitizer, target=target, client=client, parity=parity)

@@ -2,7 +2,7 @@
 
 For each message: decode (JSON event, ``ingest-events`` msgpack, ``events``-topic insert), skip
 it when the result store already holds its event id, apply the per-fingerprint budget, sanitize
-and replay it, write the sanitized result to the store (and the results topic, flushed), and only
+and replay it, write the sanitized result to the store (and the results topic, acknowledged), and only
 then commit the message's offset. Messages that are no event go to the dead-letter topic as a
 reference (topic, partition, offset, error class, message), never with their payload.
 
@@ -14,6 +14,12 @@ result instead of a second request to QA).
 Workers of one ``--group`` share the topic's partitions (Kafka consumer groups); they may share
 one store file, which makes de-duplication global.
 
+Faults end in a state a restart resumes from: SIGTERM finishes the event in flight (one waiting to
+retry a QA that refuses connections never reached QA, so it is left unclaimed and uncommitted);
+a store that cannot be written (a full disk), or a result the broker does not take within the
+producer's delivery timeout, stops the worker with exit 1 before the message is acknowledged; a
+commit refused while the broker is away is skipped (the partition's next commit covers it).
+
 Only click and the standard library are imported at module level, so ``replay --help`` is fast.
 """
 
@@ -22,14 +28,13 @@ from __future__ import annotations
 import collections
 import hashlib
 import os
-import signal
 import sqlite3
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import click
@@ -94,9 +99,6 @@ def parse_source(url: str) -> tuple[list[str], str]:
     return servers, topic
 
 
-_CONNECT_ERROR = "connection refused or host unreachable"  # replay.send's outcome when nothing was sent
-
-
 class _Claims:
     """Event ids whose replay was started, in the store's SQLite file (shared by all workers)."""
 
@@ -108,6 +110,10 @@ class _Claims:
         """True when this call claimed the event; False when an earlier attempt already had."""
         cursor = self._db.execute("INSERT OR IGNORE INTO pipeline_claims VALUES (?, ?)", (event_id, time.time()))
         return cursor.rowcount == 1
+
+    def release(self, event_id: str) -> None:
+        """Forget a claim whose replay never reached QA, so a redelivery replays it."""
+        self._db.execute("DELETE FROM pipeline_claims WHERE event_id = ?", (event_id,))
 
     def close(self) -> None:
         self._db.close()
@@ -140,14 +146,14 @@ class Pipeline:
     def __init__(self, *, consumer, store, sanitizer, target, client, producer=None, results_topic: str | None = None,
                  dlq_topic: str | None = None, budget: Budget | None = None, max_bytes: int,
                  max_events: int | None = None, idle_timeout: float | None = None, retries: int = 3,
-                 backoff: float = 0.5, echo=None, parity=None, audit=None) -> None:
+                 backoff: float = 0.5, echo=None, parity=None, audit=None, stop: threading.Event | None = None) -> None:
         self.consumer, self.store, self.sanitizer, self.target, self.client = consumer, store, sanitizer, target, client
         self.producer, self.results_topic, self.dlq_topic = producer, results_topic, dlq_topic
         self.budget, self.max_bytes, self.max_events, self.idle_timeout = budget, max_bytes, max_events, idle_timeout
         self.retries, self.backoff = retries, backoff
         self.echo = echo or (lambda line: click.echo(line, err=True))
         self.counters = Counters()
-        self.stop = threading.Event()
+        self.stop = stop or threading.Event()  # set by a signal: finish the event in flight, then leave
         self.claims = _Claims(store.path)
         self.parity, self.audit = parity, audit  # a replay.parity.GateCache, a replay.audit.AuditTrail
 
@@ -168,9 +174,8 @@ class Pipeline:
                     break
                 for tp, records in batch.items():
                     for record in records:
-                        if self._should_stop():
-                            break
-                        self.handle(record)
+                        if self._should_stop() or not self.handle(record):
+                            break  # an unfinished event stays uncommitted: it is redelivered after a restart
                         self._commit(tp, OffsetAndMetadata(record.offset + 1, "", -1))
                 if self._should_stop():
                     break
@@ -190,23 +195,25 @@ class Pipeline:
             return -1
 
     def _commit(self, tp, offset) -> None:
-        """Commit one partition's offset; during a rebalance the commit may be refused, which is safe:
-        the result is already stored, so the new owner's redelivery is counted as a duplicate."""
-        from kafka.errors import CommitFailedError, RebalanceInProgressError
+        """Commit one partition's offset. A refused commit (a rebalance, the broker away) is safe and
+        the worker goes on: the result is stored, so a redelivery is counted as a duplicate, and the
+        next commit of this partition covers this offset too."""
+        from kafka.errors import KafkaError
 
         try:
             self.consumer.commit({tp: offset})
-        except (CommitFailedError, RebalanceInProgressError) as exc:
-            self.echo(f"replay pipeline: {tp.topic}/{tp.partition}: offset not committed ({type(exc).__name__}, "
-                      "a rebalance); its redelivery will be a duplicate")
+        except KafkaError as exc:
+            self.echo(f"replay pipeline: {tp.topic}/{tp.partition}: offset not committed ({type(exc).__name__}); "
+                      "its redelivery will be a duplicate")
 
     def _should_stop(self) -> bool:
         if self.max_events is not None and self.counters.values["processed"] >= self.max_events:
             self.stop.set()
         return self.stop.is_set()
 
-    def handle(self, record) -> None:
-        """Process one message; its result (or dead letter) is durable when this returns."""
+    def handle(self, record) -> bool:
+        """Process one message; True when its result (or dead letter) is durable, False when it was
+        left unfinished (stopped before QA received it) and must be redelivered."""
         from connectors import InputError, normalize_event
         from replay.messages import PoisonMessage, canonical_event_id, decode_message
 
@@ -216,7 +223,7 @@ class Pipeline:
             decoded = decode_message(record.value, max_bytes=self.max_bytes)
             if decoded.event is None:
                 self.counters.add("ignored")
-                return
+                return True
             event = normalize_event(decoded.event)
         except PoisonMessage as exc:
             return self.dead_letter(record, exc.kind, str(exc))
@@ -232,21 +239,26 @@ class Pipeline:
             stored = self.store.get(event_id)
             if stored is not None:
                 self._publish(event_id, stored)  # the results topic may have missed it before a crash
-            return
+            return True
         if self.budget is not None and not self.budget.allow(fingerprint_key(event)):
             self.counters.add("skipped")
-            return self._record(event_id, _plain_record(
+            self._record(event_id, _plain_record(
                 event_id, "skipped", f"budget: {self.budget.limit} replays of this issue per "
                                      f"{self.budget.window:g}s already done"), ref)
+            return True
         if not self.claims.claim(event_id):
             self.counters.add("inconclusive")
-            return self._record(event_id, _plain_record(
+            self._record(event_id, _plain_record(
                 event_id, "inconclusive", "an earlier attempt was interrupted during its replay; not "
                                           "replayed again so QA never receives it twice", error=True), ref)
+            return True
         result = self._replay(event, record)
         del event
         if result is None:
-            return
+            return True  # dead-lettered
+        if result is _UNSENT:
+            self.claims.release(event_id)
+            return False
         self.counters.add("replayed")
         self.counters.add(result.verdict)
         self._record(event_id, result.to_json() | {"event_id": event_id}, ref)
@@ -254,13 +266,16 @@ class Pipeline:
             from replay.audit import audit_replay
 
             audit_replay(self.audit, result, target=self.target.name, policy_hash=self.sanitizer.policy.hash, via=ref)
+        return True
 
     def _replay(self, event, record):
         """Replay, retrying with backoff while QA refuses connections (then it received nothing).
 
-        Timeouts are not retried: QA may have received the request, and a retry would replay twice.
+        Timeouts and broken answers are not retried: QA may have received the request, and a retry
+        would replay twice. Stopped during a backoff, the event is ``_UNSENT``: QA never received it.
         """
         from replay.runner import replay_document
+        from replay.send import CONNECT_ERROR
 
         for attempt in range(self.retries + 1):
             try:
@@ -271,10 +286,11 @@ class Pipeline:
                 return None
             outcome = result.outcome
             unreachable = (outcome is not None and outcome.status is None
-                           and (outcome.error or "").startswith(_CONNECT_ERROR))
-            if not unreachable or attempt == self.retries or self.stop.wait(self.backoff * 2 ** attempt):
+                           and (outcome.error or "").startswith(CONNECT_ERROR))
+            if not unreachable or attempt == self.retries:
                 return result
-        return result
+            if self.stop.wait(self.backoff * 2 ** attempt):
+                return _UNSENT
 
     def _record(self, event_id: str, data: dict[str, Any], ref: str) -> None:
         self.store.record(event_id, data | {"source": ref}, source=ref)
@@ -285,22 +301,24 @@ class Pipeline:
             return
         import orjson
 
-        self.producer.send(self.results_topic, key=event_id.encode(), value=orjson.dumps(data))
-        self.producer.flush()
+        self.producer.send(self.results_topic, key=event_id.encode(), value=orjson.dumps(data)).get()
 
-    def dead_letter(self, record, kind: str, message: str) -> None:
-        """Send a reference to the message (never its payload) to the DLQ, or name it on stderr."""
+    def dead_letter(self, record, kind: str, message: str) -> bool:
+        """Send a reference to the message (never its payload) to the DLQ, or name it on stderr; True (durable)."""
         import orjson
 
         self.counters.add("dead_lettered")
         letter = {"topic": record.topic, "partition": record.partition, "offset": record.offset,
                   "error": kind, "message": message, "dead_lettered_at": time.time()}
         if self.producer is not None and self.dlq_topic:
-            self.producer.send(self.dlq_topic, value=orjson.dumps(letter))
-            self.producer.flush()
+            self.producer.send(self.dlq_topic, value=orjson.dumps(letter)).get()
         else:
             ref = f"kafka:{record.topic}/{record.partition}@{record.offset}"
             self.echo(f"replay: {ref}: dead letter ({kind}): {message}")
+        return True
+
+
+_UNSENT = object()  # _replay's answer when stopped before QA received the request
 
 
 def _offset_id(record) -> str:
@@ -347,7 +365,8 @@ def pipeline_command(source: str, group: str, target_spec: str, config: str | No
     Reads JSON Sentry events, self-hosted Sentry's ingest-events (msgpack) and events-topic
     ([2, "insert", {...}]) messages. An offset is committed only after the result is stored
     (and published); an event whose id the store already holds is not replayed again.
-    SIGTERM or Ctrl-C finishes the event in flight, commits and leaves the group.
+    SIGTERM or Ctrl-C finishes the event in flight, commits and leaves the group. Exit 1 when
+    the result store cannot be written (a full disk): the message in flight is not acknowledged.
 
     \b
     Examples:
@@ -360,6 +379,8 @@ def pipeline_command(source: str, group: str, target_spec: str, config: str | No
         return _serve(source, target_spec, config, store_path, policy, ignore_parity)
     if not group:
         raise click.UsageError("--group is required with a kafka:// source")
+    from kafka.errors import KafkaError
+
     servers, topic = parse_source(source)
     limits = parse_budget(budget) if budget else None
     try:
@@ -368,6 +389,10 @@ def pipeline_command(source: str, group: str, target_spec: str, config: str | No
     except _UserError as exc:
         click.echo(f"replay: {exc}", err=True)
         sys.exit(2)
+    except sqlite3.Error as exc:  # a full disk: stop rather than take messages whose results cannot be kept
+        _stopped(f"the result store or audit trail cannot be written ({exc})")
+    except KafkaError as exc:  # a result or dead letter not delivered within the producer's delivery timeout
+        _stopped(f"Kafka did not take a result or dead letter ({type(exc).__name__})")
     if stats:
         click.echo(counters.line(), err=True)
 
@@ -389,6 +414,12 @@ class _UserError(Exception):
     pass
 
 
+def _stopped(why: str) -> NoReturn:
+    click.echo(f"replay: {why}; the message in flight was not acknowledged and is redelivered after a restart",
+               err=True)
+    sys.exit(1)
+
+
 def _run(servers, topic, group, target_spec, config, results_topic, dlq_topic, max_events, idle_timeout, store_path,
          policy, limits, max_bytes, retries, ignore_parity) -> Counters:
     import httpx
@@ -396,6 +427,7 @@ def _run(servers, topic, group, target_spec, config, results_topic, dlq_topic, m
     from kafka.errors import KafkaTimeoutError
 
     from replay.audit import AuditTrail
+    from replay.bulk import stop_on_signals
     from replay.config import resolve_target
     from replay.errors import USER_ERRORS
     from replay.parity import GateCache
@@ -412,27 +444,27 @@ def _run(servers, topic, group, target_spec, config, results_topic, dlq_topic, m
                    "and differ between workers and runs", err=True)
     store = ResultStore(Path(store_path) if store_path else default_home() / "results.sqlite3")
     try:
-        producer = (KafkaProducer(bootstrap_servers=servers, acks="all", retries=5, linger_ms=0)
+        # reconnect within a second of a restarted broker's return (kafka-python backs off up to 30 s)
+        producer = (KafkaProducer(bootstrap_servers=servers, acks="all", linger_ms=0, reconnect_backoff_max_ms=1000)
                     if results_topic or dlq_topic else None)
         consumer = KafkaConsumer(bootstrap_servers=servers, group_id=group, enable_auto_commit=False,
                                  auto_offset_reset="earliest", max_poll_records=50, session_timeout_ms=10_000,
-                                 heartbeat_interval_ms=2_000, client_id=f"replay-pipeline-{group}")
+                                 heartbeat_interval_ms=2_000, client_id=f"replay-pipeline-{group}",
+                                 reconnect_backoff_max_ms=1000)
     except KafkaTimeoutError:
         store.close()
         raise _UserError(f"no Kafka broker answers at {','.join(servers)}") from None
-    with httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False) as client, \
+            stop_on_signals() as stop:
         consumer.subscribe([topic], listener=_listener(group))
         pipeline = Pipeline(consumer=consumer, store=store, sanitizer=sanitizer, target=target, client=client,
                             producer=producer, results_topic=results_topic, dlq_topic=dlq_topic,
                             budget=Budget(*limits) if limits else None, max_bytes=max_bytes,
                             max_events=max_events, idle_timeout=idle_timeout, retries=retries,
-                            parity=GateCache(target, ignore=ignore_parity), audit=AuditTrail())
-        previous = {sig: signal.signal(sig, _stopper(pipeline)) for sig in (signal.SIGTERM, signal.SIGINT)}
+                            parity=GateCache(target, ignore=ignore_parity), audit=AuditTrail(), stop=stop)
         try:
             counters = pipeline.run()
         finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
             if producer is not None:
                 producer.close()
             store.close()
@@ -452,15 +484,6 @@ def _listener(group: str):
             click.echo(f"replay pipeline: group {group}: assigned {names}", err=True)
 
     return Listener()
-
-
-def _stopper(pipeline: Pipeline):
-    def stop(signum, frame) -> None:
-        if pipeline.stop.is_set():  # a second signal: stop now, without the graceful part
-            raise KeyboardInterrupt
-        pipeline.stop.set()
-
-    return stop
 
 
 if __name__ == "__main__":

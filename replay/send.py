@@ -1,4 +1,8 @@
-"""Send a rebuilt request to a QA target with httpx, after the allow-list check."""
+"""Send a rebuilt request to a QA target with httpx, after the allow-list check.
+
+A QA that is down, slow, resets, or answers garbage gives an outcome naming the fault in our own
+words; only idempotent methods are resent, so a POST reaches QA at most once.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ import httpx
 from replay.request import RequestSpec
 from replay.target import Target
 
-__all__ = ["Outcome", "send"]
+__all__ = ["CONNECT_ERROR", "Outcome", "send"]
 
 _EXCERPT = 2000
+_READ_LIMIT = 64 * 1024  # bytes of QA's body read at most (decoded): enough for the excerpt in any charset
+CONNECT_ERROR = "connection refused or host unreachable"  # nothing was sent: safe to retry any method
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 
@@ -44,30 +50,61 @@ def send(spec: RequestSpec, target: Target, *, client: httpx.Client | None = Non
     trace_id = uuid.uuid4().hex  # fresh per replay: QA's own error event carries it back
     headers += list(target.headers) + list(extra_headers or []) + [
         ("sentry-trace", f"{trace_id}-{uuid.uuid4().hex[:16]}"), ("baggage", f"sentry-trace_id={trace_id}")]
-    own = client is None
-    client = client or httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False)
+    if client is not None:
+        return _attempts(client, spec, url, headers, target, trace_id)
+    with httpx.Client(timeout=target.timeout, follow_redirects=False, trust_env=False) as own:
+        return _attempts(own, spec, url, headers, target, trace_id)
+
+
+def _attempts(client: httpx.Client, spec: RequestSpec, url: str, headers: list[tuple[str, str]], target: Target,
+              trace_id: str) -> Outcome:
+    """Send once; resend after a transport fault only for idempotent methods (a POST is never sent twice)."""
     attempts = 1 + (target.retries if spec.method.upper() in _IDEMPOTENT else 0)
     attempt = 0
-    try:
-        while True:
-            attempt += 1
-            started = time.perf_counter()
-            try:
-                response = client.request(spec.method, url, headers=headers, content=spec.body or None)
-            except (httpx.TimeoutException, httpx.ConnectError) as exc:
-                if attempt < attempts:
-                    time.sleep(min(2.0, 0.2 * 2 ** (attempt - 1)))
-                    continue
-                error = (f"QA did not answer within {target.timeout:g}s" if isinstance(exc, httpx.TimeoutException)
-                         else "connection refused or host unreachable")
-                return Outcome(url, error=_tries(error, attempts), trace_id=trace_id)
-            except httpx.HTTPError as exc:
-                return Outcome(url, error=f"HTTP error ({type(exc).__name__})", trace_id=trace_id)
-            return Outcome(url, status=response.status_code, body=response.text[:_EXCERPT],
-                           elapsed_ms=(time.perf_counter() - started) * 1000, trace_id=trace_id)
-    finally:
-        if own:
-            client.close()
+    while True:
+        attempt += 1
+        started = time.perf_counter()
+        try:
+            status, body = _exchange(client, spec, url, headers)
+        except httpx.TransportError as exc:
+            if attempt < attempts:
+                time.sleep(min(2.0, 0.2 * 2 ** (attempt - 1)))
+                continue
+            return Outcome(url, error=_tries(_fault(exc, target.timeout), attempts), trace_id=trace_id)
+        except httpx.HTTPError as exc:
+            return Outcome(url, error=f"HTTP error ({type(exc).__name__})", trace_id=trace_id)
+        return Outcome(url, status=status, body=body, elapsed_ms=(time.perf_counter() - started) * 1000,
+                       trace_id=trace_id)
+
+
+def _exchange(client: httpx.Client, spec: RequestSpec, url: str, headers: list[tuple[str, str]]) -> tuple[int, str]:
+    """Status and body excerpt; reads at most ``_READ_LIMIT`` bytes so a huge (or endless) answer cannot hang us."""
+    with client.stream(spec.method, url, headers=headers, content=spec.body or None) as response:
+        data = bytearray()
+        for chunk in response.iter_bytes():
+            data += chunk
+            if len(data) >= _READ_LIMIT:
+                break
+        text = bytes(data[:_READ_LIMIT]).decode(response.encoding or "utf-8", "replace")
+        return response.status_code, text[:_EXCERPT]
+
+
+def _fault(exc: httpx.TransportError, timeout: float) -> str:
+    """The fault in our own words: httpx's text may quote the bytes QA sent (h11 does)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return f"QA did not answer within {timeout:g}s"
+    if isinstance(exc, httpx.ConnectError):
+        return CONNECT_ERROR
+    if isinstance(exc, httpx.NetworkError):
+        return "QA reset the connection"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        text = str(exc)
+        if "without sending a response" in text:
+            return "QA closed the connection without answering"
+        if "incomplete" in text or "complete message body" in text:
+            return "QA's response was cut short"
+        return "QA's response is not valid HTTP"
+    return f"network error ({type(exc).__name__})"
 
 
 def _rewrite_origin(name: str, value: str, production_url: str, qa_base: str) -> str:

@@ -5,7 +5,8 @@
 #   scripts/kafka.sh up|down|status
 #
 # Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
-#      KAFKA_HOME_DIR (<repo>/.cache/kafka), KAFKA_HEAP_OPTS (-Xms128m -Xmx512m),
+#      KAFKA_HOME_DIR (<repo>/.cache/kafka), KAFKA_LIBS_DIR (KAFKA_HOME_DIR/libs: a second broker
+#      can reuse the first one's jars), KAFKA_HEAP_OPTS (-Xms128m -Xmx512m),
 #      KAFKA_START_TIMEOUT seconds (60), KAFKA_PYTHON (<repo>/.venv/bin/python).
 set -euo pipefail
 
@@ -16,7 +17,7 @@ CPORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
 PY="${KAFKA_PYTHON:-$REPO/.venv/bin/python}"
 [ -x "$PY" ] || PY=python3
 POM="$REPO/kafka/pom.xml"
-LIBS="$HOME_DIR/libs"
+LIBS="${KAFKA_LIBS_DIR:-$HOME_DIR/libs}"
 PIDFILE="$HOME_DIR/kafka.pid"
 LOG="$HOME_DIR/server.log"
 # shellcheck disable=SC2206 # KAFKA_HEAP_OPTS is meant to be word-split

@@ -13,10 +13,14 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import httpx
+import msgpack
+import orjson
+import pytest
 import sentry_sdk
 
 from examples.shop import create_app, init_sentry, serve_in_thread
 from replay.demo import capture_production_events
+from tests.test_pipeline import consume_all, produce
 from tests.test_serve import KEY
 
 CANARIES = {
@@ -115,3 +119,36 @@ def test_serve_store_and_logs_hold_no_canary(tmp_path: Path, shop, start_server,
     assert_no_canary(caplog.text, "logs")
     assert_no_canary(qa_log.read_text(encoding="utf-8"), "QA's request log")
     scan_tree(tmp_path)
+
+
+@pytest.mark.kafka
+def test_pipeline_results_dlq_stores_and_output_hold_no_canary(kafka_bootstrap, kafka_topic, tmp_path: Path,
+                                                                shop) -> None:
+    _, (event,) = capture_production_events([canary_request()])
+    ingest = msgpack.packb({"type": "event", "payload": orjson.dumps(event | {"event_id": "ab" * 16}),
+                            "event_id": "ab" * 16, "project_id": 1})
+    poison = [f"not json {CANARIES['email']}".encode(), orjson.dumps({"hello": CANARIES["name"]}),
+              orjson.dumps({"event_id": "cd" * 16, "request": CANARIES["card"], "exception": CANARIES["phone"]}),
+              msgpack.packb({"type": "event", "payload": f"{{{CANARIES['address']}".encode()}),
+              orjson.dumps(event | {"event_id": "ef" * 16, "extra": {"blob": CANARIES["token"] * 2000}})]
+    produce(kafka_bootstrap, kafka_topic, [orjson.dumps(event), ingest, *poison], partitions=1)
+    qa_url, qa_log = shop()
+    results_topic, dlq_topic = f"{kafka_topic}-results", f"{kafka_topic}-dlq"
+    proc = subprocess.run([sys.executable, "-m", "replay.cli", "pipeline", "--source",
+                           f"kafka://{kafka_bootstrap}/{kafka_topic}", "--group", "canary", "--target", qa_url,
+                           "--results-topic", results_topic, "--dlq-topic", dlq_topic, "--max-bytes", "20000",
+                           "--store", str(tmp_path / "results.sqlite3"), "--idle-timeout", "2", "--stats"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "REPLAY_SECRET_KEY": "k", "REPLAY_HOME": str(tmp_path / "home")})
+
+    assert proc.returncode == 0, proc.stderr
+    published = consume_all(kafka_bootstrap, results_topic, 3)
+    letters = consume_all(kafka_bootstrap, dlq_topic, 4)
+    assert {orjson.loads(v)["event_id"] for v in published} == {event["event_id"], "ab" * 16, "cd" * 16}
+    assert sorted(orjson.loads(v)["offset"] for v in letters) == [2, 3, 5, 6]  # the request-less event has a result
+    assert (tmp_path / "home" / "audit.sqlite3").exists()
+    assert_no_canary(proc.stdout + proc.stderr, "stdout/stderr")
+    for value in published + letters:
+        assert_no_canary(value.decode("utf-8", "replace"), "the results or dead-letter topic")
+    assert_no_canary(qa_log.read_text(encoding="utf-8"), "QA's request log")
+    scan_tree(tmp_path)  # the result store (with its claims) and the audit trail
