@@ -157,7 +157,6 @@ def test_two_workers_share_the_partitions_and_one_takes_over_when_the_other_stop
         kafka_bootstrap, kafka_topic, shop, production_event, tmp_path):
     qa_url, qa_log = shop()
     events = make_events(production_event, 200)
-    produce(kafka_bootstrap, kafka_topic, [orjson.dumps(e) for e in events])
     store = tmp_path / "results.sqlite3"
     argv = args(kafka_bootstrap, kafka_topic, qa_url, store, "--stats", group=f"pair-{uuid.uuid4().hex[:8]}")
     errs = [tmp_path / "a.err", tmp_path / "b.err"]
@@ -167,8 +166,10 @@ def test_two_workers_share_the_partitions_and_one_takes_over_when_the_other_stop
         return bool(assigned) and assigned[-1].count("/") == 1
 
     a = start_worker([*argv, "--idle-timeout", "60"], errs[0])
-    b = start_worker([*argv, "--idle-timeout", "4"], errs[1])
+    b = start_worker([*argv, "--idle-timeout", "6"], errs[1])
     wait_for(lambda: holds_one_partition(errs[0]) and holds_one_partition(errs[1]), 60, "both workers to share")
+    # produced only now: a worker that joined first would otherwise drain a partition alone
+    produce(kafka_bootstrap, kafka_topic, [orjson.dumps(e) for e in events])
     wait_for(lambda: len(results(store)) >= 40, 60, "40 results")
     a.send_signal(signal.SIGTERM)
     assert a.wait(30) == 0, errs[0].read_text()
