@@ -39,6 +39,9 @@ from urllib.parse import urlsplit
 
 import click
 
+from connectors.limits import DEFAULT_LIMITS, EventLimits
+from replay.serve import event_limit_options
+
 __all__ = ["Budget", "Counters", "Pipeline", "parse_source", "pipeline_command"]
 
 COUNTERS = ("processed", "replayed", "reproduced", "not_reproduced", "inconclusive", "blocked", "skipped",
@@ -146,7 +149,8 @@ class Pipeline:
     def __init__(self, *, consumer, store, sanitizer, target, client, producer=None, results_topic: str | None = None,
                  dlq_topic: str | None = None, budget: Budget | None = None, max_bytes: int,
                  max_events: int | None = None, idle_timeout: float | None = None, retries: int = 3,
-                 backoff: float = 0.5, echo=None, parity=None, audit=None, stop: threading.Event | None = None) -> None:
+                 backoff: float = 0.5, echo=None, parity=None, audit=None, stop: threading.Event | None = None,
+                 event_limits=None) -> None:
         self.consumer, self.store, self.sanitizer, self.target, self.client = consumer, store, sanitizer, target, client
         self.producer, self.results_topic, self.dlq_topic = producer, results_topic, dlq_topic
         self.budget, self.max_bytes, self.max_events, self.idle_timeout = budget, max_bytes, max_events, idle_timeout
@@ -156,6 +160,7 @@ class Pipeline:
         self.stop = stop or threading.Event()  # set by a signal: finish the event in flight, then leave
         self.claims = _Claims(store.path)
         self.parity, self.audit = parity, audit  # a replay.parity.GateCache, a replay.audit.AuditTrail
+        self.event_limits = event_limits or DEFAULT_LIMITS  # size and depth of each event
 
     def run(self) -> Counters:
         """Consume until stopped (signal, ``max_events`` or ``idle_timeout``), then commit and leave."""
@@ -220,11 +225,11 @@ class Pipeline:
         self.counters.add("processed")
         ref = f"kafka:{record.topic}/{record.partition}@{record.offset}"
         try:
-            decoded = decode_message(record.value, max_bytes=self.max_bytes)
+            decoded = decode_message(record.value, max_bytes=self.max_bytes, limits=self.event_limits)
             if decoded.event is None:
                 self.counters.add("ignored")
                 return True
-            event = normalize_event(decoded.event)
+            event = normalize_event(decoded.event, self.event_limits)
         except PoisonMessage as exc:
             return self.dead_letter(record, exc.kind, str(exc))
         except InputError as exc:
@@ -280,7 +285,8 @@ class Pipeline:
         for attempt in range(self.retries + 1):
             try:
                 result = replay_document(event, sanitizer=self.sanitizer, target=self.target, client=self.client,
-                                         parity=self.parity.get() if self.parity is not None else None)
+                                         parity=self.parity.get() if self.parity is not None else None,
+                                         limits=self.event_limits)
             except Exception as exc:  # a bug on one event must not stop the stream; its text may hold values
                 self.dead_letter(record, type(exc).__name__, "the replay chain failed on this event (internal error)")
                 return None
@@ -356,10 +362,11 @@ def _plain_record(event_id: str, verdict: str, reason: str, *, error: bool = Fal
               help="Retries (backoff 0.5 s, doubling) while QA refuses connections; timeouts are never retried.")
 @click.option("--stats", is_flag=True, help="Print the counters on stderr at the end.")
 @click.option("--ignore-parity", is_flag=True, help="Replay even when QA drifts from production (error drifts).")
+@event_limit_options
 def pipeline_command(source: str, group: str, target_spec: str, config: str | None, results_topic: str | None,
                      dlq_topic: str | None, max_events: int | None, idle_timeout: float | None, store_path: str | None,
                      policy: str | None, budget: str | None, max_bytes: int, retries: int, stats: bool,
-                     ignore_parity: bool) -> None:
+                     ignore_parity: bool, max_event_bytes: int, max_depth: int) -> None:
     """Replay every event of a Kafka topic into QA: at least once, de-duplicated, scaling out.
 
     Reads JSON Sentry events, self-hosted Sentry's ingest-events (msgpack) and events-topic
@@ -376,7 +383,7 @@ def pipeline_command(source: str, group: str, target_spec: str, config: str | No
           --budget 20/60 --idle-timeout 30 --stats
     """
     if source == "serve" or source.startswith("serve://"):
-        return _serve(source, target_spec, config, store_path, policy, ignore_parity)
+        return _serve(source, target_spec, config, store_path, policy, ignore_parity, max_event_bytes, max_depth)
     if not group:
         raise click.UsageError("--group is required with a kafka:// source")
     from kafka.errors import KafkaError
@@ -385,7 +392,8 @@ def pipeline_command(source: str, group: str, target_spec: str, config: str | No
     limits = parse_budget(budget) if budget else None
     try:
         counters = _run(servers, topic, group, target_spec, config, results_topic, dlq_topic, max_events, idle_timeout,
-                        store_path, policy, limits, max_bytes, retries, ignore_parity)
+                        store_path, policy, limits, max_bytes, retries, ignore_parity,
+                        EventLimits(max_event_bytes, max_depth))
     except _UserError as exc:
         click.echo(f"replay: {exc}", err=True)
         sys.exit(2)
@@ -398,7 +406,7 @@ def pipeline_command(source: str, group: str, target_spec: str, config: str | No
 
 
 def _serve(source: str, target_spec: str, config: str | None, store_path: str | None, policy: str | None,
-           ignore_parity: bool) -> None:
+           ignore_parity: bool, max_event_bytes: int, max_depth: int) -> None:
     """``--source serve``: the same sanitize → replay → store chain, fed by `replay serve`'s ingest
     (DSN keys from REPLAY_DSN_KEYS, webhook secret from SENTRY_CLIENT_SECRET)."""
     from replay.serve import serve_command
@@ -407,7 +415,7 @@ def _serve(source: str, target_spec: str, config: str | None, store_path: str | 
     click.get_current_context().invoke(
         serve_command, host=address.hostname or "127.0.0.1", port=address.port or 8990, target_spec=target_spec,
         config=config, dsn_keys=(), webhook_secret=os.environ.get("SENTRY_CLIENT_SECRET"), store_path=store_path,
-        policy=policy, ignore_parity=ignore_parity)
+        policy=policy, ignore_parity=ignore_parity, max_event_bytes=max_event_bytes, max_depth=max_depth)
 
 
 class _UserError(Exception):
@@ -421,7 +429,7 @@ def _stopped(why: str) -> NoReturn:
 
 
 def _run(servers, topic, group, target_spec, config, results_topic, dlq_topic, max_events, idle_timeout, store_path,
-         policy, limits, max_bytes, retries, ignore_parity) -> Counters:
+         policy, limits, max_bytes, retries, ignore_parity, event_limits) -> Counters:
     import httpx
     from kafka import KafkaConsumer, KafkaProducer
     from kafka.errors import KafkaTimeoutError
@@ -461,7 +469,8 @@ def _run(servers, topic, group, target_spec, config, results_topic, dlq_topic, m
                             producer=producer, results_topic=results_topic, dlq_topic=dlq_topic,
                             budget=Budget(*limits) if limits else None, max_bytes=max_bytes,
                             max_events=max_events, idle_timeout=idle_timeout, retries=retries,
-                            parity=GateCache(target, ignore=ignore_parity), audit=AuditTrail(), stop=stop)
+                            parity=GateCache(target, ignore=ignore_parity), audit=AuditTrail(), stop=stop,
+                            event_limits=event_limits)
         try:
             counters = pipeline.run()
         finally:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from connectors import InputError, normalize_event
+from connectors.limits import DEFAULT_LIMITS, EventLimits
 from replay.errors import RequestError
 from replay.holes import fill_holes
 from replay.parity import ParityGate
@@ -78,14 +79,15 @@ def _qa_error(target: Target, outcome: Outcome, client: httpx.Client | None) -> 
 
 
 def replay_document(document: Any, *, sanitizer: Sanitizer, target: Target,
-                    client: httpx.Client | None = None, parity: ParityGate | None = None) -> ReplayResult:
+                    client: httpx.Client | None = None, parity: ParityGate | None = None,
+                    limits: EventLimits = DEFAULT_LIMITS) -> ReplayResult:
     """Replay one event document (any Sentry dialect) against ``target``.
 
     With a ``parity`` gate, QA's drift from the event's environment is checked first: error
     drifts block the send, and a ``not_reproduced`` under drift says the drift may explain it.
     """
     try:
-        event = normalize_event(document)
+        event = normalize_event(document, limits)
     except InputError as exc:
         return ReplayResult(None, "inconclusive", str(exc), error=True)
     event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None

@@ -240,6 +240,7 @@ class ReplayService:
             self.count("duplicates")
             log.info("event %s (project %s): already replayed, skipped", job.event_id, job.project)
             return
+        from connectors.limits import DEFAULT_LIMITS
         from replay.audit import audit_replay
         from replay.parity import GateCache
 
@@ -247,7 +248,7 @@ class ReplayService:
             self._parity = GateCache(self.settings.target, ignore=self.settings.ignore_parity,
                                      refresh=self.settings.parity_refresh)
         result = replay_document(job.event, sanitizer=self.sanitizer(), target=self.settings.target,
-                                 parity=self._parity.get())
+                                 parity=self._parity.get(), limits=self.settings.event_limits or DEFAULT_LIMITS)
         job.event = None
         record = result.to_json()
         record["event_id"] = record.get("event_id") or job.event_id
