@@ -1235,6 +1235,18 @@ def generate_event(
     raise RuntimeError(f"event {index}: no valid event after {MAX_ATTEMPTS} attempts: {problems}")
 
 
+def strings_in(node: Any) -> Iterator[str]:
+    """Every string value of a JSON document, depth first: what a detector gets to see."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from strings_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from strings_in(value)
+
+
 def generate(
     n: int, seed: int, rejects: dict[str, int] | None = None
 ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:

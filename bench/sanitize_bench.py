@@ -24,7 +24,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -146,23 +145,14 @@ def _presidio(events: list[dict]) -> float:
     # presidio's own e-mail recognizer would try to download the public suffix list
     engine.registry.remove_recognizer("EmailRecognizer")
     engine.registry.add_recognizer(offline_recognizer("EMAIL_ADDRESS"))
-    strings = [list(_strings(event)) for event in events]
+    from bench.corpus import strings_in
+
+    strings = [list(strings_in(event)) for event in events]
     start = time.process_time()
     for event_strings in strings:
         for text in event_strings:
             engine.analyze(text, language="en")
     return len(events) / (time.process_time() - start)
-
-
-def _strings(node: Any):
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _strings(value)
 
 
 if __name__ == "__main__":

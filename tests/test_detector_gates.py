@@ -30,24 +30,13 @@ GATES = [(names, "_mentions_street", names.detect_address),
          (detectors, "_has_birth_cue", detectors.detect_date_of_birth)]
 
 
-def strings(node: Any):
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from strings(value)
-
-
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     found = set()
     for event, _ in corpus.generate(300, seed=5):
-        found.update(strings(event))
+        found.update(corpus.strings_in(event))
     for path in FIXTURES.rglob("*.json"):
-        found.update(strings(json.loads(path.read_text())))
+        found.update(corpus.strings_in(json.loads(path.read_text())))
     return sorted(found)
 
 

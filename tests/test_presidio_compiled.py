@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -26,18 +25,6 @@ PIECES = ["jane.doe+x@example.com", "a@b", "x@y.co.uk", "10.0.0.1", "192.168.1.3
           "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", " ", ", ", "<", ">", "'", "=", "/", ":", "1.2", "v1.2.3.4"]
 
 
-def strings(node: Any):
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield str(key)
-            yield from strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from strings(value)
-
-
 def presidio_spans(entity: str, text: str) -> set[tuple[int, int]]:
     return {(r.start, r.end) for r in _presidio(entity).analyze(text, [entity], None)}
 
@@ -46,9 +33,9 @@ def presidio_spans(entity: str, text: str) -> set[tuple[int, int]]:
 def texts() -> list[str]:
     found = set()
     for path in FIXTURES.rglob("*.json"):
-        found.update(strings(json.loads(path.read_text())))
+        found.update(corpus.strings_in(json.loads(path.read_text())))
     for event, _ in corpus.generate(150, seed=99):
-        found.update(strings(event))
+        found.update(corpus.strings_in(event))
     return sorted(found)
 
 
