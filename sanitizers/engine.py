@@ -92,10 +92,15 @@ class _Run:
     kept: set[str] = field(default_factory=set)
     changes: list[Change] = field(default_factory=list)
     filtered: int = 0
+    avoid: frozenset[str] = frozenset()  # originals a previous attempt found later than its fakes
 
     def holds_known(self, fake: str) -> bool:
-        """Whether a fake contains a word that is an original found earlier in this event."""
-        return bool(self.known) and not self.known.keys().isdisjoint(_WORD_RE.findall(fake))
+        """Whether a fake contains a word that is an original of this event: found earlier in this
+        pass, or anywhere by a previous attempt."""
+        if not self.known and not self.avoid:
+            return False
+        words = _WORD_RE.findall(fake)
+        return not self.known.keys().isdisjoint(words) or not self.avoid.isdisjoint(words)
 
 
 class Sanitizer:
@@ -131,6 +136,12 @@ class Sanitizer:
         try:
             out = self._walk_document(document, run)
             leaks = self._gate(self._propagate(out, run), run)
+            if any(leak["rule"] == "known-value" for leak in leaks):
+                # A fake drawn before an original turned up later in the event may hold it (a fake
+                # "Torsten" for one customer, a real Torsten further on): once more, avoiding them all.
+                run = _Run(avoid=frozenset(run.known))
+                out = self._walk_document(document, run)
+                leaks = self._gate(self._propagate(out, run), run)
         except RecursionError:
             return self._blocked(run, [{"path": "", "rule": "limits", "reason": "event nested too deeply"}])
         except Exception as exc:  # fail closed: an event we could not fully process is not emitted
