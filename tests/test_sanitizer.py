@@ -423,3 +423,17 @@ def test_bad_settings_are_named(settings, message):
 
     with pytest.raises(PolicyError, match=message):
         parse_policy(f"settings: {settings}\nrules: [{{id: r, keys: [email]}}]\n", source="p.yaml")
+
+
+def test_a_fake_colliding_with_an_original_found_later_is_redrawn_not_blocked():
+    import json
+
+    from sanitizers import Sanitizer
+    from sanitizers.fakes import FakeFactory
+
+    first = FakeFactory(b"k").fake("PERSON", "Friederike Kraushaar").split()[0]  # what user.name becomes
+    event = {"user": {"name": "Friederike Kraushaar"}, "message": f"Dear {first} Smith, your parcel is on its way"}
+    result = Sanitizer(key=b"k").sanitize(event)
+    assert not result.blocked, result.leaks
+    out = json.dumps(result.event)
+    assert first not in out and "Friederike" not in out and "Kraushaar" not in out
