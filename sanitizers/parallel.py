@@ -14,10 +14,15 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from itertools import islice
 from typing import Any
 
-from sanitizers.engine import SanitizeResult, Sanitizer
+import orjson
+
+from sanitizers.engine import Change, SanitizeResult, Sanitizer
+from sanitizers.errors import SanitizerError
 from sanitizers.policy import Policy
 
 __all__ = ["sanitize_stream", "cpu_count"]
@@ -43,16 +48,25 @@ def sanitize_stream(sanitizer: Sanitizer, documents: Iterable[Any], *, workers: 
         return
     _warm(sanitizer)  # imports presidio once, before the fork, so workers share it
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    try:
+        yield from _in_pool(sanitizer, documents, workers, chunk, context)
+    except BrokenProcessPool:
+        raise SanitizerError("a sanitizer worker process died (out of memory?); "
+                             "the output is incomplete, run again with fewer --workers") from None
+
+
+def _in_pool(sanitizer: Sanitizer, documents: Iterable[Any], workers: int, chunk: int,
+             context: Any) -> Iterator[SanitizeResult | None]:
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(sanitizer.policy, sanitizer.fakes.key)) as pool:
         pending: deque[Future] = deque()
         remaining = iter(documents)
         for batch in iter(lambda: list(islice(remaining, chunk)), []):
-            pending.append(pool.submit(_sanitize_chunk, batch))
+            pending.append(pool.submit(_sanitize_chunk, [_pack(document) for document in batch]))
             if len(pending) >= 2 * workers:
-                yield from pending.popleft().result()
+                yield from map(_unpack_result, pending.popleft().result())
         while pending:
-            yield from pending.popleft().result()
+            yield from map(_unpack_result, pending.popleft().result())
 
 
 def _start_worker(policy: Policy, key: bytes) -> None:
@@ -60,9 +74,39 @@ def _start_worker(policy: Policy, key: bytes) -> None:
     _worker = Sanitizer(policy, key=key)
 
 
-def _sanitize_chunk(documents: list[Any]) -> list[SanitizeResult | None]:
+def _sanitize_chunk(documents: list[Any]) -> list[Any]:
     assert _worker is not None, "worker not initialized"
-    return [None if document is None else _worker.sanitize(document) for document in documents]
+    return [None if document is None else _pack_result(_worker.sanitize(_unpack(document))) for document in documents]
+
+
+# Across the pool's pipes, JSON documents travel as orjson bytes and changes as plain tuples:
+# pickling a nested dict and dozens of small objects costs more than sanitizing takes on the
+# main process's side, and would leave the workers waiting on it.
+class _Json(bytes):
+    """A document serialized by :func:`_pack`."""
+
+
+def _pack(document: Any) -> Any:
+    if document is None:  # an unreadable document's place, kept as such
+        return None
+    try:
+        return _Json(orjson.dumps(document))
+    except TypeError:  # not plain JSON (a table row with dates): pickled as it is
+        return document
+
+
+def _unpack(packed: Any) -> Any:
+    return orjson.loads(bytes(packed)) if isinstance(packed, _Json) else packed
+
+
+def _pack_result(result: SanitizeResult) -> SanitizeResult:
+    return replace(result, event=_pack(result.event), changes=[tuple(change) for change in result.changes])
+
+
+def _unpack_result(result: SanitizeResult | None) -> SanitizeResult | None:
+    if result is None:
+        return None
+    return replace(result, event=_unpack(result.event), changes=[Change._make(change) for change in result.changes])
 
 
 def _warm(sanitizer: Sanitizer) -> None:
