@@ -155,7 +155,7 @@ def _line_item(raw: bytes, lineno: int, name: str, limits: EventLimits) -> Sourc
     try:
         check_size(len(raw), limits)
         document = parse_json(raw)
-        check_event(document, limits, size=len(raw))
+        check_event(document, limits, size=len(raw), raw=raw)
     except orjson.JSONDecodeError as exc:
         return SourceItem(ref, "jsonl", error=f"not valid JSON ({_where(exc)})")
     except LimitExceeded as exc:

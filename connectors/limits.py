@@ -52,13 +52,16 @@ def check_size(size: int, limits: EventLimits = DEFAULT_LIMITS) -> None:
                             f"event is larger than the limit of {limits.max_event_bytes} bytes (max_event_bytes)")
 
 
-def check_event(event: Any, limits: EventLimits = DEFAULT_LIMITS, *, size: int | None = None) -> None:
+def check_event(event: Any, limits: EventLimits = DEFAULT_LIMITS, *, size: int | None = None,
+                raw: bytes | None = None) -> None:
     """Refuse a parsed event nested deeper than, or larger than, ``limits``.
 
     Depth is checked first and without recursion, so the size measurement (a serialization when
-    ``size`` is not given) never meets an event too deep to serialize.
+    ``size`` is not given) never meets an event too deep to serialize. Given the ``raw`` JSON it
+    was parsed from, the walk is skipped when the text has too few brackets to nest that deep.
     """
-    if _deeper_than(event, limits.max_depth):
+    shallow = raw is not None and raw.count(b"{") + raw.count(b"[") <= limits.max_depth
+    if not shallow and _deeper_than(event, limits.max_depth):
         raise LimitExceeded("max_depth", f"event is nested deeper than the limit of {limits.max_depth} levels "
                                          "(max_depth)")
     check_size(size if size is not None else _serialized_size(event), limits)

@@ -91,6 +91,7 @@ class AuditTrail:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._pending, self._commit_every = 0, 1
+        self._head: tuple[int, str] | None = None  # the newest record, while a transaction is open
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute(
@@ -114,8 +115,10 @@ class AuditTrail:
         with self._lock:
             if not self._db.in_transaction:
                 self._db.execute("BEGIN IMMEDIATE")
+                self._head = None
             try:
-                head = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+                # inside one IMMEDIATE transaction no other writer can move the head: read it once
+                head = self._head or self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
                 record = AuditRecord(seq, _now(), actor or current_actor(), action, event_id, target, policy_hash,
                                      payload_sha256, details, prev)
@@ -123,7 +126,9 @@ class AuditTrail:
                 self._db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._head = None
                 raise
+            self._head = (record.seq, record.hash)
             self._pending += 1
             if self._pending >= self._commit_every:
                 self._commit()
