@@ -102,13 +102,9 @@ def _read_stream(handle: IO[bytes], name: str, limits: EventLimits, *, jsonl_by_
 
 def _document(text: bytes, name: str) -> Iterator[SourceItem]:
     """One JSON document: an event, or an array of events (limits apply to each element)."""
-    try:
-        doc = parse_json(text)
-    except orjson.JSONDecodeError as exc:
-        yield SourceItem(name, "json", error=f"not valid JSON ({_where(exc)})")
-        return
-    except LimitExceeded as exc:
-        yield _refused(name, "json", exc)
+    doc, failed = _parse_whole(text, name, "json")
+    if failed is not None:
+        yield failed
         return
     if isinstance(doc, list):
         for index, element in enumerate(doc):
@@ -117,15 +113,21 @@ def _document(text: bytes, name: str) -> Iterator[SourceItem]:
         yield SourceItem(name, "json", document=doc)
 
 
+def _parse_whole(text: bytes, name: str, form: str) -> tuple[Any, SourceItem | None]:
+    """(document, None), or (None, the item reporting why the whole input is unusable)."""
+    try:
+        return parse_json(text), None
+    except orjson.JSONDecodeError as exc:
+        return None, SourceItem(name, form, error=f"not valid JSON ({_where(exc)})")
+    except LimitExceeded as exc:
+        return None, _refused(name, form, exc)
+
+
 def _har(text: bytes, name: str) -> Iterator[SourceItem]:
     """Each failed entry of a HAR capture, as an event (HAR is one JSON document)."""
-    try:
-        doc = parse_json(text)
-    except orjson.JSONDecodeError as exc:
-        yield SourceItem(name, "jsonl", error=f"not valid JSON ({_where(exc)})")
-        return
-    except LimitExceeded as exc:
-        yield _refused(name, "jsonl", exc)
+    doc, failed = _parse_whole(text, name, "jsonl")
+    if failed is not None:
+        yield failed
         return
     try:
         for index, event in enumerate(har_events(doc)):
