@@ -14,6 +14,7 @@ import os
 import queue
 import re
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -102,6 +103,7 @@ class ServeSettings:
     parity_refresh: float = 60.0  # seconds between reads of QA's manifest
     audit_path: str | Path | None = None  # default: replay.audit.default_audit_path()
     access: "AccessPolicy | None" = None  # bearer tokens for the results and audit API; None: open
+    drain_timeout: float = 30.0  # on shutdown, seconds to finish the queued events before dropping them
 
 
 @dataclass
@@ -178,8 +180,16 @@ class ReplayService:
         self._thread = threading.Thread(target=self._run, name="replay-serve-worker", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the worker after the job in hand; queued jobs are dropped (they were never acked)."""
+    def stop(self, timeout: float = 10.0, drain: float = 0.0) -> None:
+        """Stop the worker after the job in hand. With ``drain`` seconds, the queued events are
+        replayed first, for up to that long; whatever is still queued then is dropped (raw events
+        are never written anywhere), counted as ``dropped_on_stop`` and logged."""
+        deadline = time.monotonic() + drain
+        while drain and self._pending and self._thread and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.queue.qsize():
+            self.count("dropped_on_stop", self.queue.qsize())
+            log.warning("stopping with %d queued event(s) not replayed (drain timeout %.0f s)", self.queue.qsize(), drain)
         self._stop.set()
         if self._thread:
             self._thread.join(timeout)
@@ -315,7 +325,7 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
         try:
             yield
         finally:
-            service.stop()
+            service.stop(drain=settings.drain_timeout)
 
     app = FastAPI(title="incident-replay serve", lifespan=lifespan,
                   description="Receives Sentry events (SDK envelopes, webhooks) and replays them "
@@ -584,11 +594,13 @@ def event_limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
               type=click.IntRange(min=1), help="Largest body accepted once decompressed.")
 @click.option("--max-ratio", default=100.0, show_default=True, type=click.FloatRange(min=1),
               help="Largest decompressed/compressed size ratio accepted.")
+@click.option("--drain-timeout", default=30.0, show_default=True, type=click.FloatRange(min=0), metavar="SECONDS",
+              help="On SIGTERM/Ctrl-C, keep replaying the queued events for up to this long before stopping.")
 @event_limit_options
 def serve_command(host: str, port: int, target_spec: str, config: str | None, dsn_keys: tuple[str, ...],
                   webhook_secret: str | None, store_path: str | None, policy: str | None, ignore_parity: bool,
                   queue_size: int, max_body_bytes: int, max_decompressed_bytes: int, max_ratio: float,
-                  max_event_bytes: int, max_depth: int) -> None:
+                  max_event_bytes: int, max_depth: int, drain_timeout: float = 30.0) -> None:
     """Receive Sentry events and replay each one into QA; store sanitized verdicts.
 
     Point any sentry-sdk at it with a DSN (the key must be one of --dsn-key), and/or register
@@ -631,7 +643,7 @@ def serve_command(host: str, port: int, target_spec: str, config: str | None, ds
                              policy=policy, sanitizer=sanitizer, queue_size=queue_size,
                              max_body_bytes=max_body_bytes, max_decompressed_bytes=max_decompressed_bytes,
                              max_ratio=max_ratio, event_limits=EventLimits(max_event_bytes, max_depth),
-                             ignore_parity=ignore_parity, access=access)
+                             ignore_parity=ignore_parity, access=access, drain_timeout=drain_timeout)
     app = create_app(settings)
     log.info("serving on http://%s:%d (target %s, %d DSN key(s), webhooks %s, store %s, API %s)", host, port,
              target.name, len(keys), "on" if webhook_secret else "off", app.state.service.store.path,

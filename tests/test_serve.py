@@ -339,3 +339,21 @@ def test_openapi_is_published(start_server: Callable[..., Server]) -> None:
     url, _ = start_server(worker=False)
     paths = httpx.get(url + "/openapi.json").json()["paths"]
     assert {"/api/{project_id}/envelope/", "/webhooks/sentry", "/health", "/api/results"} <= set(paths)
+
+
+def test_stopping_replays_the_queued_events_first(start_server: Callable[..., Server]) -> None:
+    url, service = start_server(worker=False)
+    for _ in range(3):
+        assert post(url, envelope(make_event())).status_code == 200
+    service.start()
+    service.stop(drain=20)
+    assert service.store.count() == 3 and service.queue.qsize() == 0
+    assert "dropped_on_stop" not in httpx.get(url + "/health").json()["counters"]
+
+
+def test_events_still_queued_when_the_drain_time_is_up_are_counted(start_server: Callable[..., Server]) -> None:
+    url, service = start_server(worker=False)
+    for _ in range(3):
+        assert post(url, envelope(make_event())).status_code == 200
+    service.stop(drain=0)
+    assert httpx.get(url + "/health").json()["counters"]["dropped_on_stop"] == 3 and service.store.count() == 0
