@@ -61,7 +61,12 @@ def min_known_length(value: str) -> int:
 
 def escaped(fake: str) -> set[str]:
     """A fake as the gate may meet it: plain, or escaped inside a JSON or repr dump it was put back into."""
+    if fake.isascii() and fake.isprintable() and not _ESCAPED_CHARS.intersection(fake):
+        return {fake}  # nothing to escape: every dump writes it as it is
     return {fake, json.dumps(fake)[1:-1], json.dumps(fake, ensure_ascii=False)[1:-1], repr(fake)[1:-1]}
+
+
+_ESCAPED_CHARS = frozenset("\"'\\")
 
 
 def is_allowed(found: str, allowed: set[str]) -> bool:

@@ -145,6 +145,8 @@ _TAIL = re.compile(
 
 def detect_address(text: str) -> list[Span]:
     """Street addresses: a house number next to words that include a street type."""
+    if " " not in text and "\t" not in text:
+        return []  # every address pattern separates its words with spaces or tabs
     if not digit_count(text) or not _mentions_street(text):
         return []
     spans = []
