@@ -9,7 +9,6 @@ flight, so a 20,000-event file costs no more memory than a 200-event one.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from collections import deque
@@ -44,7 +43,6 @@ def sanitize_stream(sanitizer: Sanitizer, documents: Iterable[Any], *, workers: 
     """Sanitize ``documents`` in order; ``None`` in the input (an unreadable document) gives
     ``None`` back in its place. ``workers`` > 1 runs that many processes."""
     if workers <= 1:
-        _tune_gc()
         for document in documents:
             yield None if document is None else sanitizer.sanitize(document)
         return
@@ -74,15 +72,7 @@ def _in_pool(sanitizer: Sanitizer, documents: Iterable[Any], workers: int, chunk
 def _start_worker(policy: Policy, key: bytes) -> None:
     global _worker
     _worker = Sanitizer(policy, key=key)
-    _tune_gc()
 
-
-def _tune_gc() -> None:
-    """Sanitizing allocates many short-lived objects and makes no reference cycles: with the
-    default threshold (700) the cyclic collector runs every few strings and costs ~8% of a
-    stream. What start-up loaded (presidio, Faker's data) is frozen out of its scans."""
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 50)
 
 
 def _sanitize_chunk(documents: list[Any]) -> list[Any]:
