@@ -123,9 +123,6 @@ class Sanitizer:
         self._key_cache: dict[tuple[str, str], tuple[Rule, ...]] = {}
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
-        self._clean: dict[tuple, bool] = {}
-        self._joined_cache: dict[tuple, str] = {}
-        self._plain_names: dict[str, bool] = {}
 
     # -- public ---------------------------------------------------------------------------------
     def sanitize(self, document: Any) -> SanitizeResult:
@@ -202,31 +199,13 @@ class Sanitizer:
     def _name(self, name: Any, path: tuple, canon: tuple, run: _Run) -> Any:
         """A key or pair name, with e-mails, cards, IPs and other direct identifiers in it faked
         (a map keyed by e-mail address); the change is reported at the container's path."""
-        if not isinstance(name, str) or name in self._plain_names:
-            return name
-        if IDENTIFIER.fullmatch(name):
-            remember(self._plain_names, name, True, 100_000)
-            return name
-        if self._is_safe(canon):
+        if not isinstance(name, str) or IDENTIFIER.fullmatch(name) or self._is_safe(canon):
             return name
         spans = tuple((span, rule) for span, rule in self._scan(name, canon) if span.entity in _NAME_ENTITIES)
         return self._replace_spans(name, spans, path, run)
 
     def _string(self, value: str, path: tuple, canon: tuple, key: str, parent: str,
                 inherited: Rule | None, run: _Run) -> Any:
-        """A string at ``canon``; one found to hold nothing there is remembered (most strings of
-        a stream are the same headers, frames and messages), so next time it costs a lookup."""
-        memo = (value, canon, key, parent, inherited.id if inherited is not None else None)
-        if memo in self._clean:
-            return value
-        before = (len(run.changes), run.filtered, len(run.kept))
-        new = self._string_uncached(value, path, canon, key, parent, inherited, run)
-        if new == value and before == (len(run.changes), run.filtered, len(run.kept)):
-            remember(self._clean, memo, True, 200_000)
-        return new
-
-    def _string_uncached(self, value: str, path: tuple, canon: tuple, key: str, parent: str,
-                         inherited: Rule | None, run: _Run) -> Any:
         if not value or self._is_safe(canon):
             return value
         if len(value) > self.policy.max_string_chars:  # redacted unread: never scanned, never kept
@@ -306,16 +285,9 @@ class Sanitizer:
     def _is_safe(self, canon: tuple) -> bool:
         safe = self._safe_cache.get(canon)
         if safe is None:
-            safe = bool(self.policy.safe_regex.match(self._joined(canon)))
+            safe = bool(self.policy.safe_regex.match(_joined(canon)))
             remember(self._safe_cache, canon, safe, 100_000)
         return safe
-
-    def _joined(self, canon: tuple) -> str:
-        joined = self._joined_cache.get(canon)
-        if joined is None:
-            joined = _joined(canon)
-            remember(self._joined_cache, canon, joined, 100_000)
-        return joined
 
     def _key_rule(self, key: Any, parent: str, canon: tuple) -> Rule | None:
         """The first key rule naming this field whose selectors also match where it sits."""
@@ -329,7 +301,7 @@ class Sanitizer:
                 r.parent_regex is None or (nparent and r.parent_regex.search(nparent))))
             remember(self._key_cache, cache_key, candidates, 100_000)
         for rule in candidates:
-            if rule.where == ("**",) or rule.where_regex.match(self._joined(canon)):
+            if rule.where == ("**",) or rule.where_regex.match(_joined(canon)):
                 return rule
         return None
 
@@ -352,13 +324,13 @@ class Sanitizer:
             ner_rule = self.policy.ner.rule
             found += tuple((Span(start, end, "PERSON", "person"), ner_rule) for start, end in self._names.find([text])[0])
         if any(rule.where != ("**",) for _, rule in found):
-            joined = self._joined(canon)
+            joined = _joined(canon)
             found = tuple((s, r) for s, r in found if r.where == ("**",) or r.where_regex.match(joined))
         return _resolve_overlaps(found)
 
     def _ner_field(self, canon: tuple) -> bool:
         """Whether the policy runs the NER model on the free text at ``canon``."""
-        return bool(self.policy.ner.rule.where_regex.match(self._joined(canon)))
+        return bool(self.policy.ner.rule.where_regex.match(_joined(canon)))
 
     # -- actions --------------------------------------------------------------------------------
     def _apply(self, rule: Rule, entity: str, value: str, path: tuple, run: _Run) -> Any:
