@@ -74,7 +74,6 @@ def _start_worker(policy: Policy, key: bytes) -> None:
     _worker = Sanitizer(policy, key=key)
 
 
-
 def _sanitize_chunk(documents: list[Any]) -> list[Any]:
     assert _worker is not None, "worker not initialized"
     return [None if document is None else _pack_result(_worker.sanitize(_unpack(document))) for document in documents]

@@ -8,9 +8,7 @@ hypothesis-made texts.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +17,8 @@ from hypothesis import strategies as st
 
 import sanitizers.detectors as detectors
 import sanitizers.names as names
-from bench import corpus
+from tests.texts import sample_texts
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 PIECES = ["12", "221B", " ", ", ", "\n", "Main", "Street", "St.", "st", "Rd", "c/", "ul.", "Długa", "Hauptstraße",
           "Kerkstraat", "Via", "Roma", "75002", "Paris", "DOB", "born on", "Geboren am", "né le", "1985-03-14",
           "14/03/1985", "bd", "5f3a9bd2", "R.", "Apt", "4", ":", "="]
@@ -32,12 +29,7 @@ GATES = [(names, "_mentions_street", names.detect_address),
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    found = set()
-    for event, _ in corpus.generate(300, seed=5):
-        found.update(corpus.strings_in(event))
-    for path in FIXTURES.rglob("*.json"):
-        found.update(corpus.strings_in(json.loads(path.read_text())))
-    return sorted(found)
+    return sample_texts(300, seed=5)
 
 
 def ungated(module: Any, gate: str, detect: Callable[[str], list], text: str, monkeypatch) -> list:

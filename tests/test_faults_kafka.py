@@ -23,15 +23,9 @@ from kafka import KafkaAdminClient
 
 from tests.test_faults import FaultServer, fault_server, refused_url  # noqa: F401 (fixtures)
 from tests.test_pipeline import production_event  # noqa: F401 (a fixture)
-from tests.test_pipeline import ROOT, args, consume_all, make_events, produce, results, wait_for
+from tests.test_pipeline import ROOT, args, consume_all, make_events, produce, results, start_worker, wait_for
 
 pytestmark = pytest.mark.kafka
-
-
-def start_worker(argv: list[str], stderr: Path, *, prefix: tuple[str, ...] = (), **env: str) -> subprocess.Popen:
-    return subprocess.Popen([*prefix, sys.executable, "-m", "replay.cli", "pipeline", *argv], cwd=ROOT,
-                            env={**os.environ, "REPLAY_SECRET_KEY": "fault-tests", **env},
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr.open("wb"))
 
 
 def joined(err: Path, topic: str) -> Callable[[], bool]:

@@ -96,9 +96,11 @@ def run_inline(argv: list[str]):
     return result
 
 
-def start_worker(argv: list[str], stderr: Path) -> subprocess.Popen:
-    env = dict(os.environ, REPLAY_SECRET_KEY="pipeline-tests")
-    return subprocess.Popen([sys.executable, "-m", "replay.cli", "pipeline", *argv], cwd=ROOT, env=env,
+def start_worker(argv: list[str], stderr: Path, *, prefix: tuple[str, ...] = (), **env: str) -> subprocess.Popen:
+    """`replay pipeline ARGV` in a subprocess, its stderr to a file; ``prefix`` runs it inside
+    another command (a namespace), ``env`` adds variables."""
+    return subprocess.Popen([*prefix, sys.executable, "-m", "replay.cli", "pipeline", *argv], cwd=ROOT,
+                            env={**os.environ, "REPLAY_SECRET_KEY": "pipeline-tests", **env},
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr.open("wb"))
 
 

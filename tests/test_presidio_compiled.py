@@ -7,18 +7,14 @@ generated corpus, and on hypothesis-made texts built from address-, mail- and id
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench import corpus
 from sanitizers.detectors import CompiledRecognizer, _presidio
+from tests.texts import sample_texts
 
 ENTITIES = ("EMAIL_ADDRESS", "IP_ADDRESS", "US_SSN", "MAC_ADDRESS", "CRYPTO")
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 PIECES = ["jane.doe+x@example.com", "a@b", "x@y.co.uk", "10.0.0.1", "192.168.1.300", "::1", "fe80::1%eth0",
           "2001:db8::ff00:42:8329", "::ffff:10.1.2.3", "078-05-1120", "123-45-6789", "123456789",
           "00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
@@ -31,12 +27,7 @@ def presidio_spans(entity: str, text: str) -> set[tuple[int, int]]:
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    found = set()
-    for path in FIXTURES.rglob("*.json"):
-        found.update(corpus.strings_in(json.loads(path.read_text())))
-    for event, _ in corpus.generate(150, seed=99):
-        found.update(corpus.strings_in(event))
-    return sorted(found)
+    return sample_texts(150, seed=99)
 
 
 @pytest.mark.parametrize("entity", ENTITIES)
