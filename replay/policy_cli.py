@@ -370,8 +370,11 @@ def test(file: str, events: str, against: str | None, as_json: bool, audit_path:
         console.print(f"[yellow]unreadable[/] {error['ref']}: {error['error']}", markup=True, highlight=False)
     for name, frame in summary_tables(run).items():
         _print_frame(console, name.replace("_", " "), frame)
+    if diff:
+        # The path goes on its own line: a table title wraps at the table's width, splitting words.
+        console.print(f"against {against}:", highlight=False)
     for name, frame in (diff or {}).items():
-        _print_frame(console, f"against {against}: {name.replace('_', ' ')}", frame)
+        _print_frame(console, name.replace("_", " "), frame)
 
 
 def _print_frame(console, title: str, frame) -> None:
