@@ -218,3 +218,42 @@ def test_a_full_result_store_disk_stops_the_worker_clearly_and_nothing_is_lost(
     assert set(stored) == {e["event_id"] for e in events}
     assert {r["verdict"] for r in stored.values()} == {"reproduced"}
     assert_each_sent_once(qa, events)
+
+
+def test_a_result_the_broker_refuses_stops_the_worker_unacknowledged_and_a_restart_publishes_it_once(
+        kafka_bootstrap, kafka_topic, fault_server, production_event, tmp_path: Path) -> None:
+    """The results topic takes messages of at most 64 bytes: the broker refuses the result, the worker
+    stops with exit 1 and leaves the message uncommitted; once the topic takes it, the redelivery is a
+    duplicate (QA is not asked again) whose stored result is published."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    qa = fault_server("ok")
+    (event,) = make_events(production_event, 1)
+    results_topic = f"{kafka_topic}-results"
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.create_topics({results_topic: {"num_partitions": 1, "replication_factor": 1,
+                                         "configs": {"max.message.bytes": "64"}}}, wait_for_metadata=True)
+    produce(kafka_bootstrap, kafka_topic, [orjson.dumps(event)], partitions=1)
+    store, group = tmp_path / "results.sqlite3", f"refused-{uuid.uuid4().hex[:8]}"
+    argv = [*args(kafka_bootstrap, kafka_topic, qa.url, store, "--results-topic", results_topic, "--idle-timeout", "3"),
+            "--group", group]
+
+    first = start_worker(argv, tmp_path / "first.err")
+    assert first.wait(60) == 1
+    message = (tmp_path / "first.err").read_text()
+    assert "Traceback" not in message
+    assert ("replay: Kafka did not take a result or dead letter (MessageSizeTooLargeError); the message in flight "
+            "was not acknowledged") in message
+    assert list(results(store)) == [event["event_id"]], "the result is kept before it is published"
+    committed = admin.list_group_offsets(group).get(group, {})
+    assert all(offset.offset <= 0 for offset in committed.values()), f"nothing acknowledged: {committed}"
+
+    admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, results_topic,
+                                        configs={"max.message.bytes": "1048588"})])
+    second = start_worker([*argv, "--stats"], tmp_path / "second.err")
+    assert second.wait(60) == 0, (tmp_path / "second.err").read_text()
+    assert [o.offset for o in admin.list_group_offsets(group)[group].values()] == [1], "acknowledged now"
+    admin.close()
+    published = [orjson.loads(v) for v in consume_all(kafka_bootstrap, results_topic, 1)]
+    assert [(r["event_id"], r["verdict"]) for r in published] == [(event["event_id"], "reproduced")]
+    assert_each_sent_once(qa, [event])
