@@ -102,26 +102,6 @@ def parse_source(url: str) -> tuple[list[str], str]:
     return servers, topic
 
 
-class _Claims:
-    """Event ids whose replay was started, in the store's SQLite file (shared by all workers)."""
-
-    def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self._db.execute("CREATE TABLE IF NOT EXISTS pipeline_claims (event_id TEXT PRIMARY KEY, claimed_at REAL)")
-
-    def claim(self, event_id: str) -> bool:
-        """True when this call claimed the event; False when an earlier attempt already had."""
-        cursor = self._db.execute("INSERT OR IGNORE INTO pipeline_claims VALUES (?, ?)", (event_id, time.time()))
-        return cursor.rowcount == 1
-
-    def release(self, event_id: str) -> None:
-        """Forget a claim whose replay never reached QA, so a redelivery replays it."""
-        self._db.execute("DELETE FROM pipeline_claims WHERE event_id = ?", (event_id,))
-
-    def close(self) -> None:
-        self._db.close()
-
-
 def fingerprint_key(event: dict[str, Any]) -> str:
     """A short hash naming the event's issue: its fingerprint, else exception type, top frame, transaction."""
     from replay.verdict import signature_of
@@ -158,7 +138,6 @@ class Pipeline:
         self.echo = echo or (lambda line: click.echo(line, err=True))
         self.counters = Counters()
         self.stop = stop or threading.Event()  # set by a signal: finish the event in flight, then leave
-        self.claims = _Claims(store.path)
         self.parity, self.audit = parity, audit  # a replay.parity.GateCache, a replay.audit.AuditTrail
         self.event_limits = event_limits or DEFAULT_LIMITS  # size and depth of each event
 
@@ -186,7 +165,6 @@ class Pipeline:
                     break
         finally:
             self.counters.values["lag"] = self._lag()
-            self.claims.close()
             self.consumer.close(autocommit=False)
         return self.counters
 
@@ -251,7 +229,7 @@ class Pipeline:
                 event_id, "skipped", f"budget: {self.budget.limit} replays of this issue per "
                                      f"{self.budget.window:g}s already done"), ref)
             return True
-        if not self.claims.claim(event_id):
+        if not self.store.claim(event_id):
             self.counters.add("inconclusive")
             self._record(event_id, _plain_record(
                 event_id, "inconclusive", "an earlier attempt was interrupted during its replay; not "
@@ -262,7 +240,7 @@ class Pipeline:
         if result is None:
             return True  # dead-lettered
         if result is _UNSENT:
-            self.claims.release(event_id)
+            self.store.release(event_id)
             return False
         self.counters.add("replayed")
         self.counters.add(result.verdict)

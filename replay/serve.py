@@ -13,6 +13,7 @@ import logging
 import os
 import queue
 import re
+import sqlite3
 import threading
 import time
 import uuid
@@ -49,7 +50,8 @@ _REFUSALS = {
          "or an event over max_event_bytes",
     415: "Unsupported Content-Encoding (gzip, deflate, br or identity)",
     429: "The replay queue is full: retry after Retry-After seconds",
-    503: "Webhooks are not configured on this server (no client secret)",
+    503: "The result store cannot be written (a full disk): retry after Retry-After seconds; "
+         "or, for webhooks, none are configured on this server (no client secret)",
 }
 _PROJECT_ID = {"type": "string", "pattern": "^[0-9]{1,19}$"}
 _INGEST_AUTH = [
@@ -115,8 +117,34 @@ class _Job:
     issue_id: str | None = None
 
 
-class QueueFull(Exception):
-    """The bounded queue has no room: the caller answers 429."""
+class Busy(Exception):
+    """The service cannot take an event now; the caller answers ``status`` with Retry-After."""
+
+    status = 429
+    detail = "replay queue is full, retry later"
+
+
+class QueueFull(Busy):
+    """The bounded queue has no room."""
+
+
+class StoreUnwritable(Busy):
+    """The result store or audit trail cannot be written (a full disk): an event accepted now could
+    not be claimed or its verdict kept, so it is refused until the disk has room again."""
+
+    status = 503
+    detail = "the result store cannot be written, retry later"
+
+
+_LOST = {
+    "dropped_on_stop": "not replayed: the service stopped while the result store could not be written",
+    "results_not_stored": "replayed, but the service stopped before its verdict could be stored",
+    "replays_not_audited": "replayed and stored, but the service stopped before the audit trail could be written",
+}
+
+
+class _Stopped(Exception):
+    """The service stopped while the worker waited for the store to become writable."""
 
 
 class ReplayService:
@@ -145,7 +173,8 @@ class ReplayService:
             self.counters[name] += n
 
     def submit(self, job: _Job) -> bool:
-        """Queue a job; False for a duplicate (stored or already queued), QueueFull when full."""
+        """Queue a job; False for a duplicate (stored or already queued). Raises QueueFull when the
+        queue has no room, StoreUnwritable when its receipt cannot be audited (then nothing is queued)."""
         with self._lock:
             if job.event_id in self._pending:
                 self.counters["duplicates"] += 1
@@ -153,6 +182,14 @@ class ReplayService:
         if self.store.seen(job.event_id):
             self.count("duplicates")
             return False
+        if self.queue.full():  # before the audit row: a refused event was not received
+            self.count("rejected_queue_full")
+            raise QueueFull
+        try:
+            self.audit.append("ingest", event_id=job.event_id, details={"project": job.project, "via": job.via})
+        except sqlite3.Error:
+            self.count("rejected_store_unwritable")
+            raise StoreUnwritable from None
         with self._lock:
             try:
                 self.queue.put_nowait(job)
@@ -161,7 +198,6 @@ class ReplayService:
                 raise QueueFull from None
             self._pending.add(job.event_id)
             self.counters["accepted"] += 1
-        self.audit.append("ingest", event_id=job.event_id, details={"project": job.project, "via": job.via})
         return True
 
     def health(self) -> dict[str, Any]:
@@ -209,6 +245,8 @@ class ReplayService:
             key = job.event_id
             try:
                 self.process(job)
+            except _Stopped:
+                pass  # counted and logged where it stopped
             except Exception as exc:  # one bad event must not stop the worker
                 self.count("worker_errors")
                 log.error("event %s (project %s, via %s): replay failed with %s; nothing stored",
@@ -234,9 +272,31 @@ class ReplayService:
 
         trace_id = trace_id_of(event)
         if trace_id:
-            self.store.record_qa_report(trace_id, asdict(signature_of(event)))
+            try:
+                self.store.record_qa_report(trace_id, asdict(signature_of(event)))
+            except sqlite3.Error:
+                self.count("rejected_store_unwritable")
+                raise StoreUnwritable from None
             self.count("qa_reports")
         return trace_id
+
+    def _durably(self, job: _Job, write: Callable[[], Any], *, lost: str) -> Any:
+        """A store or audit write, retried while it fails (a full disk): the worker waits rather than
+        lose a verdict or send an event twice. If the service stops first, the event is counted
+        under ``lost`` and :class:`_Stopped` is raised."""
+        delay = 0.5
+        while True:
+            try:
+                return write()
+            except sqlite3.Error as exc:
+                self.count("store_write_failures")
+                log.error("event %s: the result store or audit trail cannot be written (%s); retrying in %.1f s",
+                          job.event_id, exc, delay)
+            if self._stop.wait(delay):
+                self.count(lost)
+                log.error("event %s: %s", job.event_id, _LOST[lost])
+                raise _Stopped
+            delay = min(delay * 2, 30.0)
 
     def process(self, job: _Job) -> None:
         """Replay one job and store its sanitized result (skipped if already stored)."""
@@ -253,20 +313,28 @@ class ReplayService:
         from connectors.limits import DEFAULT_LIMITS
         from replay.audit import audit_replay
         from replay.parity import GateCache
+        from replay.runner import ReplayResult
 
-        if self._parity is None:
-            self._parity = GateCache(self.settings.target, ignore=self.settings.ignore_parity,
-                                     refresh=self.settings.parity_refresh)
-        result = replay_document(job.event, sanitizer=self.sanitizer(), target=self.settings.target,
-                                 parity=self._parity.get(), limits=self.settings.event_limits or DEFAULT_LIMITS)
+        if not self._durably(job, lambda: self.store.claim(job.event_id), lost="dropped_on_stop"):
+            log.warning("event %s (project %s): an earlier attempt was interrupted during its replay; "
+                        "not replayed again", job.event_id, job.project)
+            result = ReplayResult(job.event_id, "inconclusive", "an earlier attempt was interrupted during its "
+                                  "replay; not replayed again so QA never receives it twice", error=True)
+        else:
+            if self._parity is None:
+                self._parity = GateCache(self.settings.target, ignore=self.settings.ignore_parity,
+                                         refresh=self.settings.parity_refresh)
+            result = replay_document(job.event, sanitizer=self.sanitizer(), target=self.settings.target,
+                                     parity=self._parity.get(), limits=self.settings.event_limits or DEFAULT_LIMITS)
         job.event = None
         record = result.to_json()
         record["event_id"] = record.get("event_id") or job.event_id
         record["project"] = job.project
         record["via"] = job.via
-        self.store.record(job.event_id, record, source="serve")
-        audit_replay(self.audit, result, target=self.settings.target.name,
-                     policy_hash=self.sanitizer().policy.hash, via=f"serve:{job.via}")
+        self._durably(job, lambda: self.store.record(job.event_id, record, source="serve"), lost="results_not_stored")
+        self._durably(job, lambda: audit_replay(self.audit, result, target=self.settings.target.name,
+                                                policy_hash=self.sanitizer().policy.hash, via=f"serve:{job.via}"),
+                      lost="replays_not_audited")
         self.count("replayed")
         self.count(f"verdict_{result.verdict}")
         log.info("event %s (project %s, via %s): verdict %s, QA status %s", job.event_id, job.project,
@@ -345,6 +413,11 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
     def refuse(status: int, detail: str, **headers: str) -> JSONResponse:
         return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
 
+    def busy(exc: Busy, where: str) -> JSONResponse:
+        """Not now: the client may send it again after Retry-After seconds."""
+        log.warning("%s: %s, answered %d", where, exc.detail, exc.status)
+        return refuse(exc.status, exc.detail, **{"Retry-After": str(settings.retry_after)})
+
     def rejected(exc: ingest.IngestError, where: str, kind: str | None = None) -> JSONResponse:
         """Count a refusal under its limit's name (else ``kind``, else its class), log it, answer it."""
         service.count(f"rejected_{exc.limit or kind or type(exc).__name__.removesuffix('Error').lower()}")
@@ -388,22 +461,20 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
             service.count(f"dropped_{kind}")
             log.info("%s for project %s: dropped a %s item", via, project, kind)
         for event_id, event in delivery.events:
-            if event.get("environment") in settings.qa_environments:
-                trace_id = service.record_qa_report(event)
-                log.info("event %s (project %s): QA error report for trace %s", event_id, project, trace_id)
-                continue
             try:
+                if event.get("environment") in settings.qa_environments:
+                    trace_id = service.record_qa_report(event)
+                    log.info("event %s (project %s): QA error report for trace %s", event_id, project, trace_id)
+                    continue
                 queued = service.submit(_Job(event_id, project, via, event))
-            except QueueFull:
-                log.warning("event %s (project %s): queue full, answered 429", event_id, project)
-                return refuse(429, "replay queue is full, retry later",
-                              **{"Retry-After": str(settings.retry_after)})
+            except Busy as exc:
+                return busy(exc, f"event {event_id} (project {project})")
             log.info("event %s (project %s, via %s, %d bytes, %d decompressed): %s", event_id, project,
                      via, size, len(body), "queued" if queued else "duplicate, not queued")
         event_id = delivery.events[0][0] if delivery.events else delivery.envelope_event_id
         return JSONResponse({"id": event_id} if event_id else {})
 
-    ingest_refusals = _refusals(400, 401, 413, 415, 429)
+    ingest_refusals = _refusals(400, 401, 413, 415, 429, 503)
 
     @app.post("/api/{project_id}/envelope/", tags=["ingest"], summary="Sentry envelope endpoint (point a DSN here)",
               responses=ingest_refusals, openapi_extra=_operation(
@@ -470,9 +541,8 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
         project = str(found.get("project")) if isinstance(found.get("project"), int) else "webhook"
         try:
             queued = service.submit(_Job(event_id, project, "webhook", found))
-        except QueueFull:
-            log.warning("event %s (webhook %s): queue full, answered 429", event_id, shown)
-            return refuse(429, "replay queue is full, retry later", **{"Retry-After": str(settings.retry_after)})
+        except Busy as exc:
+            return busy(exc, f"event {event_id} (webhook {shown})")
         log.info("event %s (webhook %s, %d bytes): %s", event_id, shown, len(body),
                  "queued" if queued else "duplicate, not queued")
         return JSONResponse({"id": event_id})
@@ -487,8 +557,8 @@ def create_app(settings: ServeSettings, service: "ReplayService | None" = None) 
         job = _Job(f"issue-{issue.issue_id}-{next(_ISSUE_SEQ)}", "webhook", "issue", issue_id=issue.issue_id)
         try:
             service.submit(job)
-        except QueueFull:
-            return refuse(429, "replay queue is full, retry later", **{"Retry-After": str(settings.retry_after)})
+        except Busy as exc:
+            return busy(exc, f"issue {issue.issue_id} created")
         log.info("issue %s created: queued a fetch of its latest event", issue.issue_id)
         return JSONResponse({"status": "queued", "issue_id": issue.issue_id}, status_code=202)
 

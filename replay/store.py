@@ -3,6 +3,10 @@
 The embedded default for `replay serve` and `replay pipeline`. It holds sanitized records only
 (what :meth:`ReplayResult.to_json` returns), so it may live on any disk. Each write commits
 before returning: a caller that acknowledges its source afterwards is at-least-once.
+
+A claim is written just before a request leaves for QA. An event claimed but without a result
+was interrupted mid-replay (a crash, a full disk): it is not sent again, so QA never receives
+an event twice. Workers sharing the file share their claims.
 """
 
 from __future__ import annotations
@@ -35,12 +39,14 @@ class ResultStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # workers of one pipeline group may share the file: wait for another's write, don't fail
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS results (event_id TEXT PRIMARY KEY, source TEXT, verdict TEXT,"
             " recorded_at REAL, record BLOB)")
         self._db.execute("CREATE TABLE IF NOT EXISTS qa_reports (trace_id TEXT PRIMARY KEY, recorded_at REAL, report BLOB)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS claims (event_id TEXT PRIMARY KEY, claimed_at REAL)")
 
     def seen(self, event_id: str) -> bool:
         with self._lock:
@@ -53,6 +59,17 @@ class ResultStore:
                 "INSERT OR IGNORE INTO results (event_id, source, verdict, recorded_at, record) VALUES (?, ?, ?, ?, ?)",
                 (event_id, source, record.get("verdict"), time.time(), orjson.dumps(record)))
             return cursor.rowcount == 1
+
+    def claim(self, event_id: str) -> bool:
+        """True when this call claimed the event for a replay; False when an earlier attempt had."""
+        with self._lock:
+            cursor = self._db.execute("INSERT OR IGNORE INTO claims VALUES (?, ?)", (event_id, time.time()))
+            return cursor.rowcount == 1
+
+    def release(self, event_id: str) -> None:
+        """Forget a claim whose replay never reached QA, so a redelivery replays it."""
+        with self._lock:
+            self._db.execute("DELETE FROM claims WHERE event_id = ?", (event_id,))
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         with self._lock:

@@ -11,6 +11,7 @@ import contextlib
 import copy
 import json
 import os
+import shutil
 import signal
 import socket
 import socketserver
@@ -257,3 +258,107 @@ def test_sigterm_during_a_replay_finishes_it_reports_the_rest_unsent_and_exits_1
     with contextlib.closing(sqlite3.connect(tmp_path / "home" / "audit.sqlite3")) as audit:
         replays = audit.execute("SELECT event_id FROM audit WHERE action = 'replay'").fetchall()
     assert replays == [(events[0]["event_id"],)], "the finished replay is in the audit trail, the others are not"
+
+
+# -- a full disk ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[tuple[Path, tuple[str, ...], Path]]:
+    """A real 2 MB tmpfs at ``mount`` in a user+mount namespace (no root needed), held by a sleeping
+    process: (mount point as the namespace sees it, command prefix to run there, path to it from here)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-Urm", "true"]).returncode != 0:
+        pytest.skip("user namespaces are not available: no tmpfs of a fixed size can be mounted")
+    holder = subprocess.Popen(["unshare", "-Urm", "sh", "-c", 'mount -t tmpfs -o size=2m tmpfs "$1" && echo up && '
+                               "exec sleep 600", "sh", str(mount)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "up"
+    try:
+        yield mount, ("nsenter", "-t", str(holder.pid), "-U", "-m", "--preserve-credentials"), \
+            Path(f"/proc/{holder.pid}/root{mount}")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def fill(directory: Path) -> Path:
+    """Write zeros until the file system is full (ENOSPC); the filler file is returned."""
+    filler = directory / "filler"
+    with filler.open("wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError as exc:
+            assert exc.errno == 28, exc  # ENOSPC: a real full disk
+    return filler
+
+
+def copy_out(directory: Path, to: Path) -> Path:
+    """The store's files copied out of the namespace: SQLite resolves /proc/PID/root to our own root."""
+    to.mkdir()
+    for path in directory.glob("results.sqlite3*"):
+        shutil.copy(path, to / path.name)
+    return to / "results.sqlite3"
+
+
+def test_a_full_disk_under_serve_pauses_the_worker_refuses_new_events_and_loses_nothing(
+        small_disk, fault_server, tmp_path: Path) -> None:
+    """`replay serve` with its store and audit trail on a 2 MB tmpfs. The disk fills while QA holds
+    the first replay: its verdict waits in memory until the disk has room; an event arriving
+    meanwhile is answered 503 (Retry-After) and nothing of it is queued, or, if accepted, replayed
+    once. Once there is room, every event is stored and QA received each exactly once."""
+    import httpx
+
+    from tests.test_pipeline import make_events, results, start_worker, wait_for
+    from tests.test_serve import AUTH, KEY, envelope
+
+    def health() -> dict:
+        try:
+            return httpx.get(url + "/health", timeout=5).json()
+        except httpx.TransportError:
+            return {}
+
+    def post(event: dict) -> httpx.Response:
+        return httpx.post(url + "/api/1/envelope/", content=envelope(event), headers=AUTH, timeout=10)
+
+    mount, inside, seen_from_here = small_disk
+    qa = fault_server("hold")
+    events = make_events(capture_bug_events("leap_birthday")["leap_birthday"], 2)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url, err = f"http://127.0.0.1:{port}", tmp_path / "serve.err"
+    server = start_worker(["--port", str(port), "--target", qa.url, "--store", str(mount / "results.sqlite3"),
+                           "--drain-timeout", "0"], err, prefix=inside, command="serve",
+                          REPLAY_DSN_KEYS=KEY, REPLAY_AUDIT=str(mount / "audit.sqlite3"))
+    try:
+        wait_for(health, 60, "serve to answer")
+        assert post(events[0]).status_code == 200
+        assert qa.arrived.wait(60), "the first replay never reached QA"
+        filler = fill(seen_from_here)
+        qa.release.set()
+        wait_for(lambda: health().get("counters", {}).get("store_write_failures"), 30, "the worker to meet the full disk")
+
+        second = post(events[1])
+        assert second.status_code in (200, 503), second.text
+        if second.status_code == 503:
+            assert second.headers["Retry-After"] and "cannot be written" in second.json()["detail"]
+        assert qa.replays("probe=ev00001") == 0, "nothing new reaches QA while its result could not be kept"
+
+        filler.unlink()
+        wait_for(lambda: health().get("stored") == (2 if second.status_code == 200 else 1), 60,
+                 "the waiting verdicts to be stored")
+        if second.status_code == 503:  # the client sends it again after Retry-After, as sentry-sdk does
+            assert post(events[1]).status_code == 200
+            wait_for(lambda: health().get("stored") == 2, 60, "the retried event to be stored")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+    log = err.read_text()
+    assert "Traceback" not in log
+    assert "the result store or audit trail cannot be written (database or disk is full)" in log
+    stored = results(copy_out(seen_from_here, tmp_path / "copy"))
+    assert set(stored) == {e["event_id"] for e in events}
+    assert {r["verdict"] for r in stored.values()} == {"reproduced"}
+    assert [qa.replays(f"probe=ev{i:05d}") for i in range(2)] == [1, 1], "each event reached QA exactly once"

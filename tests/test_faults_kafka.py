@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import sqlite3
@@ -21,7 +20,8 @@ import orjson
 import pytest
 from kafka import KafkaAdminClient
 
-from tests.test_faults import FaultServer, fault_server, refused_url  # noqa: F401 (fixtures)
+from tests.test_faults import FaultServer, copy_out, fill, small_disk  # noqa: F401 (fixtures)
+from tests.test_faults import fault_server, refused_url  # noqa: F401 (fixtures)
 from tests.test_pipeline import production_event  # noqa: F401 (a fixture)
 from tests.test_pipeline import ROOT, args, consume_all, make_events, produce, results, start_worker, wait_for
 
@@ -38,7 +38,7 @@ def claims(store: Path) -> int:
         return 0
     with contextlib.closing(sqlite3.connect(store, timeout=30)) as db:
         try:
-            return db.execute("SELECT COUNT(*) FROM pipeline_claims").fetchone()[0]
+            return db.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
         except sqlite3.OperationalError:  # not created yet
             return 0
 
@@ -149,46 +149,6 @@ def test_a_broker_restart_mid_run_loses_nothing_and_replays_nothing_twice(
     assert_each_sent_once(qa, events)
     published = {orjson.loads(v)["event_id"] for v in consume_all(bootstrap, f"{topic}-results", len(events))}
     assert published == set(stored), "every stored result is also on the results topic"
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[tuple[Path, tuple[str, ...], Path]]:
-    """A real 2 MB tmpfs at ``mount`` in a user+mount namespace (no root needed), held by a sleeping
-    process: (mount point as the namespace sees it, command prefix to run there, path to it from here)."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    if shutil.which("unshare") is None or subprocess.run(["unshare", "-Urm", "true"]).returncode != 0:
-        pytest.skip("user namespaces are not available: no tmpfs of a fixed size can be mounted")
-    holder = subprocess.Popen(["unshare", "-Urm", "sh", "-c", 'mount -t tmpfs -o size=2m tmpfs "$1" && echo up && '
-                               "exec sleep 600", "sh", str(mount)], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "up"
-    try:
-        yield mount, ("nsenter", "-t", str(holder.pid), "-U", "-m", "--preserve-credentials"), \
-            Path(f"/proc/{holder.pid}/root{mount}")
-    finally:
-        holder.kill()
-        holder.wait()
-
-
-def fill(directory: Path) -> Path:
-    """Write zeros until the file system is full (ENOSPC); the filler file is returned."""
-    filler = directory / "filler"
-    with filler.open("wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
-        except OSError as exc:
-            assert exc.errno == 28, exc  # ENOSPC: a real full disk
-    return filler
-
-
-def copy_out(directory: Path, to: Path) -> Path:
-    """The store's files copied out of the namespace: SQLite resolves /proc/PID/root to our own root."""
-    to.mkdir()
-    for path in directory.glob("results.sqlite3*"):
-        shutil.copy(path, to / path.name)
-    return to / "results.sqlite3"
 
 
 def test_a_full_result_store_disk_stops_the_worker_clearly_and_nothing_is_lost(

@@ -96,10 +96,11 @@ def run_inline(argv: list[str]):
     return result
 
 
-def start_worker(argv: list[str], stderr: Path, *, prefix: tuple[str, ...] = (), **env: str) -> subprocess.Popen:
-    """`replay pipeline ARGV` in a subprocess, its stderr to a file; ``prefix`` runs it inside
-    another command (a namespace), ``env`` adds variables."""
-    return subprocess.Popen([*prefix, sys.executable, "-m", "replay.cli", "pipeline", *argv], cwd=ROOT,
+def start_worker(argv: list[str], stderr: Path, *, prefix: tuple[str, ...] = (), command: str = "pipeline",
+                 **env: str) -> subprocess.Popen:
+    """`replay pipeline ARGV` (or another ``command``) in a subprocess, its stderr to a file;
+    ``prefix`` runs it inside another command (a namespace), ``env`` adds variables."""
+    return subprocess.Popen([*prefix, sys.executable, "-m", "replay.cli", command, *argv], cwd=ROOT,
                             env={**os.environ, "REPLAY_SECRET_KEY": "pipeline-tests", **env},
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr.open("wb"))
 
