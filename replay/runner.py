@@ -27,10 +27,6 @@ from sanitizers import Sanitizer
 
 __all__ = ["ReplayResult", "replay_document"]
 
-# The sanitizer builds its detectors on first use (lazy imports, caches) and two threads doing that
-# at once deadlock in importlib; bulk threads take turns sanitizing (it is CPU-bound under the GIL
-# anyway) while their waits for QA still overlap.
-_SANITIZING = threading.Lock()
 
 
 @dataclass
@@ -91,8 +87,7 @@ def replay_document(document: Any, *, sanitizer: Sanitizer, target: Target,
     except InputError as exc:
         return ReplayResult(None, "inconclusive", str(exc), error=True)
     event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
-    with _SANITIZING:
-        result = sanitizer.sanitize(event)
+    result = sanitizer.sanitize(event)
     if result.blocked:
         first = result.leaks[0]
         return ReplayResult(event_id, "blocked", f"sanitizer blocked the event: {first['reason']} at {first['path']}",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import unquote
@@ -51,6 +52,22 @@ _PROPAGATED = {"EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_C
 _DIGIT_ENTITIES = {"CREDIT_CARD", "PHONE_NUMBER", "US_SSN", "SECRET", "IBAN_CODE", "USER_ID", "GENERIC"}
 _CONTAINER_ENTITIES = {"COOKIE", "SECRET", "AUTHORIZATION"}
 _GATE_DETECTORS = ("JWT", "PEM_KEY", "API_KEY", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS")
+# One value of every kind a detector or fake builds something for on first use (presidio
+# recognizers, phone metadata, name lists): all documentation or test values, nobody's data.
+_PROBE = {
+    "message": "Jane Doe <jane.doe@example.com>, +1 415 555 0100, card 4111 1111 1111 1111, IBAN "
+               "DE89370400440532013000, ssn 219-09-9999 (the SSA's own sample), from 192.0.2.7 and 2001:db8::7, device "
+               "00:1A:2B:3C:4D:5E, wallet 1BoatSLRHtKNngkdXEeobR76b53LETtpyT, born 1990-01-01, "
+               "lives at 1 Main Street, Springfield, user_id=u_12345, api_key=sk_test_0123456789abcdef, "
+               "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqZG9lIn0.c2lnbmF0dXJl",
+    "user": {"email": "jane.doe@example.com", "ip_address": "192.0.2.7", "username": "jdoe", "name": "Jane Doe"},
+    "request": {"url": "https://user:hunter2@shop.example.com/u/jane.doe@example.com?phone=%2B14155550100",
+                "headers": [["Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqZG9lIn0.c2lnbmF0dXJl"],
+                            ["Cookie", "sessionid=abcdef0123456789"]],
+                "data": {"phone": "+1 415 555 0100", "address": "1 Main Street", "birthdate": "1990-01-01"}},
+}
+# Threads racing through the first imports of presidio and spaCy can meet half-imported modules.
+_FIRST_USE = threading.Lock()
 
 
 def secret_key_from_env() -> tuple[bytes, bool]:
@@ -123,13 +140,28 @@ class Sanitizer:
         self._key_cache: dict[tuple[str, str], tuple[Rule, ...]] = {}
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
+        self._ready = False
 
     # -- public ---------------------------------------------------------------------------------
     def sanitize(self, document: Any) -> SanitizeResult:
         """Sanitize one event (any Sentry dialect, or a webhook body); never raises for bad data.
 
         A blocked result carries no event: its ``leaks`` name paths and rules, not values.
+        Safe to call from several threads.
         """
+        if not self._ready:
+            self._warm_up()
+        return self._sanitize(document)
+
+    def _warm_up(self) -> None:
+        """Build what is built on first use, in one thread at a time: sanitizing a probe of every
+        kind of value imports and builds every detector and fake generator the policy uses."""
+        with _FIRST_USE:
+            if not self._ready:
+                self._sanitize(_PROBE)
+                self._ready = True
+
+    def _sanitize(self, document: Any) -> SanitizeResult:
         run = _Run()
         try:
             out = self._walk_document(document, run)

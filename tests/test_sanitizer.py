@@ -437,3 +437,47 @@ def test_a_fake_colliding_with_an_original_found_later_is_redrawn_not_blocked():
     assert not result.blocked, result.leaks
     out = json.dumps(result.event)
     assert first not in out and "Friederike" not in out and "Kraushaar" not in out
+
+
+# -- several threads ------------------------------------------------------------------------------
+
+def test_the_first_use_probe_reaches_every_detector_built_on_first_use() -> None:
+    """The warm-up sanitizes a probe under a lock; a kind missing from it would be built later,
+    by whichever threads meet it first, at the same time."""
+    from sanitizers.engine import _PROBE
+
+    sanitizer = Sanitizer(key=b"probe")
+    result = sanitizer.sanitize_or_raise(_PROBE)
+    lazily_built = {"EMAIL_ADDRESS", "IBAN_CODE", "IP_ADDRESS", "US_SSN", "CRYPTO", "MAC_ADDRESS",  # presidio
+                    "PHONE_NUMBER", "PERSON", "ADDRESS", "JWT", "CREDIT_CARD"}  # phone metadata, name lists
+    assert lazily_built <= {change.entity for change in result.changes}
+
+
+def test_threads_sharing_a_fresh_sanitizer_in_a_fresh_process_get_the_same_results(tmp_path: Path) -> None:
+    """Eight threads start sanitizing at once in a process that has imported nothing yet, with the
+    interpreter switching threads as often as it can."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "threads.py"
+    script.write_text(f"""
+import json, sys, threading
+sys.setswitchinterval(1e-6)
+from sanitizers import Sanitizer
+events = [
+    json.load(open(p)) for p in {[str(p) for p in FIXTURE_FILES]!r}]
+sanitizer = Sanitizer(key=b"threads")
+barrier, out = threading.Barrier(8), [None] * 8
+def work(i):
+    barrier.wait()
+    out[i] = [(r.blocked, r.event) for r in map(sanitizer.sanitize, events)]
+threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+assert all(o == out[0] for o in out), "threads disagree"
+assert not any(blocked for blocked, _ in out[0]), "an event was blocked"
+print("ok", len(events))
+""")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0 and proc.stdout.startswith("ok"), proc.stderr[-2000:]
