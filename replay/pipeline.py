@@ -25,7 +25,6 @@ Only click and the standard library are imported at module level, so ``replay --
 
 from __future__ import annotations
 
-import collections
 import hashlib
 import os
 import sqlite3
@@ -59,26 +58,13 @@ class Counters:
         return "replay pipeline: " + " ".join(f"{k}={v}" for k, v in self.values.items())
 
 
+@dataclass(frozen=True)
 class Budget:
-    """At most ``limit`` replays per fingerprint in any sliding window of ``window`` seconds.
+    """At most ``limit`` replays per issue (fingerprint) in any sliding window of ``window``
+    seconds, counted in the result store: workers sharing a store share the budget."""
 
-    Held in memory per worker: with W workers an issue gets at most W x limit per window, unless
-    producers key messages by fingerprint (then one worker sees all of an issue's events).
-    """
-
-    def __init__(self, limit: int, window: float, clock=time.monotonic) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._seen: dict[str, collections.deque[float]] = {}
-
-    def allow(self, key: str) -> bool:
-        now = self.clock()
-        times = self._seen.setdefault(key, collections.deque())
-        while times and now - times[0] >= self.window:
-            times.popleft()
-        if len(times) >= self.limit:
-            return False
-        times.append(now)
-        return True
+    limit: int
+    window: float
 
 
 def parse_budget(text: str) -> tuple[int, float]:
@@ -223,13 +209,17 @@ class Pipeline:
             if stored is not None:
                 self._publish(event_id, stored)  # the results topic may have missed it before a crash
             return True
-        if self.budget is not None and not self.budget.allow(fingerprint_key(event)):
-            self.counters.add("skipped")
-            self._record(event_id, _plain_record(
-                event_id, "skipped", f"budget: {self.budget.limit} replays of this issue per "
-                                     f"{self.budget.window:g}s already done"), ref)
-            return True
+        token = None
+        if self.budget is not None:
+            token = self.store.spend_budget(fingerprint_key(event), self.budget.limit, self.budget.window)
+            if token is None:
+                self.counters.add("skipped")
+                self._record(event_id, _plain_record(
+                    event_id, "skipped", f"budget: {self.budget.limit} replays of this issue per "
+                                         f"{self.budget.window:g}s already done"), ref)
+                return True
         if not self.store.claim(event_id):
+            self._refund(token)
             self.counters.add("inconclusive")
             self._record(event_id, _plain_record(
                 event_id, "inconclusive", "an earlier attempt was interrupted during its replay; not "
@@ -241,6 +231,7 @@ class Pipeline:
             return True  # dead-lettered
         if result is _UNSENT:
             self.store.release(event_id)
+            self._refund(token)
             return False
         self.counters.add("replayed")
         self.counters.add(result.verdict)
@@ -250,6 +241,11 @@ class Pipeline:
 
             audit_replay(self.audit, result, target=self.target.name, policy_hash=self.sanitizer.policy.hash, via=ref)
         return True
+
+    def _refund(self, token: int | None) -> None:
+        """A replay that never reached QA does not count against its issue's budget."""
+        if token is not None:
+            self.store.refund_budget(token)
 
     def _replay(self, event, record):
         """Replay, retrying with backoff while QA refuses connections (then it received nothing).
@@ -333,7 +329,8 @@ def _plain_record(event_id: str, verdict: str, reason: str, *, error: bool = Fal
               help="Result store (SQLite; default: $REPLAY_HOME/results.sqlite3). Share it between workers.")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML.")
 @click.option("--budget", metavar="N/SECONDS", help="At most N replays of one issue (fingerprint) per window; "
-                                                    "the rest get verdict `skipped`.")
+                                                    "the rest get verdict `skipped`. Counted in the store: "
+                                                    "workers sharing it share the budget.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=1_000_000, show_default=True,
               help="Larger messages are dead-lettered.")
 @click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,

@@ -6,7 +6,8 @@ before returning: a caller that acknowledges its source afterwards is at-least-o
 
 A claim is written just before a request leaves for QA. An event claimed but without a result
 was interrupted mid-replay (a crash, a full disk): it is not sent again, so QA never receives
-an event twice. Workers sharing the file share their claims.
+an event twice. Workers sharing the file share their claims, and their replay budgets: at most
+N replays of one issue per window, whichever worker makes them, across restarts too.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class ResultStore:
             " recorded_at REAL, record BLOB)")
         self._db.execute("CREATE TABLE IF NOT EXISTS qa_reports (trace_id TEXT PRIMARY KEY, recorded_at REAL, report BLOB)")
         self._db.execute("CREATE TABLE IF NOT EXISTS claims (event_id TEXT PRIMARY KEY, claimed_at REAL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS budget (issue TEXT, spent_at REAL)")
+        self._db.execute("CREATE INDEX IF NOT EXISTS budget_by_issue ON budget (issue, spent_at)")
 
     def seen(self, event_id: str) -> bool:
         with self._lock:
@@ -70,6 +73,28 @@ class ResultStore:
         """Forget a claim whose replay never reached QA, so a redelivery replays it."""
         with self._lock:
             self._db.execute("DELETE FROM claims WHERE event_id = ?", (event_id,))
+
+    def spend_budget(self, issue: str, limit: int, window: float) -> int | None:
+        """Take one of ``limit`` replays of ``issue`` in the ``window`` seconds up to now: a token
+        for :meth:`refund_budget`, or None when they are all taken. Atomic across processes."""
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")  # one worker at a time counts and takes
+            try:
+                self._db.execute("DELETE FROM budget WHERE issue = ? AND spent_at <= ?", (issue, now - window))
+                spent = self._db.execute("SELECT COUNT(*) FROM budget WHERE issue = ?", (issue,)).fetchone()[0]
+                token = (self._db.execute("INSERT INTO budget VALUES (?, ?)", (issue, now)).lastrowid
+                         if spent < limit else None)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return token
+
+    def refund_budget(self, token: int) -> None:
+        """Give back a replay that never reached QA."""
+        with self._lock:
+            self._db.execute("DELETE FROM budget WHERE rowid = ?", (token,))
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         with self._lock:

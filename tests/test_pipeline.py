@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import re
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -290,3 +291,25 @@ def test_replays_are_retried_with_backoff_while_qa_refuses_connections(
 
     assert results(store)[event["event_id"]]["verdict"] == "reproduced"
     assert probes(qa_log) == {"probe=ev00000": 1}
+
+
+def test_workers_sharing_a_store_share_the_budget(kafka_bootstrap, kafka_topic, shop, production_event, tmp_path):
+    """Two workers of one group, one partition each, one store: 2 replays of the issue in all, not 2 each."""
+    qa_url, qa_log = shop()
+    store, group = tmp_path / "results.sqlite3", f"budget-{uuid.uuid4().hex[:8]}"
+    argv = [*args(kafka_bootstrap, kafka_topic, qa_url, store, "--budget", "2/3600", "--idle-timeout", "4", "--stats"),
+            "--group", group]
+    errs = [tmp_path / "first.err", tmp_path / "second.err"]
+    first = start_worker(argv, errs[0])
+    wait_for(lambda: f"assigned {kafka_topic}/" in errs[0].read_text(), 60, "the first worker to join")
+    second = start_worker(argv, errs[1])
+    wait_for(lambda: all(re.search(rf"assigned {kafka_topic}/\d$", e.read_text(), re.M) for e in errs), 60,
+             "each worker to hold one partition")
+    events = make_events(production_event, 8)
+    produce(kafka_bootstrap, kafka_topic, [orjson.dumps(e) for e in events], partitions=2)
+    assert first.wait(90) == 0 and second.wait(90) == 0, errs[0].read_text() + errs[1].read_text()
+
+    assert all(re.search(r"processed=[1-9]", e.read_text()) for e in errs), "both workers took part"
+    verdicts = Counter(r["verdict"] for r in results(store).values())
+    assert verdicts == {"reproduced": 2, "skipped": 6}
+    assert sum(probes(qa_log).values()) == 2
