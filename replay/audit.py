@@ -125,8 +125,7 @@ class AuditTrail:
                 record = replace(record, hash=record.expected_hash())
                 self._db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
             except BaseException:
-                self._db.execute("ROLLBACK")
-                self._head = None
+                self._rollback()
                 raise
             self._head = (record.seq, record.hash)
             self._pending += 1
@@ -149,8 +148,19 @@ class AuditTrail:
                 self._commit()
 
     def _commit(self) -> None:
+        try:
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
+        except sqlite3.Error:
+            self._rollback()  # a failed commit (locked, full disk) must not linger to be committed later
+            raise
+        self._pending = 0
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (it does on a full disk)."""
         if self._db.in_transaction:
-            self._db.execute("COMMIT")
+            self._db.execute("ROLLBACK")
+        self._head = None
         self._pending = 0
 
     def records(self, since: str | datetime | None = None) -> list[AuditRecord]:

@@ -372,9 +372,9 @@ def test(file: str, events: str, against: str | None, as_json: bool, audit_path:
         _print_frame(console, name.replace("_", " "), frame)
     if diff:
         # The path goes on its own line: a table title wraps at the table's width, splitting words.
-        console.print(f"against {against}:", highlight=False)
-    for name, frame in (diff or {}).items():
-        _print_frame(console, name.replace("_", " "), frame)
+        console.print(f"against {against}:", markup=False, highlight=False)
+        for name, frame in diff.items():
+            _print_frame(console, name.replace("_", " "), frame)
 
 
 def _print_frame(console, title: str, frame) -> None:

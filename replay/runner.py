@@ -7,7 +7,6 @@ each step's failure into a result, so one bad event never stops a batch.
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -26,7 +25,6 @@ from replay.verdict import ErrorSignature, Verdict, decide, signature_of
 from sanitizers import Sanitizer
 
 __all__ = ["ReplayResult", "replay_document"]
-
 
 
 @dataclass

@@ -160,6 +160,7 @@ class ReplayService:
         self._lock = threading.Lock()
         self._pending: set[str] = set()
         self._stop = threading.Event()
+        self._store_failing = threading.Event()  # set while the worker cannot write the store or audit trail
         self._thread: threading.Thread | None = None
         self._sanitizer = settings.sanitizer
         self._parity: GateCache | None = None
@@ -185,6 +186,9 @@ class ReplayService:
         if self.queue.full():  # before the audit row: a refused event was not received
             self.count("rejected_queue_full")
             raise QueueFull
+        if self._store_failing.is_set():  # the worker could not keep what it would replay
+            self.count("rejected_store_unwritable")
+            raise StoreUnwritable
         try:
             self.audit.append("ingest", event_id=job.event_id, details={"project": job.project, "via": job.via})
         except sqlite3.Error:
@@ -287,8 +291,11 @@ class ReplayService:
         delay = 0.5
         while True:
             try:
-                return write()
+                result = write()
+                self._store_failing.clear()
+                return result
             except sqlite3.Error as exc:
+                self._store_failing.set()
                 self.count("store_write_failures")
                 log.error("event %s: the result store or audit trail cannot be written (%s); retrying in %.1f s",
                           job.event_id, exc, delay)

@@ -48,7 +48,12 @@ class ResultStore:
             " recorded_at REAL, record BLOB)")
         self._db.execute("CREATE TABLE IF NOT EXISTS qa_reports (trace_id TEXT PRIMARY KEY, recorded_at REAL, report BLOB)")
         self._db.execute("CREATE TABLE IF NOT EXISTS claims (event_id TEXT PRIMARY KEY, claimed_at REAL)")
-        self._db.execute("CREATE TABLE IF NOT EXISTS budget (issue TEXT, spent_at REAL)")
+        if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'pipeline_claims'").fetchone():
+            # stores from before `serve` claimed too hold the pipeline's claims in their own table
+            self._db.execute("INSERT OR IGNORE INTO claims SELECT event_id, claimed_at FROM pipeline_claims")
+            self._db.execute("DROP TABLE pipeline_claims")
+        self._db.execute("CREATE TABLE IF NOT EXISTS budget (id INTEGER PRIMARY KEY AUTOINCREMENT, issue TEXT,"
+                         " spent_at REAL)")  # AUTOINCREMENT: a refund token is never reused
         self._db.execute("CREATE INDEX IF NOT EXISTS budget_by_issue ON budget (issue, spent_at)")
 
     def seen(self, event_id: str) -> bool:
@@ -83,18 +88,19 @@ class ResultStore:
             try:
                 self._db.execute("DELETE FROM budget WHERE issue = ? AND spent_at <= ?", (issue, now - window))
                 spent = self._db.execute("SELECT COUNT(*) FROM budget WHERE issue = ?", (issue,)).fetchone()[0]
-                token = (self._db.execute("INSERT INTO budget VALUES (?, ?)", (issue, now)).lastrowid
+                token = (self._db.execute("INSERT INTO budget (issue, spent_at) VALUES (?, ?)", (issue, now)).lastrowid
                          if spent < limit else None)
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite has rolled back by itself on a full disk
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
             return token
 
     def refund_budget(self, token: int) -> None:
         """Give back a replay that never reached QA."""
         with self._lock:
-            self._db.execute("DELETE FROM budget WHERE rowid = ?", (token,))
+            self._db.execute("DELETE FROM budget WHERE id = ?", (token,))
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         with self._lock:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ class NameModel:
         self._nlp = nlp
         self._labels = frozenset(labels)
         self._cache: dict[str, tuple[tuple[int, int], ...]] = {}
+        self._lock = threading.Lock()  # a spaCy pipeline is not documented as safe across threads
 
     def find(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
         """(start, end) character spans of names in each text; each distinct text is analysed
@@ -45,8 +47,9 @@ class NameModel:
         fresh: dict[str, tuple[tuple[int, int], ...]] = {t: () for t in todo if len(t) > self._nlp.max_length}
         todo = [t for t in todo if t not in fresh]
         if todo:
-            for text, doc in zip(todo, self._nlp.pipe(todo)):
-                fresh[text] = tuple((e.start_char, e.end_char) for e in doc.ents if e.label_ in self._labels)
+            with self._lock:
+                for text, doc in zip(todo, self._nlp.pipe(todo)):
+                    fresh[text] = tuple((e.start_char, e.end_char) for e in doc.ents if e.label_ in self._labels)
         if len(self._cache) < _CACHE_LIMIT:
             self._cache.update(fresh)
         return [list(fresh[t] if t in fresh else self._cache[t]) for t in texts]

@@ -46,7 +46,7 @@ def sanitize_stream(sanitizer: Sanitizer, documents: Iterable[Any], *, workers: 
         for document in documents:
             yield None if document is None else sanitizer.sanitize(document)
         return
-    _warm(sanitizer)  # imports presidio once, before the fork, so workers share it
+    sanitizer.warm_up()  # imports presidio once, before the fork, so workers share it
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     try:
         yield from _in_pool(sanitizer, documents, workers, chunk, context)
@@ -107,7 +107,3 @@ def _unpack_result(result: SanitizeResult | None) -> SanitizeResult | None:
     if result is None:
         return None
     return replace(result, event=_unpack(result.event), changes=[Change._make(change) for change in result.changes])
-
-
-def _warm(sanitizer: Sanitizer) -> None:
-    sanitizer.sanitize({"message": "warm-up jane.doe@example.com from 203.0.113.9 DE89370400440532013000"})

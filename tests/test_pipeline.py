@@ -5,13 +5,13 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
-import re
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -297,7 +297,7 @@ def test_workers_sharing_a_store_share_the_budget(kafka_bootstrap, kafka_topic, 
     """Two workers of one group, one partition each, one store: 2 replays of the issue in all, not 2 each."""
     qa_url, qa_log = shop()
     store, group = tmp_path / "results.sqlite3", f"budget-{uuid.uuid4().hex[:8]}"
-    argv = [*args(kafka_bootstrap, kafka_topic, qa_url, store, "--budget", "2/3600", "--idle-timeout", "4", "--stats"),
+    argv = [*args(kafka_bootstrap, kafka_topic, qa_url, store, "--budget", "2/3600", "--idle-timeout", "10", "--stats"),
             "--group", group]
     errs = [tmp_path / "first.err", tmp_path / "second.err"]
     first = start_worker(argv, errs[0])
