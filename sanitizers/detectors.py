@@ -249,6 +249,26 @@ def detect_ssn(text: str) -> list[Span]:
     return out
 
 
+# Other countries' national ids have no shape of their own (11 digits, "JX 57 95 33 C", a codice
+# fiscale): they count only right after a word that names one, in the languages events come in.
+_NATIONAL_ID = re.compile(
+    r"(?i:\b(?:ssn|social security(?: number| no\.?)?|national (?:id|insurance)(?: number| no\.?)?"
+    r"|tax ?id|steuer-?id|steuer(?:identifikations)?nummer|(?:personal)?ausweis(?:nummer)?"
+    r"|documento(?: de identidad| di identità)?|id[- ]?(?:number|no\.?|card)|identity (?:number|card)"
+    r"|passport(?: number| no\.?)?|nino|dni|nie|nif|nir|bsn|burgerservicenummer|pesel|codice fiscale|cpf"
+    r"|t\.?c\.? kimlik(?: no)?|kimlik(?: no)?|rodné číslo|personnummer)\b|身份证(?:号码?)?|주민등록번호)"
+    r"\s{0,3}[:#=]?\s{0,3}['\"«]?(?P<id>[A-Za-z0-9](?:[A-Za-z0-9]|[./-](?=[A-Za-z0-9])| (?=\d)){5,24})"
+)
+
+
+def detect_national_id(text: str) -> list[Span]:
+    """A national id (Steuer-ID, NIR, BSN, PESEL, DNI, NINO, codice fiscale, ...) named by the word before it."""
+    if digit_count(text) < 5:
+        return []
+    return [Span(m.start("id"), m.end("id"), "US_SSN", "national_id") for m in _NATIONAL_ID.finditer(text)
+            if digit_count(m.group("id")) >= 5]
+
+
 detect_crypto = _gated("CRYPTO", re.compile(r"(?:bc1|\b[13])[a-zA-HJ-NP-Z0-9]{25,}"))
 detect_mac = _gated("MAC_ADDRESS", re.compile(r"[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}\1[0-9A-Fa-f]{2}"))
 
@@ -411,7 +431,10 @@ def detect_api_key(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), "API_KEY", "api_key") for m in _API_KEY.finditer(text)]
 
 
-_URL_CREDS = re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s:@?#'\"]*)(?::([^/\s@?#'\"]*))?@")
+# In a web URL "?" and "#" end the authority; a database or broker DSN's password often holds them
+# unescaped (mysql://app:Pa55#word@db), so there they are part of it.
+_URL_CREDS = re.compile(r"(?<![a-zA-Z0-9+.-])(?:(?i:https?)://([^/\s:@?#'\"]*)(?::([^/\s@?#'\"]*))?"
+                        r"|(?!(?i:https?)://)[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s:@?#'\"]*)(?::([^/\s@'\"]*))?)@")
 
 
 def detect_url_credentials(text: str) -> list[Span]:
@@ -420,16 +443,18 @@ def detect_url_credentials(text: str) -> list[Span]:
         return []
     spans = []
     for m in _URL_CREDS.finditer(text):
-        if m.group(1):
-            spans.append(Span(m.start(1), m.end(1), "USERNAME", "url_credentials"))
-        if m.group(2):
-            spans.append(Span(m.start(2), m.end(2), "SECRET", "url_credentials"))
+        user, password = (1, 2) if m.group(1) is not None else (3, 4)
+        if m.group(user):  # a DSN's user is a service account: faked where it is, not everywhere ("shop")
+            entity = "USERNAME" if user == 1 else "GENERIC"
+            spans.append(Span(m.start(user), m.end(user), entity, "url_credentials"))
+        if m.group(password):
+            spans.append(Span(m.start(password), m.end(password), "SECRET", "url_credentials"))
     return spans
 
 
 _ASSIGNMENT = re.compile(
     r"(?i)(?<![\w])(?:password|passwd|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token"
-    r"|refresh[_-]?token|token|client[_-]?secret|private[_-]?key|session[_-]?id|sessionid)['\"]?"
+    r"|refresh[_-]?token|token|client[_-]?secret|private[_-]?key|session[_-]?id|sessionid|sid|pass)['\"]?"
     r"\s*(?:=|:|=>)\s*(?:(['\"])(?P<quoted>[^'\"\s]{1,256})\1|(?P<bare>[^\s'\",;&)}\]]{1,256}))"
 )
 _NOT_SECRETS = {"none", "null", "nil", "true", "false", "undefined", "[filtered]", "[redacted]", "***"}
@@ -448,21 +473,23 @@ def detect_secret_assignment(text: str) -> list[Span]:
 
 _USERNAME = re.compile(
     r"<(?:User|Customer|Account|Member|Profile|Person)\w{0,20}: (?P<repr>[^<>\s][^<>]{0,63})>"
-    r"|(?i:\buser(?:name)? ['\"]?)(?P<subject>[\w.@+-]{2,64})(?=['\"]? (?i:logged|signed|authenticated))"
+    r"|(?i:\buser(?:name)? ['\"]?)(?P<subject>[\w.@+-]{2,64})"
+    r"(?=['\"]? (?i:logged|signed|authenticated|failed (?:to )?(?:log|sign|authenticat)))"
+    r"|(?i:\b(?:user(?:name)?|uname)=)(?P<assigned>[\w.@+-]{2,64})"
     r"|(?i:\b(?:log(?:ged)?[ -]?in|sign(?:ed)?[ -]?in|logon|authenticated|login \w+|sign-in \w+)"
     r" (?:for|as|by) (?:user )?['\"]?)(?P<cued>[\w.@+-]{2,64})"
 )
-_USERNAME_GATE = re.compile(r"<[A-Z]|(?i:log|sign|authenticated)")
+_USERNAME_GATE = re.compile(r"<[A-Z]|(?i:log|sign|authenticated|user(?:name)?=|uname=)")
 
 
 def detect_username(text: str) -> list[Span]:
     """Login names where code prints them: Django's ``<User: jdoe>``, "logged in as jdoe",
-    "user jdoe logged in"."""
+    "user jdoe logged in", "User jdoe failed login", "user=jdoe"."""
     if not _USERNAME_GATE.search(text):
         return []
     spans = []
     for m in _USERNAME.finditer(text):
-        group = next(g for g in ("repr", "subject", "cued") if m.group(g) is not None)
+        group = next(g for g in ("repr", "subject", "cued", "assigned") if m.group(g) is not None)
         if m.group(group).lower() not in _NOT_SECRETS:
             spans.append(Span(m.start(group), m.end(group), "USERNAME", "username"))
     return spans
@@ -534,6 +561,7 @@ DETECTOR_FUNCTIONS: dict[str, Detector] = {
     "CREDIT_CARD": detect_card,
     "IBAN_CODE": detect_iban,
     "US_SSN": detect_ssn,
+    "NATIONAL_ID": detect_national_id,
     "IP_ADDRESS": detect_ip,
     "PHONE_NUMBER": detect_phone,
     "PHONE_VALUE": detect_phone_value,

@@ -81,7 +81,9 @@ def parse_query(text: str) -> QueryString | None:
 
 
 _WHITESPACE = re.compile(r"\s")
-_URL_PARTS = re.compile(r"((?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//[^/?#\s]*)?([^?#\s]*)(?:\?([^#\s]*))?(#\S*)?")
+_URL_PARTS = re.compile(  # a DSN's password may hold "?" and "#" unescaped (see detectors._URL_CREDS)
+    r"((?!(?i:https?):)[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s@:]*:[^/\s@]*@[^/?#\s]*"
+    r"|(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//[^/?#\s]*)?([^?#\s]*)(?:\?([^#\s]*))?(#\S*)?")
 
 
 def split_url(text: str) -> tuple[str, str, str, str] | None:

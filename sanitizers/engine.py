@@ -44,13 +44,16 @@ _FIELD_NAME = re.compile(r"['\"]?[\w$@.:/ -]{1,64}['\"]?")
 # address tie so the longer wins ("126 Pamela Land" is an address, not a Ms Pamela Land).
 _PRIORITY = {name: i for i, group in enumerate(
     (("jwt",), ("pem",), ("api_key",), ("url_credentials",), ("secret_assignment",), ("email_address",),
-     ("card",), ("iban_code",), ("us_ssn",), ("ip_address",), ("phone",), ("mac_address",), ("crypto",),
+     ("card",), ("iban_code",), ("us_ssn", "national_id"), ("ip_address",), ("phone",), ("mac_address",), ("crypto",),
      ("person", "address", "username", "user_id", "date_of_birth"))) for name in group}
 _PROPAGATED = {"EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
                "IP_ADDRESS", "ADDRESS", "USERNAME", "USER_ID", "SECRET", "API_KEY", "JWT", "DATE_OF_BIRTH",
                "COOKIE", "AUTHORIZATION", "PEM_KEY", "MAC_ADDRESS", "CRYPTO"}
 _DIGIT_ENTITIES = {"CREDIT_CARD", "PHONE_NUMBER", "US_SSN", "SECRET", "IBAN_CODE", "USER_ID", "GENERIC"}
 _CONTAINER_ENTITIES = {"COOKIE", "SECRET", "AUTHORIZATION"}
+# A plain lowercase word in a URL path is a route (`/password/reset`, `/phone/validate`), not the
+# value of the segment before it: no key rule applies to it, or the replay would miss the route.
+_ROUTE_WORD = re.compile(r"[a-z]+(?:[-_][a-z]+)*")
 _GATE_DETECTORS = ("JWT", "PEM_KEY", "API_KEY", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS")
 # One value of every kind a detector or fake builds something for on first use (presidio
 # recognizers, phone metadata, name lists): all documentation or test values, nobody's data.
@@ -150,12 +153,13 @@ class Sanitizer:
         Safe to call from several threads.
         """
         if not self._ready:
-            self._warm_up()
+            self.warm_up()
         return self._sanitize(document)
 
-    def _warm_up(self) -> None:
-        """Build what is built on first use, in one thread at a time: sanitizing a probe of every
-        kind of value imports and builds every detector and fake generator the policy uses."""
+    def warm_up(self) -> None:
+        """Build now what is otherwise built on first use, one thread at a time: sanitizing a probe
+        of every kind of value imports and builds every detector and fake generator the policy
+        uses. ``sanitize`` calls it first; call it early to keep that second out of a first event."""
         with _FIRST_USE:
             if not self._ready:
                 self._sanitize(_PROBE)
@@ -293,7 +297,8 @@ class Sanitizer:
         for i, raw in enumerate(segments):
             decoded = unquote(raw)
             seg_key = segments[i - 1] if i else key
-            new = self._string(decoded, path, canon + (seg_key or "path",), seg_key, "path", None, run) if decoded else decoded
+            named_by = "" if _ROUTE_WORD.fullmatch(decoded) else seg_key
+            new = self._string(decoded, path, canon + (seg_key or "path",), named_by, "path", None, run) if decoded else decoded
             new_segments.append(raw if new == decoded else requote(raw, str(new), plus=False))
         out = prefix + "/".join(new_segments)
         if query:
