@@ -25,7 +25,7 @@ import string
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import quote, quote_plus, urlencode
 
 from faker import Faker
@@ -1259,24 +1259,34 @@ def generate_event(seed: int, index: int, stats: dict[str, int]) -> tuple[dict[s
         if not last:
             return event, entry
         stats["rerolls"] += 1
-        stats["reasons"].append(last[0]) if isinstance(stats.get("reasons"), list) else None
+        stats["reasons"].append(last[0])
     raise RuntimeError(f"event {index}: no valid event after 200 attempts: {last}")
+
+
+def generate(n: int, seed: int, stats: dict[str, Any] | None = None) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Yield (event, truth entry) for indexes 0..n-1, as ``bench.corpus.generate`` does."""
+    stats = stats if stats is not None else {"rerolls": 0, "reasons": []}
+    for index in range(n):
+        yield generate_event(seed, index, stats)
+
+
+def truth_document(seed: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The truth file: metadata plus one entry per event, aligned with the JSONL line order."""
+    return {
+        "version": 1, "generator": "bench/corpus_alt.py", "seed": seed, "count": len(entries),
+        "personal_kinds": list(PERSONAL_KINDS), "technical_kinds": list(TECHNICAL_KINDS),
+        "zero_leak_kinds": sorted(scoring.ZERO_LEAK_KINDS), "events": entries,
+    }
 
 
 def write_corpus(n: int, seed: int, out: Path, truth_path: Path, verbose: bool = False) -> dict[str, Any]:
     stats: dict[str, Any] = {"rerolls": 0, "reasons": []}
     entries = []
     with out.open("w", encoding="utf-8") as fh:
-        for i in range(n):
-            event, entry = generate_event(seed, i, stats)
+        for event, entry in generate(n, seed, stats):
             fh.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
             entries.append(entry)
-    truth = {
-        "version": 1, "generator": "bench/corpus_alt.py", "seed": seed, "count": n,
-        "personal_kinds": list(PERSONAL_KINDS), "technical_kinds": list(TECHNICAL_KINDS),
-        "zero_leak_kinds": sorted(scoring.ZERO_LEAK_KINDS), "events": entries,
-    }
-    truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+    truth_path.write_text(json.dumps(truth_document(seed, entries), ensure_ascii=False, indent=1), encoding="utf-8")
     if verbose:
         print(f"{n} events, {stats['rerolls']} re-rolled", file=sys.stderr)
         for reason in stats["reasons"][:20]:

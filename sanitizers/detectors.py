@@ -545,9 +545,9 @@ def _names(text: str) -> list[Span]:
 
 
 def _addresses(text: str) -> list[Span]:
-    from sanitizers.names import detect_address
+    from sanitizers.names import detect_address, detect_cued_address
 
-    return detect_address(text)
+    return detect_address(text) + detect_cued_address(text)
 
 
 #: Detector name (as used in policies) to function.

@@ -32,6 +32,7 @@ from sanitizers.names import _NOT_NAMES
 from sanitizers.ner import load_name_model
 from sanitizers.policy import Policy, Rule, default_policy, normalize_key
 from sanitizers.selectors import SEP
+from sanitizers.params import breadcrumb_params, fill_template
 
 __all__ = ["Change", "SanitizeResult", "Sanitizer", "secret_key_from_env"]
 
@@ -114,6 +115,7 @@ class _Run:
     changes: list[Change] = field(default_factory=list)
     filtered: int = 0
     avoid: frozenset[str] = frozenset()  # originals a previous attempt found later than its fakes
+    columns: dict[int, list[str | None]] = field(default_factory=dict)  # query parameter lists -> columns
 
     def holds_known(self, fake: str) -> bool:
         """Whether a fake contains a word that is an original of this event: found earlier in this
@@ -198,11 +200,27 @@ class Sanitizer:
         if self._names is not None:  # one nlp.pipe batch per event; _scan then reads the cache
             self._names.find([c[i] for c, i, _, canon in outline(doc)[0] if self._ner_field(canon)])
         out = spine_copy(doc)
+        run.columns = breadcrumb_params(out)  # a query's parameters are walked under their column names
         for container, index, path, canon in regions(out):
             key = str(canon[-1])
             parent = str(path[-2]) if canon[0] == "webhook" and len(path) > 1 else ""
             container[index] = self._walk(container[index], path, canon, key, parent, None, run)
+        self._template_params(doc, run)
         return out
+
+    def _template_params(self, doc: dict, run: _Run) -> None:
+        """A log template's parameters sent without the formatted message ("User %s failed login",
+        ["jdoe"]) are judged in their sentence: what the detectors find in the filled-in template
+        becomes a known value, which propagation replaces in the parameters."""
+        entry = doc.get("logentry")
+        if not isinstance(entry, dict) or isinstance(entry.get("formatted"), str):
+            return  # the formatted text is walked like any other
+        template, params = entry.get("message"), entry.get("params")
+        if not isinstance(template, str) or not isinstance(params, list):
+            return
+        text = fill_template(template, params)
+        if text is not None:
+            self._replace_spans(text, self._scan(text, ("logentry", "formatted")), ("logentry", "params"), run)
 
     def _walk(self, node: Any, path: tuple, canon: tuple, key: str, parent: str,
               inherited: Rule | None, run: _Run) -> Any:
@@ -223,6 +241,10 @@ class Sanitizer:
                     name = self._name(name, path + (i,), canon, run)
                     pairs.append([name, self._walk(value, path + (i, 1), canon + (name,), name, key, rule, run)])
                 return pairs
+            columns = run.columns.get(id(node)) if run.columns else None
+            if columns:
+                return [self._walk(v, path + (i,), canon + (i,), (columns[i] if i < len(columns) else None) or key,
+                                   key, inherited, run) for i, v in enumerate(node)]
             return [self._walk(v, path + (i,), canon + (i,), key, parent, inherited, run) for i, v in enumerate(node)]
         if isinstance(node, int) and not isinstance(node, bool) and not self._is_safe(canon):
             rule = inherited or self._key_rule(key, parent, canon)

@@ -260,7 +260,7 @@ def _address(value: str, rng: random.Random) -> str:
         w = m.group(0)
         if any(ch.isdigit() for ch in w):
             return charclass(w, rng)
-        if w.lower().rstrip(".") in streets or w.lower() in streets or w.isupper() or len(w) <= 2 and w.islower():
+        if w.lower().rstrip(".") in streets or w.lower() in streets or w.isascii() and w.isupper() or len(w) <= 2 and w.islower():
             return w
         suffix = street_suffix(w)  # "Stenstraat" becomes "Kowalstraat"
         new = rng.choice(lasts)

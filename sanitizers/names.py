@@ -35,8 +35,12 @@ _CUES = re.compile(
     r"with|cc|attn)\b[\s:=,'\"]*|\bname[\"']?\s*[:=]\s*[\"']?)$"
 )
 # Greetings and sign-offs: whatever single capitalized word follows is a name ("Love, Isaías").
+_GREETINGS = ("bonjour", "bonsoir", "salut", "hallo", "liebe", "lieber", "hola", "ciao", "buongiorno", "gentile",
+              "caro", "cara", "olá", "ola", "prezado", "prezada", "hej", "hei", "cześć", "witaj", "szanowny",
+              "szanowna", "merhaba", "sayın", "beste", "geachte", "здравствуйте", "привет", "уважаемый",
+              "уважаемая", "dobrý", "vážený", "vážená")
 _ADDRESSING = re.compile(
-    r"(?i)\b(?:dear|hi|hello|hey|welcome|welcome back|love|lots of love|regards|best|cheers|thanks|thank you|"
+    r"(?i)\b(?:" + "|".join(_GREETINGS) + r"|dear|hi|hello|hey|welcome|welcome back|love|lots of love|regards|best|cheers|thanks|thank you|"
     r"yours|xoxo|hugs|sincerely|happy birthday|congratulations|congrats|ask for|attn)[\s:,]*$"
 )
 # Names in scripts without letter case (Han, kana, Hangul): one or two short runs of characters.
@@ -59,7 +63,10 @@ _NOT_NAMES = {
     "december", "blue", "red", "green", "black", "white", "shirt", "t-shirt", "size", "small",
     "medium", "large", "premium", "basic", "gold", "silver", "standard", "express", "contact",
     "kunde", "kundin", "cliente", "klant", "klient", "client", "utilisateur", "benutzer", "usuario",
+    *_GREETINGS,
 }
+# A Russian full name: family name, given name, patronymic ("Теттерин Зиновий Германович").
+_PATRONYMIC = re.compile(r"(?i)(?:[оеё]?вич|[оеё]?вна|ична|инична)$")
 
 
 _TITLED = re.compile(r"(?i)\b(?:" + "|".join(re.escape(t) for t in sorted(_TITLES)) + r")\.?\s+$")
@@ -93,7 +100,8 @@ def detect_person(text: str) -> list[Span]:
         mailbox = bool(re.match(r"\s*<[^<>@\s]+@", text[end:end + 80])) or bool(re.match(r'"\s*<', text[end:end + 3]))
         known_first = first in firsts
         known_last = any(w.lower() in lasts for w in words[1:]) or (len(words) == 1 and first in lasts)
-        family_first = len(words) == 2 and first in lasts and words[1].lower() in firsts
+        family_first = (len(words) == 2 and first in lasts and words[1].lower() in firsts) or (
+            len(words) == 3 and words[1].lower() in firsts and bool(_PATRONYMIC.search(words[2])))
         if len(words) >= 2 and (known_first or cued or mailbox or family_first or (known_last and first in lasts)):
             spans.append(Span(start, end, "PERSON", "person"))
         elif len(words) == 1 and (titled or mailbox or (cued and known_first) or _ADDRESSING.search(before)):
@@ -110,10 +118,19 @@ def _uncased_names(text: str) -> list[Span]:
     spans = []
     for m in _UNCASED_NAME.finditer(text):
         before = text[max(0, m.start() - 40):m.start()]
+        parts = m.group(0).split()
         if (_CUES.search(before) or _ADDRESSING.search(before)
-                or any(part in firsts or part in lasts for part in m.group(0).split())):
+                or any(part in firsts or part in lasts for part in parts)
+                or (len(parts) == 1 and 2 <= len(parts[0]) <= 3 and _standalone(text, m.start(), m.end())
+                    and (parts[0][0] in lasts or parts[0][:2] in lasts))):
             spans.append(Span(m.start(), m.end(), "PERSON", "person"))
     return spans
+
+
+def _standalone(text: str, start: int, end: int) -> bool:
+    """A run of two or three uncased characters on its own ("「周云」", "q=王利") reads as a family
+    name and a given name; inside a longer run it is part of a word ("高级搜索失败")."""
+    return not (start and _UNCASED_NAME.match(text[start - 1])) and not (end < len(text) and _UNCASED_NAME.match(text[end]))
 
 
 _NUM = r"\d{1,5}[a-zA-Z]?(?:[-/]\d{1,4}[a-zA-Z]?)?"
@@ -141,6 +158,29 @@ _TAIL = re.compile(
     rf"(?:(?:,[ \t]*|\n)(?:{_POSTAL}[ \t]+)?{_WORD}(?:[ \t]+{_WORD}){{0,2}}"
     rf"(?:,?[ \t]*[A-Z]{{2}})?(?:[ \t]+{_POSTAL})?)?"
 )
+
+
+# An address named as one ("Address validation failed: ...", "Geocoding '...'", «...» after
+# "dirección"): streets without a known street type, in any script, are only found this way.
+_ADDRESS_CUE = re.compile(
+    r"(?i:\b(?:(?:shipping |billing |delivery |postal )?address|adresse|adres[ua]?|dirección|direccion|indirizzo"
+    r"|endereço|anschrift|geocod\w*)\b|адрес\w*|주소|地址)"
+    r"(?:[^'\"«„「:\n]{0,30}?(?P<open>['\"«„「])(?P<quoted>[^'\"»“」\n]{3,80})(?=['\"»“」])"
+    r"|[^'\"«„「:\n]{0,30}?: (?P<colon>[^\n\[\](){}<>]{3,80}?)(?=\s*(?:[\[\](){}<>\n]|$)))"
+)
+
+
+def detect_cued_address(text: str) -> list[Span]:
+    """Addresses right after a word naming one, quoted or after a colon."""
+    if not _ADDRESS_CUE.search(text):
+        return []
+    spans = []
+    for m in _ADDRESS_CUE.finditer(text):
+        group = "quoted" if m.group("quoted") is not None else "colon"
+        value = m.group(group)
+        if any(ch.isalpha() for ch in value) and "@" not in value and "://" not in value:
+            spans.append(Span(m.start(group), m.end(group), "ADDRESS", "address"))
+    return spans
 
 
 def detect_address(text: str) -> list[Span]:

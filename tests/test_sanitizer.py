@@ -481,3 +481,39 @@ print("ok", len(events))
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180,
                           cwd=Path(__file__).resolve().parent.parent)
     assert proc.returncode == 0 and proc.stdout.startswith("ok"), proc.stderr[-2000:]
+
+
+# -- shapes found by the independently written corpus (bench/corpus_alt.py) ----------------------
+
+@pytest.mark.parametrize("event, gone, kept", [
+    ({"extra": {"DATABASE_URL": "mysql://shop:Prove2005#@mysql-1.internal:3306/shop", "host": "shop.example.com"}},
+     ["Prove2005#"], ["@mysql-1.internal:3306/shop", "shop.example.com"]),
+    ({"request": {"data": "login=a%40mail.example&pass=%24I%2399%2Bv06Z&csrfmiddlewaretoken=SK0CZRsE1PZR"}},
+     ["%24I%2399%2Bv06Z"], ["login=", "&pass="]),
+    ({"breadcrumbs": [{"data": {"url": "https://shop.example.com/password/reset/8UOQwOZMLgx_5sNNH7su2qTRUaEdDwJ7"}}]},
+     ["8UOQwOZMLgx_5sNNH7su2qTRUaEdDwJ7"], ["https://shop.example.com/password/reset/"]),
+    ({"request": {"url": "https://api.example.com/v1/phone/validate?number=5"}}, [], ["/v1/phone/validate?"]),
+    ({"logentry": {"formatted": "[auth] refresh failed sid=y1bevbw49gkjq84jdev90kkr2ukvapb2"}},
+     ["y1bevbw49gkjq84jdev90kkr2ukvapb2"], ["refresh failed sid="]),
+    ({"exception": {"values": [{"value": "Utente con documento 83402478028 già registrato; order 12345678901"}]}},
+     ["83402478028"], ["order 12345678901"]),
+    ({"contexts": {"kyc": {"document": "JX 57 95 33 C", "status": "kyc_pending"}}}, ["JX 57 95 33"], ["kyc_pending"]),
+    ({"message": "User ofuentes failed login from 186.75.156.226. User account failed to load"},
+     ["ofuentes"], ["User account failed to load"]),
+    ({"breadcrumbs": [{"category": "query", "message": "UPDATE customers SET phone = %s, birth_date = %s WHERE id = %s",
+                       "data": {"db.params": ["8 (504) 977-55-51", "29.10.1990", "42"]}}]},
+     ["977-55-51", "29.10.1990"], ['"42"']),
+    ({"logentry": {"message": "login attempt user=%s ip=%s result=%s", "params": ["david54_9607", "204.21.136.225", "denied"]}},
+     ["david54_9607", "204.21.136.225"], ['"denied"']),
+    ({"logentry": {"formatted": "Geocoding 'Parkgränd 7, Linköping' -> 0 results"}}, ["Parkgränd"], ["-> 0 results"]),
+    ({"request": {"data": {"shipping_address": {"line1": "Stationsgränd 5", "country": "SE"}}}}, ["Stationsgränd"], ['"SE"']),
+    ({"exception": {"values": [{"value": 'Search timed out: q="孙华" 高级搜索失败'}]}}, ["孙华"], ["高级搜索失败"]),
+    ({"message": "Bonjour Cynthia Evans, votre commande W1164447085 est en attente"}, ["Cynthia", "Evans"], ["W1164447085"]),
+    ({"message": "Клиент: Теттерин Зиновий Германович"}, ["Теттерин", "Германович"], ["Клиент"]),
+    ({"extra": {"shipping_label": "任凯\n陶街Q座\n752583 丽市"}}, ["任凯", "陶街Q座"], []),
+])
+def test_shapes_of_the_independent_corpus(event: dict, gone: list[str], kept: list[str]) -> None:
+    result = Sanitizer(key=b"alt-shapes").sanitize_or_raise(event)
+    text = json.dumps(result.event, ensure_ascii=False)
+    assert [value for value in gone if value in text] == [], text
+    assert [value for value in kept if value not in text] == [], text

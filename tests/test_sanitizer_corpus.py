@@ -1,6 +1,8 @@
-"""Issue 3's targets, held on a seeded corpus of Sentry-shaped events (bench/corpus.py) as scored
-by bench/score.py: zero leaked e-mails, cards, IBANs, IPs, SSNs and secrets; at most 0.5 % of
-all planted personal values leaked; at least 99 % of technical values untouched.
+"""Issue 3's targets, held on two seeded corpora of Sentry-shaped events as scored by
+bench/score.py: zero leaked e-mails, cards, IBANs, IPs, SSNs and secrets; at most 0.5 % of all
+planted personal values leaked; at least 99 % of technical values untouched. bench/corpus.py is
+the corpus the detectors were developed on; bench/corpus_alt.py was written separately, with its
+own shapes, wordings and locales, to catch detectors fitted to the first.
 
 Bigger runs, by hand: see the usage at the top of bench/corpus.py and bench/score.py.
 """
@@ -11,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bench import corpus
+from bench import corpus, corpus_alt
 from bench import score as scoring
 from sanitizers import Sanitizer
 
@@ -19,16 +21,17 @@ EVENTS = 300
 SEED = 314159
 
 
-@pytest.fixture(scope="module")
-def sanitized() -> tuple[list[Any], dict[str, Any]]:
+@pytest.fixture(scope="module", params=[corpus, corpus_alt], ids=["corpus", "corpus_alt"])
+def sanitized(request: pytest.FixtureRequest) -> tuple[list[Any], dict[str, Any]]:
     """(sanitize results, score report); a blocked event is scored as emitting nothing."""
+    generator = request.param
     events, entries = [], []
-    for event, entry in corpus.generate(EVENTS, SEED):
+    for event, entry in generator.generate(EVENTS, SEED):
         events.append(event)
         entries.append(entry)
     sanitizer = Sanitizer(key=b"corpus-test-key")
     results = [sanitizer.sanitize(event) for event in events]
-    report = scoring.score([{} if r.blocked else r.event for r in results], corpus.truth_document(SEED, entries))
+    report = scoring.score([{} if r.blocked else r.event for r in results], generator.truth_document(SEED, entries))
     return results, report
 
 

@@ -1,0 +1,73 @@
+"""Parameters sent apart from the text that gives them meaning.
+
+SDKs record a query breadcrumb as the statement (``UPDATE customers SET phone = %s WHERE id = %s``)
+plus its parameters as a bare list (``data["db.params"]``), and a log message as a template plus
+``params`` (``"User %s failed login"``, ``["jdoe"]``), often without the formatted text. A bare
+date or name gives nothing away; named by its column, a parameter is judged by the key rules (a
+``birth_date`` is a date of birth), and put back into its sentence, by the text detectors.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["breadcrumb_params", "fill_template", "param_columns"]
+
+_MAX_SQL = 20_000  # characters; a longer statement is not read for names
+_PLACEHOLDER = re.compile(r"%\((?P<named>\w+)\)s|%s|\?|\$\d+|(?<![:\w]):(?P<colon>[A-Za-z_]\w*)")
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
+_INSERT = re.compile(r"(?is)\binsert\s+(?:or\s+\w+\s+)?into\s+[\w.\"`]+\s*\(([^()]*)\)\s*values\s*\(([^()]*)\)")
+_COMPARED = re.compile(r"(?i)([\w\"`]+)\s*(?:=|<>|!=|<=|>=|<|>|\blike|\bilike|\bin\s*\(|\bis)\s*$")
+
+
+def param_columns(sql: str) -> list[str | None]:
+    """One column name (or None when the statement does not say) per placeholder, in order."""
+    if len(sql) > _MAX_SQL:
+        return []
+    text = _QUOTED.sub(lambda m: " " * len(m.group(0)), sql)  # placeholders in literals are text
+    named_by_insert: dict[int, str] = {}
+    insert = _INSERT.search(text)
+    if insert:
+        columns = [c.strip().strip("\"`") for c in insert.group(1).split(",")]
+        offset = insert.start(2)
+        for column, value in zip(columns, insert.group(2).split(",")):
+            if _PLACEHOLDER.fullmatch(value.strip()):
+                named_by_insert[offset + len(value) - len(value.lstrip())] = column
+            offset += len(value) + 1
+    names: list[str | None] = []
+    for m in _PLACEHOLDER.finditer(text):
+        name = m.group("named") or m.group("colon") or named_by_insert.get(m.start())
+        if name is None:
+            compared = _COMPARED.search(text, max(0, m.start() - 80), m.start())
+            name = compared.group(1).strip("\"`").rpartition(".")[2] if compared else None
+        names.append(name)
+    return names
+
+
+def breadcrumb_params(event: dict) -> dict[int, list[str | None]]:
+    """For each query breadcrumb's ``data["db.params"]`` list (by ``id``), its columns."""
+    crumbs = event.get("breadcrumbs")
+    crumbs = crumbs.get("values") if isinstance(crumbs, dict) else crumbs
+    found: dict[int, list[str | None]] = {}
+    for crumb in crumbs if isinstance(crumbs, list) else ():
+        if isinstance(crumb, dict) and isinstance(crumb.get("message"), str) and isinstance(crumb.get("data"), dict):
+            params = crumb["data"].get("db.params")
+            if isinstance(params, list) and params:
+                found[id(params)] = param_columns(crumb["message"])
+    return found
+
+
+_FORMAT = re.compile(r"%[sdrif]|\{\d*\}")
+
+
+def fill_template(template: str, params: list) -> str | None:
+    """The message as it would be formatted (``%s``/``%d`` and ``{}``/``{0}`` placeholders, in
+    order), or None when the placeholders and the parameters do not pair up."""
+    if len(template) > _MAX_SQL or not params:
+        return None
+    values = iter(params)
+    try:
+        text = _FORMAT.sub(lambda m: str(next(values)), template)
+    except StopIteration:
+        return None
+    return text if next(values, None) is None else None
