@@ -181,7 +181,7 @@ def _ascii_slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", folded)
 
 
-def _luhn_complete(body: str) -> str:
+def luhn_complete(body: str) -> str:
     """Append the Luhn check digit so cards look valid to a Luhn-based detector."""
     total = 0
     for i, ch in enumerate(reversed(body)):
@@ -206,15 +206,15 @@ def make_card(rng: random.Random) -> tuple[str, str]:
     brand = rng.choice(("visa", "visa", "amex", "mastercard", "mastercard", "unionpay19"))
     sep = rng.choice((" ", "-", ""))
     if brand == "amex":
-        number = _luhn_complete(rng.choice(("34", "37")) + _rand(rng, "0123456789", 12))
+        number = luhn_complete(rng.choice(("34", "37")) + _rand(rng, "0123456789", 12))
         return brand, _group(number, (4, 6, 5), sep)
     if brand == "mastercard":
-        number = _luhn_complete(str(rng.randint(2221, 2720)) + _rand(rng, "0123456789", 11))
+        number = luhn_complete(str(rng.randint(2221, 2720)) + _rand(rng, "0123456789", 11))
     elif brand == "unionpay19":
         prefix = rng.choice(("62", "4"))
-        number = _luhn_complete(prefix + _rand(rng, "0123456789", 18 - len(prefix)))
+        number = luhn_complete(prefix + _rand(rng, "0123456789", 18 - len(prefix)))
     else:
-        number = _luhn_complete("4" + _rand(rng, "0123456789", 14))
+        number = luhn_complete("4" + _rand(rng, "0123456789", 14))
     return brand, _group(number, (4, 4, 4, 4, 3), sep)
 
 
