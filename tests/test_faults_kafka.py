@@ -28,8 +28,10 @@ from tests.test_pipeline import ROOT, args, consume_all, make_events, produce, r
 pytestmark = pytest.mark.kafka
 
 
-def joined(err: Path, topic: str) -> Callable[[], bool]:
-    return lambda: f"assigned {topic}/" in err.read_text()
+def wait_joined(worker: subprocess.Popen, err: Path, topic: str) -> None:
+    """Until the worker holds a partition of ``topic``; a worker that exits first fails with its stderr."""
+    wait_for(lambda: f"assigned {topic}/" in err.read_text() or worker.poll() is not None, 60, "the worker to join")
+    assert worker.poll() is None, err.read_text()
 
 
 def claims(store: Path) -> int:
@@ -82,7 +84,7 @@ def test_sigterm_while_qa_is_down_leaves_the_event_for_the_next_worker(
 
     first = start_worker([*args(kafka_bootstrap, kafka_topic, refused_url, store, group=group), "--retries", "20",
                           "--idle-timeout", "60"], err)
-    wait_for(joined(err, kafka_topic), 60, "the worker to join")
+    wait_joined(first, err, kafka_topic)
     wait_for(lambda: claims(store) == 1, 30, "the worker to claim the event and wait for QA")
     first.send_signal(signal.SIGTERM)
     assert first.wait(20) == 0, err.read_text()
@@ -161,7 +163,7 @@ def test_a_full_result_store_disk_stops_the_worker_clearly_and_nothing_is_lost(
     env = {"REPLAY_AUDIT": str(tmp_path / "audit.sqlite3")}
     err = tmp_path / "first.err"
     first = start_worker(argv, err, prefix=inside, **env)
-    wait_for(joined(err, kafka_topic), 60, "the worker to join")
+    wait_joined(first, err, kafka_topic)
     filler = fill(seen_from_here)
     produce(kafka_bootstrap, kafka_topic, [orjson.dumps(e) for e in events], partitions=1)
 
