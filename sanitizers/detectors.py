@@ -497,13 +497,15 @@ def detect_username(text: str) -> list[Span]:
 
 _DOB = re.compile(
     r"(?i:\b(?:dob|d\.o\.b\.?|born(?: on)?|birth[ _]?date|date[ _]of[ _]birth|birthday|geboren(?: am)?|né(?:e)? le|"
-    r"fecha de nacimiento|data di nascita|data de nascimento|geb\.)[\s:=]{1,3})"
-    r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?![\d:])"
+    r"geburtsdatum|date de naissance|fecha de nacimiento|data di nascita|data de nascimento|data urodzenia"
+    r"|geboortedatum|födelsedatum|doğum tarihi|дата рождения|geb\.)[\s:=]{1,3}['\"«]?|生年月日[:：]?|出生日期[:：]?"
+    r"|생년월일[:：]?)(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?![\d:])"
 )
 
 
 # Every cue of _DOB contains one of these (lower case): a substring test, not a regex scan.
-_DOB_CUES = ("dob", "d.o.b", "born", "birth", "geb", "né", "nacimiento", "nascita", "nascimento")
+_DOB_CUES = ("dob", "d.o.b", "born", "birth", "geb", "né", "nacimiento", "nascita", "nascimento", "naissance",
+             "urodzenia", "födelse", "doğum", "рождения", "生年月日", "出生日期", "생년월일")
 
 
 def _has_birth_cue(text: str) -> bool:

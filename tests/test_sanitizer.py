@@ -506,6 +506,8 @@ print("ok", len(events))
     ({"logentry": {"message": "login attempt user=%s ip=%s result=%s", "params": ["david54_9607", "204.21.136.225", "denied"]}},
      ["david54_9607", "204.21.136.225"], ['"denied"']),
     ({"logentry": {"formatted": "Geocoding 'Parkgränd 7, Linköping' -> 0 results"}}, ["Parkgränd"], ["-> 0 results"]),
+    ({"message": "invalid date of birth '01/08/1944' for order 2024-01-01; Geburtsdatum: 12.03.1985"},
+     ["01/08/1944", "12.03.1985"], ["2024-01-01"]),
     ({"request": {"data": {"shipping_address": {"line1": "Stationsgränd 5", "country": "SE"}}}}, ["Stationsgränd"], ['"SE"']),
     ({"exception": {"values": [{"value": 'Search timed out: q="孙华" 高级搜索失败'}]}}, ["孙华"], ["高级搜索失败"]),
     ({"message": "Bonjour Cynthia Evans, votre commande W1164447085 est en attente"}, ["Cynthia", "Evans"], ["W1164447085"]),
