@@ -319,7 +319,8 @@ class Sanitizer:
         for i, raw in enumerate(segments):
             decoded = unquote(raw)
             seg_key = segments[i - 1] if i else key
-            named_by = "" if _ROUTE_WORD.fullmatch(decoded) else seg_key
+            # the segment before is only a guess at this one's name: what the detectors recognise wins
+            named_by = "" if _ROUTE_WORD.fullmatch(decoded) or self._scan(decoded, canon) else seg_key
             new = self._string(decoded, path, canon + (seg_key or "path",), named_by, "path", None, run) if decoded else decoded
             new_segments.append(raw if new == decoded else requote(raw, str(new), plus=False))
         out = prefix + "/".join(new_segments)

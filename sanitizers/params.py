@@ -18,6 +18,10 @@ _PLACEHOLDER = re.compile(r"%\((?P<named>\w+)\)s|%s|\?|\$\d+|(?<![:\w]):(?P<colo
 _QUOTED = re.compile(r"'(?:[^']|'')*'")
 _INSERT = re.compile(r"(?is)\binsert\s+(?:or\s+\w+\s+)?into\s+[\w.\"`]+\s*\(([^()]*)\)\s*values\s*\(([^()]*)\)")
 _COMPARED = re.compile(r"(?i)([\w\"`]+)\s*(?:=|<>|!=|<=|>=|<|>|\blike|\bilike|\bin\s*\(|\bis)\s*$")
+_TABLE = re.compile(r"(?i)\b(?:update|from|into)\s+[\"`]?(?:\w+\.)?(\w+)")
+# The `id` of these tables is a person's id: named `customer_id`, it meets the user-id rule.
+_PEOPLE = {"users": "user_id", "user": "user_id", "customers": "customer_id", "customer": "customer_id",
+           "accounts": "user_id", "members": "user_id", "profiles": "user_id", "auth_user": "user_id"}
 
 
 def param_columns(sql: str) -> list[str | None]:
@@ -34,13 +38,15 @@ def param_columns(sql: str) -> list[str | None]:
             if _PLACEHOLDER.fullmatch(value.strip()):
                 named_by_insert[offset + len(value) - len(value.lstrip())] = column
             offset += len(value) + 1
+    table = _TABLE.search(text)
+    person_id = _PEOPLE.get(table.group(1).lower()) if table else None
     names: list[str | None] = []
     for m in _PLACEHOLDER.finditer(text):
         name = m.group("named") or m.group("colon") or named_by_insert.get(m.start())
         if name is None:
             compared = _COMPARED.search(text, max(0, m.start() - 80), m.start())
             name = compared.group(1).strip("\"`").rpartition(".")[2] if compared else None
-        names.append(name)
+        names.append(person_id if name == "id" and person_id else name)
     return names
 
 
