@@ -242,9 +242,10 @@ class Sanitizer:
                     pairs.append([name, self._walk(value, path + (i, 1), canon + (name,), name, key, rule, run)])
                 return pairs
             columns = run.columns.get(id(node)) if run.columns else None
-            if columns:
-                return [self._walk(v, path + (i,), canon + (i,), (columns[i] if i < len(columns) else None) or key,
-                                   key, inherited, run) for i, v in enumerate(node)]
+            if columns:  # a query's parameters: each under its column, for keys and selectors alike
+                named = [(columns[i] if i < len(columns) else None) for i in range(len(node))]
+                return [self._walk(v, path + (i,), canon + (name or i,), name or key, key, inherited, run)
+                        for i, (v, name) in enumerate(zip(node, named))]
             return [self._walk(v, path + (i,), canon + (i,), key, parent, inherited, run) for i, v in enumerate(node)]
         if isinstance(node, int) and not isinstance(node, bool) and not self._is_safe(canon):
             rule = inherited or self._key_rule(key, parent, canon)
