@@ -455,14 +455,20 @@ def detect_url_credentials(text: str) -> list[Span]:
 _ASSIGNMENT = re.compile(
     r"(?i)(?<![\w])(?:password|passwd|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token"
     r"|refresh[_-]?token|token|client[_-]?secret|private[_-]?key|session[_-]?id|sessionid|sid|pass)['\"]?"
-    r"\s*(?:=|:|=>)\s*(?:(['\"])(?P<quoted>[^'\"\s]{1,256})\1|(?P<bare>[^\s'\",;&)}\]]{1,256}))"
+    r"\s*(?:=>|=|:)\s*(?:(['\"])(?P<quoted>[^'\"\s]{1,256})\1|(?P<bare>[^\s'\",;&)}\]]{1,256}))"
 )
 _NOT_SECRETS = {"none", "null", "nil", "true", "false", "undefined", "[filtered]", "[redacted]", "***"}
+# An Authorization header printed into a log line or a breadcrumb: scheme and credentials, faked
+# as the header would be (Basic gets a fake user and password of the same shape).
+_AUTH_LINE = re.compile(r"(?i:\b(?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)"
+                        r"(?P<value>(?i:basic|bearer|token|digest|negotiate) [A-Za-z0-9+/=._~-]{8,4096})")
 
 
 def detect_secret_assignment(text: str) -> list[Span]:
-    """``password=hunter2``, ``'api_key': 'sk_...'``, ``token: abc`` in logs, reprs and code."""
-    spans = []
+    """``password=hunter2``, ``'api_key': 'sk_...'``, ``token: abc``, ``Authorization: Basic ...``
+    in logs, reprs and code."""
+    spans = [Span(m.start("value"), m.end("value"), "AUTHORIZATION", "secret_assignment")
+             for m in _AUTH_LINE.finditer(text)] if "uthorization" in text or "UTHORIZATION" in text else []
     for m in _ASSIGNMENT.finditer(text):
         group = "quoted" if m.group("quoted") is not None else "bare"
         if m.group(group).lower() in _NOT_SECRETS:
@@ -541,9 +547,9 @@ def detect_user_id(text: str) -> list[Span]:
 
 
 def _names(text: str) -> list[Span]:
-    from sanitizers.names import detect_person
+    from sanitizers.names import detect_device_owner, detect_person
 
-    return detect_person(text)
+    return detect_person(text) + detect_device_owner(text)
 
 
 def _addresses(text: str) -> list[Span]:

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
-__all__ = ["parse_json", "parse_repr", "QueryString", "parse_query", "URL_START", "split_url",
-           "requote"]
+__all__ = ["parse_json", "parse_repr", "QueryString", "parse_query", "Multipart", "parse_multipart",
+           "URL_START", "split_url", "requote"]
 
 _MAX_NESTED = 200_000  # characters; longer strings are scanned as text only
 
@@ -78,6 +78,36 @@ def parse_query(text: str) -> QueryString | None:
     if len(text) > _MAX_NESTED or "=" not in text or not _QUERY.fullmatch(text):
         return None
     return QueryString(text)
+
+
+_MULTIPART_FIELD = re.compile(
+    r'(?im)^content-disposition:[^\r\n]*?\bname="(?P<name>[^"\r\n]*)"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n'
+    r"(?P<value>(?s:.*?))(?=\r?\n--)")
+
+
+class Multipart:
+    """A raw ``multipart/form-data`` body: each field's value walked under its field name, the
+    boundaries and part headers kept byte for byte. Same interface as :class:`QueryString`."""
+
+    def __init__(self, text: str, fields: list[re.Match[str]]) -> None:
+        self.text, self.fields = text, fields
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [(m.group("name"), m.group("value")) for m in self.fields]
+
+    def rebuild(self, values: list[str]) -> str:
+        out, last = [], 0
+        for m, value in zip(self.fields, values):
+            out += [self.text[last:m.start("value")], value]
+            last = m.end("value")
+        return "".join(out) + self.text[last:]
+
+
+def parse_multipart(text: str) -> Multipart | None:
+    if len(text) > _MAX_NESTED or not text.startswith("--") or "ontent-" not in text:
+        return None
+    fields = list(_MULTIPART_FIELD.finditer(text))
+    return Multipart(text, fields) if fields else None
 
 
 _WHITESPACE = re.compile(r"\s")

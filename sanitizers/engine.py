@@ -24,7 +24,7 @@ from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_regex, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, outline, regions, rename, spine_copy
 from sanitizers.detectors import DETECTOR_FUNCTIONS, Span, is_loopback
-from sanitizers.encodings import URL_START, parse_json, parse_query, parse_repr, requote, split_url
+from sanitizers.encodings import URL_START, parse_json, parse_multipart, parse_query, parse_repr, requote, split_url
 from sanitizers.errors import LeakBlocked
 from sanitizers.fakes import FakeFactory, is_placeholder
 from sanitizers.gazetteer import street_words
@@ -52,6 +52,7 @@ _PROPAGATED = {"EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_C
                "COOKIE", "AUTHORIZATION", "PEM_KEY", "MAC_ADDRESS", "CRYPTO"}
 _DIGIT_ENTITIES = {"CREDIT_CARD", "PHONE_NUMBER", "US_SSN", "SECRET", "IBAN_CODE", "USER_ID", "GENERIC"}
 _CONTAINER_ENTITIES = {"COOKIE", "SECRET", "AUTHORIZATION"}
+_SECTION_KEYS = {"auth", "session", "_session", "user_session"}
 # A plain lowercase word in a URL path is a route (`/password/reset`, `/phone/validate`), not the
 # value of the segment before it: no key rule applies to it, or the replay would miss the route.
 _ROUTE_WORD = re.compile(r"[a-z]+(?:[-_][a-z]+)*")
@@ -227,7 +228,7 @@ class Sanitizer:
         if isinstance(node, str):
             return self._string(node, path, canon, key, parent, inherited, run)
         if isinstance(node, dict):
-            rule = inherited or _container_rule(self._key_rule(key, parent, canon))
+            rule = inherited or _container_rule(self._key_rule(key, parent, canon), key)
             out = {}
             for k, v in node.items():
                 k = self._name(k, path, canon, run)
@@ -235,7 +236,7 @@ class Sanitizer:
             return out
         if isinstance(node, list):
             if is_pair_list(key, node):
-                rule = inherited or _container_rule(self._key_rule(key, parent, canon))
+                rule = inherited or _container_rule(self._key_rule(key, parent, canon), key)
                 pairs = []
                 for i, (name, value) in enumerate(node):
                     name = self._name(name, path + (i,), canon, run)
@@ -306,9 +307,9 @@ class Sanitizer:
             parts = split_url(value)
             if parts is not None:
                 return self._url(value, parts, path, canon, key, run)
-        query = parse_query(value)
-        if query is not None:
-            return self._query(query, path, canon, run)
+        fields = parse_query(value) or parse_multipart(value)
+        if fields is not None:
+            return self._query(fields, path, canon, run)
         return None
 
     def _url(self, value: str, parts: tuple[str, str, str, str], path: tuple, canon: tuple,
@@ -512,9 +513,13 @@ def _resolve_overlaps(found: tuple[tuple[Span, Rule], ...]) -> tuple[tuple[Span,
     return tuple(sorted(chosen, key=lambda sr: sr[0].start))
 
 
-def _container_rule(rule: Rule | None) -> Rule | None:
-    """Everything inside a ``cookies`` or ``credentials`` object is secret; inside ``emails`` it is not."""
-    return rule if rule is not None and rule.entity in _CONTAINER_ENTITIES else None
+def _container_rule(rule: Rule | None, key: str) -> Rule | None:
+    """Everything inside a ``cookies`` or ``credentials`` object is secret; inside ``emails`` it is
+    not, nor inside ``auth`` or ``session``, which name a section of app state (a Redux store's
+    ``auth.user``) as often as a secret: there each value is judged by its own key."""
+    if rule is None or rule.entity not in _CONTAINER_ENTITIES or key.lower() in _SECTION_KEYS:
+        return None
+    return rule
 
 
 def _joined(canon: tuple) -> str:

@@ -15,7 +15,7 @@ from functools import cache
 from sanitizers.detectors import Span, digit_count
 from sanitizers.gazetteer import first_names, last_names, street_words
 
-__all__ = ["detect_person", "detect_address", "street_suffix"]
+__all__ = ["detect_person", "detect_device_owner", "detect_address", "detect_cued_address", "street_suffix"]
 
 _UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽА-ЯЁΑ-Ω"
 _LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżžа-яёα-ω"
@@ -107,6 +107,40 @@ def detect_person(text: str) -> list[Span]:
         elif len(words) == 1 and (titled or mailbox or (cued and known_first) or _ADDRESSING.search(before)):
             spans.append(Span(start, end, "PERSON", "person"))
     return spans + _uncased_names(text)
+
+
+_DEVICE = (r"(?:macbook(?:-?(?:pro|air))?|imac|iphone|ipad|mac-?mini|mac|mbp|pixel(?:[ -]?\d+\w*)?(?:[ -](?:pro|xl|a))?"
+           r"|galaxy(?:[ -][\w+]+)?|oneplus(?:[ -]\w+)?|thinkpad|laptop|desktop|notebook|surface|pc|workstation)")
+_LETTERS = "A-Za-zÀ-ÖØ-öø-ɏА-яЁё"
+# Devices are named after their owners: "Claudines-MacBook-Pro.local", "Jane's iPhone",
+# "iPhone de María", "Pixel 8 Pro von Artur Drobik", "jdoe-thinkpad".
+_DEVICE_OWNER = re.compile(
+    rf"(?i)(?<![\w'’-])(?P<owner>[{_LETTERS}]{{2,30}}?)(?:['’]s|s)[ -]{_DEVICE}\b"
+    rf"|\b{_DEVICE}[ -](?:de|von|di|van|da|av|od|of)[ -](?P<named>[{_LETTERS}][{_LETTERS}'’-]+(?:[ -][{_LETTERS}][{_LETTERS}'’-]+)?)"
+    rf"|(?<![\w.-])(?P<user>[a-z][a-z0-9._]{{2,30}})-{_DEVICE}\b"
+    rf"|\b(?:desktop|laptop|pc)-(?P<first>[{_LETTERS}]{{3,20}})\b"  # Windows: DESKTOP-ESTHER
+)
+
+
+# Words that name a machine's job, not its owner ("build-macbook", "Office-PC").
+_HOST_WORDS = {"build", "builder", "runner", "agent", "worker", "ci", "dev", "devs", "test", "tests", "qa", "prod",
+               "staging", "stage", "web", "app", "api", "admin", "office", "lab", "labs", "shared", "home", "my",
+               "work", "team", "teams", "sales", "support", "server", "host", "node", "jenkins", "github", "gitlab",
+               "kiosk", "demo", "guest", "old", "new", "spare", "loaner", "the"}
+
+
+def detect_device_owner(text: str) -> list[Span]:
+    """The owner's name (or login) in a device or host name. A login is faked where it is
+    (GENERIC, not propagated): a host name is a poor witness that a word is someone's login."""
+    spans = []
+    for m in _DEVICE_OWNER.finditer(text):
+        group = next(g for g in ("owner", "named", "user", "first") if m.group(g) is not None)
+        word = m.group(group).lower()
+        if group == "first" and word not in first_names():
+            continue  # DESKTOP-7F3K2L is Windows' own name; DESKTOP-ESTHER is Esther's
+        if word not in _NOT_NAMES and word not in _HOST_WORDS:
+            spans.append(Span(m.start(group), m.end(group), "GENERIC" if group == "user" else "PERSON", "person"))
+    return spans
 
 
 def _uncased_names(text: str) -> list[Span]:

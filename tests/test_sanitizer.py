@@ -517,6 +517,33 @@ print("ok", len(events))
     ({"extra": {"shipping_label": "任凯\n陶街Q座\n752583 丽市"}}, ["任凯", "陶街Q座"], []),
 ])
 def test_shapes_of_the_independent_corpus(event: dict, gone: list[str], kept: list[str]) -> None:
+    _assert_gone_and_kept(event, gone, kept)
+
+
+# -- and by the mobile and browser corpus (bench/corpus_mobile.py) -------------------------------
+
+@pytest.mark.parametrize("event, gone, kept", [
+    ({"extra": {"input": "array (\n  'sku' => 'A337-68XD',\n  'token' => 'JKA7nAeBcmyp1kNypHp2oKlm36Rr2YcK2c76',\n)"}},
+     ["JKA7nAeBcmyp1kNypHp2oKlm36Rr2YcK2c76"], ["'sku' => 'A337-68XD'"]),
+    ({"extra": {"params": '{:sku=>"SKU-XPTPMZ", :qty=>1, :password=>"5_6Q3nzw3#lPDTC"}'}}, ["5_6Q3nzw3#lPDTC"], ["SKU-XPTPMZ"]),
+    ({"breadcrumbs": [{"category": "console", "message": "fetch /api/me Authorization: Basic ZHRyYW46KUVUdDhFeWVOcGpKUEM="}]},
+     ["ZHRyYW46KUVUdDhFeWVOcGpKUEM="], ["Authorization: Basic "]),
+    ({"request": {"data": "--XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nThing1982#\r\n"
+                          "--XyZ\r\nContent-Disposition: form-data; name=\"sku\"\r\n\r\nA987-EZIX\r\n--XyZ--\r\n"}},
+     ["Thing1982#"], ["A987-EZIX", 'name=\\"password\\"']),
+    ({"contexts": {"state": {"auth": {"user": {"email": "eve@example.org", "cartId": "ord_jnukwgxps36gux"}}}},
+      "extra": {"order_id": "ord_jnukwgxps36gux"}}, ["eve@example.org"], ["ord_jnukwgxps36gux"]),
+    ({"server_name": "Claudines-MacBook-Pro.local", "contexts": {"device": {"name": "Pixel 8 Pro von Artur Drobik"}}},
+     ["Claudine", "Artur", "Drobik"], ["MacBook-Pro.local", "Pixel 8 Pro von "]),
+    ({"server_name": "DESKTOP-ESTHER", "extra": {"runner": "build-macbook-runner", "win": "DESKTOP-7F3K2L"}},
+     ["ESTHER"], ["build-macbook-runner", "DESKTOP-7F3K2L"]),
+    ({"user": {"geo": {"city": "Springfield", "country_code": "US"}}}, ["Springfield"], ['"US"']),
+])
+def test_shapes_of_the_mobile_corpus(event: dict, gone: list[str], kept: list[str]) -> None:
+    _assert_gone_and_kept(event, gone, kept)
+
+
+def _assert_gone_and_kept(event: dict, gone: list[str], kept: list[str]) -> None:
     result = Sanitizer(key=b"alt-shapes").sanitize_or_raise(event)
     text = json.dumps(result.event, ensure_ascii=False)
     assert [value for value in gone if value in text] == [], text
