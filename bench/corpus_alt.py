@@ -23,7 +23,9 @@ import json
 import random
 import string
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import quote, quote_plus, urlencode
@@ -393,8 +395,10 @@ class Rec:
             entry["forms"].append(literal)
         return literal
 
+    technical_kinds = TECHNICAL_KINDS  # a corpus built on this one may plant kinds of its own
+
     def t(self, kind: str, value: Any, where: str) -> Any:
-        assert kind in TECHNICAL_KINDS, kind
+        assert kind in self.technical_kinds, kind
         entry = self.technical.setdefault((kind, repr(value)), {"kind": kind, "value": value, "where": [], "occurrences": 0})
         if where not in entry["where"]:
             entry["where"].append(where)
@@ -1230,13 +1234,24 @@ def self_check(event: dict[str, Any], entry: dict[str, Any]) -> list[str]:
     return problems
 
 
-def generate_event(seed: int, index: int, stats: dict[str, int]) -> tuple[dict[str, Any], dict[str, Any]]:
+@dataclass(frozen=True)
+class Flavor:
+    """What sets one generator apart; the drive below (re-rolls, truth file, command line) is shared."""
+
+    builder: Callable[[random.Random, int], Any]  # (rng, index) -> an object with build(), rec, scenario, ...
+    generator: str  # as the truth file names it: "bench/corpus_alt.py"
+    stem: str  # seeds each event's generator: "<stem>:<seed>:<index>:<attempt>"
+    default_seed: int
+    description: str
+    technical_kinds: tuple[str, ...]
+
+
+def flavor_event(flavor: Flavor, seed: int, index: int, stats: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One event and its truth entry; an event that fails the self-check is drawn again."""
     last: list[str] = []
     for attempt in range(200):
-        rng = random.Random(f"corpus-alt:{seed}:{index}:{attempt}")
-        b = Builder(rng, index)
-        event = b.build()
-        event = json.loads(json.dumps(event))  # plain JSON types only
+        b = flavor.builder(random.Random(f"{flavor.stem}:{seed}:{index}:{attempt}"), index)
+        event = json.loads(json.dumps(b.build()))  # plain JSON types only
         personal = list(b.rec.personal.values())
         technical = list(b.rec.technical.values())
         attach_forms(event, personal)
@@ -1253,47 +1268,52 @@ def generate_event(seed: int, index: int, stats: dict[str, int]) -> tuple[dict[s
     raise RuntimeError(f"event {index}: no valid event after 200 attempts: {last}")
 
 
-def generate(n: int, seed: int, stats: dict[str, Any] | None = None) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+def flavor_generate(flavor: Flavor, n: int, seed: int,
+                    stats: dict[str, Any] | None = None) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """Yield (event, truth entry) for indexes 0..n-1, as ``bench.corpus.generate`` does."""
     stats = stats if stats is not None else {"rerolls": 0, "reasons": []}
     for index in range(n):
-        yield generate_event(seed, index, stats)
+        yield flavor_event(flavor, seed, index, stats)
 
 
-def truth_document(seed: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
+def flavor_truth(flavor: Flavor, seed: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
     """The truth file: metadata plus one entry per event, aligned with the JSONL line order."""
     return {
-        "version": 1, "generator": "bench/corpus_alt.py", "seed": seed, "count": len(entries),
-        "personal_kinds": list(PERSONAL_KINDS), "technical_kinds": list(TECHNICAL_KINDS),
+        "version": 1, "generator": flavor.generator, "seed": seed, "count": len(entries),
+        "personal_kinds": list(PERSONAL_KINDS), "technical_kinds": list(flavor.technical_kinds),
         "zero_leak_kinds": sorted(scoring.ZERO_LEAK_KINDS), "events": entries,
     }
 
 
-def write_corpus(n: int, seed: int, out: Path, truth_path: Path, verbose: bool = False) -> dict[str, Any]:
-    stats: dict[str, Any] = {"rerolls": 0, "reasons": []}
-    entries = []
-    with out.open("w", encoding="utf-8") as fh:
-        for event, entry in generate(n, seed, stats):
-            fh.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
-            entries.append(entry)
-    truth_path.write_text(json.dumps(truth_document(seed, entries), ensure_ascii=False, indent=1), encoding="utf-8")
-    if verbose:
-        print(f"{n} events, {stats['rerolls']} re-rolled", file=sys.stderr)
-        for reason in stats["reasons"][:20]:
-            print("  " + reason, file=sys.stderr)
-    return stats
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Independent alternative Sentry-event corpus with a truth file.")
+def flavor_main(flavor: Flavor, argv: Sequence[str] | None = None) -> int:
+    """``--events N --seed S --out events.jsonl --truth truth.json [-v]``."""
+    ap = argparse.ArgumentParser(description=flavor.description)
     ap.add_argument("--events", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--seed", type=int, default=flavor.default_seed)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--truth", type=Path, required=True)
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(list(argv) if argv is not None else None)
-    write_corpus(args.events, args.seed, args.out, args.truth, args.verbose)
+    stats: dict[str, Any] = {"rerolls": 0, "reasons": []}
+    entries = []
+    with args.out.open("w", encoding="utf-8") as fh:
+        for event, entry in flavor_generate(flavor, args.events, args.seed, stats):
+            fh.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
+            entries.append(entry)
+    args.truth.write_text(json.dumps(flavor_truth(flavor, args.seed, entries), ensure_ascii=False, indent=1),
+                          encoding="utf-8")
+    if args.verbose:
+        print(f"{args.events} events, {stats['rerolls']} re-rolled", file=sys.stderr)
+        for reason in stats["reasons"][:20]:
+            print("  " + reason, file=sys.stderr)
     return 0
+
+
+FLAVOR = Flavor(Builder, "bench/corpus_alt.py", "corpus-alt", 11,
+                "Independent alternative Sentry-event corpus with a truth file.", TECHNICAL_KINDS)
+generate = partial(flavor_generate, FLAVOR)
+truth_document = partial(flavor_truth, FLAVOR)
+main = partial(flavor_main, FLAVOR)
 
 
 if __name__ == "__main__":

@@ -17,24 +17,22 @@ self-checked with the scorer exactly like ``corpus_alt.py`` and re-rolled on fai
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import json
 import random
 import sys
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 if __package__:
     from . import corpus_alt as alt
-    from . import score as scoring
 else:  # run as a script
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench import corpus_alt as alt
-    from bench import score as scoring
 
 rnd, HEX, ALNUM, UPPER_DIG = alt.rnd, alt.HEX, alt.ALNUM, alt.UPPER_DIG
 
@@ -83,12 +81,7 @@ HOST = ("https://shop.example.com", "https://www.acme-store.eu", "https://m.acme
 
 
 class Rec(alt.Rec):
-    def t(self, kind: str, value: Any, where: str) -> Any:
-        assert kind in TECHNICAL_KINDS, kind
-        entry = self.technical.setdefault((kind, repr(value)), {"kind": kind, "value": value, "where": [], "occurrences": 0})
-        if where not in entry["where"]:
-            entry["where"].append(where)
-        return value
+    technical_kinds = TECHNICAL_KINDS
 
 
 class Builder(alt.Builder):
@@ -476,68 +469,11 @@ class Builder(alt.Builder):
 
 
 
-def generate_event(seed: int, index: int, stats: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    last: list[str] = []
-    for attempt in range(200):
-        rng = random.Random(f"corpus-mobile:{seed}:{index}:{attempt}")
-        b = Builder(rng, index)
-        event = json.loads(json.dumps(b.build()))
-        personal = list(b.rec.personal.values())
-        technical = list(b.rec.technical.values())
-        alt.attach_forms(event, personal)
-        hay = scoring.build_haystack(event)
-        for t in technical:
-            t["occurrences"] = max(1, scoring.count_occurrences(t, hay))
-        entry = {"index": index, "event_id": event["event_id"], "scenario": b.scenario, "locale": b.locale,
-                 "platform": b.platform, "personal": personal, "technical": technical}
-        last = alt.self_check(event, entry)
-        if not last:
-            return event, entry
-        stats["rerolls"] += 1
-        stats["reasons"].append(last[0])
-    raise RuntimeError(f"event {index}: no valid event after 200 attempts: {last}")
-
-
-def generate(n: int, seed: int, stats: dict[str, Any] | None = None) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """Yield (event, truth entry) for indexes 0..n-1."""
-    stats = stats if stats is not None else {"rerolls": 0, "reasons": []}
-    for index in range(n):
-        yield generate_event(seed, index, stats)
-
-
-def truth_document(seed: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "version": 1, "generator": "bench/corpus_mobile.py", "seed": seed, "count": len(entries),
-        "personal_kinds": list(PERSONAL_KINDS), "technical_kinds": list(TECHNICAL_KINDS),
-        "zero_leak_kinds": sorted(scoring.ZERO_LEAK_KINDS), "events": entries,
-    }
-
-
-def write_corpus(n: int, seed: int, out: Path, truth_path: Path, verbose: bool = False) -> dict[str, Any]:
-    stats: dict[str, Any] = {"rerolls": 0, "reasons": []}
-    entries = []
-    with out.open("w", encoding="utf-8") as fh:
-        for event, entry in generate(n, seed, stats):
-            fh.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
-            entries.append(entry)
-    truth_path.write_text(json.dumps(truth_document(seed, entries), ensure_ascii=False, indent=1), encoding="utf-8")
-    if verbose:
-        print(f"{n} events, {stats['rerolls']} re-rolled", file=sys.stderr)
-        for reason in stats["reasons"][:20]:
-            print("  " + reason, file=sys.stderr)
-    return stats
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Mobile/browser-SDK Sentry-event corpus with a truth file.")
-    ap.add_argument("--events", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=5)
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--truth", type=Path, required=True)
-    ap.add_argument("-v", "--verbose", action="store_true")
-    args = ap.parse_args(list(argv) if argv is not None else None)
-    write_corpus(args.events, args.seed, args.out, args.truth, args.verbose)
-    return 0
+FLAVOR = alt.Flavor(Builder, "bench/corpus_mobile.py", "corpus-mobile", 5,
+                    "Mobile/browser-SDK Sentry-event corpus with a truth file.", TECHNICAL_KINDS)
+generate = partial(alt.flavor_generate, FLAVOR)
+truth_document = partial(alt.flavor_truth, FLAVOR)
+main = partial(alt.flavor_main, FLAVOR)
 
 
 if __name__ == "__main__":
