@@ -175,7 +175,9 @@ def detect_email(text: str) -> list[Span]:
         local = text[span.start:text.index("@", span.start)]
         cut = max((m.end() for m in _LOCAL_PART_STOP.finditer(local)), default=0)
         start = span.start + cut
-        if start < span.start + len(local) and not _URL_USERINFO.search(text, 0, start):
+        # a scheme within 512 characters before the mailbox, not the whole text before it: thousands of
+        # addresses in one string would make that quadratic
+        if start < span.start + len(local) and not _URL_USERINFO.search(text, max(0, start - 512), start):
             spans.append(Span(start, span.end, span.entity, span.detector))
     return spans
 

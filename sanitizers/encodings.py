@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
-__all__ = ["parse_json", "parse_repr", "QueryString", "parse_query", "Multipart", "parse_multipart",
+__all__ = ["parse_json", "parse_repr", "QueryString", "parse_query", "Fields", "parse_fields",
            "URL_START", "split_url", "requote"]
 
 _MAX_NESTED = 200_000  # characters; longer strings are scanned as text only
@@ -80,34 +80,52 @@ def parse_query(text: str) -> QueryString | None:
     return QueryString(text)
 
 
+# Text made of named fields, each a (name, value) match: a raw multipart/form-data body, a PHP
+# print_r dump, a CSS selector of a form input that carries its value.
 _MULTIPART_FIELD = re.compile(
     r'(?im)^content-disposition:[^\r\n]*?\bname="(?P<name>[^"\r\n]*)"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n'
     r"(?P<value>(?s:.*?))(?=\r?\n--)")
+_PRINT_R_FIELD = re.compile(r"(?m)^[ \t]*\[(?P<name>[\w.-]{1,64})\] => (?P<value>[^\r\n]*)")
+_SELECTOR_NAME = re.compile(r'\[(?:name|id)=["\']?(?P<name>[\w.-]{1,64})|#(?P<id>[\w-]{1,64})|\[type=["\']?(?P<type>tel|email)\b')
+_SELECTOR_VALUE = re.compile(r'\[value=(?P<quote>["\'])(?P<value>[^"\'\]]{1,256})(?P=quote)\]')
 
 
-class Multipart:
-    """A raw ``multipart/form-data`` body: each field's value walked under its field name, the
-    boundaries and part headers kept byte for byte. Same interface as :class:`QueryString`."""
+class Fields:
+    """Named fields inside a text, each value walked under its name; everything between the
+    values (boundaries, part headers, brackets) kept byte for byte. Same interface as
+    :class:`QueryString`."""
 
-    def __init__(self, text: str, fields: list[re.Match[str]]) -> None:
+    def __init__(self, text: str, fields: list[tuple[str, re.Match[str]]]) -> None:
         self.text, self.fields = text, fields
 
     def pairs(self) -> list[tuple[str, str]]:
-        return [(m.group("name"), m.group("value")) for m in self.fields]
+        return [(name, m.group("value")) for name, m in self.fields]
 
     def rebuild(self, values: list[str]) -> str:
         out, last = [], 0
-        for m, value in zip(self.fields, values):
+        for (_, m), value in zip(self.fields, values):
             out += [self.text[last:m.start("value")], value]
             last = m.end("value")
         return "".join(out) + self.text[last:]
 
 
-def parse_multipart(text: str) -> Multipart | None:
-    if len(text) > _MAX_NESTED or not text.startswith("--") or "ontent-" not in text:
+def parse_fields(text: str) -> Fields | None:
+    """Multipart bodies, print_r dumps and input selectors with a value; None for other text."""
+    if len(text) > _MAX_NESTED:
         return None
-    fields = list(_MULTIPART_FIELD.finditer(text))
-    return Multipart(text, fields) if fields else None
+    if text.startswith("--") and "ontent-" in text:
+        fields = [(m.group("name"), m) for m in _MULTIPART_FIELD.finditer(text)]
+    elif "] => " in text:
+        fields = [(m.group("name"), m) for m in _PRINT_R_FIELD.finditer(text)]
+    elif "[value=" in text:
+        value = _SELECTOR_VALUE.search(text)
+        named = _SELECTOR_NAME.search(text)
+        name = (named.group("name") or named.group("id") or {"tel": "phone"}.get(named.group("type"), named.group("type"))
+                if named else None)
+        fields = [(name, value)] if value and name else []
+    else:
+        return None
+    return Fields(text, fields) if fields else None
 
 
 _WHITESPACE = re.compile(r"\s")

@@ -12,6 +12,7 @@ Three passes over the event dict, each a small function of the policy:
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import secrets
@@ -24,7 +25,7 @@ from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_regex, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, outline, regions, rename, spine_copy
 from sanitizers.detectors import DETECTOR_FUNCTIONS, Span, is_loopback
-from sanitizers.encodings import URL_START, parse_json, parse_multipart, parse_query, parse_repr, requote, split_url
+from sanitizers.encodings import URL_START, parse_fields, parse_json, parse_query, parse_repr, requote, split_url
 from sanitizers.errors import LeakBlocked
 from sanitizers.fakes import FakeFactory, is_placeholder
 from sanitizers.gazetteer import street_words
@@ -307,7 +308,7 @@ class Sanitizer:
             parts = split_url(value)
             if parts is not None:
                 return self._url(value, parts, path, canon, key, run)
-        fields = parse_query(value) or parse_multipart(value)
+        fields = parse_fields(value) or parse_query(value)
         if fields is not None:
             return self._query(fields, path, canon, run)
         return None
@@ -506,11 +507,15 @@ def _resolve_overlaps(found: tuple[tuple[Span, Rule], ...]) -> tuple[tuple[Span,
     if len(found) <= 1:
         return found
     ordered = sorted(found, key=lambda sr: (_PRIORITY.get(sr[0].detector, 50), -(sr[0].end - sr[0].start)))
-    chosen: list[tuple[Span, Rule]] = []
+    starts: list[int] = []  # of the chosen spans, which never overlap: kept in order, so a new span
+    chosen: list[tuple[Span, Rule]] = []  # need only be checked against its two neighbours
     for span, rule in ordered:
-        if all(span.end <= s.start or span.start >= s.end for s, _ in chosen):
-            chosen.append((span, rule))
-    return tuple(sorted(chosen, key=lambda sr: sr[0].start))
+        i = bisect.bisect_left(starts, span.start)
+        if (i and chosen[i - 1][0].end > span.start) or (i < len(starts) and starts[i] < span.end):
+            continue
+        starts.insert(i, span.start)
+        chosen.insert(i, (span, rule))
+    return tuple(chosen)
 
 
 def _container_rule(rule: Rule | None, key: str) -> Rule | None:

@@ -63,7 +63,7 @@ _NOT_NAMES = {
     "december", "blue", "red", "green", "black", "white", "shirt", "t-shirt", "size", "small",
     "medium", "large", "premium", "basic", "gold", "silver", "standard", "express", "contact",
     "kunde", "kundin", "cliente", "klant", "klient", "client", "utilisateur", "benutzer", "usuario",
-    *_GREETINGS,
+    "name", *_GREETINGS,
 }
 # A Russian full name: family name, given name, patronymic ("Теттерин Зиновий Германович").
 _PATRONYMIC = re.compile(r"(?i)(?:[оеё]?вич|[оеё]?вна|ична|инична)$")
@@ -119,6 +119,7 @@ _DEVICE_OWNER = re.compile(
     rf"|\b{_DEVICE}[ -](?:de|von|di|van|da|av|od|of)[ -](?P<named>[{_LETTERS}][{_LETTERS}'’-]+(?:[ -][{_LETTERS}][{_LETTERS}'’-]+)?)"
     rf"|(?<![\w.-])(?P<user>[a-z][a-z0-9._]{{2,30}})-{_DEVICE}\b"
     rf"|\b(?:desktop|laptop|pc)-(?P<first>[{_LETTERS}]{{3,20}})\b"  # Windows: DESKTOP-ESTHER
+    rf"|\b{_DEVICE}[^()\n]{{0,20}}\((?P<paren>[{_LETTERS}][{_LETTERS}'’-]+(?: [{_LETTERS}][{_LETTERS}'’-]+)?)\)"
 )
 
 
@@ -134,7 +135,7 @@ def detect_device_owner(text: str) -> list[Span]:
     (GENERIC, not propagated): a host name is a poor witness that a word is someone's login."""
     spans = []
     for m in _DEVICE_OWNER.finditer(text):
-        group = next(g for g in ("owner", "named", "user", "first") if m.group(g) is not None)
+        group = next(g for g in ("owner", "named", "user", "first", "paren") if m.group(g) is not None)
         word = m.group(group).lower()
         if group == "first" and word not in first_names():
             continue  # DESKTOP-7F3K2L is Windows' own name; DESKTOP-ESTHER is Esther's

@@ -538,6 +538,13 @@ def test_shapes_of_the_independent_corpus(event: dict, gone: list[str], kept: li
     ({"server_name": "DESKTOP-ESTHER", "extra": {"runner": "build-macbook-runner", "win": "DESKTOP-7F3K2L"}},
      ["ESTHER"], ["build-macbook-runner", "DESKTOP-7F3K2L"]),
     ({"user": {"geo": {"city": "Springfield", "country_code": "US"}}}, ["Springfield"], ['"US"']),
+    ({"breadcrumbs": [{"category": "ui.input", "message": 'input[type="tel"][name="phone"][value="01109612144"]'},
+                      {"category": "ui.input", "message": 'input#full-name.form-control[value="Holly Sanchez"]'}]},
+     ["01109612144", "Holly Sanchez"], ['input[type=\\"tel\\"][name=\\"phone\\"][value=', "input#full-name.form-control"]),
+    ({"extra": {"customer": "Array\n(\n    [email] => fquxr16@laposte.net\n    [address] => avenue de Gérard\n"
+                            "    [sku] => SKU-XA1XVI\n)\n"}}, ["fquxr16", "Gérard"], ["[sku] => SKU-XA1XVI"]),
+    ({"contexts": {"device": {"name": "Galaxy A54 5G (Hajo)", "model": "SM-A546B"}}}, ["Hajo"], ["Galaxy A54 5G (", "SM-A546B"]),
+    ({"message": "Validation failed: Name Ferihan Gül is reserved"}, ["Ferihan", "Gül"], ["Validation failed: Name "]),
 ])
 def test_shapes_of_the_mobile_corpus(event: dict, gone: list[str], kept: list[str]) -> None:
     _assert_gone_and_kept(event, gone, kept)
