@@ -470,7 +470,7 @@ def detect_secret_assignment(text: str) -> list[Span]:
     """``password=hunter2``, ``'api_key': 'sk_...'``, ``token: abc``, ``Authorization: Basic ...``
     in logs, reprs and code."""
     spans = [Span(m.start("value"), m.end("value"), "AUTHORIZATION", "secret_assignment")
-             for m in _AUTH_LINE.finditer(text)] if "uthorization" in text or "UTHORIZATION" in text else []
+             for m in _AUTH_LINE.finditer(text)] if "authorization" in text.casefold() else []
     for m in _ASSIGNMENT.finditer(text):
         group = "quoted" if m.group("quoted") is not None else "bare"
         if m.group(group).lower() in _NOT_SECRETS:

@@ -87,6 +87,7 @@ _MULTIPART_FIELD = re.compile(
     r"(?P<value>(?s:.*?))(?=\r?\n--)")
 _PRINT_R_FIELD = re.compile(r"(?m)^[ \t]*\[(?P<name>[\w.-]{1,64})\] => (?P<value>[^\r\n]*)")
 _SELECTOR_NAME = re.compile(r'\[(?:name|id)=["\']?(?P<name>[\w.-]{1,64})|#(?P<id>[\w-]{1,64})|\[type=["\']?(?P<type>tel|email)\b')
+_INPUT_TYPES = {"tel": "phone", "email": "email"}  # an input named only by its type
 _SELECTOR_VALUE = re.compile(r'\[value=(?P<quote>["\'])(?P<value>[^"\'\]]{1,256})(?P=quote)\]')
 
 
@@ -118,10 +119,8 @@ def parse_fields(text: str) -> Fields | None:
     elif "] => " in text:
         fields = [(m.group("name"), m) for m in _PRINT_R_FIELD.finditer(text)]
     elif "[value=" in text:
-        value = _SELECTOR_VALUE.search(text)
-        named = _SELECTOR_NAME.search(text)
-        name = (named.group("name") or named.group("id") or {"tel": "phone"}.get(named.group("type"), named.group("type"))
-                if named else None)
+        value, named = _SELECTOR_VALUE.search(text), _SELECTOR_NAME.search(text)
+        name = named and (named.group("name") or named.group("id") or _INPUT_TYPES[named.group("type")])
         fields = [(name, value)] if value and name else []
     else:
         return None

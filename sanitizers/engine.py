@@ -13,6 +13,7 @@ Three passes over the event dict, each a small function of the policy:
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import re
 import secrets
@@ -245,9 +246,8 @@ class Sanitizer:
                 return pairs
             columns = run.columns.get(id(node)) if run.columns else None
             if columns:  # a query's parameters: each under its column, for keys and selectors alike
-                named = [(columns[i] if i < len(columns) else None) for i in range(len(node))]
                 return [self._walk(v, path + (i,), canon + (name or i,), name or key, key, inherited, run)
-                        for i, (v, name) in enumerate(zip(node, named))]
+                        for i, (v, name) in enumerate(itertools.zip_longest(node, columns[:len(node)]))]
             return [self._walk(v, path + (i,), canon + (i,), key, parent, inherited, run) for i, v in enumerate(node)]
         if isinstance(node, int) and not isinstance(node, bool) and not self._is_safe(canon):
             rule = inherited or self._key_rule(key, parent, canon)

@@ -13,7 +13,7 @@ import re
 
 __all__ = ["breadcrumb_params", "fill_template", "param_columns"]
 
-_MAX_SQL = 20_000  # characters; a longer statement is not read for names
+_MAX_TEXT = 20_000  # characters; a longer statement or template is not read
 _PLACEHOLDER = re.compile(r"%\((?P<named>\w+)\)s|%s|\?|\$\d+|(?<![:\w]):(?P<colon>[A-Za-z_]\w*)")
 _QUOTED = re.compile(r"'(?:[^']|'')*'")
 _INSERT = re.compile(r"(?is)\binsert\s+(?:or\s+\w+\s+)?into\s+[\w.\"`]+\s*\(([^()]*)\)\s*values\s*\(([^()]*)\)")
@@ -26,7 +26,7 @@ _PEOPLE = {"users": "user_id", "user": "user_id", "customers": "customer_id", "c
 
 def param_columns(sql: str) -> list[str | None]:
     """One column name (or None when the statement does not say) per placeholder, in order."""
-    if len(sql) > _MAX_SQL:
+    if len(sql) > _MAX_TEXT:
         return []
     text = _QUOTED.sub(lambda m: " " * len(m.group(0)), sql)  # placeholders in literals are text
     named_by_insert: dict[int, str] = {}
@@ -69,11 +69,7 @@ _FORMAT = re.compile(r"%[sdrif]|\{\d*\}")
 def fill_template(template: str, params: list) -> str | None:
     """The message as it would be formatted (``%s``/``%d`` and ``{}``/``{0}`` placeholders, in
     order), or None when the placeholders and the parameters do not pair up."""
-    if len(template) > _MAX_SQL or not params:
+    if len(template) > _MAX_TEXT or not params or len(_FORMAT.findall(template)) != len(params):
         return None
     values = iter(params)
-    try:
-        text = _FORMAT.sub(lambda m: str(next(values)), template)
-    except StopIteration:
-        return None
-    return text if next(values, None) is None else None
+    return _FORMAT.sub(lambda m: str(next(values)), template)
