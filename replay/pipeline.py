@@ -185,6 +185,7 @@ class Pipeline:
         left unfinished (stopped before QA received it) and must be redelivered."""
         from connectors import InputError, normalize_event
         from replay.messages import PoisonMessage, canonical_event_id, decode_message
+        from replay.store import INTERRUPTED
 
         self.counters.add("processed")
         ref = f"kafka:{record.topic}/{record.partition}@{record.offset}"
@@ -221,9 +222,7 @@ class Pipeline:
         if not self.store.claim(event_id):
             self._refund(token)
             self.counters.add("inconclusive")
-            self._record(event_id, _plain_record(
-                event_id, "inconclusive", "an earlier attempt was interrupted during its replay; not "
-                                          "replayed again so QA never receives it twice", error=True), ref)
+            self._record(event_id, _plain_record(event_id, "inconclusive", INTERRUPTED, error=True), ref)
             return True
         result = self._replay(event, record)
         del event

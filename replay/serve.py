@@ -321,12 +321,11 @@ class ReplayService:
         from replay.audit import audit_replay
         from replay.parity import GateCache
         from replay.runner import ReplayResult
+        from replay.store import INTERRUPTED
 
         if not self._durably(job, lambda: self.store.claim(job.event_id), lost="dropped_on_stop"):
-            log.warning("event %s (project %s): an earlier attempt was interrupted during its replay; "
-                        "not replayed again", job.event_id, job.project)
-            result = ReplayResult(job.event_id, "inconclusive", "an earlier attempt was interrupted during its "
-                                  "replay; not replayed again so QA never receives it twice", error=True)
+            log.warning("event %s (project %s): %s", job.event_id, job.project, INTERRUPTED)
+            result = ReplayResult(job.event_id, "inconclusive", INTERRUPTED, error=True)
         else:
             if self._parity is None:
                 self._parity = GateCache(self.settings.target, ignore=self.settings.ignore_parity,

@@ -21,7 +21,10 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ResultStore", "default_home"]
+__all__ = ["INTERRUPTED", "ResultStore", "default_home"]
+
+#: The verdict's reason for an event claimed by an earlier attempt that left no result.
+INTERRUPTED = "an earlier attempt was interrupted during its replay; not replayed again so QA never receives it twice"
 
 
 def default_home() -> Path:
