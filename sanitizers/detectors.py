@@ -32,13 +32,11 @@ class Span:
 Detector = Callable[[str], list[Span]]
 
 
-_NOT_DIGITS = str.maketrans("", "", "0123456789")
-
-
 def digit_count(text: str) -> int:
-    """Decimal digits in ``text`` (at C speed for ASCII): the first gate of every number-shaped detector."""
+    """Decimal digits in ``text`` (at C speed for ASCII: ``bytes.translate`` deletes by table,
+    ``str.translate`` looks each character up in a dict): the first gate of every number-shaped detector."""
     if text.isascii():
-        return len(text) - len(text.translate(_NOT_DIGITS))
+        return len(text) - len(text.encode().translate(None, b"0123456789"))
     return sum(map(str.isdecimal, text))
 
 
@@ -200,8 +198,14 @@ detect_iban = _gated("IBAN_CODE", re.compile(r"(?i)(?<![a-z0-9])[a-z]{2}[ -]?\d{
 _IP_GATE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d|::|(?:[0-9a-fA-F]{1,4}:){7}")
 
 
+def _may_hold_ip(text: str) -> bool:
+    """Counted at C speed before the regex: IPv4 needs three dots and four digits, IPv6 ``::`` or seven colons."""
+    return ((text.count(".") >= 3 and digit_count(text) >= 4) or "::" in text or text.count(":") >= 7) \
+        and bool(_IP_GATE.search(text))
+
+
 def detect_ip(text: str) -> list[Span]:
-    if not _IP_GATE.search(text):
+    if not _may_hold_ip(text):
         return []
     spans = []
     for span in _run_presidio_tokens("IP_ADDRESS", text, _IP_GATE.search):
@@ -238,9 +242,13 @@ _SSN_GATE = re.compile(r"\d{3}[- .]\d{2}[- .]\d{4}|\d{9}")
 _SSN_CUE = re.compile(r"(?i)ssn|social|security|national|tax")
 
 
+def _may_hold_ssn(text: str) -> bool:
+    return digit_count(text) >= 9 and bool(_SSN_GATE.search(text))
+
+
 def detect_ssn(text: str) -> list[Span]:
     """Only the separated form counts unless an SSN cue is near: nine bare digits are usually ids."""
-    if not _SSN_GATE.search(text):
+    if not _may_hold_ssn(text):
         return []
     cued = bool(_SSN_CUE.search(text))
     out = []
@@ -466,12 +474,25 @@ _AUTH_LINE = re.compile(r"(?i:\b(?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)"
                         r"(?P<value>(?i:basic|bearer|token|digest|negotiate) [A-Za-z0-9+/=._~-]{8,4096})")
 
 
+# Every name _ASSIGNMENT knows contains one of these (lower case).
+_ASSIGNMENT_WORDS = ("pass", "pwd", "secret", "key", "token", "sid", "session")
+
+
+def _may_hold_assignment(text: str) -> bool:
+    """A substring test of the lower-cased text; ``(?i)`` also folds a few non-ASCII letters
+    (the Kelvin sign is a ``k``), so other text goes to the regex."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(word in low for word in _ASSIGNMENT_WORDS)
+
+
 def detect_secret_assignment(text: str) -> list[Span]:
     """``password=hunter2``, ``'api_key': 'sk_...'``, ``token: abc``, ``Authorization: Basic ...``
     in logs, reprs and code."""
     spans = [Span(m.start("value"), m.end("value"), "AUTHORIZATION", "secret_assignment")
              for m in _AUTH_LINE.finditer(text)] if "authorization" in text.casefold() else []
-    for m in _ASSIGNMENT.finditer(text):
+    for m in _ASSIGNMENT.finditer(text) if _may_hold_assignment(text) else ():
         group = "quoted" if m.group("quoted") is not None else "bare"
         if m.group(group).lower() in _NOT_SECRETS:
             continue
@@ -490,10 +511,22 @@ _USERNAME = re.compile(
 _USERNAME_GATE = re.compile(r"<[A-Z]|(?i:log|sign|authenticated|user(?:name)?=|uname=)")
 
 
+_USERNAME_CUES = ("log", "sign", "authenticated", "user=", "username=", "uname=")
+
+
+def _may_hold_username(text: str) -> bool:
+    """The gate regex's case-insensitive words as substrings of the lower-cased text (for ASCII,
+    where the two agree); its ``<[A-Z]`` only where there is a ``<``."""
+    if not text.isascii():
+        return bool(_USERNAME_GATE.search(text))
+    low = text.lower()
+    return any(cue in low for cue in _USERNAME_CUES) or ("<" in text and bool(_USERNAME_GATE.search(text)))
+
+
 def detect_username(text: str) -> list[Span]:
     """Login names where code prints them: Django's ``<User: jdoe>``, "logged in as jdoe",
     "user jdoe logged in", "User jdoe failed login", "user=jdoe"."""
-    if not _USERNAME_GATE.search(text):
+    if not _may_hold_username(text):
         return []
     spans = []
     for m in _USERNAME.finditer(text):
@@ -536,10 +569,22 @@ _USER_ID = re.compile(
 _USER_ID_GATE = re.compile(r"(?i)_[a-z0-9]{8}|user|customer|member|account")
 
 
+_USER_ID_WORDS = ("user", "customer", "member", "account")
+
+
+def _may_hold_user_id(text: str) -> bool:
+    """An underscore or one of the gate regex's words (lower case, for ASCII) before the regex."""
+    if text.isascii() and "_" not in text:
+        low = text.lower()
+        if not any(word in low for word in _USER_ID_WORDS):
+            return False
+    return bool(_USER_ID_GATE.search(text))
+
+
 def detect_user_id(text: str) -> list[Span]:
     """Ids of people: provider-style customer ids (``cus_...``) and ids with a digit right after
     "user", "customer", "account" ("for user 2725140", "customer #A-10293")."""
-    if not _USER_ID_GATE.search(text):
+    if not _may_hold_user_id(text):
         return []
     spans = []
     for m in _USER_ID.finditer(text):

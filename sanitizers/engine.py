@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from sanitizers._cache import remember
-from sanitizers._known import escaped, is_allowed, known_regex, min_known_length
+from sanitizers._known import escaped, holding, is_allowed, known_regex, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, outline, regions, rename, spine_copy
 from sanitizers.detectors import DETECTOR_FUNCTIONS, Span, is_loopback
 from sanitizers.encodings import URL_START, parse_fields, parse_json, parse_query, parse_repr, requote, split_url
@@ -73,6 +73,10 @@ _PROBE = {
                             ["Cookie", "sessionid=abcdef0123456789"]],
                 "data": {"phone": "+1 415 555 0100", "address": "1 Main Street", "birthdate": "1990-01-01"}},
 }
+# Caches keyed by text hold short texts only (what recurs: names, routes, templates), so their
+# memory stays bounded however long an event's strings are (up to max_string_chars each).
+_CACHED_CHARS, _CACHED_TEXTS = 2048, 50_000
+_UNDECIDED = object()  # not yet in the key-rule cache (None there means "no rule")
 # Threads racing through the first imports of presidio and spaCy can meet half-imported modules.
 _FIRST_USE = threading.Lock()
 
@@ -145,7 +149,8 @@ class Sanitizer:
         enabled = {d for rule in self.policy.rules for d in rule.detectors}
         self._gate_detectors = [(n, DETECTOR_FUNCTIONS[n]) for n in _GATE_DETECTORS if n in enabled]
         self._safe_cache: dict[tuple, bool] = {}
-        self._key_cache: dict[tuple[str, str], tuple[Rule, ...]] = {}
+        self._rule_cache: dict[tuple[Any, str, tuple], Rule | None] = {}
+        self._untouched: dict[tuple[str, tuple, str, str], bool] = {}
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
         self._ready = False
@@ -267,6 +272,23 @@ class Sanitizer:
 
     def _string(self, value: str, path: tuple, canon: tuple, key: str, parent: str,
                 inherited: Rule | None, run: _Run) -> Any:
+        """A string judged in its place. Most strings of an event (frame and module names, messages
+        without anyone in them) recur in every event of their kind unchanged: a string that came
+        through a place untouched once, with nothing found, comes through it again at once."""
+        if inherited is not None:
+            return self._judge(value, path, canon, key, parent, inherited, run)
+        place = (value, canon, key, parent)
+        if place in self._untouched:
+            return value
+        before = (len(run.changes), run.filtered, len(run.kept))
+        new = self._judge(value, path, canon, key, parent, None, run)
+        if new == value and before == (len(run.changes), run.filtered, len(run.kept)):
+            if len(value) <= _CACHED_CHARS:
+                remember(self._untouched, place, True, _CACHED_TEXTS)
+        return new
+
+    def _judge(self, value: str, path: tuple, canon: tuple, key: str, parent: str,
+               inherited: Rule | None, run: _Run) -> Any:
         if not value or self._is_safe(canon):
             return value
         if len(value) > self.policy.max_string_chars:  # redacted unread: never scanned, never kept
@@ -353,18 +375,21 @@ class Sanitizer:
         return safe
 
     def _key_rule(self, key: Any, parent: str, canon: tuple) -> Rule | None:
-        """The first key rule naming this field whose selectors also match where it sits."""
+        """The first key rule naming this field whose selectors also match where it sits;
+        decided once per place (every event has the same few hundred)."""
+        place = (key, parent, canon)
+        rule = self._rule_cache.get(place, _UNDECIDED)
+        if rule is _UNDECIDED:
+            rule = remember(self._rule_cache, place, self._decide_key_rule(key, parent, canon), 100_000)
+        return rule
+
+    def _decide_key_rule(self, key: Any, parent: str, canon: tuple) -> Rule | None:
         if not isinstance(key, str) or not _FIELD_NAME.fullmatch(key):
             return None  # a key that is data (a sentence, a selector expression) names no field
-        cache_key = (key, parent)
-        candidates = self._key_cache.get(cache_key)
-        if candidates is None:
-            nkey, nparent = normalize_key(key), normalize_key(parent) if parent else ""
-            candidates = tuple(r for r in self._key_rules if r.key_regex.search(nkey) and (
-                r.parent_regex is None or (nparent and r.parent_regex.search(nparent))))
-            remember(self._key_cache, cache_key, candidates, 100_000)
-        for rule in candidates:
-            if rule.where == ("**",) or rule.where_regex.match(_joined(canon)):
+        nkey, nparent = normalize_key(key), normalize_key(parent) if parent else ""
+        for rule in self._key_rules:
+            if rule.key_regex.search(nkey) and (rule.parent_regex is None or (nparent and rule.parent_regex.search(nparent))) \
+                    and (rule.where == ("**",) or rule.where_regex.match(_joined(canon))):
                 return rule
         return None
 
@@ -382,7 +407,8 @@ class Sanitizer:
                 spans.extend((Span(m.start(), m.end(), rule.entity, rule.id), rule) for m in pattern.finditer(text)
                              if m.end() > m.start())
             found = tuple(spans)
-            remember(self._scan_cache, text, found, 100_000)
+            if len(text) <= _CACHED_CHARS:
+                remember(self._scan_cache, text, found, _CACHED_TEXTS)
         if self._names is not None and self._ner_field(canon):  # by path, so not in the text-keyed cache
             ner_rule = self.policy.ner.rule
             found += tuple((Span(start, end, "PERSON", "person"), ner_rule) for start, end in self._names.find([text])[0])
@@ -455,19 +481,23 @@ class Sanitizer:
         """Replace known originals wherever else they appear, in keys too (a map keyed by user id);
         in place: pass 1 built new containers. Returns the output's outline for the gate."""
         leaves, names = outline(doc)
-        regex, table = known_regex(run.known, [container[index] for container, index, _, _ in leaves]
-                                   + [name for name, _ in names])
+        texts = [container[index] for container, index, _, _ in leaves] + [name for name, _ in names]
+        regex, table = known_regex(run.known, texts)
         if regex is None:
             return leaves, names
 
         def replace(text: str) -> str:
             return regex.sub(lambda m: table[m.group(0)], text)
 
-        for container, index, _, canon in leaves:
+        hits = holding(regex, texts)
+        for i in sorted(hits):
+            if i >= len(leaves):
+                break
+            container, index, _, canon = leaves[i]
             value = container[index]
             if value not in run.fakes and not self._is_safe(canon):
                 container[index] = replace(value)
-        if any(regex.search(name) for name, _ in names):
+        if hits and max(hits) >= len(leaves):  # a key or pair name holds one
             rename(doc, replace)
             return outline(doc)  # renamed keys: the old outline points at keys that are gone
         return leaves, names
@@ -476,13 +506,15 @@ class Sanitizer:
     def _gate(self, outlined: tuple[list, list], run: _Run) -> list[dict]:
         leaves = [(container[index], path, canon) for container, index, path, canon in outlined[0]]
         leaves += [(name, path, ()) for name, path in outlined[1]]
-        regex, _ = known_regex(run.known, [value for value, _, _ in leaves])
+        texts = [value for value, _, _ in leaves]
+        regex, _ = known_regex(run.known, texts)
+        hits = holding(regex, texts) if regex is not None else set()
         allowed = run.fakes | run.kept
         leaks: list[dict] = []
-        for value, path, canon in leaves:
+        for i, (value, path, canon) in enumerate(leaves):
             if self._is_safe(canon):  # the policy's explicit choice: source code, versions, ids
                 continue
-            if regex is not None and regex.search(value):
+            if i in hits:
                 leaks.append({"path": dotted(path), "rule": "known-value",
                               "reason": "a replaced value is still present"})
                 continue
