@@ -70,18 +70,34 @@ _PATRONYMIC = re.compile(r"(?i)(?:[оеё]?вич|[оеё]?вна|ична|ин�
 
 
 _TITLED = re.compile(r"(?i)\b(?:" + "|".join(re.escape(t) for t in sorted(_TITLES)) + r")\.?\s+$")
+_NOT_FIRST = _NOT_NAMES | _TITLES  # skipped at the start of a sequence ("Error Jane Doe", "Mr Doe")
+# A mailbox after the name: "Jane Doe <jane@...", or a quoted display name '"Jane Doe" <...'.
+# Matched with endpos end + 80; within three characters '"\s*<' can only be '"\s?<'.
+_MAILBOX = re.compile(r'\s*<[^<>@\s]+@|"\s?<')
+
+
+# How every _WORD starts, in ASCII text: a capital, then a lowercase letter or an apostrophe.
+_ASCII_WORD_START = re.compile(r"[A-Z][a-z']")
+
+
+def _may_hold_words(text: str) -> bool:
+    """False only where _SEQ finds nothing: ASCII text without the start of a _WORD, or text
+    without an upper-case character."""
+    if text.isascii():
+        return bool(_ASCII_WORD_START.search(text))
+    return any(map(str.isupper, text))
 
 
 def detect_person(text: str) -> list[Span]:
     """Spans of probable person names in ``text``."""
-    if not any(ch.isupper() for ch in text):
+    if not _may_hold_words(text):
         return _uncased_names(text)
     firsts, lasts = first_names(), last_names()
     spans = []
     for m in _SEQ.finditer(text):
         words = m.group(1).split()
         start = m.start(1)
-        while words and words[0].lower().rstrip(".") in _NOT_NAMES | _TITLES:
+        while words and words[0].lower().rstrip(".") in _NOT_FIRST:
             start = text.index(words[0], start) + len(words[0])
             start += len(text[start:]) - len(text[start:].lstrip())
             words = words[1:]
@@ -91,20 +107,23 @@ def detect_person(text: str) -> list[Span]:
         while len(words) > 1 and words[-1].lower() in _NOT_NAMES and words[-1].lower() not in lasts:
             words.pop()  # "Jane Payment" is Jane; "Danielle White" stays whole
             end = text.rindex(" ", start, end)
-        if not words or words[0].lower() in _NOT_NAMES:
-            continue
-        before = text[max(0, start - 40):start]
         first = words[0].lower()
-        titled = bool(_TITLED.search(before))
-        cued = titled or bool(_CUES.search(before))
-        mailbox = bool(re.match(r"\s*<[^<>@\s]+@", text[end:end + 80])) or bool(re.match(r'"\s*<', text[end:end + 3]))
+        if first in _NOT_NAMES:
+            continue
+        # Set lookups first, the regexes around the name only if still needed: the tests have no
+        # side effects, so their order changes nothing but the cost.
+        before = text[max(0, start - 40):start]
         known_first = first in firsts
-        known_last = any(w.lower() in lasts for w in words[1:]) or (len(words) == 1 and first in lasts)
-        family_first = (len(words) == 2 and first in lasts and words[1].lower() in firsts) or (
-            len(words) == 3 and words[1].lower() in firsts and bool(_PATRONYMIC.search(words[2])))
-        if len(words) >= 2 and (known_first or cued or mailbox or family_first or (known_last and first in lasts)):
-            spans.append(Span(start, end, "PERSON", "person"))
-        elif len(words) == 1 and (titled or mailbox or (cued and known_first) or _ADDRESSING.search(before)):
+        if len(words) >= 2:
+            known_lasts = first in lasts and any(w.lower() in lasts for w in words[1:])
+            family_first = (len(words) == 2 and first in lasts and words[1].lower() in firsts) or (
+                len(words) == 3 and words[1].lower() in firsts and bool(_PATRONYMIC.search(words[2])))
+            found = (known_first or family_first or known_lasts or _TITLED.search(before) or _CUES.search(before)
+                     or _MAILBOX.match(text, end, end + 80))
+        else:
+            found = (_TITLED.search(before) or _MAILBOX.match(text, end, end + 80)
+                     or (known_first and _CUES.search(before)) or _ADDRESSING.search(before))
+        if found:
             spans.append(Span(start, end, "PERSON", "person"))
     return spans + _uncased_names(text)
 
@@ -123,9 +142,10 @@ _DEVICE_OWNER = re.compile(
 )
 
 
-# Every alternative of _DEVICE holds one of these: a substring test keeps the regex off most strings.
-_DEVICE_WORDS = ("mac", "mbp", "iphone", "ipad", "pixel", "galaxy", "oneplus", "thinkpad", "laptop", "desktop",
-                 "notebook", "surface", "pc", "workstation")
+# Every alternative of _DEVICE holds one of these: a substring search (one regex over the
+# case-folded text, no IGNORECASE) keeps the device regex off most strings.
+_DEVICE_WORDS = re.compile("mac|mbp|iphone|ipad|pixel|galaxy|oneplus|thinkpad|laptop|desktop|notebook|surface|pc"
+                           "|workstation")
 # Words that name a machine's job, not its owner ("build-macbook", "Office-PC").
 _HOST_WORDS = {"build", "builder", "runner", "agent", "worker", "ci", "dev", "devs", "test", "tests", "qa", "prod",
                "staging", "stage", "web", "app", "api", "admin", "office", "lab", "labs", "shared", "home", "my",
@@ -136,8 +156,7 @@ _HOST_WORDS = {"build", "builder", "runner", "agent", "worker", "ci", "dev", "de
 def detect_device_owner(text: str) -> list[Span]:
     """The owner's name (or login) in a device or host name. A login is faked where it is
     (GENERIC, not propagated): a host name is a poor witness that a word is someone's login."""
-    folded = text.casefold()
-    if not any(word in folded for word in _DEVICE_WORDS):
+    if not _DEVICE_WORDS.search(text.casefold()):
         return []
     spans = []
     for m in _DEVICE_OWNER.finditer(text):
@@ -211,9 +230,19 @@ _ADDRESS_CUE = re.compile(
 )
 
 
+# A part of every ASCII cue word of _ADDRESS_CUE.
+_ASCII_ADDRESS_CUES = re.compile("addres|adres|direccion|indirizzo|anschrift|geocod")
+
+
+def _may_hold_address_cue(text: str) -> bool:
+    """A search of the lower-cased text, without the slower case-insensitive scan of _ADDRESS_CUE;
+    ``(?i)`` also folds a few non-ASCII letters (ı is an i, ſ an s), so other text goes to the regex."""
+    return not text.isascii() or bool(_ASCII_ADDRESS_CUES.search(text.lower()))
+
+
 def detect_cued_address(text: str) -> list[Span]:
     """Addresses right after a word naming one, quoted or after a colon."""
-    if not _ADDRESS_CUE.search(text):
+    if not _may_hold_address_cue(text):
         return []
     spans = []
     for m in _ADDRESS_CUE.finditer(text):
@@ -264,22 +293,26 @@ _GLUED_ENDINGS = tuple(ending.rstrip(".") for ending in _GLUED)  # words of _LET
 
 
 @cache
-def _street_gate() -> tuple[frozenset[str], re.Pattern[str]]:
+def _street_gate() -> tuple[frozenset[str], re.Pattern[str], frozenset[str]]:
     """Street words of three letters or more as a set of letter runs; the short ones ("St.",
-    "c/", "ul.") as a pattern of whole words, since as letter runs they hide in every hex id."""
+    "c/", "ul.") as a pattern of whole words, since as letter runs they hide in every hex id,
+    and the letter runs they start with."""
     long_words = frozenset(w for w in street_words() if len(w.rstrip(".")) > 2 and w.rstrip(".").isalpha())
     short = sorted((w for w in street_words() if w not in long_words), key=len, reverse=True)
     pattern = re.compile(r"(?i)(?<!\w)(?:" + "|".join(re.escape(w) for w in short) + r")(?!\w)")
-    return frozenset(stem for word in long_words for stem in _LETTERS.findall(word.lower())), pattern
+    short_runs = frozenset(_LETTERS.match(w).group() for w in short)
+    return frozenset(stem for word in long_words for stem in _LETTERS.findall(word.lower())), pattern, short_runs
 
 
 def _mentions_street(text: str) -> bool:
     """Every address form needs a street word; one set test over the text's words rules most
-    strings out before the address patterns run."""
-    stems, short = _street_gate()
+    strings out before the address patterns run. A short street word starts with a whole letter
+    run, which in ASCII text (where lower() folds case as ``(?i)`` does) is one of the words: a
+    set test again, before the pattern's slower scan."""
+    stems, short, short_runs = _street_gate()
     words = _LETTERS.findall(text.lower())
     return (not stems.isdisjoint(words) or any(w.endswith(_GLUED_ENDINGS) and w not in _GLUED_ENDINGS for w in words)
-            or bool(short.search(text)))
+            or (not (text.isascii() and short_runs.isdisjoint(words)) and bool(short.search(text))))
 
 
 def _is_street(word: str) -> bool:

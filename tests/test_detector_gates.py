@@ -20,11 +20,15 @@ import sanitizers.names as names
 from tests.texts import sample_texts
 
 PIECES = ["192.0.2", ".7", "::1", "fe80:", "219-09-9999", "219099999", "SSN", "password=", "Token: ", "sid=",
-          "<User: jdoe>", "logged in as ", "uname=", "cus_1a2B3c4D5e", "user #", "Kunde ", "\u212aey=", "12", "221B", " ", ", ", "\n", "Main", "Street", "St.", "st", "Rd", "c/", "ul.", "Długa", "Hauptstraße",
+          "<User: jdoe>", "logged in as ", "uname=", "cus_1a2B3c4D5e", "user #", "Kunde ", "\u212aey=",
+          "12", "221B", " ", ", ", "\n", "Main", "Street", "St.", "st", "Rd", "c/", "ul.", "Długa", "Hauptstraße",
           "Kerkstraat", "Via", "Roma", "75002", "Paris", "DOB", "born on", "Geboren am", "né le", "1985-03-14",
-          "14/03/1985", "bd", "5f3a9bd2", "R.", "Apt", "4", ":", "="]
+          "14/03/1985", "bd", "5f3a9bd2", "R.", "Apt", "4", ":", "=", "Jane", "O'Neil", "SKU-YM66", "Dear ",
+          "Mr. ", "ADDRESS '", "Adresse", "indirizzo: ", "geocoding \"", "ſt", "İndirizzo", "ıt"]
 # (module, gate attribute, detector): the gate is replaced by "always yes" for the reference run
 GATES = [(names, "_mentions_street", names.detect_address),
+         (names, "_may_hold_words", names.detect_person),
+         (names, "_may_hold_address_cue", names.detect_cued_address),
          (detectors, "_has_birth_cue", detectors.detect_date_of_birth),
          (detectors, "_may_hold_ip", detectors.detect_ip),
          (detectors, "_may_hold_ssn", detectors.detect_ssn),
