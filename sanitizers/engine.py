@@ -151,6 +151,7 @@ class Sanitizer:
         self._safe_cache: dict[tuple, bool] = {}
         self._rule_cache: dict[tuple[Any, str, tuple], Rule | None] = {}
         self._untouched: dict[tuple[str, tuple, str, str], bool] = {}
+        self._gate_clean: dict[str, bool] = {}
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
         self._ready = False
@@ -518,16 +519,27 @@ class Sanitizer:
                 leaks.append({"path": dotted(path), "rule": "known-value",
                               "reason": "a replaced value is still present"})
                 continue
-            if value in allowed or self._scan_cache.get(value) == ():
-                continue  # the last: pass 1 ran every detector on this very text and found nothing
-            for name, detect in self._gate_detectors:
-                hit = next((value[s.start:s.end] for s in detect(value)
-                            if not is_allowed(value[s.start:s.end], allowed)), None)
-                if hit is not None:
-                    leaks.append({"path": dotted(path), "rule": name,
-                                  "reason": f"{name} found in output (length {len(hit)})"})
-                    break
+            if value in allowed or self._scan_cache.get(value) == () or value in self._gate_clean:
+                continue  # pass 1 ran every detector on this very text, or the gate's on this output, and found nothing
+            leak = self._gate_leak(value, allowed)
+            if leak is not None:
+                leaks.append({"path": dotted(path), "rule": leak[0],
+                              "reason": f"{leak[0]} found in output (length {leak[1]})"})
         return leaks
+
+    def _gate_leak(self, value: str, allowed: set[str]) -> tuple[str, int] | None:
+        """(detector, length) of the first hit in ``value`` that is no fake of this event. An
+        output string in which no gate detector finds anything at all (a URL rebuilt from parts
+        each judged alone, a repr) is remembered as such: it is the same in the next event."""
+        found = False
+        for name, detect in self._gate_detectors:
+            for span in detect(value):
+                found = True
+                if not is_allowed(value[span.start:span.end], allowed):
+                    return name, span.end - span.start
+        if not found and len(value) <= _CACHED_CHARS:
+            remember(self._gate_clean, value, True, _CACHED_TEXTS)
+        return None
 
     def _blocked(self, run: _Run, leaks: list[dict]) -> SanitizeResult:
         return SanitizeResult(None, run.changes, run.filtered, len(run.kept), blocked=True, leaks=leaks,
