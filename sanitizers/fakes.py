@@ -16,6 +16,7 @@ import hmac
 import random
 import re
 from collections.abc import Callable
+from functools import cache
 
 import orjson
 
@@ -41,6 +42,7 @@ def is_placeholder(value: str) -> bool:
 
 _AUTH_SCHEMES = {"basic", "bearer", "digest", "token", "apikey", "api-key", "key", "negotiate", "ntlm", "oauth",
                  "dpop", "hoba", "mutual", "aws4-hmac-sha256", "sharedaccesssignature", "splunk", "jwt"}
+_COOKIE_SEPARATORS = re.compile(r"(;\s*)")
 # The forms the format-keeping generators understand in full; anything else is redrawn whole.
 _SHAPES = {
     "PHONE_NUMBER": re.compile(r"[\d\s()+./-]*\d[\d\s()+./-]*(?:\s?(?:x|ext\.?|#)\s?\d{1,6})?"),
@@ -70,12 +72,14 @@ class FakeFactory:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+        # keyed once: copying it per value skips hashing the padded key into two new states
+        self._mac = hmac.new(key, digestmod=hashlib.sha256)
         self._cache: dict[tuple[str, str], str] = {}
         self._generators: dict[str, Callable[[str, random.Random], str]] = {
             "EMAIL_ADDRESS": self._email, "CREDIT_CARD": card, "IBAN_CODE": iban,
             "PHONE_NUMBER": phone, "IP_ADDRESS": ip_address, "US_SSN": ssn, "PERSON": _person,
             "ADDRESS": _address, "DATE_OF_BIRTH": date, "JWT": self._jwt,
-            "AUTHORIZATION": self._authorization, "COOKIE": self._cookie_string,
+            "AUTHORIZATION": self._authorization,
             "API_KEY": secret, "SECRET": secret, "PEM_KEY": charclass, "USER_ID": identifier,
         }
 
@@ -85,7 +89,7 @@ class FakeFactory:
 
     def rng(self, entity: str, value: str, salt: int = 0) -> random.Random:
         message = f"{entity}\x00{_normal(entity, value)}" + (f"\x00{salt}" if salt else "")
-        digest = hmac.new(self._key, message.encode(), hashlib.sha256).digest()
+        digest = self._hmac(message).digest()
         return random.Random(int.from_bytes(digest[:16], "big"))
 
     def fake(self, entity: str, value: str, avoid: Callable[[str], bool] | None = None) -> str:
@@ -98,19 +102,22 @@ class FakeFactory:
         address fake that drew the customer's own surname from the name list); the next draw,
         as deterministic, replaces it.
         """
-        if is_placeholder(value):
-            return value
         result = self._cache.get((entity, value))
         if result is None:
-            result = self._make(entity, value, self.rng(entity, value))
+            if is_placeholder(value):  # tested on a miss only: placeholders are never cached
+                return value
+            result = self._make(entity, value)
             remember(self._cache, (entity, value), result, 100_000)
         for salt in range(1, 4):
             if avoid is None or not avoid(result):
                 break
-            result = self._make(entity, value, self.rng(entity, value, salt))
+            result = self._make(entity, value, salt)
         return result
 
-    def _make(self, entity: str, value: str, rng: random.Random) -> str:
+    def _make(self, entity: str, value: str, salt: int = 0) -> str:
+        if entity == "COOKIE":  # only other fakes, nothing drawn: seeding a generator would be waste
+            return self._cookie_string(value)
+        rng = self.rng(entity, value, salt)
         shape = _SHAPES.get(entity)
         generator = self._generators.get(entity, charclass) if shape is None or shape.fullmatch(value) else charclass
         result = value
@@ -124,7 +131,12 @@ class FakeFactory:
         return result
 
     def keyed_hash(self, value: str) -> str:
-        return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()
+        return self._hmac(value).hexdigest()
+
+    def _hmac(self, message: str) -> hmac.HMAC:
+        mac = self._mac.copy()
+        mac.update(message.encode())
+        return mac
 
     def _email(self, value: str, rng: random.Random) -> str:
         local, at, domain = value.rpartition("@")
@@ -182,12 +194,12 @@ class FakeFactory:
             return f"{scheme} {self.fake('JWT', credentials)}"
         return f"{scheme} {self.fake('SECRET', credentials)}"
 
-    def _cookie_string(self, value: str, rng: random.Random) -> str:
+    def _cookie_string(self, value: str) -> str:
         """``a=1; b=2``: every value faked, names and separators kept."""
         if "=" not in value:
             return self.fake("SECRET", value)
         out = []
-        for part in re.split(r"(;\s*)", value):
+        for part in _COOKIE_SEPARATORS.split(value):
             name, eq, val = part.partition("=")
             out.append(f"{name}={self.fake('SECRET', val)}" if eq and val else part)
         return "".join(out)
@@ -213,12 +225,9 @@ def _person(value: str, rng: random.Random) -> str:
     if not words:
         return value
     script = script_of(value)
-    pools = names_by_script()
-    if script not in pools:
+    if script not in names_by_script():
         return charclass(value, rng)  # no name list for this script: letters of the same script
-    firsts, lasts = pools[script]
-    if script == "latin":
-        firsts = firsts + pools["ascii"][0]
+    firsts, lasts = _name_pools(script)
     taken = {w.casefold() for w in words}
     fake_words = [_draw(firsts, taken, rng)] + [_draw(lasts, taken, rng) for _ in words[1:]]
     if script == "latin" and fake_words[-1].isascii():
@@ -232,18 +241,31 @@ def _person(value: str, rng: random.Random) -> str:
     return _keep_separators(value, fake_words)
 
 
+@cache
+def _name_pools(script: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(first names, last names) a fake name of ``script`` is drawn from: Latin first names
+    include the ASCII ones (joined once here: the joined pool is thousands of names)."""
+    pools = names_by_script()
+    firsts, lasts = pools[script]
+    return (firsts + pools["ascii"][0] if script == "latin" else firsts), lasts
+
+
 def _draw(pool: tuple[str, ...], taken: set[str], rng: random.Random) -> str:
     """A name from ``pool`` that holds none of the original's words (small pools, like CJK ones,
     repeat; and Третьякова would carry Третьяков along)."""
     for _ in range(20):
         name = rng.choice(pool)
-        if not any(word in name.casefold() for word in taken):
+        folded = name.casefold()
+        if not any(word in folded for word in taken):
             return name
     return name
 
 
+_SPACES = re.compile(r"(\s+)")
+
+
 def _keep_separators(value: str, fake_words: list[str]) -> str:
-    parts = re.split(r"(\s+)", value.strip())
+    parts = _SPACES.split(value.strip())
     it = iter(fake_words)
     out = [next(it, p) if not p.isspace() else p for p in parts]
     lead = value[: len(value) - len(value.lstrip())]
@@ -251,10 +273,14 @@ def _keep_separators(value: str, fake_words: list[str]) -> str:
     return lead + "".join(out) + trail
 
 
+_ADDRESS_WORD = re.compile(r"[\w'’.-]+")
+
+
 def _address(value: str, rng: random.Random) -> str:
     """Numbers redrawn digit by digit; street types kept; names swapped for names of the same script."""
     streets = street_words()
-    lasts = names_by_script().get(script_of(value), names_by_script()["ascii"])[1]
+    pools = names_by_script()
+    lasts = pools.get(script_of(value), pools["ascii"])[1]
 
     def word(m: re.Match[str]) -> str:
         w = m.group(0)
@@ -266,7 +292,7 @@ def _address(value: str, rng: random.Random) -> str:
         new = rng.choice(lasts)
         return (new.lower() if w.islower() else new) + suffix
 
-    out = re.sub(r"[\w'’.-]+", word, value)
+    out = _ADDRESS_WORD.sub(word, value)
     return out if out != value else charclass(value, rng)  # street words only: still not the original
 
 
