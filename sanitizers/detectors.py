@@ -40,6 +40,15 @@ def digit_count(text: str) -> int:
     return sum(map(str.isdecimal, text))
 
 
+def _mentions(text: str, words: tuple[str, ...]) -> bool:
+    """Whether the lower-cased text contains one of ``words`` (lower case): a substring test each,
+    the gate in front of a detector's case-insensitive regex. For ASCII text it agrees with
+    ``(?i)``; other text folds differently (``(?i)`` takes the Kelvin sign for a ``k``), so gates
+    send it to the regex unless their words cover every spelling."""
+    low = text.lower()
+    return any(word in low for word in words)
+
+
 # --- presidio-backed detectors ----------------------------------------------------------------
 
 @cache
@@ -489,10 +498,7 @@ _ASSIGNMENT_WORDS = ("pass", "pwd", "secret", "key", "token", "sid", "session")
 def _may_hold_assignment(text: str) -> bool:
     """A substring test of the lower-cased text; ``(?i)`` also folds a few non-ASCII letters
     (the Kelvin sign is a ``k``), so other text goes to the regex."""
-    if not text.isascii():
-        return True
-    low = text.lower()
-    return any(word in low for word in _ASSIGNMENT_WORDS)
+    return not text.isascii() or _mentions(text, _ASSIGNMENT_WORDS)
 
 
 def detect_secret_assignment(text: str) -> list[Span]:
@@ -527,8 +533,7 @@ def _may_hold_username(text: str) -> bool:
     where the two agree); its ``<[A-Z]`` only where there is a ``<``."""
     if not text.isascii():
         return bool(_USERNAME_GATE.search(text))
-    low = text.lower()
-    return any(cue in low for cue in _USERNAME_CUES) or ("<" in text and bool(_USERNAME_GATE.search(text)))
+    return _mentions(text, _USERNAME_CUES) or ("<" in text and bool(_USERNAME_GATE.search(text)))
 
 
 def detect_username(text: str) -> list[Span]:
@@ -558,8 +563,7 @@ _DOB_CUES = ("dob", "d.o.b", "born", "birth", "geb", "né", "nacimiento", "nasci
 
 
 def _has_birth_cue(text: str) -> bool:
-    low = text.lower()
-    return any(cue in low for cue in _DOB_CUES)
+    return _mentions(text, _DOB_CUES)
 
 
 def detect_date_of_birth(text: str) -> list[Span]:
@@ -582,10 +586,8 @@ _USER_ID_WORDS = ("user", "customer", "member", "account")
 
 def _may_hold_user_id(text: str) -> bool:
     """An underscore or one of the gate regex's words (lower case, for ASCII) before the regex."""
-    if text.isascii() and "_" not in text:
-        low = text.lower()
-        if not any(word in low for word in _USER_ID_WORDS):
-            return False
+    if text.isascii() and "_" not in text and not _mentions(text, _USER_ID_WORDS):
+        return False
     return bool(_USER_ID_GATE.search(text))
 
 
