@@ -2,15 +2,27 @@
 
 They serve both sides: detection (a capitalized first name followed by a capitalized word is
 probably a person) and faking (a fake name is drawn from the same script as the original).
-Loaded once per process, from data Faker ships: nothing is downloaded.
+Built from data Faker ships (nothing is downloaded) and kept in a cache file: importing Faker
+and 48 of its locale modules costs about half a second of every process's start, which a
+one-event ``replay sanitize`` at 3 a.m. should not pay each time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.util
+import os
+import tempfile
 from functools import cache
+from pathlib import Path
+from typing import Any
+
+import orjson
 
 __all__ = ["LOCALES", "first_names", "last_names", "names_by_script", "street_words", "script_of"]
+
+CACHE_ENV = "REPLAY_CACHE_DIR"
 
 LOCALES = (
     "en_US", "en_GB", "de_DE", "de_AT", "de_CH", "fr_FR", "es_ES", "es_MX", "it_IT", "pt_BR",
@@ -60,24 +72,57 @@ def _person_names(attributes: tuple[str, ...]) -> list[str]:
 @cache
 def first_names() -> frozenset[str]:
     """Lower-cased first names of all locales, without everyday words."""
-    names = set()
-    for n in _person_names(("first_names", "first_names_male", "first_names_female", "first_romanized_names")):
-        names.update(part for part in n.lower().split() if len(part) > 1)  # "Luiz Miguel" is two names
-    return frozenset(names - _COMMON_WORDS)
+    return frozenset(_lists()["first_names"])
 
 
 @cache
 def last_names() -> frozenset[str]:
-    names = set()
-    for n in _person_names(("last_names", "male_last_names", "last_names_male", "last_names_female",
-                            "unisex_last_names", "last_romanized_names")):
-        names.update(part for part in n.lower().split() if len(part) > 2 or part.upper() == part)  # 井上
-    return frozenset(names - _COMMON_WORDS)
+    return frozenset(_lists()["last_names"])
 
 
 @cache
 def names_by_script() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """(first names, last names) for each script key: ascii, latin (with diacritics), and others."""
+    return {k: (tuple(f), tuple(l)) for k, (f, l) in _lists()["names_by_script"].items()}
+
+
+@cache
+def street_words() -> frozenset[str]:
+    """Lower-cased street types in many languages: Street, Avenue, Rue, Via, Calle, Straße, ul. ..."""
+    return frozenset(_lists()["street_words"])
+
+
+@cache
+def _lists() -> dict[str, Any]:
+    """The four lists, from the cache file when one was built from this Faker and this module's
+    code, else built now and written there (atomically; a cache that cannot be written is no error)."""
+    path = _cache_path()
+    if path is not None:
+        try:
+            lists = orjson.loads(path.read_bytes())
+            if _well_formed(lists):
+                return lists
+        except (OSError, orjson.JSONDecodeError):
+            pass  # absent, unreadable or damaged: built anew below
+    lists = _build()
+    if path is not None:
+        _write(path, lists)
+    return lists
+
+
+def _build() -> dict[str, Any]:
+    firsts: set[str] = set()
+    for n in _person_names(("first_names", "first_names_male", "first_names_female", "first_romanized_names")):
+        firsts.update(part for part in n.lower().split() if len(part) > 1)  # "Luiz Miguel" is two names
+    lasts: set[str] = set()
+    for n in _person_names(("last_names", "male_last_names", "last_names_male", "last_names_female",
+                            "unisex_last_names", "last_romanized_names")):
+        lasts.update(part for part in n.lower().split() if len(part) > 2 or part.upper() == part)  # 井上
+    return {"first_names": sorted(firsts - _COMMON_WORDS), "last_names": sorted(lasts - _COMMON_WORDS),
+            "names_by_script": _names_by_script(), "street_words": sorted(_street_words())}
+
+
+def _names_by_script() -> dict[str, list[list[str]]]:
     buckets: dict[str, tuple[list[str], list[str]]] = {}
     firsts = _person_names(("first_names", "first_names_male", "first_names_female"))
     lasts = _person_names(("last_names", "male_last_names", "unisex_last_names"))
@@ -85,12 +130,10 @@ def names_by_script() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
         for n in names:
             if " " not in n and len(n) >= 2:
                 buckets.setdefault(script_of(n), ([], []))[bucket_index].append(n)
-    return {k: (tuple(sorted(set(f))), tuple(sorted(set(l)))) for k, (f, l) in buckets.items() if f and l}
+    return {k: [sorted(set(f)), sorted(set(l))] for k, (f, l) in buckets.items() if f and l}  # as JSON has it
 
 
-@cache
-def street_words() -> frozenset[str]:
-    """Lower-cased street types in many languages: Street, Avenue, Rue, Via, Calle, Straße, ul. ..."""
+def _street_words() -> set[str]:
     words = {"street", "st", "st.", "avenue", "ave", "ave.", "road", "rd", "rd.", "boulevard",
              "blvd", "lane", "ln", "drive", "dr", "court", "ct", "place", "pl", "square", "way",
              "rue", "avenue", "chemin", "impasse", "allée", "via", "viale", "piazza", "corso",
@@ -104,7 +147,47 @@ def street_words() -> frozenset[str]:
                                                   "street_suffixes_long", "street_suffixes_short",
                                                   "street_prefixes_feminine", "street_prefixes_masculine")):
             words.add(w.strip().lower())
-    return frozenset(w for w in words if w and " " not in w)
+    return {w for w in words if w and " " not in w}
+
+
+def _cache_path() -> Path | None:
+    """``$REPLAY_CACHE_DIR`` (else the user's cache directory) / a name that changes with Faker's
+    version and with this module's code, so an upgrade or an edit is never served stale lists."""
+    spec = importlib.util.find_spec("faker")
+    try:
+        base = Path(os.environ.get(CACHE_ENV) or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        digest = hashlib.sha256(Path(__file__).read_bytes())
+        if spec is not None and spec.origin:
+            digest.update(Path(spec.origin).read_bytes())  # holds Faker's VERSION
+    except (OSError, RuntimeError):  # RuntimeError: no home directory to be found
+        return None
+    directory = base if os.environ.get(CACHE_ENV) else base / "incident-replay"
+    return directory / f"gazetteer-{digest.hexdigest()[:16]}.json"
+
+
+def _write(path: Path, lists: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gazetteer-", suffix=".tmp")
+    except OSError:
+        return  # a read-only disk: the lists stay in memory for this process
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(orjson.dumps(lists))
+        os.replace(tmp, path)
+    except OSError:  # a full disk
+        Path(tmp).unlink(missing_ok=True)
+        return
+    for old in path.parent.glob("gazetteer-*.json"):  # lists of an older Faker or code
+        if old != path:
+            old.unlink(missing_ok=True)
+
+
+def _well_formed(lists: Any) -> bool:
+    return (isinstance(lists, dict)
+            and all(isinstance(lists.get(k), list) for k in ("first_names", "last_names", "street_words"))
+            and isinstance(lists.get("names_by_script"), dict)
+            and all(isinstance(v, list) and len(v) == 2 for v in lists["names_by_script"].values()))
 
 
 #: Code-point ranges of the scripts fakes are drawn from, checked in order.
