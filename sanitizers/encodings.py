@@ -55,14 +55,19 @@ def parse_repr(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:
 
 
 _QUERY = re.compile(r"[^\s=&#?]+=[^\s&#]*(?:&[^\s=&#]+=[^\s&#]*)*")
+# A comma-separated list of pairs: W3C ``baggage`` (``sentry-trace_id=...,user.email=...``),
+# ``tracestate``: keys are tokens, values percent-encoded (no space, no comma) and may hold ``=``
+# and ``;`` properties. Not a Ruby hash dump (``{"name"=>"Jane Doe", ...}``).
+_COMMA_LIST = re.compile(r"[\w.-]+=[^\s,&#]*(?:,[ \t]*[\w.-]+=[^\s,&#]*)+")
 URL_START = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//|/[^\s]*\?")
 
 
 class QueryString:
-    """``a=1&b=x%40y.com``: each value decoded for the walk, re-encoded in its own style."""
+    """``a=1&b=x%40y.com`` (or ``a=1,b=2``): each value decoded for the walk, re-encoded in its own style."""
 
-    def __init__(self, text: str) -> None:
-        self.parts = [p.partition("=") for p in text.split("&")]
+    def __init__(self, text: str, sep: str = "&") -> None:
+        self.sep = sep
+        self.parts = [p.partition("=") for p in text.split(sep)]
 
     def pairs(self) -> list[tuple[str, str]]:
         return [(unquote_plus(name), unquote_plus(raw)) for name, _, raw in self.parts]
@@ -71,13 +76,15 @@ class QueryString:
         out = []
         for (name, eq, raw), value in zip(self.parts, values):
             out.append(f"{name}{eq}{raw if value == unquote_plus(raw) else requote(raw, value, plus=True)}")
-        return "&".join(out)
+        return self.sep.join(out)
 
 
 def parse_query(text: str) -> QueryString | None:
-    if len(text) > _MAX_NESTED or "=" not in text or not _QUERY.fullmatch(text):
+    if len(text) > _MAX_NESTED or "=" not in text:
         return None
-    return QueryString(text)
+    if "&" not in text and "," in text and _COMMA_LIST.fullmatch(text):
+        return QueryString(text, ",")
+    return QueryString(text) if _QUERY.fullmatch(text) else None
 
 
 # Text made of named fields, each a (name, value) match: a raw multipart/form-data body, a PHP

@@ -5,9 +5,11 @@ Three passes over the event dict, each a small function of the policy:
    skipped, key rules take whole values, structured strings (JSON, reprs, URLs, query strings)
    are opened and walked with their own keys, value detectors find spans in the rest;
 2. *propagate*: every original found anywhere becomes a known value, replaced wherever else it
-   appears in the event, in its other encodings too (URL-encoded, JSON-escaped, lower case);
+   appears in the event (safe paths too), in its other encodings as well (URL-encoded,
+   JSON-escaped, lower case);
 3. *leak gate*: the output is searched for every known original and re-scanned by the
-   detectors; any hit blocks the event (fail closed), and so does any internal error.
+   detectors (outside safe paths); any hit blocks the event (fail closed), and so does any
+   internal error.
 """
 
 from __future__ import annotations
@@ -496,7 +498,7 @@ class Sanitizer:
                 break
             container, index, _, canon = leaves[i]
             value = container[index]
-            if value not in run.fakes and not self._is_safe(canon):
+            if value not in run.fakes:  # safe paths too: an original found elsewhere is no code location
                 container[index] = replace(value)
         if hits and max(hits) >= len(leaves):  # a key or pair name holds one
             rename(doc, replace)
@@ -513,11 +515,11 @@ class Sanitizer:
         allowed = run.fakes | run.kept
         leaks: list[dict] = []
         for i, (value, path, canon) in enumerate(leaves):
-            if self._is_safe(canon):  # the policy's explicit choice: source code, versions, ids
-                continue
             if i in hits:
                 leaks.append({"path": dotted(path), "rule": "known-value",
                               "reason": "a replaced value is still present"})
+                continue
+            if self._is_safe(canon):  # the policy's explicit choice: source code, versions, ids
                 continue
             if value in allowed or self._scan_cache.get(value) == () or value in self._gate_clean:
                 continue  # pass 1 ran every detector on this very text, or the gate's on this output, and found nothing

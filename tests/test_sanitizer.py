@@ -267,6 +267,64 @@ def test_relay_meta_remarks_are_kept_as_they_are(sanitizer):
     assert clean(sanitizer, document)["_meta"] == document["_meta"]
 
 
+# --- safe paths (the policy's code locations, versions and ids) ---------------------------------
+
+_PAGE = "https://shop.example.com/account/confirm?email=jo.example%40example.org"
+
+
+def _browser_event() -> dict:
+    """A browser SDK's error: the page URL, with the visitor's e-mail in it, is also every
+    frame's file name, the mechanism's data and the trace's attributes; baggage carries it too."""
+    return {
+        "platform": "javascript",
+        "user": {"email": "jo.example@example.org", "ip_address": "203.0.113.77"},
+        "request": {"method": "GET", "url": _PAGE, "headers": [
+            ["User-Agent", "Mozilla/5.0 (Linux; Android 14) ExampleApp/2.1 (jo.example@example.org)"],
+            ["baggage", "sentry-trace_id=0123456789abcdef0123456789abcdef,sentry-release=web%401.2,"
+                        "user.email=jo.example%40example.org,user.card=4539148803436467"]]},
+        "contexts": {"trace": {"trace_id": "0123456789abcdef0123456789abcdef", "span_id": "0123456789abcdef",
+                               "op": "pageload", "data": {"url.full": _PAGE, "client.address": "203.0.113.77",
+                                                          "server.address": "shop.example.com"}}},
+        "fingerprint": ["checkout-failure", "jo.example@example.org"],
+        "exception": {"values": [{"type": "TypeError", "value": "x is undefined",
+                                  "mechanism": {"type": "onerror", "handled": False, "data": {"url": _PAGE}},
+                                  "stacktrace": {"frames": [{"filename": _PAGE, "abs_path": _PAGE, "function": "onSubmit",
+                                                             "lineno": 12, "in_app": True}]}}]},
+        "_meta": {"user": {"username": {"": {"rem": [["@email:replace", "s", 0, 22]], "len": 22,
+                                             "val": "jo.example@example.org"}}}},
+    }
+
+
+def test_a_value_found_anywhere_is_replaced_in_safe_paths_too(sanitizer):
+    event = _browser_event()
+    out = clean(sanitizer, event)
+    text = json.dumps(out)
+    for original in ("jo.example", "203.0.113.77", "4539148803436467"):
+        assert original not in text
+    fake = out["user"]["email"]
+    frame = out["exception"]["values"][0]["stacktrace"]["frames"][0]
+    assert frame["abs_path"] == frame["filename"] == _PAGE.replace("jo.example%40example.org", quote(fake, safe=""))
+    assert fake in out["request"]["headers"][0][1] and out["fingerprint"] == ["checkout-failure", fake]
+    # what names code, versions and ids stays as it was
+    assert frame["function"] == "onSubmit" and out["exception"]["values"][0]["mechanism"]["type"] == "onerror"
+    assert out["contexts"]["trace"]["trace_id"] == event["contexts"]["trace"]["trace_id"]
+    assert out["_meta"]["user"]["username"][""]["rem"] == event["_meta"]["user"]["username"][""]["rem"]
+
+
+def test_trace_data_baggage_and_relay_originals_are_scanned(sanitizer):
+    event = _browser_event()
+    del event["user"]  # nothing known in advance: each place must be found by its own scan
+    out = clean(sanitizer, event)
+    assert "jo.example" not in json.dumps(out) and "4539148803436467" not in json.dumps(out)
+    baggage = out["request"]["headers"][1][1].split(",")
+    assert baggage[:2] == ["sentry-trace_id=0123456789abcdef0123456789abcdef", "sentry-release=web%401.2"]
+    assert [entry.split("=")[0] for entry in baggage] == ["sentry-trace_id", "sentry-release", "user.email", "user.card"]
+    data = out["contexts"]["trace"]["data"]
+    assert ipaddress.ip_address(data["client.address"]) != ipaddress.ip_address("203.0.113.77")  # an IP, not a street
+    assert data["server.address"] == "shop.example.com"
+    assert EMAIL.fullmatch(out["_meta"]["user"]["username"][""]["val"])
+
+
 # --- consistency (invariant 2) -------------------------------------------------------------------
 
 def test_the_same_email_gets_the_same_fake_in_every_field_and_encoding(sanitizer):
