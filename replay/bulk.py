@@ -122,7 +122,8 @@ def _user_and_time(item: SourceItem) -> tuple[Any, float]:
     except InputError:
         return None, 0.0
     user = event.get("user") if isinstance(event.get("user"), dict) else {}
-    key = next((("user", user[k]) for k in ("id", "username", "email", "ip_address") if user.get(k)), None)
+    key = next((("user", user[k]) for k in ("id", "username", "email", "ip_address")
+                if isinstance(user.get(k), (str, int)) and user[k]), None)  # a dict or list names no one
     return key, _timestamp(event.get("timestamp"))
 
 

@@ -49,7 +49,10 @@ def rebuild_request(event: dict[str, Any]) -> RequestSpec:
     if not isinstance(request, dict) or not request.get("url"):
         raise RequestError("event has no request with a URL to replay")
     url = str(request["url"])
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1/x": an unclosed IPv6 bracket; the message would quote the URL
+        raise RequestError("event's request URL is malformed (an invalid host part)") from None
     method = str(request.get("method") or ("POST" if request.get("data") not in (None, "") else "GET")).upper()
     headers = [(k, v) for k, v in _pairs(request.get("headers")) if k.lower() not in HOP_BY_HOP]
     cookie = _cookie_header(request.get("cookies"))

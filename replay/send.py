@@ -79,6 +79,9 @@ def _attempts(client: httpx.Client, spec: RequestSpec, url: str, headers: list[t
 
 def _exchange(client: httpx.Client, spec: RequestSpec, url: str, headers: list[tuple[str, str]]) -> tuple[int, str]:
     """Status and body excerpt; reads at most ``_READ_LIMIT`` bytes so a huge (or endless) answer cannot hang us."""
+    # a non-ASCII header value (a name in User-Agent, an encoded filename) goes as the UTF-8 bytes
+    # browsers send: httpx would refuse to encode it as ASCII
+    headers = [(k if k.isascii() else k.encode(), v if v.isascii() else v.encode()) for k, v in headers]
     with client.stream(spec.method, url, headers=headers, content=spec.body or None) as response:
         data = bytearray()
         for chunk in response.iter_bytes():

@@ -58,8 +58,8 @@ def _status(event: dict[str, Any]) -> int | None:
     tags = event.get("tags") or []
     pairs = tags.items() if isinstance(tags, dict) else [tuple(t) for t in tags if isinstance(t, (list, tuple)) and len(t) == 2]
     for key, value in pairs:
-        if key in ("http.status_code", "status_code") and str(value).isdigit():
-            return int(value)
+        if key in ("http.status_code", "status_code") and str(value).isascii() and str(value).isdigit():
+            return int(value)  # isascii: "²" and other digits of other scripts are isdigit() but no int
     return None
 
 

@@ -56,3 +56,28 @@ def test_idempotent_requests_are_retried_after_connection_errors(tmp_path: Path)
     result = run(tmp_path, '[targets.qa]\nbase_url = "http://127.0.0.1:9"\nretries = 2\n', [event])
     row = json.loads(result.stdout)
     assert row["verdict"] == "inconclusive" and row["reason"].endswith("(after 3 tries)")
+
+
+def test_odd_events_get_a_verdict_each_and_never_stop_the_batch(tmp_path: Path, shop) -> None:
+    """Found by a review: each of these once ended the whole run with a traceback."""
+    base = capture_bug_events("leap_birthday")["leap_birthday"]
+    odd = []
+    for n, change in enumerate([
+        lambda e: e.setdefault("tags", []).append(["status_code", "500²"]),  # isdigit(), but no int
+        lambda e: e.update(user={"id": {"nested": 1}}),  # unhashable as a user key
+        lambda e: e["request"].update(url="http://[::1/cart"),  # urlsplit raises
+        lambda e: e["request"]["headers"].update({"User-Agent": "ShopApp/2.1 (Zoë’s iPhone)"}),  # not ASCII
+    ]):
+        event = copy.deepcopy(base)
+        event["event_id"] = f"{n:032x}"
+        change(event)
+        odd.append(event)
+    qa_url, qa_log = shop()
+    result = run(tmp_path, f'[targets.qa]\nbase_url = "{qa_url}"\n', odd)
+    assert "Traceback" not in result.stderr, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["event_id"] for r in rows] == [e["event_id"] for e in odd]
+    assert rows[2]["verdict"] == "inconclusive" and "malformed" in rows[2]["reason"]
+    assert all(r["verdict"] == "reproduced" for i, r in enumerate(rows) if i != 2), rows
+    user_agents = [json.loads(line)["headers"].get("User-Agent") for line in qa_log.read_text().splitlines()]
+    assert any(ua and ua.startswith("ShopApp/2.1 (Zo") for ua in user_agents)  # sent as UTF-8 bytes
