@@ -1,14 +1,18 @@
 """Read events from a JSON file, a JSONL file, standard input, a HAR capture or an access log.
 
-A file is read as JSONL when its name ends in ``.jsonl``/``.ndjson`` or when its first
-non-blank line is a complete JSON value; otherwise the whole input is one JSON document (an
-event, or an array of events). JSONL is streamed, so memory stays flat with input size.
+A file is read as JSONL when its name ends in ``.jsonl``/``.ndjson``, when its first non-blank
+line is a complete JSON value other than an array that is the whole input, or when that line is
+broken but the next one is an event; otherwise the whole input is one JSON document (an event,
+or an array of events, on one line as ``curl`` saves Sentry's events API or on many). JSONL is
+streamed, so memory stays flat with input size.
 Malformed items, and items over the event limits (:mod:`connectors.limits`), are yielded as
 errors in place, so one bad line never hides the others.
 """
 
 from __future__ import annotations
 
+import io
+import itertools
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -94,10 +98,25 @@ def _read_stream(handle: IO[bytes], name: str, limits: EventLimits, *, jsonl_by_
     if name.lower().endswith(".har"):
         yield from _within(_har(first + handle.read(), name), limits)
         return
-    if jsonl_by_name or _parses(first):
+    kind = None if jsonl_by_name else _json_kind(first)
+    if kind == "array":
+        rest = handle.read()
+        if not rest.strip():  # an array of events on one line is one document
+            yield from _within(_document(first, name), limits)
+            return
+        handle = io.BytesIO(rest)
+    if jsonl_by_name or kind is not None:
         yield from _jsonl(first, lineno, handle, name, limits)
         return
-    yield from _within(_document(first + handle.read(), name), limits)
+    following = []  # the first line is no JSON value: a document over many lines, or JSONL whose first line is broken
+    for raw in handle:
+        following.append(raw)
+        if raw.strip():
+            break
+    if len(first.strip()) > 1 and following and _json_kind(following[-1]) == "object":
+        yield from _jsonl(first, lineno, itertools.chain(following, handle), name, limits)
+        return
+    yield from _within(_document(first + b"".join(following) + handle.read(), name), limits)
 
 
 def _document(text: bytes, name: str) -> Iterator[SourceItem]:
@@ -144,7 +163,7 @@ def _table(path: str, name: str) -> Iterator[SourceItem]:
         yield SourceItem(name, "jsonl", error=str(exc))
 
 
-def _jsonl(first: bytes, first_lineno: int, rest: IO[bytes], name: str, limits: EventLimits) -> Iterator[SourceItem]:
+def _jsonl(first: bytes, first_lineno: int, rest: Iterable[bytes], name: str, limits: EventLimits) -> Iterator[SourceItem]:
     yield _line_item(first, first_lineno, name, limits)
     for lineno, raw in enumerate(rest, start=first_lineno + 1):
         if raw.strip():
@@ -165,12 +184,13 @@ def _line_item(raw: bytes, lineno: int, name: str, limits: EventLimits) -> Sourc
     return SourceItem(ref, "jsonl", document=document)
 
 
-def _parses(raw: bytes) -> bool:
+def _json_kind(raw: bytes) -> str | None:
+    """"object", "array" or "value" when ``raw`` is one complete JSON value, else None."""
     try:
-        orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return False
-    return True
+        return None
+    return "object" if isinstance(value, dict) else "array" if isinstance(value, list) else "value"
 
 
 def _where(exc: orjson.JSONDecodeError) -> str:

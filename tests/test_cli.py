@@ -92,6 +92,25 @@ def test_broken_jsonl_line_is_reported_and_the_rest_processed(tmp_path: Path, bu
     assert "Traceback" not in result.stderr and "4111" not in result.stderr
 
 
+def test_an_array_of_events_on_one_line_is_read_as_events(tmp_path: Path, bug_events: dict) -> None:
+    """What ``curl`` saves from Sentry's events API, ``jq -c`` or ``json.dumps(list)`` write."""
+    events = [bug_events["amex_card"], bug_events["amex_card"], {"not": "an event"}]
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(events) + "\n")
+    result = replay("sanitize", str(path))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert isinstance(out, list) and len(out) == 3 and out[0] == out[1] != events[0]
+
+
+def test_a_broken_first_line_on_stdin_loses_only_that_line(bug_events: dict) -> None:
+    good = json.dumps(bug_events["amex_card"])
+    result = replay("sanitize", "-", stdin=f'{{"card": "4111 1111 1111 1111", broken\n{good}\n\n{good}\n')
+    assert result.returncode == 1
+    assert len(result.stdout.splitlines()) == 2
+    assert "stdin:1: not valid JSON" in result.stderr and "4111" not in result.stderr
+
+
 def test_file_that_is_not_json_gets_one_clear_line(tmp_path: Path) -> None:
     path = tmp_path / "notes.json"
     path.write_text("customer Jane Doe called about her order\n  and more text\n")
