@@ -94,13 +94,14 @@ def test_broken_jsonl_line_is_reported_and_the_rest_processed(tmp_path: Path, bu
 
 def test_an_array_of_events_on_one_line_is_read_as_events(tmp_path: Path, bug_events: dict) -> None:
     """What ``curl`` saves from Sentry's events API, ``jq -c`` or ``json.dumps(list)`` write."""
-    events = [bug_events["amex_card"], bug_events["amex_card"], {"not": "an event"}]
+    events = [bug_events["amex_card"]] * 400  # together over the limit of one event (1 MiB)
     path = tmp_path / "events.json"
     path.write_text(json.dumps(events) + "\n")
+    assert path.stat().st_size > 1024 * 1024
     result = replay("sanitize", str(path))
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert isinstance(out, list) and len(out) == 3 and out[0] == out[1] != events[0]
+    assert isinstance(out, list) and len(out) == 400 and out[0] == out[-1] != events[0]
 
 
 def test_a_broken_first_line_on_stdin_loses_only_that_line(bug_events: dict) -> None:
