@@ -190,10 +190,12 @@ class AuditTrail:
 
     def export_jsonl(self, out: str | Path) -> int:
         """Write every record as one JSON line (hashes included, so the copy can be re-verified)."""
+        from replay.output import output
+
         records = self.records()
-        with Path(out).open("w", encoding="utf-8") as handle:
+        with output(out) as handle:
             for record in records:
-                handle.write(json.dumps(record.to_json(), sort_keys=True, ensure_ascii=False) + "\n")
+                handle.write((json.dumps(record.to_json(), sort_keys=True, ensure_ascii=False) + "\n").encode())
         return len(records)
 
 
@@ -310,6 +312,6 @@ def verify(ctx: click.Context) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
 @click.pass_context
 def export(ctx: click.Context, out: str) -> None:
-    """Write the trail as JSONL (hashes included, so a copy can be verified elsewhere)."""
+    """Write the trail as JSONL (hashes included, so a copy can be verified elsewhere); - for stdout."""
     count = _trail(ctx).export_jsonl(out)
-    click.echo(f"exported {count} records to {out}")
+    click.echo(f"exported {count} records to {'stdout' if out == '-' else out}", err=out == "-")

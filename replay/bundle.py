@@ -12,6 +12,7 @@ from pathlib import Path
 import orjson
 
 from replay.curl import curl_command
+from replay.errors import OutputError
 from replay.runner import ReplayResult
 from replay.target import Target
 
@@ -20,8 +21,11 @@ __all__ = ["save_bundle"]
 
 def save_bundle(directory: str | Path, name: str, result: ReplayResult, target: Target) -> Path:
     """Write the bundle for ``result`` under ``directory/name`` and return that folder."""
-    folder = Path(directory) / _safe(result.event_id or name)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(directory) / _safe(name)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write a bundle to {folder} ({exc.strerror})") from None
     _json(folder / "verdict.json", result.to_json())
     if result.sanitized_event is not None:
         _json(folder / "event.json", result.sanitized_event)
@@ -43,4 +47,6 @@ def _json(path: Path, data: object) -> None:
 
 
 def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:100] or "event"
+    """A folder name of the event id's own characters: never a path, nor ``.`` or ``..``."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:100]
+    return safe if safe.strip(".") else "event"

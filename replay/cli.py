@@ -34,24 +34,21 @@ def _sanitizer(policy: str | None):
     return sanitizer
 
 
-def _user_errors(func):
-    """Turn the user's mistakes (bad files, bad config) into one line and exit 2, not a traceback."""
-    import functools
+class _Commands(click.Group):
+    """Every subcommand's user mistakes (bad files, bad config, unwritable output) become one line
+    and exit 2, not a traceback: caught here once, for commands added from other modules too."""
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def invoke(self, ctx: click.Context) -> Any:
         from replay.errors import USER_ERRORS
 
         try:
-            return func(*args, **kwargs)
+            return super().invoke(ctx)
         except USER_ERRORS as exc:
             click.echo(f"replay: {exc}", err=True)
             sys.exit(2)
 
-    return wrapper
 
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="incident-replay")
 def main() -> None:
     """Replay production errors into QA with personal data replaced by consistent fakes.
@@ -71,10 +68,9 @@ def main() -> None:
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML (default: built-in).")
 @click.option("--report", type=click.Path(dir_okay=False, writable=True),
               help="Write a JSON report of every change (path, rule, entity, action, original length).")
-@click.option("--workers", type=click.IntRange(min=0), default=1, show_default=True, envvar="REPLAY_WORKERS",
+@click.option("--workers", type=click.IntRange(min=0, max=256), default=1, show_default=True, envvar="REPLAY_WORKERS",
               help="Sanitize in this many processes (0: one per core); the output keeps the input order.")
 @event_limit_options
-@_user_errors
 def sanitize(input_path: str, output: str | None, policy: str | None, report: str | None, workers: int,
              max_event_bytes: int, max_depth: int) -> None:
     """Replace personal data in Sentry events with consistent, format-preserving fakes.
@@ -98,7 +94,12 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
     from sanitizers.parallel import cpu_count, sanitize_stream
 
     from replay.audit import AuditTrail, payload_digest
+    from replay.ingest import normalize_event_id
+    from replay.output import check_writable, write_file
+    from replay.output import output as output_to
 
+    for path in (output, report):
+        check_writable(path)
     sanitizer = _sanitizer(policy)
     errors = _Errors()
     reports: list[dict] = []
@@ -111,7 +112,7 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
             pending.append(item)
             yield None if item.error else item.document
 
-    with _output(output) as out, contextlib.closing(AuditTrail()) as trail, trail.batch():
+    with output_to(output) as out, contextlib.closing(AuditTrail()) as trail, trail.batch():
         writer = _Writer(out)
         for result in sanitize_stream(sanitizer, documents(), workers=workers or cpu_count()):
             item = pending.popleft()
@@ -122,8 +123,8 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
                 continue
             if report:
                 reports.append(_report_entry(item.ref, result))
-            event_id = item.document.get("event_id") if isinstance(item.document, dict) else None
-            trail.append("sanitize", event_id=event_id if isinstance(event_id, str) else None,
+            event_id = normalize_event_id(item.document.get("event_id")) if isinstance(item.document, dict) else None
+            trail.append("sanitize", event_id=event_id,
                          policy_hash=sanitizer.policy.hash, payload_sha256=payload_digest(result.event),
                          details={"source": item.ref, "blocked": result.blocked, "changes": len(result.changes)})
             if result.blocked:
@@ -134,7 +135,7 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
         writer.close()
     if report:
         summary = {**_summary(reports, sanitizer.policy), "rejected_by_limit": dict(refused)}
-        _write_file(report, orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+        write_file(report, orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
     if errors.count:
         sys.exit(1)
 
@@ -150,7 +151,6 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
 @click.option("--curl", "show_curl", is_flag=True, help="Also print a sanitized curl command per event.")
 @click.option("--ignore-parity", is_flag=True, help="Replay even when QA drifts from production (error drifts).")
 @click.option("--save", "save_dir", type=click.Path(file_okay=False), help="Write a sanitized incident bundle per event here.")
-@_user_errors
 def run(input_path: str, target_url: str, config: str | None, as_json: bool, policy: str | None,
         show_curl: bool, ignore_parity: bool, save_dir: str | None) -> None:
     """Sanitize each event of INPUT, replay its request against QA and report the verdict.
@@ -167,7 +167,9 @@ def run(input_path: str, target_url: str, config: str | None, as_json: bool, pol
     """
     from connectors import read_documents
     from replay.config import resolve_target
+    from replay.output import prepare_folder
 
+    prepare_folder(save_dir)
     target = resolve_target(target_url, config)
     sanitizer = _sanitizer(policy)
     errors = _Errors()
@@ -218,8 +220,12 @@ def _save(results: list, save_dir: str | None, target) -> None:
         return
     from replay.bundle import save_bundle
 
+    used: set[str] = set()
     for index, (ref, result) in enumerate(results):
-        folder = save_bundle(save_dir, f"event-{index + 1}", result, target)
+        name = result.event_id or f"event-{index + 1}"
+        name = name if name not in used else f"{name}-{index + 1}"  # two events with one id: two bundles
+        used.add(name)
+        folder = save_bundle(save_dir, name, result, target)
         click.echo(f"replay: saved {ref} to {folder}", err=True)
 
 
@@ -271,7 +277,6 @@ def _print_results(results: list, *, as_json: bool, show_curl: bool, target) -> 
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Sanitizer policy YAML.")
 @click.option("--ignore-parity", is_flag=True, help="Replay even when QA drifts from production (error drifts).")
 @click.option("--save", "save_dir", type=click.Path(file_okay=False), help="Write a sanitized incident bundle per event here.")
-@_user_errors
 def sentry(issue: str, which: str, limit: int | None, target_url: str, config: str | None, as_json: bool,
            show_curl: bool, policy: str | None, ignore_parity: bool, save_dir: str | None) -> None:
     """Fetch a Sentry issue's event, sanitize it, replay it on QA and say whether it reproduced.
@@ -291,7 +296,9 @@ def sentry(issue: str, which: str, limit: int | None, target_url: str, config: s
     from connectors.sentry_api import DEFAULT_URL, ORG_ENV, URL_ENV, SentryClient, parse_issue_ref
     from connectors.files import SourceItem
     from replay.config import resolve_target
+    from replay.output import prepare_folder
 
+    prepare_folder(save_dir)
     target = resolve_target(target_url, config)
     ref = parse_issue_ref(issue, default_url=os.environ.get(URL_ENV) or DEFAULT_URL,
                           default_org=os.environ.get(ORG_ENV))
@@ -321,7 +328,6 @@ def sentry(issue: str, which: str, limit: int | None, target_url: str, config: s
 @click.option("--watch", type=click.FloatRange(min=0.1), metavar="SECONDS",
               help="Check again every SECONDS and record each result in the audit trail (Ctrl-C stops).")
 @click.option("--count", type=click.IntRange(min=1), help="With --watch: stop after N checks.")
-@_user_errors
 def parity(target_url: str, config: str | None, event_path: str | None, baseline: str | None, as_json: bool,
            watch: float | None, count: int | None) -> None:
     """Compare production's environment with QA's; exit 1 when an error-level drift is found.
@@ -430,7 +436,6 @@ def _print_parity(report, target) -> None:
 
 @main.command()
 @click.option("--keep-running", is_flag=True, help="Leave the QA shop running after the verdict (Ctrl-C stops).")
-@_user_errors
 def demo(keep_running: bool) -> None:
     """The whole story on embedded defaults, nothing to configure.
 
@@ -481,40 +486,6 @@ class _Writer:
     def close(self) -> None:
         if self.array_open:
             self.out.write(b"\n]\n")
-
-
-class _output:
-    """stdout, or a file that appears only once complete (written beside it, then renamed)."""
-
-    def __init__(self, path: str | None) -> None:
-        self.path = path
-
-    def __enter__(self) -> IO[bytes]:
-        if self.path is None:
-            return sys.stdout.buffer
-        import tempfile
-        from pathlib import Path
-
-        target = Path(self.path)
-        self.tmp = tempfile.NamedTemporaryFile("wb", dir=target.parent or ".", prefix=f".{target.name}.", delete=False)
-        return self.tmp
-
-    def __exit__(self, exc_type, *_: Any) -> None:
-        if self.path is None:
-            sys.stdout.flush()
-            return
-        import os
-
-        self.tmp.close()
-        if exc_type is None:
-            os.replace(self.tmp.name, self.path)
-        else:
-            os.unlink(self.tmp.name)
-
-
-def _write_file(path: str, data: bytes) -> None:
-    with _output(path) as out:
-        out.write(data + b"\n")
 
 
 def _report_entry(ref: str, result) -> dict:

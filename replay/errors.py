@@ -8,7 +8,7 @@ line instead of a traceback.
 from connectors.errors import ConnectorError
 from sanitizers.errors import SanitizerError
 
-__all__ = ["ReplayError", "ConfigError", "RequestError", "USER_ERRORS"]
+__all__ = ["ReplayError", "ConfigError", "OutputError", "RequestError", "USER_ERRORS"]
 
 
 class ReplayError(Exception):
@@ -17,6 +17,10 @@ class ReplayError(Exception):
 
 class ConfigError(ReplayError):
     """The configuration or a target is invalid; the message names the file, key and problem."""
+
+
+class OutputError(ReplayError):
+    """An output path cannot be written (no such folder, no permission, a full disk)."""
 
 
 class RequestError(ReplayError):

@@ -397,11 +397,11 @@ def _print_frame(console, title: str, frame) -> None:
 @_audit_option
 def report(file: str, events: str, html_out: str, audit_path: str | None) -> None:
     """Write a self-contained HTML report (tables, charts, safe paths, blocked events, hash)."""
-    from pathlib import Path
-
+    from replay.output import check_writable, write_file
     from replay.policy_report import render_html
 
+    check_writable(html_out)
     run = _dry_run(_load(file), events)
-    Path(html_out).write_text(render_html(run), encoding="utf-8")
+    write_file(html_out, render_html(run).encode())
     _audit(audit_path, "policy_report", run)
     click.echo(f"wrote {html_out}: {run.events} events, {len(run.changes)} changes, policy {run.policy.hash}")

@@ -16,6 +16,7 @@ import httpx
 from connectors import InputError, normalize_event
 from connectors.limits import DEFAULT_LIMITS, EventLimits
 from replay.errors import RequestError
+from replay.ingest import normalize_event_id
 from replay.holes import fill_holes
 from replay.parity import ParityGate
 from replay.request import RequestSpec, rebuild_request
@@ -84,7 +85,7 @@ def replay_document(document: Any, *, sanitizer: Sanitizer, target: Target,
         event = normalize_event(document, limits)
     except InputError as exc:
         return ReplayResult(None, "inconclusive", str(exc), error=True)
-    event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
+    event_id = normalize_event_id(event.get("event_id"))  # anything else may be data: never shown, never a name
     result = sanitizer.sanitize(event)
     if result.blocked:
         first = result.leaks[0]

@@ -2,7 +2,8 @@
 
 A policy keeps Relay's three parts apart so each can be reviewed on its own: a rule says *what*
 (key names, value detectors, custom patterns), *where* (path selectors) and *how* (an action).
-Paths under ``safe_paths`` are technical and never touched. The policy is versioned by the hash
+Paths under ``safe_paths`` are technical: no detector looks at them (a value found elsewhere in
+the event is still replaced there). The policy is versioned by the hash
 of its content, which the report and the audit trail record.
 """
 
@@ -188,13 +189,16 @@ def parse_policy(text: str, *, source: str) -> Policy:
     if not isinstance(settings, dict):
         raise PolicyError(f"{source}: `settings` must be a mapping")
     _check_settings(settings, source)
+    version = data.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise PolicyError(f"{source}: `version` must be a whole number (1)")
     return Policy(
         name=str(data.get("name", "unnamed")),
         rules=tuple(rules),
         safe_paths=tuple(safe),
         source=source,
         hash="sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
-        version=int(data.get("version", 1)),
+        version=version,
         description=str(data.get("description", "")).strip(),
         settings=settings,
         ner=_parse_ner(data.get("ner"), source),

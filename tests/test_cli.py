@@ -127,6 +127,49 @@ def test_missing_input_file_is_a_usage_error() -> None:
     assert "no such file" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path: Path, bug_events: dict) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [bug_events["amex_card"]])
+    out = tmp_path / "out.jsonl"
+    for args in (["-o", str(tmp_path / "missing" / "out.jsonl")], ["-o", str(out), "--report", str(tmp_path / "missing" / "r.json")]):
+        result = replay("sanitize", str(path), *args)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert result.stderr.startswith("replay: cannot write") and "no folder" in result.stderr
+        assert not out.exists(), "refused before the output was written"
+    for args in (["policy", "report", "sanitizers/default_policy.yaml", "--events", str(path), "--html",
+                  str(tmp_path / "missing" / "r.html")], ["audit", "--audit", str(tmp_path / "a.sqlite3"), "export",
+                                                          str(tmp_path / "missing" / "a.jsonl")]):
+        result = replay(*args)
+        assert result.returncode == 2 and result.stderr.startswith("replay: cannot write"), result.stderr
+
+
+def test_dash_is_stdout_and_a_fifo_stays_a_fifo(tmp_path: Path, bug_events: dict) -> None:
+    import os
+    import threading
+
+    path = write_jsonl(tmp_path / "in.jsonl", [bug_events["amex_card"]])
+    result = replay("sanitize", str(path), "-o", "-")
+    assert result.returncode == 0 and json.loads(result.stdout)["event_id"] == bug_events["amex_card"]["event_id"]
+    assert not (Path.cwd() / "-").exists()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = replay("sanitize", str(path), "-o", str(fifo))
+    reader.join(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(received[0])["event_id"] == bug_events["amex_card"]["event_id"]
+    assert fifo.is_fifo()
+
+
+def test_a_policy_version_that_is_no_number_is_a_policy_error(tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: abc\nrules:\n  - id: x\n    entity: EMAIL_ADDRESS\n    keys: [email]\n")
+    result = replay("sanitize", "--policy", str(policy), "-", stdin="{}")
+    assert result.returncode == 2 and "`version` must be a whole number" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_run_reports_reproduced_exactly_for_the_events_qa_still_fails(tmp_path: Path, shop, bug_events: dict) -> None:
     qa_url, qa_log = shop("--fixed", "amex_card", "--fixed", "plus_email")
     names = list(bug_events)
@@ -216,6 +259,21 @@ def test_save_writes_a_sanitized_incident_bundle(tmp_path: Path, shop, bug_event
     written = "".join(p.read_text(encoding="utf-8") for p in folder.iterdir())
     for value in personal_strings(event):
         assert value not in written and json.dumps(value)[1:-1] not in written
+
+
+def test_bundles_never_overwrite_each_other_nor_leave_the_save_folder(tmp_path: Path, shop, bug_events: dict) -> None:
+    qa_url, _ = shop()
+    event = bug_events["non_ascii_name"]
+    twins = [event, event, {**event, "event_id": ".."}, {**event, "event_id": "jo.example@example.org"}]
+    work = tmp_path / "work"
+    work.mkdir()
+    path = write_jsonl(work / "events.jsonl", twins)
+    result = replay("run", str(path), "--target", qa_url, "--save", str(work / "bundles"))
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in (work / "bundles").iterdir())
+    assert names == sorted([event["event_id"], f"{event['event_id']}-2", "event-3", "event-4"])
+    assert sorted(p.name for p in work.iterdir()) == ["bundles", "events.jsonl"]
+    assert "jo.example" not in result.stdout + result.stderr
 
 
 def test_every_replay_is_audited_in_a_verifiable_trail(tmp_path: Path, shop, bug_events: dict) -> None:
