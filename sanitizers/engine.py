@@ -125,6 +125,7 @@ class _Run:
     filtered: int = 0
     avoid: frozenset[str] = frozenset()  # originals a previous attempt found later than its fakes
     columns: dict[int, list[str | None]] = field(default_factory=dict)  # query parameter lists -> columns
+    replace: Any = None  # the known originals' replacement, once propagation has built it
 
     def holds_known(self, fake: str) -> bool:
         """Whether a fake contains a word that is an original of this event: found earlier in this
@@ -194,6 +195,7 @@ class Sanitizer:
         except Exception as exc:  # fail closed: an event we could not fully process is not emitted
             return self._blocked(run, [{"path": "", "rule": "internal",
                                         "reason": f"sanitizer error ({type(exc).__name__})"}])
+        _rename_change_paths(run)
         if leaks:
             return self._blocked(run, leaks)
         return SanitizeResult(out, run.changes, run.filtered, len(run.kept), policy_hash=self.policy.hash)
@@ -492,6 +494,7 @@ class Sanitizer:
         def replace(text: str) -> str:
             return regex.sub(lambda m: table[m.group(0)], text)
 
+        run.replace = (regex, replace)
         hits = holding(regex, texts)
         for i in sorted(hits):
             if i >= len(leaves):
@@ -544,7 +547,10 @@ class Sanitizer:
         return None
 
     def _blocked(self, run: _Run, leaks: list[dict]) -> SanitizeResult:
-        return SanitizeResult(None, run.changes, run.filtered, len(run.kept), blocked=True, leaks=leaks,
+        """A blocked event's changes name their top-level region only: its keys were not all
+        judged (the reason it is blocked), so a deeper path could quote one."""
+        changes = [change._replace(path=_region(change.path)) for change in run.changes]
+        return SanitizeResult(None, changes, run.filtered, len(run.kept), blocked=True, leaks=leaks,
                               policy_hash=self.policy.hash)
 
 
@@ -562,6 +568,21 @@ def _resolve_overlaps(found: tuple[tuple[Span, Rule], ...]) -> tuple[tuple[Span,
         starts.insert(i, span.start)
         chosen.insert(i, (span, rule))
     return tuple(chosen)
+
+
+def _rename_change_paths(run: _Run) -> None:
+    """A change's path names the keys it went through as pass 1 met them: a key that is a known
+    original (a map keyed by a customer's name) is reported under its fake, as the output has it."""
+    if run.replace is None or not run.changes:
+        return
+    regex, replace = run.replace
+    for i in holding(regex, [change.path for change in run.changes]):
+        run.changes[i] = run.changes[i]._replace(path=replace(run.changes[i].path))
+
+
+def _region(path: str) -> str:
+    region = path.split(".", 1)[0]
+    return region if IDENTIFIER.fullmatch(region) else "*"
 
 
 def _container_rule(rule: Rule | None, key: str) -> Rule | None:

@@ -158,6 +158,25 @@ def test_a_known_value_used_as_a_key_elsewhere_is_replaced_there_too(sanitizer):
     assert out["extra"]["profiles"] == {out["user"]["id"]: {"tier": "gold"}}
 
 
+def test_a_change_is_reported_under_the_key_the_output_has(sanitizer):
+    """The report is read by people who must not see the data: a path through a key that is a
+    known original names the key's fake."""
+    result = sanitizer.sanitize({"user": {"name": "Anneliese Vogelsang"},
+                                 "extra": {"orders_by_customer": {"Anneliese Vogelsang": {"card": "4539148803436467"}}}})
+    fake = result.event["user"]["name"]
+    assert list(result.event["extra"]["orders_by_customer"]) == [fake]
+    assert [c.path for c in result.changes] == ["user.name", f"extra.orders_by_customer.{fake}.card"]
+
+
+def test_a_blocked_events_changes_name_only_their_region(tmp_path):
+    policy_file = tmp_path / "users-only.yaml"
+    policy_file.write_text(LIMITED_POLICY)
+    result = Sanitizer(load_policy(policy_file), key=b"k").sanitize(
+        {"user": {"contacts": {"Bob Smith": {"email": "bob.smith@example.org"}}}, "extra": {"note": "carol@example.org"}})
+    assert result.blocked and "Bob" not in repr(result.changes) + repr(result.leaks)
+    assert [c.path for c in result.changes] == ["user"]
+
+
 def test_the_leak_gate_checks_keys_too(tmp_path):
     policy_file = tmp_path / "users-only.yaml"
     policy_file.write_text(LIMITED_POLICY)
