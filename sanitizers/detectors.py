@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from urllib.parse import unquote
 
 __all__ = ["Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "digit_count", "is_loopback", "luhn_valid"]
 
@@ -182,10 +183,11 @@ def detect_email(text: str) -> list[Span]:
     """presidio's e-mail spans, trimmed to the mailbox: its pattern allows ``=``, ``/`` and ``?``
     in the local part (RFC-valid, never seen in real addresses), so ``email=jane@x.com`` and
     ``/account/jane@x.com`` would take their key and path along. A ``user:password@host`` of a
-    URL is left to the URL-credentials detector."""
+    URL is left to the URL-credentials detector. A mailbox URL-encoded in text (Django's
+    ``Not Found: /users/jane%40x.com``) is found too."""
     if "@" not in text:
-        return []
-    spans = []
+        return _encoded_emails(text) if "%40" in text else []
+    spans = _encoded_emails(text) if "%40" in text else []
     for span in _run_presidio_tokens("EMAIL_ADDRESS", text, lambda token: "@" in token):
         local = text[span.start:text.index("@", span.start)]
         cut = max((m.end() for m in _LOCAL_PART_STOP.finditer(local)), default=0)
@@ -194,6 +196,20 @@ def detect_email(text: str) -> list[Span]:
         # addresses in one string would make that quadratic
         if start < span.start + len(local) and not _URL_USERINFO.search(text, max(0, start - 512), start):
             spans.append(Span(start, span.end, span.entity, span.detector))
+    return spans
+
+
+_ENCODED_MAILBOX = re.compile(
+    r"(?<![\w.+%-])(?:[\w.+-]|%2[Bb]){1,64}%40[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+
+
+def _encoded_emails(text: str) -> list[Span]:
+    """URL-encoded mailboxes, each one presidio takes whole once decoded."""
+    spans = []
+    for m in _ENCODED_MAILBOX.finditer(text):
+        decoded = unquote(m.group())
+        if _presidio_spans("EMAIL_ADDRESS", decoded) == ((0, len(decoded)),):
+            spans.append(Span(m.start(), m.end(), "EMAIL_ADDRESS", "email_address"))
     return spans
 
 

@@ -457,7 +457,12 @@ class Sanitizer:
         out, last = [], 0
         for span, rule in spans:
             original = text[span.start:span.end]
-            new = self._apply(rule, span.entity, original, path, run)
+            if "%40" in original and span.entity == "EMAIL_ADDRESS":  # URL-encoded in text: faked decoded
+                new = self._apply(rule, span.entity, unquote(original), path, run)
+                if isinstance(new, str):
+                    new = requote(original, new, plus=False)
+            else:
+                new = self._apply(rule, span.entity, original, path, run)
             out.append(text[last:span.start])
             out.append(original if new is None and rule.action == "keep" else (new or ""))
             last = span.end
@@ -540,7 +545,8 @@ class Sanitizer:
         for name, detect in self._gate_detectors:
             for span in detect(value):
                 found = True
-                if not is_allowed(value[span.start:span.end], allowed):
+                hit = value[span.start:span.end]
+                if not is_allowed(unquote(hit) if "%" in hit else hit, allowed):  # a fake URL-encoded where it was put
                     return name, span.end - span.start
         if not found and len(value) <= _CACHED_CHARS:
             remember(self._gate_clean, value, True, _CACHED_TEXTS)

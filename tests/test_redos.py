@@ -35,6 +35,8 @@ HOSTILE = {
     "device-owner": "a" * N + "s-macbook",
     "sql-params": "UPDATE t SET " + "a = %s, " * (N // 8),
     "many-findings": "x@mail.example " * (N // 15),  # overlaps among thousands of spans, resolved in n log n
+    "encoded-mailbox": "x%40" + "a." * (N // 2),
+    "many-encoded-mailboxes": "jo%40mail.example " * (N // 18),
 }
 
 

@@ -14,7 +14,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, DEFAULT_PII_DENYLIST
@@ -156,6 +156,17 @@ def test_a_known_value_used_as_a_key_elsewhere_is_replaced_there_too(sanitizer):
     out = clean(sanitizer, {"user": {"id": "u-1001"}, "extra": {"profiles": {"u-1001": {"tier": "gold"}}}})
     assert out["user"]["id"] != "u-1001"
     assert out["extra"]["profiles"] == {out["user"]["id"]: {"tier": "gold"}}
+
+
+def test_a_url_encoded_email_in_a_log_message_is_faked_like_the_plain_one(sanitizer):
+    """Django logs ``Not Found: /path`` and ``Internal Server Error: /path`` with the path as requested."""
+    out = clean(sanitizer, {"message": "Internal Server Error: /account/jo.example%40example.org/settings",
+                            "breadcrumbs": {"values": [{"message": "GET /u/jo.example@example.org 404"},
+                                                       {"message": "Not Found: /users/ann%2Bshop%40example.org"}]}})
+    fake = EMAIL.search(out["breadcrumbs"]["values"][0]["message"]).group()
+    assert out["message"] == f"Internal Server Error: /account/{quote(fake, safe='')}/settings"
+    encoded = out["breadcrumbs"]["values"][1]["message"].removeprefix("Not Found: /users/")
+    assert "ann" not in encoded and EMAIL.fullmatch(unquote(encoded)) and "%40" in encoded
 
 
 def test_a_change_is_reported_under_the_key_the_output_has(sanitizer):
