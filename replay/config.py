@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from replay.errors import ConfigError
 from replay.parity import DEFAULT_SEVERITY, SEVERITIES
-from replay.target import Target, target_from_url
+from replay.target import Target, is_http_url, target_from_url
 
 __all__ = ["config_path", "resolve_target", "load_targets"]
 
@@ -94,16 +94,22 @@ def _target(name: str, raw: Any, path: Path) -> Target:
     if not base_url and not host_map:
         raise ConfigError(f"{where}: needs base_url or host_map")
     urls = ([base_url] if base_url else []) + list(host_map.values())
-    for url in urls:
-        if urlsplit(str(url)).scheme not in ("http", "https") or not urlsplit(str(url)).hostname:
+    for url in urls + ([raw["manifest"]] if isinstance(raw.get("manifest"), str) and "//" in raw["manifest"] else []):
+        if not is_http_url(str(url)):
             raise ConfigError(f"{where}: {url!r} is not an http(s) URL")
+    for key in ("allowed_hosts", "denied_hosts", "methods", "actors"):  # a string would count as its characters
+        if key in raw and not (isinstance(raw[key], list) and all(isinstance(v, str) for v in raw[key])):
+            raise ConfigError(f"{where}.{key}: expected a list of strings, e.g. {key} = [\"...\"]")
+    for key in ("qa_report_wait",):
+        if key in raw and (not isinstance(raw[key], (int, float)) or isinstance(raw[key], bool) or raw[key] < 0):
+            raise ConfigError(f"{where}.{key}: expected a non-negative number of seconds")
     allowed = raw.get("allowed_hosts") or [urlsplit(u).hostname for u in urls]
     headers, cookies = raw.get("headers", {}), raw.get("cookies", {})
     for key, table in (("headers", headers), ("cookies", cookies)):
         if not isinstance(table, dict):
             raise ConfigError(f"{where}.{key}: expected a table of name = value")
     timeout = raw.get("timeout", 10.0)
-    if not isinstance(timeout, (int, float)) or timeout <= 0:
+    if not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):  # nan fails both
         raise ConfigError(f"{where}.timeout: expected a positive number of seconds")
     methods = raw.get("methods")
     numbers = {k: raw.get(k, d) for k, d in (("concurrency", 1), ("rate_limit", 0), ("retries", 0))}

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from replay.errors import ConfigError
 
-__all__ = ["Target", "target_from_url"]
+__all__ = ["Target", "is_http_url", "target_from_url"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,16 @@ class Target:
 
 def target_from_url(url: str) -> Target:
     """A one-off target: this base URL, and only its host."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_http_url(url):
         raise ConfigError(f"--target {url!r}: expected an http(s) URL such as http://127.0.0.1:8000")
-    return Target(name=url, base_url=url.rstrip("/"), allowed_hosts=frozenset({parts.hostname.lower()}))
+    return Target(name=url, base_url=url.rstrip("/"), allowed_hosts=frozenset({urlsplit(url).hostname.lower()}))
+
+
+def is_http_url(url: str) -> bool:
+    """An http(s) URL with a host and, if any, a port in range; ``http://[::1`` is none."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -83,6 +83,30 @@ def test_config_errors_name_file_key_and_problem(tmp_path: Path, monkeypatch: py
         resolve_target("qa", str(path))
 
 
+@pytest.mark.parametrize(("line", "message"), [
+    ('denied_hosts = "127.0.0.1"', r"denied_hosts: expected a list of strings"),  # was a set of characters: no host denied
+    ('allowed_hosts = "127.0.0.1"', r"allowed_hosts: expected a list of strings"),
+    ('methods = "POST"', r"methods: expected a list of strings"),
+    ("methods = [1]", r"methods: expected a list of strings"),
+    ("timeout = nan", r"timeout: expected a positive number"),
+    ("timeout = inf", r"timeout: expected a positive number"),
+    ('qa_report_wait = "x"', r"qa_report_wait: expected a non-negative number"),
+    ('manifest = "http://[::1"', r"is not an http\(s\) URL"),
+    ('host_map = { "shop.example.com" = "http://127.0.0.1:99999" }', r"is not an http\(s\) URL"),
+])
+def test_a_value_of_the_wrong_type_is_a_config_error(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "replay.toml"
+    path.write_text(f'[targets.qa]\nbase_url = "http://127.0.0.1:1"\n{line}\n')
+    with pytest.raises(ConfigError, match=message):
+        resolve_target("qa", str(path))
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999", "ftp://127.0.0.1"])
+def test_a_target_url_that_is_no_url_is_a_config_error(url: str) -> None:
+    with pytest.raises(ConfigError, match="expected an http"):
+        resolve_target(url)
+
+
 def test_cli_config_error_is_one_line(tmp_path: Path, leap_event: dict) -> None:
     result = run_with_config(tmp_path, '[targets.qa]\nbase_url = "x"\n', "qa", leap_event)
     assert result.returncode == 2 and "targets.qa" in result.stderr and "Traceback" not in result.stderr
