@@ -267,7 +267,14 @@ def audit_group(ctx: click.Context, audit_path: str | None) -> None:
 
 
 def _trail(ctx: click.Context) -> AuditTrail:
-    return AuditTrail(ctx.obj.get("audit_path"))
+    """The trail to read: one that is not there is an error, not an empty trail that verifies
+    (a mistyped --audit path must not print "chain intact")."""
+    path = Path(ctx.obj["audit_path"]) if ctx.obj.get("audit_path") else default_audit_path()
+    if not path.is_file():
+        from replay.errors import ConfigError
+
+        raise ConfigError(f"no audit trail at {path} (check --audit or REPLAY_AUDIT)")
+    return AuditTrail(path)
 
 
 @audit_group.command("show")

@@ -130,3 +130,13 @@ def test_sanitize_records_one_audit_record_per_event_without_values(tmp_path: Pa
     assert record.details["changes"] > 0 and trail.verify()[0]
     assert "user@sentry.io" not in json.dumps(record.to_json())
     trail.close()
+
+
+def test_a_mistyped_trail_path_is_an_error_not_an_intact_empty_chain(tmp_path: Path) -> None:
+    from replay.cli import main
+
+    typo = tmp_path / "audit.sqlite" / "trail.sqlite3"
+    for command in (["verify"], ["show"], ["export", str(tmp_path / "x.jsonl")]):
+        result = CliRunner().invoke(main, ["audit", "--audit", str(typo), *command])
+        assert result.exit_code == 2 and "no audit trail at" in result.output and "intact" not in result.output
+    assert not typo.parent.exists(), "nothing created"
