@@ -29,6 +29,7 @@ import click
 import orjson
 
 from replay.access import current_actor
+from replay.errors import unusable_database
 
 __all__ = ["AuditRecord", "AuditTrail", "GENESIS", "audit_group", "audit_replay", "default_audit_path",
            "payload_digest", "record_quietly"]
@@ -88,16 +89,17 @@ class AuditTrail:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_audit_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._pending, self._commit_every = 0, 1
         self._head: tuple[int, str] | None = None  # the newest record, while a transaction is open
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL,"
-            " action TEXT NOT NULL, event_id TEXT, target TEXT, policy_hash TEXT, payload_sha256 TEXT,"
-            " details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)")
+        with unusable_database("audit trail", self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL,"
+                " action TEXT NOT NULL, event_id TEXT, target TEXT, policy_hash TEXT, payload_sha256 TEXT,"
+                " details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)")
 
     def close(self) -> None:
         with self._lock:

@@ -5,10 +5,15 @@ Connector and sanitizer errors have their own bases (those packages never import
 line instead of a traceback.
 """
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 from connectors.errors import ConnectorError
 from sanitizers.errors import SanitizerError
 
-__all__ = ["ReplayError", "ConfigError", "OutputError", "RequestError", "USER_ERRORS"]
+__all__ = ["ReplayError", "ConfigError", "OutputError", "RequestError", "USER_ERRORS", "unusable_database"]
 
 
 class ReplayError(Exception):
@@ -28,3 +33,14 @@ class RequestError(ReplayError):
 
 
 USER_ERRORS = (ReplayError, ConnectorError, SanitizerError)
+
+
+@contextmanager
+def unusable_database(what: str, path: Path) -> Iterator[None]:
+    """Opening a SQLite file that cannot be one (a folder that cannot be made, a file of another
+    kind, no permission) is the user's to fix: a :class:`ConfigError` naming it, not a traceback."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"cannot open the {what} at {path} ({reason})") from None

@@ -21,6 +21,8 @@ from typing import Any
 
 import orjson
 
+from replay.errors import unusable_database
+
 __all__ = ["INTERRUPTED", "ResultStore", "default_home"]
 
 #: The verdict's reason for an event claimed by an earlier attempt that left no result.
@@ -40,12 +42,13 @@ class ResultStore:
 
     def __init__(self, path: str | Path | None = None) -> None:
         path = Path(path) if path is not None else default_home() / "results.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        # workers of one pipeline group may share the file: wait for another's write, don't fail
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        with unusable_database("result store", path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # workers of one pipeline group may share the file: wait for another's write, don't fail
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS results (event_id TEXT PRIMARY KEY, source TEXT, verdict TEXT,"
             " recorded_at REAL, record BLOB)")

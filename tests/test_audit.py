@@ -140,3 +140,19 @@ def test_a_mistyped_trail_path_is_an_error_not_an_intact_empty_chain(tmp_path: P
         result = CliRunner().invoke(main, ["audit", "--audit", str(typo), *command])
         assert result.exit_code == 2 and "no audit trail at" in result.output and "intact" not in result.output
     assert not typo.parent.exists(), "nothing created"
+
+
+def test_a_trail_or_store_that_cannot_be_a_database_is_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    not_db = tmp_path / "notes.txt"
+    not_db.write_text("not a database\n")
+    event = tmp_path / "e.json"
+    event.write_text('{"message": "hello"}')
+    for env in ({"REPLAY_AUDIT": str(not_db)}, {"REPLAY_HOME": str(not_db / "home")}):
+        result = subprocess.run([sys.executable, "-m", "replay.cli", "sanitize", str(event)], capture_output=True,
+                                text=True, timeout=120, env={**os.environ, "REPLAY_SECRET_KEY": "k", **env})
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.startswith("replay: cannot open the audit trail at")
