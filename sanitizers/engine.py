@@ -44,7 +44,7 @@ KEY_ENV = "REPLAY_SECRET_KEY"
 OVERSIZE_PLACEHOLDER = "[redacted: longer than max_string_chars]"
 _NAME_ENTITIES = {"EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "JWT", "API_KEY", "PHONE_NUMBER"}
 _WORD_RE = re.compile(r"\w+")
-_FIELD_NAME = re.compile(r"['\"]?[\w$@.:/ -]{1,64}['\"]?")
+_FIELD_NAME = re.compile(r"['\"]?[\w$@.:/ \[\]-]{1,64}['\"]?")  # user[password]: a form field
 # Overlapping spans: secrets first (a JWT holds e-mails), then exact formats; a name and an
 # address tie so the longer wins ("126 Pamela Land" is an address, not a Ms Pamela Land).
 _PRIORITY = {name: i for i, group in enumerate(

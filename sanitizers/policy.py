@@ -40,12 +40,14 @@ DETECTORS = (
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[\s.\-]+")
+_BRACKETED = re.compile(r"\[([^\[\]]*)\]")
 
 
 def normalize_key(key: str) -> str:
-    """``X-Auth-Token``, ``authToken`` and ``auth.token`` all become ``x_auth_token``-style;
-    the quotes of repr'd keys (old SDKs send frame vars as ``{"'password'": ...}``) go."""
-    return _SEPARATORS.sub("_", _CAMEL.sub("_", key.strip("'\""))).lower()
+    """``X-Auth-Token``, ``authToken``, ``auth.token`` and ``auth[token]`` (Rails, PHP and Symfony
+    form fields) all become ``x_auth_token``-style; the quotes of repr'd keys (old SDKs send
+    frame vars as ``{"'password'": ...}``) go."""
+    return _SEPARATORS.sub("_", _CAMEL.sub("_", _BRACKETED.sub(r"_\1", key.strip("'\"")))).lower()
 
 
 @dataclass(frozen=True)

@@ -127,10 +127,20 @@ def test_every_sentry_sdk_denylisted_field_is_replaced_by_the_default_policy(san
     ("first_name", "Jane"), ("customerName", "Jane Doe"), ("phone", "+49 30 1234567"), ("iban", "DE89370400440532013000"),
     ("ssn", "123-45-6789"), ("date_of_birth", "1990-07-14"), ("street_address", "12 Main Street"), ("username", "jdoe84"),
     ("X-Auth-Token", "abcdef123456"), ("cvv", "123"),
+    # form fields as Rails, PHP and Symfony name them
+    ("user[password]", "Olga1987!"), ("user[last_name]", "Ivanova"), ("card[cvc]", "123"), ("customer[0][email]", "o@x.org"),
 ])
 def test_personal_fields_are_replaced_by_their_name_alone(sanitizer, key, value):
     out = clean(sanitizer, {"extra": {key: value}})
     assert out["extra"][key] != value
+
+
+def test_a_form_body_with_bracketed_names_is_replaced_field_by_field(sanitizer):
+    body = "utf8=%E2%9C%93&user%5Bemail%5D=olga%40example.org&user%5Bpassword%5D=Olga1987%21&commit=Sign+in"
+    out = clean(sanitizer, {"request": {"method": "POST", "data": body}})["request"]["data"]
+    fields = parse_qs(out)
+    assert fields["utf8"] == ["✓"] and fields["commit"] == ["Sign in"]
+    assert fields["user[password]"] != ["Olga1987!"] and "olga" not in out
 
 
 def test_a_name_field_is_personal_inside_a_person_but_not_inside_a_product(sanitizer):
