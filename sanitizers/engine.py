@@ -259,6 +259,8 @@ class Sanitizer:
                 return [self._walk(v, path + (i,), canon + (name or i,), name or key, key, inherited, run)
                         for i, (v, name) in enumerate(itertools.zip_longest(node, columns[:len(node)]))]
             return [self._walk(v, path + (i,), canon + (i,), key, parent, inherited, run) for i, v in enumerate(node)]
+        if isinstance(node, tuple):  # from a repr: pymysql's (1062, "Duplicate entry 'jo@example.org' ...")
+            return tuple(self._walk(v, path + (i,), canon + (i,), key, parent, inherited, run) for i, v in enumerate(node))
         if isinstance(node, int) and not isinstance(node, bool) and not self._is_safe(canon):
             rule = inherited or self._key_rule(key, parent, canon)
             if rule is not None and rule.action != "keep" and rule.entity in _DIGIT_ENTITIES:

@@ -243,6 +243,19 @@ def test_a_repr_dump_in_frame_vars_is_sanitized_and_stays_a_valid_repr(sanitizer
     assert (parsed["tier"], parsed["tags"]) == ("gold", ("vip", "eu"))
 
 
+@pytest.mark.parametrize("value", [
+    "(2003, \"Can't connect to MySQL server on '203.0.113.9' (timed out)\")",  # pymysql's errors are tuples
+    "(1062, \"Duplicate entry '+49 151 23456789' for key 'phone'\")",
+    "[(1, 'Lena Fischer', 'lena.fischer@example.org')]",  # a SQLAlchemy result row in a frame var
+])
+def test_a_tuple_repr_is_opened_and_its_strings_judged(sanitizer, value):
+    out = clean(sanitizer, {"exception": {"values": [{"type": "OperationalError", "value": value}]}})
+    new = out["exception"]["values"][0]["value"]
+    assert ast.literal_eval(new).__class__ is ast.literal_eval(value).__class__ and repr(ast.literal_eval(new)) == new
+    for original in ("203.0.113.9", "23456789", "Fischer", "lena.fischer"):
+        assert original not in new
+
+
 def test_basic_authorization_gets_a_fake_user_and_password(sanitizer):
     header = "Basic " + base64.b64encode(b"jane.doe@example.com:hunter2-Pass!").decode()
     out = clean(sanitizer, {"request": {"headers": [["Authorization", header]]}})
