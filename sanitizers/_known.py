@@ -27,9 +27,10 @@ _NOT_AFTER_LETTER = r"(?<!\w)(?<!%[89a-fA-F][0-9a-fA-F])(?<!\\u[0-9a-fA-F]{4})"
 _NOT_BEFORE_LETTER = r"(?!\w|%[89a-fA-F][0-9a-fA-F]|\\u[0-9a-fA-F]{4})"
 
 
-def known_regex(known: dict[str, tuple[str, str]], texts: list[str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+def known_regex(known: dict[str, tuple[str, str]],
+                texts: list[str]) -> tuple[re.Pattern[str] | None, dict[str, tuple[str, str]]]:
     """(regex, table): the known originals present in the leaves, as whole words, in each of
-    their encodings (URL-encoded, JSON-escaped), mapped to the fake in the same encoding.
+    their encodings (URL-encoded, JSON-escaped), mapped to (the fake in the same encoding, entity).
 
     Only what is present goes into the regex (one substring test per original over the joined
     leaves): compiling an alternation of every original costs more than the rest of the event.
@@ -39,16 +40,16 @@ def known_regex(known: dict[str, tuple[str, str]], texts: list[str]) -> tuple[re
     if not known:
         return None, {}
     blob = "\x00".join(texts)
-    table: dict[str, str] = {}
-    for original, (fake, _) in known.items():
+    table: dict[str, tuple[str, str]] = {}
+    for original, (fake, entity) in known.items():
         if original in blob:
-            table.setdefault(original, fake)
+            table.setdefault(original, (fake, entity))
         if _PLAIN.fullmatch(original) or max(_PLAIN_RUN.findall(original), key=len, default="") not in blob:
             continue
         for encode in _ENCODINGS:
             encoded = encode(original)
             if encoded in blob:
-                table.setdefault(encoded, encode(fake))
+                table.setdefault(encoded, (encode(fake), entity))
     if not table:
         return None, table
     alternatives = "|".join(re.escape(v) for v in sorted(table, key=len, reverse=True))

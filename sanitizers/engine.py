@@ -54,6 +54,11 @@ _PRIORITY = {name: i for i, group in enumerate(
 _PROPAGATED = {"EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
                "IP_ADDRESS", "ADDRESS", "USERNAME", "USER_ID", "SECRET", "API_KEY", "JWT", "DATE_OF_BIRTH",
                "COOKIE", "AUTHORIZATION", "PEM_KEY", "MAC_ADDRESS", "CRYPTO"}
+# Known values replaced in safe paths too (a visitor's e-mail in a JS frame's page URL or in the
+# User-Agent): what no class, module, route or version is named like, unlike a name ("Long" of
+# java.lang.Long) or a user id that is a table name (user_settings).
+_UNMISTAKABLE = {"EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "PHONE_NUMBER", "JWT", "API_KEY",
+                 "SECRET", "AUTHORIZATION", "COOKIE", "PEM_KEY", "MAC_ADDRESS", "CRYPTO"}
 _DIGIT_ENTITIES = {"CREDIT_CARD", "PHONE_NUMBER", "US_SSN", "SECRET", "IBAN_CODE", "USER_ID", "GENERIC"}
 _CONTAINER_ENTITIES = {"COOKIE", "SECRET", "AUTHORIZATION"}
 _SECTION_KEYS = {"auth", "session", "_session", "user_session"}
@@ -499,7 +504,10 @@ class Sanitizer:
             return leaves, names
 
         def replace(text: str) -> str:
-            return regex.sub(lambda m: table[m.group(0)], text)
+            return regex.sub(lambda m: table[m.group(0)][0], text)
+
+        def replace_unmistakable(text: str) -> str:
+            return regex.sub(lambda m: table[m.group(0)][0] if table[m.group(0)][1] in _UNMISTAKABLE else m.group(0), text)
 
         run.replace = (regex, replace)
         hits = holding(regex, texts)
@@ -508,8 +516,8 @@ class Sanitizer:
                 break
             container, index, _, canon = leaves[i]
             value = container[index]
-            if value not in run.fakes:  # safe paths too: an original found elsewhere is no code location
-                container[index] = replace(value)
+            if value not in run.fakes:  # in safe paths, only what no code location is named like
+                container[index] = replace_unmistakable(value) if self._is_safe(canon) else replace(value)
         if hits and max(hits) >= len(leaves):  # a key or pair name holds one
             rename(doc, replace)
             return outline(doc)  # renamed keys: the old outline points at keys that are gone
@@ -520,16 +528,17 @@ class Sanitizer:
         leaves = [(container[index], path, canon) for container, index, path, canon in outlined[0]]
         leaves += [(name, path, ()) for name, path in outlined[1]]
         texts = [value for value, _, _ in leaves]
-        regex, _ = known_regex(run.known, texts)
+        regex, table = known_regex(run.known, texts)
         hits = holding(regex, texts) if regex is not None else set()
         allowed = run.fakes | run.kept
         leaks: list[dict] = []
         for i, (value, path, canon) in enumerate(leaves):
-            if i in hits:
+            safe = self._is_safe(canon)  # the policy's explicit choice: source code, versions, ids
+            if i in hits and (not safe or any(table[m.group(0)][1] in _UNMISTAKABLE for m in regex.finditer(value))):
                 leaks.append({"path": dotted(path), "rule": "known-value",
                               "reason": "a replaced value is still present"})
                 continue
-            if self._is_safe(canon):  # the policy's explicit choice: source code, versions, ids
+            if safe:
                 continue
             if value in allowed or self._scan_cache.get(value) == () or value in self._gate_clean:
                 continue  # pass 1 ran every detector on this very text, or the gate's on this output, and found nothing

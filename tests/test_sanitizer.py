@@ -364,6 +364,17 @@ def test_a_value_found_anywhere_is_replaced_in_safe_paths_too(sanitizer):
     assert out["_meta"]["user"]["username"][""]["rem"] == event["_meta"]["user"]["username"][""]["rem"]
 
 
+def test_a_name_that_is_also_a_class_name_leaves_code_locations_alone(sanitizer):
+    """Only what no code is named like reaches safe paths: a customer called Long is no java.lang.Long."""
+    frame = {"module": "java.lang.Long", "function": "parseLong", "context_line": "return Long.parseLong(s);"}
+    out = clean(sanitizer, {"user": {"name": "Justin Long"}, "exception": {"values": [{
+        "type": "NumberFormatException", "module": "java.lang.Long", "value": "For input: Justin Long",
+        "stacktrace": {"frames": [dict(frame)]}}]}})
+    error = out["exception"]["values"][0]
+    assert error["module"] == "java.lang.Long" and error["stacktrace"]["frames"][0] == frame
+    assert "Long" not in error["value"] and "Long" not in out["user"]["name"]
+
+
 def test_trace_data_baggage_and_relay_originals_are_scanned(sanitizer):
     event = _browser_event()
     del event["user"]  # nothing known in advance: each place must be found by its own scan
