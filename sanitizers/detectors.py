@@ -251,10 +251,14 @@ def detect_ip(text: str) -> list[Span]:
             continue  # a loopback address names no one; as a whole value (a Host header) Relay scrubs it
         if text[max(0, span.start - 1):span.start] in ("v", "V") or _follows_version_word(text, span.start):
             continue
+        if _PRODUCT_TOKEN.search(text, max(0, span.start - 64), span.start):
+            continue  # a product's version in a user agent (Chrome/120.0.0.0), not a host
         spans.append(span)
     return spans
 
 
+# ``Chrome/`` of a user agent starts a word; ``/ip/`` of a URL path does not.
+_PRODUCT_TOKEN = re.compile(r"(?:^|(?<=[\s(;,]))[A-Za-z][\w.-]*/\Z")
 _HOST_REST = re.compile(r"\s*\[?\]?(?::\d{1,5})?\s*")  # what may surround a whole-value address: [ ]:port
 
 

@@ -364,6 +364,15 @@ def test_a_value_found_anywhere_is_replaced_in_safe_paths_too(sanitizer):
     assert out["_meta"]["user"]["username"][""]["rem"] == event["_meta"]["user"]["username"][""]["rem"]
 
 
+def test_a_browser_version_in_a_user_agent_is_no_ip_address(sanitizer):
+    agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+    event = {"contexts": {"trace": {"data": {"user_agent.original": agent}}}, "extra": {"ua": agent},
+             "request": {"headers": [["User-Agent", agent]]}, "message": "lookup failed: GET /api/ip/203.0.113.5"}
+    out = clean(sanitizer, event)
+    assert out["contexts"] == event["contexts"] and out["extra"] == event["extra"] and out["request"] == event["request"]
+    assert "203.0.113.5" not in out["message"]
+
+
 def test_a_name_that_is_also_a_class_name_leaves_code_locations_alone(sanitizer):
     """Only what no code is named like reaches safe paths: a customer called Long is no java.lang.Long."""
     frame = {"module": "java.lang.Long", "function": "parseLong", "context_line": "return Long.parseLong(s);"}
