@@ -200,10 +200,14 @@ _NUMBER_FIRST = re.compile(rf"(?<![\w.,:-]){_NUM},?[ \t]+((?:{_ADDR_WORD}[ \t]+)
 # "Hauptstraße 5", "Rue de la Paix 12", "ul. Długa 3", "Via Roma, 10", "Kerkstraat 7"
 _NUMBER_LAST = re.compile(rf"(?<![\w])((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD}\.?),?[ \t]+{_NUM}(?![\w.:-]|\.\d)")
 # Street types glued to the name: Hauptstraße, Kerkstraat, Storgatan.
-_GLUED = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "ring", "damm", "straat", "laan",
-          "gracht", "plein", "pad", "dreef", "singel", "kade", "steeg", "hof", "wal", "markt", "plantsoen", "baan",
+_GLUED = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm", "straat", "laan",
+          "gracht", "plein", "dreef", "singel", "kade", "steeg", "hof", "markt", "plantsoen", "baan",
           "boulevard", "dijk", "kanaal", "vej", "gatan", "vägen", "katu", "utca")
-_GLUED_SUFFIX = re.compile(r"(?i)(?<=.)(?:" + "|".join(map(re.escape, _GLUED)) + ")$")
+# Also endings of English words (String, Monitoring, Keypad, Renewal): a street only after a stem of
+# four letters or more that ends in a consonant (Kaiserring, Fietspad, Stadswal).
+_GLUED_AMBIGUOUS = ("ring", "pad", "wal")
+_GLUED_SUFFIX = re.compile(r"(?i)(?:(?<=.)(?:" + "|".join(map(re.escape, _GLUED)) + r")"
+                           r"|(?<=\w{3}[^\W\daeiouy])(?:" + "|".join(_GLUED_AMBIGUOUS) + "))$")
 _UNITS = {"apt", "suite", "unit", "flat", "wohnung", "app", "ste"}
 _POSTAL = r"(?:\d{4}[ \t]?[A-Z]{2}\b|\d{5}-?\d{3}\b|\d{4,5}(?:-\d{4})?|\d{2}-\d{3}|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2})"
 _PLACE = rf"{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{0,3}}"
@@ -289,7 +293,7 @@ def detect_address(text: str) -> list[Span]:
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
-_GLUED_ENDINGS = tuple(ending.rstrip(".") for ending in _GLUED)  # words of _LETTERS carry no dot
+_GLUED_ENDINGS = tuple(ending.rstrip(".") for ending in _GLUED + _GLUED_AMBIGUOUS)  # words of _LETTERS carry no dot
 
 
 @cache

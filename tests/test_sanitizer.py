@@ -364,6 +364,17 @@ def test_a_value_found_anywhere_is_replaced_in_safe_paths_too(sanitizer):
     assert out["_meta"]["user"]["username"][""]["rem"] == event["_meta"]["user"]["username"][""]["rem"]
 
 
+@pytest.mark.parametrize("text", ["String should have at least 8 characters",  # pydantic v2's own message
+                                  "Monitoring 12 services", "Filtering 20 rows", "Keypad 4 pressed", "Renewal 2025 failed"])
+def test_english_words_ending_like_a_street_type_are_no_address(sanitizer, text):
+    assert clean(sanitizer, {"message": text}) == {"message": text}
+
+
+def test_a_street_name_with_a_glued_ring_is_still_an_address(sanitizer):
+    out = clean(sanitizer, {"message": "Lieferung an Kaiserring 12, 68161 Mannheim fehlgeschlagen"})
+    assert "Kaiserring" not in out["message"] and out["message"].endswith(" fehlgeschlagen")
+
+
 def test_a_browser_version_in_a_user_agent_is_no_ip_address(sanitizer):
     agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
     event = {"contexts": {"trace": {"data": {"user_agent.original": agent}}}, "extra": {"ua": agent},
