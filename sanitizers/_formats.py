@@ -86,12 +86,17 @@ def _same_script_letter(ch: str, rng: random.Random) -> str:
 
 
 def secret(value: str, rng: random.Random) -> str:
-    """A provider prefix (``sk_live_``, ``ghp_``, ``AKIA``) kept so the QA side sees which kind it was."""
+    """A provider prefix (``sk_live_``, ``ghp_``, ``AKIA``) kept so the QA side sees which kind it
+    was; a PEM key (``signing_key``) keeps its armor lines, as the PEM detector's fake does."""
+    if "-----BEGIN " in value:
+        parts = _PEM_ARMOR.split(value)  # text, armor, text, armor, ...: the armor is the captured group
+        return "".join(part if i % 2 else charclass(part, rng) for i, part in enumerate(parts))
     m = _SECRET_PREFIX.match(value)
     prefix = m.group(0) if m else ""
     return prefix + charclass(value[len(prefix):], rng)
 
 
+_PEM_ARMOR = re.compile(r"(-----(?:BEGIN|END) [A-Z0-9 ]{3,40}-----)")
 _ID_PREFIX = re.compile(r"^[A-Za-z]{1,12}[_-]")
 
 

@@ -129,6 +129,10 @@ def test_every_sentry_sdk_denylisted_field_is_replaced_by_the_default_policy(san
     ("X-Auth-Token", "abcdef123456"), ("cvv", "123"),
     # form fields as Rails, PHP and Symfony name them
     ("user[password]", "Olga1987!"), ("user[last_name]", "Ivanova"), ("card[cvc]", "123"), ("customer[0][email]", "o@x.org"),
+    # in other languages, and the providers' own key names
+    ("passwort", "Geheim123!"), ("contraseña", "Secreto99"), ("パスワード", "himitsu99"), ("vorname", "Jürgen"),
+    ("apellido", "García"), ("geburtsdatum", "12.04.1987"), ("handy", "0171 1234567"), ("security_code", "123"),
+    ("verification_code", "480213"), ("Ocp-Apim-Subscription-Key", "0123456789abcdef0123"), ("X-Functions-Key", "abcDEF123456"),
 ])
 def test_personal_fields_are_replaced_by_their_name_alone(sanitizer, key, value):
     out = clean(sanitizer, {"extra": {key: value}})
