@@ -70,6 +70,15 @@ def _presidio(name: str):
 
 _INTERNAL_SUFFIXES = {"local", "internal", "corp", "lan", "test", "example", "invalid",
                       "localhost", "intranet", "home", "localdomain"}
+# A mistyped address (jo@gmail.con) is still someone's, and validation errors are where typos end
+# up: a domain ending in letters is taken unless the ending is a file's (icon@2x.png, app@main.js).
+_FILE_ENDINGS = {"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "heic", "js", "mjs", "cjs", "ts", "tsx",
+                 "jsx", "css", "scss", "map", "json", "html", "htm", "xml", "yml", "yaml", "txt", "log", "md", "py",
+                 "rb", "php", "java", "kt", "swift", "mm", "cc", "cpp", "dylib", "dll", "exe", "zip", "gz", "tgz",
+                 "tar", "pdf", "mp4", "mp3", "wav", "woff", "woff2", "ttf", "otf", "lock", "wasm", "vue", "svelte",
+                 "dart", "rs", "sql", "csv", "ini", "cfg", "conf", "toml", "bundle", "jsbundle", "nib", "xib",
+                 "storyboard", "plist", "dex", "jar", "class", "apk", "ipa", "aab"}
+_LETTER_ENDING = re.compile(r"[a-z]{2,12}")
 
 
 def _offline_email_recognizer(base):
@@ -81,7 +90,9 @@ def _offline_email_recognizer(base):
 
     @lru_cache(maxsize=65_536)
     def valid_domain(domain: str) -> bool:  # a suffix lookup costs 20 us; domains repeat (gmail.com)
-        return domain.rpartition(".")[2] in _INTERNAL_SUFFIXES or extract(domain).suffix != ""
+        ending = domain.rpartition(".")[2]
+        return (ending in _INTERNAL_SUFFIXES or extract(domain).suffix != ""
+                or (bool(_LETTER_ENDING.fullmatch(ending)) and ending not in _FILE_ENDINGS))
 
     class OfflineEmailRecognizer(base):
         def validate_result(self, pattern_text: str) -> bool:

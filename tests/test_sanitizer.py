@@ -183,6 +183,15 @@ def test_a_url_encoded_email_in_a_log_message_is_faked_like_the_plain_one(saniti
     assert "ann" not in encoded and EMAIL.fullmatch(unquote(encoded)) and "%40" in encoded
 
 
+def test_a_mistyped_email_address_is_still_faked_but_an_asset_name_is_not(sanitizer):
+    """Validation errors are where typos end up (pydantic's ``input_value``); iOS assets are named ``icon@2x.png``."""
+    message = ("value is not a valid email address: maria.lopez@gmail.con "
+               "[type=value_error, input_value='maria.lopez@gmail.con', input_type=str]")
+    out = clean(sanitizer, {"message": message, "extra": {"assets": ["icon@2x.png", "logo@3x.webp", "main@1.2.3.js"]}})
+    assert "maria" not in out["message"] and out["message"].count(".con") == 2
+    assert out["extra"]["assets"] == ["icon@2x.png", "logo@3x.webp", "main@1.2.3.js"]
+
+
 def test_a_change_is_reported_under_the_key_the_output_has(sanitizer):
     """The report is read by people who must not see the data: a path through a key that is a
     known original names the key's fake."""
