@@ -604,10 +604,13 @@ def detect_date_of_birth(text: str) -> list[Span]:
     return [Span(m.start(1), m.end(1), "DATE_OF_BIRTH", "date_of_birth") for m in _DOB.finditer(text)]
 
 
+# A provider id mixes in a digit or a capital (cus_IacjdTd0lC6a0t); user_settings is a table. A cued
+# id has a digit before its first hyphen (user-12345, customer #A-10293 after a short prefix), unlike a
+# service (account-service-7d9f8b6c4).
 _USER_ID = re.compile(
-    r"\b(?:cus|usr|user|acct|cust)_[A-Za-z0-9]{8,32}\b"
+    r"\b(?:cus|usr|user|acct|cust)_(?=[a-z]*[A-Z0-9])[A-Za-z0-9]{8,32}\b"
     r"|(?i:\b(?:user|customer|member|account)(?:[ _]?id)?\b\s?[#:=]?\s?['\"]?)"
-    r"(?P<cued>[A-Za-z0-9_-]{0,64}\d[A-Za-z0-9_-]{3,64})"
+    r"(?P<cued>(?=-?(?:[A-Za-z]{1,3}-)?[A-Za-z0-9_]{0,64}\d)[A-Za-z0-9_-]{0,64}\d[A-Za-z0-9_-]{3,64})"
 )
 _USER_ID_GATE = re.compile(r"(?i)_[a-z0-9]{8}|user|customer|member|account")
 

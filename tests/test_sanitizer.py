@@ -192,6 +192,12 @@ def test_a_mistyped_email_address_is_still_faked_but_an_asset_name_is_not(saniti
     assert out["extra"]["assets"] == ["icon@2x.png", "logo@3x.webp", "main@1.2.3.js"]
 
 
+@pytest.mark.parametrize("text", ['SELECT theme FROM user_settings WHERE id = 1', 'relation "user_sessions" does not exist',
+                                  "pod account-service-7d9f8b6c4-x2lqz restarted"])
+def test_table_and_service_names_that_start_like_user_ids_are_kept(sanitizer, text):
+    assert clean(sanitizer, {"message": text}) == {"message": text}
+
+
 def test_a_change_is_reported_under_the_key_the_output_has(sanitizer):
     """The report is read by people who must not see the data: a path through a key that is a
     known original names the key's fake."""
