@@ -269,9 +269,14 @@ class Sanitizer:
         if isinstance(node, int) and not isinstance(node, bool) and not self._is_safe(canon):
             rule = inherited or self._key_rule(key, parent, canon)
             if rule is not None and rule.action != "keep" and rule.entity in _DIGIT_ENTITIES:
-                text = str(node)
-                new = self._apply(rule, rule.entity, text, path, run)
+                new = self._apply(rule, rule.entity, str(node), path, run)
                 return int(new) if new is not None and new.lstrip("-").isdigit() else new
+            if rule is None and 10**12 <= node < 10**19:  # a card number sent as a JSON number
+                text = str(node)
+                found = self._scan(text, canon)
+                if len(found) == 1 and found[0][0].entity == "CREDIT_CARD" and found[0][0].end - found[0][0].start == len(text):
+                    new = self._apply(found[0][1], "CREDIT_CARD", text, path, run)
+                    return int(new) if isinstance(new, str) and new.isdigit() else new
         return node
 
     def _name(self, name: Any, path: tuple, canon: tuple, run: _Run) -> Any:

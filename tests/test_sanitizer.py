@@ -198,6 +198,14 @@ def test_table_and_service_names_that_start_like_user_ids_are_kept(sanitizer, te
     assert clean(sanitizer, {"message": text}) == {"message": text}
 
 
+def test_a_card_number_sent_as_a_json_number_is_faked_as_one(sanitizer):
+    out = clean(sanitizer, {"extra": {"payment": {"card": 4111111111111111, "created_ms": 1743151250435}},
+                            "message": "card 4111111111111111 declined"})
+    fake = out["extra"]["payment"]["card"]
+    assert isinstance(fake, int) and fake != 4111111111111111 and len(str(fake)) == 16
+    assert out["message"] == f"card {fake} declined" and out["extra"]["payment"]["created_ms"] == 1743151250435
+
+
 def test_a_change_is_reported_under_the_key_the_output_has(sanitizer):
     """The report is read by people who must not see the data: a path through a key that is a
     known original names the key's fake."""
