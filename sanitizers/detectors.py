@@ -512,7 +512,8 @@ def detect_url_credentials(text: str) -> list[Span]:
 
 _ASSIGNMENT = re.compile(
     r"(?i)(?<![\w])(?:password|passwd|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token"
-    r"|refresh[_-]?token|token|client[_-]?secret|private[_-]?key|session[_-]?id|sessionid|sid|pass)['\"]?"
+    r"|refresh[_-]?token|token|client[_-]?secret|private[_-]?key|session[_-]?id|sessionid|sid|pass"
+    r"|(?:aws[_-]?)?secret[_-]?access[_-]?key|account[_-]?key|shared[_-]?access[_-]?key)['\"]?"
     r"\s*(?:=>|=|:)\s*(?:(['\"])(?P<quoted>[^'\"\s]{1,256})\1|(?P<bare>[^\s'\",;&)}\]]{1,256}))"
 )
 _NOT_SECRETS = {"none", "null", "nil", "true", "false", "undefined", "[filtered]", "[redacted]", "***"}

@@ -206,6 +206,19 @@ def test_a_card_number_sent_as_a_json_number_is_faked_as_one(sanitizer):
     assert out["message"] == f"card {fake} declined" and out["extra"]["payment"]["created_ms"] == 1743151250435
 
 
+def test_reset_tokens_connection_string_keys_and_identity_headers_are_secrets(sanitizer):
+    principal = base64.b64encode(json.dumps({"userDetails": "jo@example.org"}).encode()).decode()
+    event = {"request": {"url": "https://shop.example.com/reset/MjQ/c3k9p2-0a1b2c3d4e5f60718293/",
+                         "headers": [["X-MS-CLIENT-PRINCIPAL", principal]]},
+             "message": "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=abcDEF123/+==;"
+                        "EndpointSuffix=core.windows.net aws_secret_access_key=wJalrXUtnFEMI/K7MDENG"}
+    out = clean(sanitizer, event)
+    text = dumped(out)
+    for secret in ("c3k9p2-0a1b2c3d4e5f60718293", principal, "abcDEF123", "wJalrXUtnFEMI"):
+        assert secret not in text
+    assert out["request"]["url"].startswith("https://shop.example.com/reset/") and "AccountName=shop;AccountKey=" in text
+
+
 def test_a_change_is_reported_under_the_key_the_output_has(sanitizer):
     """The report is read by people who must not see the data: a path through a key that is a
     known original names the key's fake."""
