@@ -62,18 +62,27 @@ def har_events(har: Any, *, min_status: int = 400) -> Iterator[dict[str, Any]]:
     if not isinstance(entries, list):
         raise InputError("not a HAR file: no log.entries list")
     for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("request") or {}, dict) \
+                or not isinstance(entry.get("response") or {}, dict):
+            continue  # not an exchange a browser recorded
         request, response = entry.get("request") or {}, entry.get("response") or {}
         status = response.get("status")
         if not isinstance(status, int) or status < min_status or not request.get("url"):
             continue
-        post = request.get("postData") or {}
+        post = request.get("postData") if isinstance(request.get("postData"), dict) else {}
         yield record_event(
             method=str(request.get("method") or "GET"), url=str(request["url"]).split("?")[0], status=status,
-            headers=[[h.get("name"), h.get("value")] for h in request.get("headers") or [] if h.get("name")],
-            cookies=[[c.get("name"), c.get("value")] for c in request.get("cookies") or [] if c.get("name")],
-            query_string=[[q.get("name"), q.get("value")] for q in request.get("queryString") or [] if q.get("name")],
+            headers=_har_pairs(request.get("headers")), cookies=_har_pairs(request.get("cookies")),
+            query_string=_har_pairs(request.get("queryString")),
             body=post.get("text"), content_type=post.get("mimeType"), timestamp=entry.get("startedDateTime"),
             source="har")
+
+
+def _har_pairs(items: Any) -> list[list[Any]]:
+    """``[{"name": ..., "value": ...}, ...]`` as pairs; anything else in the list is no pair."""
+    if not isinstance(items, list):
+        return []
+    return [[i.get("name"), i.get("value")] for i in items if isinstance(i, dict) and i.get("name")]
 
 
 def table_events(path: str, *, min_status: int = 400) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:

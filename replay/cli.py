@@ -109,6 +109,8 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
     def documents():
         """The documents to sanitize, in order; ``pending`` keeps their sources for the results."""
         for item in read_documents(input_path, EventLimits(max_event_bytes, max_depth)):
+            if item.error is None and not isinstance(item.document, dict):  # null, 3, "text", [...]: no event
+                item.error = f"expected a JSON object (an event), got {_json_kind(item.document)}"
             pending.append(item)
             yield None if item.error else item.document
 
@@ -486,6 +488,10 @@ class _Writer:
     def close(self) -> None:
         if self.array_open:
             self.out.write(b"\n]\n")
+
+
+def _json_kind(value: Any) -> str:
+    return {type(None): "null", bool: "true or false", list: "an array", str: "a string"}.get(type(value), "a number")
 
 
 def _report_entry(ref: str, result) -> dict:

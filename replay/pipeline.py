@@ -386,8 +386,12 @@ def _serve(source: str, target_spec: str, config: str | None, store_path: str | 
     from replay.serve import serve_command
 
     address = urlsplit(source if "://" in source else "serve://127.0.0.1:8990")
+    try:
+        port = address.port or 8990
+    except ValueError:  # serve://127.0.0.1:99999
+        raise click.BadParameter(f"{source!r}: the port must be 1-65535", param_hint="--source") from None
     click.get_current_context().invoke(
-        serve_command, host=address.hostname or "127.0.0.1", port=address.port or 8990, target_spec=target_spec,
+        serve_command, host=address.hostname or "127.0.0.1", port=port, target_spec=target_spec,
         config=config, dsn_keys=(), webhook_secret=os.environ.get("SENTRY_CLIENT_SECRET"), store_path=store_path,
         policy=policy, ignore_parity=ignore_parity, max_event_bytes=max_event_bytes, max_depth=max_depth)
 

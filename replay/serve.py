@@ -650,7 +650,7 @@ def event_limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8990, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=8990, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free one).")
 @click.option("--target", "target_spec", required=True, metavar="URL|NAME",
               help="QA target: a base URL, or a target name from the config file.")
 @click.option("--config", type=click.Path(dir_okay=False), help="Targets file (TOML).")

@@ -135,6 +135,9 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path: P
         assert result.returncode == 2 and "Traceback" not in result.stderr
         assert result.stderr.startswith("replay: cannot write") and "no folder" in result.stderr
         assert not out.exists(), "refused before the output was written"
+    from replay.audit import AuditTrail
+
+    AuditTrail(tmp_path / "a.sqlite3").close()
     for args in (["policy", "report", "sanitizers/default_policy.yaml", "--events", str(path), "--html",
                   str(tmp_path / "missing" / "r.html")], ["audit", "--audit", str(tmp_path / "a.sqlite3"), "export",
                                                           str(tmp_path / "missing" / "a.jsonl")]):
@@ -311,3 +314,22 @@ def test_workers_give_the_same_output_in_the_same_order(tmp_path: Path) -> None:
     assert one == two and len(two.splitlines()) == 150
     ids = [json.loads(line)["event_id"] for line in two.splitlines()]
     assert ids == [e["event_id"] for e in events]
+
+
+def test_a_line_that_is_no_event_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('{"message": "ok"}\nnull\n3\n"text"\n[1]\n')
+    result = replay("sanitize", str(path))
+    assert result.returncode == 1 and result.stdout.splitlines() == ['{"message":"ok"}']
+    assert [line.rsplit(": ", 1)[1] for line in result.stderr.splitlines()] == [
+        f"expected a JSON object (an event), got {kind}" for kind in ("null", "a number", "a string", "an array")]
+
+
+def test_a_har_entry_of_the_wrong_shape_is_skipped_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "odd.har"
+    path.write_text(json.dumps({"log": {"entries": [1, {"request": "x"}, {
+        "request": {"url": "https://shop.example.com/x", "headers": ["h"], "cookies": 7, "postData": "y"},
+        "response": {"status": 500}}]}}))
+    result = replay("sanitize", str(path))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["request"]["url"] == "https://shop.example.com/x"
