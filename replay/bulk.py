@@ -68,10 +68,11 @@ def stop_on_signals() -> Iterator[threading.Event]:
 
 
 def replay_many(items: Iterable[SourceItem], *, sanitizer: Sanitizer, target: Target, client: httpx.Client,
-                parity: ParityGate | None, on_done: Callable[[str, ReplayResult], None] | None = None,
+                parity: ParityGate | None, on_done: Callable[[int, str, ReplayResult], None] | None = None,
                 stop: threading.Event | None = None) -> list[tuple[str, ReplayResult]]:
     """Replay every item; an item that is an input error becomes an ``inconclusive`` result in place,
-    and so does every item not yet started once ``stop`` is set (it is not sent)."""
+    and so does every item not yet started once ``stop`` is set (it is not sent). ``on_done`` hears
+    of each result as it comes (index in ``items``, source, result), from the worker threads."""
     items = list(items)
     results: list[tuple[str, ReplayResult] | None] = [None] * len(items)
     limiter = RateLimiter(target.rate_limit)
@@ -87,7 +88,7 @@ def replay_many(items: Iterable[SourceItem], *, sanitizer: Sanitizer, target: Ta
             result = replay_document(item.document, sanitizer=sanitizer, target=target, client=client, parity=parity)
         results[index] = (item.ref, result)
         if on_done is not None:
-            on_done(item.ref, result)
+            on_done(index, item.ref, result)
 
     def sequence(indices: list[int]) -> None:
         for index in indices:

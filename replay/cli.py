@@ -175,14 +175,21 @@ def run(input_path: str, target_url: str, config: str | None, as_json: bool, pol
     target = resolve_target(target_url, config)
     sanitizer = _sanitizer(policy)
     errors = _Errors()
-    results = _replay_all(read_documents(input_path), sanitizer, target, errors, ignore_parity, progress=not as_json)
-    _print_results(results, as_json=as_json, show_curl=show_curl, target=target)
+    results = _replay_all(read_documents(input_path), sanitizer, target, errors, ignore_parity, progress=not as_json,
+                          emit=_json_line(show_curl, target) if as_json else None)
+    if not as_json:
+        _print_table(results, show_curl=show_curl, target=target)
     _save(results, save_dir, target)
     if errors.count:
         sys.exit(1)
 
 
-def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool, *, progress: bool = False) -> list:
+def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool, *, progress: bool = False,
+                emit=None) -> list:
+    """Replay every item; ``emit(ref, result)`` hears of each result in input order as soon as it and
+    every one before it are done (``--json`` lines stream while later events still replay)."""
+    import threading
+
     import httpx
     from rich.progress import Progress
 
@@ -200,12 +207,22 @@ def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool, 
         task = bar.add_task("replaying", total=len(items))
         parity = load_gate(target, client, ignore=ignore_parity)
 
-        def done(ref: str, result) -> None:
+        finished: dict[int, tuple[str, object]] = {}
+        lock = threading.Lock()
+        cursor = 0
+
+        def done(index: int, ref: str, result) -> None:
+            nonlocal cursor
             bar.advance(task)
             if result.event_id is not None:
                 audit_replay(trail, result, target=target.name, policy_hash=sanitizer.policy.hash, via=f"cli:{ref}")
             if result.error:
                 errors(ref, f"{result.verdict}: {result.reason}")
+            with lock:
+                finished[index] = (ref, result)
+                while emit is not None and cursor in finished:
+                    emit(*finished.pop(cursor))
+                    cursor += 1
 
         return replay_many(items, sanitizer=sanitizer, target=target, client=client, parity=parity, on_done=done,
                            stop=stop)
@@ -231,19 +248,24 @@ def _save(results: list, save_dir: str | None, target) -> None:
         click.echo(f"replay: saved {ref} to {folder}", err=True)
 
 
-def _print_results(results: list, *, as_json: bool, show_curl: bool, target) -> None:
+def _json_line(show_curl: bool, target):
+    """``--json``: one line per result, written and flushed as it comes."""
     import orjson
 
     from replay.curl import curl_command
 
-    if as_json:
-        for ref, result in results:
-            data = result.to_json() | {"source": ref}
-            if show_curl and result.spec is not None:
-                data["curl"] = curl_command(result.spec, target)
-            sys.stdout.buffer.write(orjson.dumps(data) + b"\n")
+    def emit(ref: str, result) -> None:
+        data = result.to_json() | {"source": ref}
+        if show_curl and result.spec is not None:
+            data["curl"] = curl_command(result.spec, target)
+        sys.stdout.buffer.write(orjson.dumps(data) + b"\n")
         sys.stdout.flush()
-        return
+
+    return emit
+
+
+def _print_table(results: list, *, show_curl: bool, target) -> None:
+    from replay.curl import curl_command
     from rich.console import Console
     from rich.table import Table
 
@@ -310,10 +332,12 @@ def sentry(issue: str, which: str, limit: int | None, target_url: str, config: s
     with SentryClient.from_env(base_url=ref.base_url, org=ref.org) as client:
         documents = client.select_events(ref.issue, which, limit=limit)
         items = (SourceItem(f"sentry:{ref.issue}", "json", document=doc) for doc in documents)
-        results = _replay_all(items, sanitizer, target, errors, ignore_parity, progress=not as_json)
+        results = _replay_all(items, sanitizer, target, errors, ignore_parity, progress=not as_json,
+                              emit=_json_line(show_curl, target) if as_json else None)
     if not results:
         errors(f"sentry:{ref.issue}", "the issue has no events")
-    _print_results(results, as_json=as_json, show_curl=show_curl, target=target)
+    if not as_json:
+        _print_table(results, show_curl=show_curl, target=target)
     _save(results, save_dir, target)
     if errors.count:
         sys.exit(1)

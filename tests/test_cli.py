@@ -333,3 +333,44 @@ def test_a_har_entry_of_the_wrong_shape_is_skipped_not_a_traceback(tmp_path: Pat
     result = replay("sanitize", str(path))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["request"]["url"] == "https://shop.example.com/x"
+
+
+def test_run_json_streams_each_verdict_as_it_is_decided(tmp_path: Path, bug_events: dict) -> None:
+    """A long batch shows its first verdicts while later events still replay (input order kept)."""
+    import http.server
+    import os
+    import threading
+    import time
+
+    class SlowQA(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            time.sleep(1.0)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        do_POST = do_PUT = do_PATCH = do_DELETE = do_GET  # noqa: N815
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowQA)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    events = [dict(bug_events["amex_card"], event_id=f"{n:032x}") for n in range(4)]
+    path = write_jsonl(tmp_path / "events.jsonl", events)
+    started = time.monotonic()
+    proc = subprocess.Popen([*REPLAY, "run", str(path), "--target", f"http://127.0.0.1:{server.server_port}",
+                             "--ignore-parity", "--json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env={**os.environ, **ENV_KEY})
+    try:
+        first = json.loads(proc.stdout.readline())
+        first_at = time.monotonic() - started
+        rest = [json.loads(line) for line in proc.stdout]
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+        server.shutdown()
+    total = time.monotonic() - started
+    assert [r["event_id"] for r in [first, *rest]] == [e["event_id"] for e in events]
+    assert total - first_at >= 2.5, (first_at, total)  # three more slow replays came after the first line
