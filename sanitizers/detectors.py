@@ -264,6 +264,8 @@ def detect_ip(text: str) -> list[Span]:
             continue
         if _PRODUCT_TOKEN.search(text, max(0, span.start - 64), span.start):
             continue  # a product's version in a user agent (Chrome/120.0.0.0), not a host
+        if ip.version == 6 and not any(ch.isdigit() for ch in value):
+            continue  # a scope operator between hex-letter words (Feed::add, dead::beef), not an address
         spans.append(span)
     return spans
 

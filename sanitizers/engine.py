@@ -62,9 +62,10 @@ _UNMISTAKABLE = {"EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDR
 _DIGIT_ENTITIES = {"CREDIT_CARD", "PHONE_NUMBER", "US_SSN", "SECRET", "IBAN_CODE", "USER_ID", "GENERIC"}
 _CONTAINER_ENTITIES = {"COOKIE", "SECRET", "AUTHORIZATION"}
 _SECTION_KEYS = {"auth", "session", "_session", "user_session"}
-# A plain lowercase word in a URL path is a route (`/password/reset`, `/phone/validate`), not the
+# A plain lowercase word in a URL path is a route (`/password/reset`, `/phone/validate`, an export
+# `/users/export.csv`, an API version `/account/v2`), not the
 # value of the segment before it: no key rule applies to it, or the replay would miss the route.
-_ROUTE_WORD = re.compile(r"[a-z]+(?:[-_][a-z]+)*")
+_ROUTE_WORD = re.compile(r"[a-z]+(?:[-_][a-z]+)*(?:\.(?:csv|json|xml|pdf|txt|html?|zip|xlsx?|png|jpe?g|svg))?|v\d{1,3}")
 _GATE_DETECTORS = ("JWT", "PEM_KEY", "API_KEY", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS")
 # One value of every kind a detector or fake builds something for on first use (presidio
 # recognizers, phone metadata, name lists): all documentation or test values, nobody's data.

@@ -28,7 +28,8 @@ from sanitizers.names import street_suffix
 __all__ = ["FakeFactory", "charclass"]
 
 _PLACEHOLDERS = {"[filtered]", "[redacted]", "[ip]", "[email]", "[creditcard]", "[ssn]",
-                 "[private_key]", "[user]", "[password]", "********", "***", "", "none", "null"}
+                 "[private_key]", "[user]", "[password]", "********", "***", "", "none", "null",
+                 "{{auto}}", "{{ auto }}", "{{default}}", "{{ default }}"}  # Sentry's own: infer the IP, default grouping
 _FREE_MAIL = {"gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com",
               "icloud.com", "me.com", "aol.com", "gmx.de", "gmx.net", "web.de", "t-online.de",
               "orange.fr", "free.fr", "laposte.net", "libero.it", "yandex.ru", "mail.ru",
@@ -43,6 +44,7 @@ def is_placeholder(value: str) -> bool:
 _AUTH_SCHEMES = {"basic", "bearer", "digest", "token", "apikey", "api-key", "key", "negotiate", "ntlm", "oauth",
                  "dpop", "hoba", "mutual", "aws4-hmac-sha256", "sharedaccesssignature", "splunk", "jwt"}
 _COOKIE_SEPARATORS = re.compile(r"(;\s*)")
+_COOKIE_ATTRIBUTES = {"path", "domain", "expires", "max-age", "samesite", "priority", "version", "comment"}
 # The forms the format-keeping generators understand in full; anything else is redrawn whole.
 _SHAPES = {
     "PHONE_NUMBER": re.compile(r"[\d\s()+./-]*\d[\d\s()+./-]*(?:\s?(?:x|ext\.?|#)\s?\d{1,6})?"),
@@ -195,13 +197,15 @@ class FakeFactory:
         return f"{scheme} {self.fake('SECRET', credentials)}"
 
     def _cookie_string(self, value: str) -> str:
-        """``a=1; b=2``: every value faked, names and separators kept."""
+        """``a=1; b=2``: every value faked, names and separators kept, and a ``Set-Cookie``'s
+        attributes (``Path=/``, ``SameSite=Lax``) as they were."""
         if "=" not in value:
             return self.fake("SECRET", value)
         out = []
         for part in _COOKIE_SEPARATORS.split(value):
             name, eq, val = part.partition("=")
-            out.append(f"{name}={self.fake('SECRET', val)}" if eq and val else part)
+            faked = eq and val and name.strip().lower() not in _COOKIE_ATTRIBUTES
+            out.append(f"{name}={self.fake('SECRET', val)}" if faked else part)
         return "".join(out)
 
 

@@ -219,6 +219,28 @@ def test_reset_tokens_connection_string_keys_and_identity_headers_are_secrets(sa
     assert out["request"]["url"].startswith("https://shop.example.com/reset/") and "AccountName=shop;AccountKey=" in text
 
 
+def test_technical_values_that_looked_personal_are_kept(sanitizer):
+    """Sentry's own markers, a Set-Cookie's attributes, routes and versions in URL paths, scope
+    operators between hex-letter words: each was faked once."""
+    event = {"user": {"ip_address": "{{auto}}"}, "fingerprint": ["{{ default }}", "checkout"],
+             "request": {"url": "https://shop.example.com/users/export.csv",
+                         "headers": [["Set-Cookie", "sessionid=abcdef0123456789; Path=/; SameSite=Lax; HttpOnly"]]},
+             "breadcrumbs": {"values": [{"data": {"url": "https://api.example.com/account/v2/users/1234567"}}]},
+             "message": "Call to undefined method Feed::add() at dead::beef"}
+    out = clean(sanitizer, event)
+    assert out["user"] == event["user"] and out["fingerprint"] == event["fingerprint"]
+    assert out["request"]["url"] == event["request"]["url"] and out["message"] == event["message"]
+    cookie = out["request"]["headers"][0][1]
+    assert cookie.endswith("; Path=/; SameSite=Lax; HttpOnly") and "abcdef0123456789" not in cookie
+    url = out["breadcrumbs"]["values"][0]["data"]["url"]
+    assert url.startswith("https://api.example.com/account/v2/users/") and "1234567" not in url
+
+
+def test_an_envoy_client_address_is_an_ip_address(sanitizer):
+    out = clean(sanitizer, {"request": {"headers": [["X-Envoy-External-Address", "203.0.113.9"]]}})
+    assert ipaddress.ip_address(out["request"]["headers"][0][1]) != ipaddress.ip_address("203.0.113.9")
+
+
 def test_a_change_is_reported_under_the_key_the_output_has(sanitizer):
     """The report is read by people who must not see the data: a path through a key that is a
     known original names the key's fake."""
