@@ -362,19 +362,27 @@ def test(file: str, events: str, against: str | None, as_json: bool, audit_path:
     _audit(audit_path, "policy_test", run, against=_load(against).hash if against else None)
     if as_json:
         click.echo(json.dumps(to_json(run, diff), default=str))
-        return
-    console = _console()
-    console.print(f"policy {run.policy.name} ({run.policy.hash}): {run.events} events, {len(run.changes)} changes, "
-                  f"{len({b['ref'] for b in run.blocked})} blocked")
-    for error in run.errors:
-        console.print(f"[yellow]unreadable[/] {error['ref']}: {error['error']}", markup=True, highlight=False)
-    for name, frame in summary_tables(run).items():
-        _print_frame(console, name.replace("_", " "), frame)
-    if diff:
-        # The path goes on its own line: a table title wraps at the table's width, splitting words.
-        console.print(f"against {against}:", markup=False, highlight=False)
-        for name, frame in diff.items():
+    else:
+        console = _console()
+        console.print(f"policy {run.policy.name} ({run.policy.hash}): {run.events} events, {len(run.changes)} changes, "
+                      f"{len({b['ref'] for b in run.blocked})} blocked")
+        for name, frame in summary_tables(run).items():
             _print_frame(console, name.replace("_", " "), frame)
+        if diff:
+            # The path goes on its own line: a table title wraps at the table's width, splitting words.
+            console.print(f"against {against}:", markup=False, highlight=False)
+            for name, frame in diff.items():
+                _print_frame(console, name.replace("_", " "), frame)
+    _exit_if_unreadable(run)
+
+
+def _exit_if_unreadable(run) -> None:
+    """Inputs that could not be read are named on stderr and make the exit code 1, as in
+    ``replay sanitize``: a policy tested on fewer events than given must not look like a pass."""
+    for error in run.errors:
+        click.echo(f"replay: {error['ref']}: {error['error']}", err=True)
+    if run.errors:
+        sys.exit(1)
 
 
 def _print_frame(console, title: str, frame) -> None:
@@ -405,3 +413,4 @@ def report(file: str, events: str, html_out: str, audit_path: str | None) -> Non
     write_file(html_out, render_html(run).encode())
     _audit(audit_path, "policy_report", run)
     click.echo(f"wrote {html_out}: {run.events} events, {len(run.changes)} changes, policy {run.policy.hash}")
+    _exit_if_unreadable(run)

@@ -172,3 +172,14 @@ def test_report_is_self_contained_html_without_values(events: Path, tmp_path: Pa
 def test_missing_events_file_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(policy_group, ["test", str(DEFAULT), "--events", str(tmp_path / "none.jsonl")])
     assert result.exit_code == 2
+
+
+def test_unreadable_sample_events_are_named_on_stderr_and_fail_the_run(events: Path, tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(events.read_text().splitlines()[0] + "\n{broken\n")
+    for args in (["test", DEFAULT, "--events", mixed], ["test", DEFAULT, "--events", mixed, "--json"],
+                 ["report", DEFAULT, "--events", mixed, "--html", tmp_path / "r.html"]):
+        result = CliRunner().invoke(policy_group, [str(a) for a in args])
+        assert result.exit_code == 1, result.output
+        assert "mixed.jsonl:2: not valid JSON" in result.stderr
+        assert "--json" in args or "not valid JSON" not in result.stdout  # the JSON report lists them too
