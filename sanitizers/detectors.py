@@ -519,10 +519,14 @@ _ASSIGNMENT = re.compile(
     r"\s*(?:=>|=|:)\s*(?:(['\"])(?P<quoted>[^'\"\s]{1,256})\1|(?P<bare>[^\s'\",;&)}\]]{1,256}))"
 )
 _NOT_SECRETS = {"none", "null", "nil", "true", "false", "undefined", "[filtered]", "[redacted]", "***"}
-# An Authorization header printed into a log line or a breadcrumb: scheme and credentials, faked
-# as the header would be (Basic gets a fake user and password of the same shape).
-_AUTH_LINE = re.compile(r"(?i:\b(?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)"
+# An Authorization header printed into a log line or a breadcrumb, or sent under another name
+# (Authentication, X-Auth): scheme and credentials, faked as the header would be (Basic gets a
+# fake user and password of the same shape).
+_AUTH_LINE = re.compile(r"(?i:\b(?:proxy-|x-)?auth(?:orization|entication)?['\"]?\s*[:=]\s*['\"]?)"
                         r"(?P<value>(?i:basic|bearer|token|digest|negotiate) [A-Za-z0-9+/=._~-]{8,4096})")
+# A whole value that is a scheme and credentials, whatever names it; the digit tells a credential
+# from prose ("Basic authentication").
+_AUTH_VALUE = re.compile(r"\s*(?P<value>(?i:basic|bearer|token) (?=[^\s\d]*\d)[A-Za-z0-9+/=._~-]{8,4096})\s*")
 
 
 # Every name _ASSIGNMENT knows contains one of these (lower case).
@@ -538,8 +542,9 @@ def _may_hold_assignment(text: str) -> bool:
 def detect_secret_assignment(text: str) -> list[Span]:
     """``password=hunter2``, ``'api_key': 'sk_...'``, ``token: abc``, ``Authorization: Basic ...``
     in logs, reprs and code."""
-    spans = [Span(m.start("value"), m.end("value"), "AUTHORIZATION", "secret_assignment")
-             for m in _AUTH_LINE.finditer(text)] if "authorization" in text.casefold() else []
+    whole = _AUTH_VALUE.fullmatch(text)
+    found = [whole] if whole else _AUTH_LINE.finditer(text) if "auth" in text.casefold() else ()
+    spans = [Span(m.start("value"), m.end("value"), "AUTHORIZATION", "secret_assignment") for m in found]
     for m in _ASSIGNMENT.finditer(text) if _may_hold_assignment(text) else ():
         group = "quoted" if m.group("quoted") is not None else "bare"
         if m.group(group).lower() in _NOT_SECRETS:

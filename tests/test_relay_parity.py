@@ -86,3 +86,37 @@ def test_every_value_relay_scrubs_is_replaced_by_ours(relay_config, sanitizer, p
 def test_relay_scrubs_values_in_the_fixtures_at_all(relay_config):
     compared = [p for path in EVENT_FILES for p in relay_scrubbed(normalize_event(json.loads(path.read_text())), relay_config)]
     assert len(compared) >= 20
+
+
+# Shapes the fixtures lack, where Relay scrubs by its own defaults: a browser error whose page URL
+# (with the visitor's e-mail) is in the mechanism's data and the trace's attributes, baggage, a
+# Rails form's bracketed password field, an Authentication header.
+CONSTRUCTED = {
+    "browser-error": {
+        "platform": "javascript", "user": {"email": "jo.example@example.org"},
+        "request": {"url": "https://shop.example.com/confirm?email=jo.example%40example.org",
+                    "headers": [["baggage", "sentry-trace_id=0123456789abcdef0123456789abcdef,user.email=jo.example%40example.org"]]},
+        "contexts": {"trace": {"trace_id": "0123456789abcdef0123456789abcdef", "span_id": "0123456789abcdef",
+                               "data": {"http.query": "email=jo.example@example.org&password=hunter2"}}},
+        "exception": {"values": [{"type": "TypeError", "value": "x is undefined", "mechanism": {
+            "type": "onerror", "handled": False, "description": "password=hunter2",
+            "data": {"url": "https://shop.example.com/confirm?email=jo.example@example.org&password=hunter2"}}}]},
+    },
+    "rails-form": {
+        "platform": "ruby",
+        "request": {"method": "POST", "url": "https://shop.example.com/users/sign_in",
+                    "data": {"user[email]": "jo.example@example.org", "user[password]": "Olga1987!"},
+                    "headers": [["Authentication", "Bearer 0123456789abcdef0123456789abcdef"]]},
+    },
+}
+
+
+@pytest.mark.parametrize("name", CONSTRUCTED)
+def test_relay_scrubs_nothing_in_these_shapes_that_ours_keeps(relay_config, sanitizer, name):
+    event = normalize_event(json.loads(json.dumps(CONSTRUCTED[name])))
+    result = sanitizer.sanitize(event)
+    assert not result.blocked, result.leaks
+    scrubbed = relay_scrubbed(event, relay_config)
+    assert scrubbed, "the shape must hold something Relay scrubs, or the test proves nothing"
+    for value_path, original in scrubbed:
+        assert lookup(result.event, value_path) != original, f"Relay scrubs {'.'.join(value_path)}, ours kept it"

@@ -219,6 +219,17 @@ def test_reset_tokens_connection_string_keys_and_identity_headers_are_secrets(sa
     assert out["request"]["url"].startswith("https://shop.example.com/reset/") and "AccountName=shop;AccountKey=" in text
 
 
+def test_credentials_under_an_authentication_header_or_any_other_name_are_faked(sanitizer):
+    """Relay scrubs every key holding 'auth'; a scheme and credentials are one wherever they are."""
+    event = {"request": {"headers": [["Authentication", "Bearer 0123456789abcdef0123456789abcdef"]]},
+             "extra": {"upstream": "Basic ZHRyYW46KUVUdDhFeWVOcGpKUEM=", "mode": "Basic authentication"},
+             "message": "retrying with X-Auth: Token 9f86d081884c7d659a2feaa0c55ad015"}
+    text = dumped(clean(sanitizer, event))
+    for secret in ("0123456789abcdef0123456789abcdef", "ZHRyYW46KUVUdDhFeWVOcGpKUEM=", "9f86d081884c7d659a2feaa0c55ad015"):
+        assert secret not in text
+    assert "Basic authentication" in text and "retrying with X-Auth: Token " in text
+
+
 def test_technical_values_that_looked_personal_are_kept(sanitizer):
     """Sentry's own markers, a Set-Cookie's attributes, routes and versions in URL paths, scope
     operators between hex-letter words: each was faked once."""
