@@ -31,7 +31,7 @@ import orjson
 from replay.access import current_actor
 from replay.errors import unusable_database
 
-__all__ = ["AuditRecord", "AuditTrail", "GENESIS", "audit_group", "audit_replay", "default_audit_path",
+__all__ = ["AuditBatch", "AuditRecord", "AuditTrail", "GENESIS", "audit_group", "audit_replay", "default_audit_path",
            "payload_digest", "record_quietly"]
 
 GENESIS = "0" * 64
@@ -85,17 +85,15 @@ class AuditRecord:
 
 class AuditTrail:
     """Append-only hash chain in one SQLite file. Thread-safe (one connection behind a lock) and
-    safe across processes (each append is an ``IMMEDIATE`` transaction reading the head)."""
+    safe across processes (each write is a short ``IMMEDIATE`` transaction reading the head)."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_audit_path()
         self._lock = threading.Lock()
-        self._pending, self._commit_every = 0, 1
-        self._head: tuple[int, str] | None = None  # the newest record, while a transaction is open
         with unusable_database("audit trail", self.path):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.execute("PRAGMA busy_timeout=30000")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL,"
                 " action TEXT NOT NULL, event_id TEXT, target TEXT, policy_hash TEXT, payload_sha256 TEXT,"
@@ -103,67 +101,48 @@ class AuditTrail:
 
     def close(self) -> None:
         with self._lock:
-            self._commit()
             self._db.close()
 
     def append(self, action: str, *, actor: str | None = None, event_id: str | None = None,
                target: str | None = None, policy_hash: str | None = None, payload_sha256: str | None = None,
                details: dict[str, Any] | None = None) -> AuditRecord:
-        """Add one record after the current head and return it (committed before returning,
-        unless inside :meth:`batch`)."""
-        if not action:
-            raise ValueError("an audit record needs an action")
-        details = json.loads(_canonical(details or {}))  # must be plain JSON; stored as it will be read back
-        with self._lock:
-            if not self._db.in_transaction:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._head = None
-            try:
-                # inside one IMMEDIATE transaction no other writer can move the head: read it once
-                head = self._head or self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-                seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-                record = AuditRecord(seq, _now(), actor or current_actor(), action, event_id, target, policy_hash,
-                                     payload_sha256, details, prev)
-                record = replace(record, hash=record.expected_hash())
-                self._db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
-            except BaseException:
-                self._rollback()
-                raise
-            self._head = (record.seq, record.hash)
-            self._pending += 1
-            if self._pending >= self._commit_every:
-                self._commit()
-        return record
+        """Add one record after the current head and return it, committed."""
+        return self._write([_entry(action, actor, event_id, target, policy_hash, payload_sha256, details)])[0]
 
     @contextmanager
-    def batch(self, every: int = 500) -> Iterator["AuditTrail"]:
-        """Commit every ``every`` appends instead of each one: a bulk command writing one record
-        per event would otherwise spend more time in fsync than in its work. Whatever was
-        appended is committed on leaving, errors included (the work it records was done)."""
-        with self._lock:
-            self._commit_every = max(1, every)
+    def batch(self, every: int = 500) -> Iterator["AuditBatch"]:
+        """Records held in memory and written ``every`` at a time, in one short transaction: a
+        bulk command writing one record per event would otherwise spend more time in fsync than
+        in its work, and holding a transaction open across that work would lock out every other
+        process writing the same trail. Whatever was added is written on leaving, errors
+        included (the work it records was done)."""
+        batch = AuditBatch(self, max(1, every))
         try:
-            yield self
+            yield batch
         finally:
-            with self._lock:
-                self._commit_every = 1
-                self._commit()
+            batch.flush()
 
-    def _commit(self) -> None:
-        try:
-            if self._db.in_transaction:
+    def _write(self, entries: list[dict[str, Any]]) -> list[AuditRecord]:
+        """Chain ``entries`` after the head in one transaction: all of them are written, or none."""
+        records: list[AuditRecord] = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                # inside one IMMEDIATE transaction no other writer can move the head: read it once
+                head = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+                seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+                for entry in entries:
+                    record = AuditRecord(seq=seq, prev_hash=prev, **entry)
+                    record = replace(record, hash=record.expected_hash())
+                    self._db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
+                    records.append(record)
+                    seq, prev = seq + 1, record.hash
                 self._db.execute("COMMIT")
-        except sqlite3.Error:
-            self._rollback()  # a failed commit (locked, full disk) must not linger to be committed later
-            raise
-        self._pending = 0
-
-    def _rollback(self) -> None:
-        """Undo the open transaction, if SQLite has not already (it does on a full disk)."""
-        if self._db.in_transaction:
-            self._db.execute("ROLLBACK")
-        self._head = None
-        self._pending = 0
+            except BaseException:
+                if self._db.in_transaction:  # SQLite has already rolled back on a full disk
+                    self._db.execute("ROLLBACK")
+                raise
+        return records
 
     def records(self, since: str | datetime | None = None) -> list[AuditRecord]:
         """Records in chain order, optionally only those at or after ``since`` (ISO time)."""
@@ -199,6 +178,37 @@ class AuditTrail:
             for record in records:
                 handle.write((json.dumps(record.to_json(), sort_keys=True, ensure_ascii=False) + "\n").encode())
         return len(records)
+
+
+class AuditBatch:
+    """Records added to a trail in bulk (see :meth:`AuditTrail.batch`); their time is when they
+    were added, their place in the chain when they are written."""
+
+    def __init__(self, trail: AuditTrail, every: int) -> None:
+        self._trail, self._every = trail, every
+        self._entries: list[dict[str, Any]] = []
+
+    def append(self, action: str, *, actor: str | None = None, event_id: str | None = None,
+               target: str | None = None, policy_hash: str | None = None, payload_sha256: str | None = None,
+               details: dict[str, Any] | None = None) -> None:
+        self._entries.append(_entry(action, actor, event_id, target, policy_hash, payload_sha256, details))
+        if len(self._entries) >= self._every:
+            self.flush()
+
+    def flush(self) -> None:
+        entries, self._entries = self._entries, []
+        if entries:
+            self._trail._write(entries)
+
+
+def _entry(action: str, actor: str | None, event_id: str | None, target: str | None, policy_hash: str | None,
+           payload_sha256: str | None, details: dict[str, Any] | None) -> dict[str, Any]:
+    """A record's fields but its place in the chain, checked and made plain JSON as it will be read back."""
+    if not action:
+        raise ValueError("an audit record needs an action")
+    return {"time": _now(), "actor": actor or current_actor(), "action": action, "event_id": event_id,
+            "target": target, "policy_hash": policy_hash, "payload_sha256": payload_sha256,
+            "details": json.loads(_canonical(details or {}))}
 
 
 def _row(record: AuditRecord) -> tuple:

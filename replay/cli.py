@@ -114,7 +114,7 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
             pending.append(item)
             yield None if item.error else item.document
 
-    with output_to(output) as out, contextlib.closing(AuditTrail()) as trail, trail.batch():
+    with output_to(output) as out, contextlib.closing(AuditTrail()) as trail, trail.batch() as audit:
         writer = _Writer(out)
         for result in sanitize_stream(sanitizer, documents(), workers=workers or cpu_count()):
             item = pending.popleft()
@@ -126,7 +126,7 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
             if report:
                 reports.append(_report_entry(item.ref, result))
             event_id = normalize_event_id(item.document.get("event_id")) if isinstance(item.document, dict) else None
-            trail.append("sanitize", event_id=event_id,
+            audit.append("sanitize", event_id=event_id,
                          policy_hash=sanitizer.policy.hash, payload_sha256=payload_digest(result.event),
                          details={"source": item.ref, "blocked": result.blocked, "changes": len(result.changes)})
             if result.blocked:

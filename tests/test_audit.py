@@ -86,6 +86,20 @@ def test_concurrent_appends_keep_one_chain(tmp_path: Path) -> None:
     assert len(trail.records()) == 80 and trail.verify()[0]
 
 
+def test_a_bulk_batch_does_not_lock_out_other_writers_of_the_trail(tmp_path: Path) -> None:
+    """Two `replay sanitize` runs sharing a trail: the batch holds its records in memory, not an
+    open transaction, so the other run's write goes through (it waited, then failed, 'database is locked')."""
+    bulk, other = AuditTrail(tmp_path / "a.db"), AuditTrail(tmp_path / "a.db")
+    other._db.execute("PRAGMA busy_timeout=200")
+    with bulk.batch(every=3) as batch:
+        for n in range(4):
+            batch.append("sanitize", event_id=f"{n:032x}")
+        other.append("parity", target="qa")
+    ok, _, reason = bulk.verify()
+    assert ok and reason == "5 records, chain intact"
+    assert [r.action for r in bulk.records()] == ["sanitize"] * 3 + ["parity", "sanitize"]
+
+
 def test_export_round_trips(trail: AuditTrail, tmp_path: Path) -> None:
     out = tmp_path / "trail.jsonl"
     assert trail.export_jsonl(out) == 5
