@@ -470,7 +470,7 @@ class Sanitizer:
         out, last = [], 0
         for span, rule in spans:
             original = text[span.start:span.end]
-            if "%40" in original and span.entity == "EMAIL_ADDRESS":  # URL-encoded in text: faked decoded
+            if _url_encoded(original, span):  # faked decoded, re-encoded: escapes stay valid escapes
                 new = self._apply(rule, span.entity, unquote(original), path, run)
                 if isinstance(new, str):
                     new = requote(original, new, plus=False)
@@ -626,3 +626,14 @@ def _describe_leaks(leaks: list[dict]) -> str:
     first = leaks[0]
     more = f" (+{len(leaks) - 1} more)" if len(leaks) > 1 else ""
     return f"leak gate blocked the event: {first['reason']} at {first['path'] or '<event>'} [{first['rule']}]{more}"
+
+
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _url_encoded(original: str, span: Span) -> bool:
+    """A mailbox URL-encoded in text, or a URL's user or password (percent-escapes are the only
+    way a userinfo holds '@', ':' or '/'): fake the decoded value, or ``%40`` becomes ``%91``."""
+    if span.entity == "EMAIL_ADDRESS":
+        return "%40" in original
+    return span.detector == "url_credentials" and "%" in original and bool(_ESCAPE.search(original))

@@ -230,6 +230,16 @@ def test_credentials_under_an_authentication_header_or_any_other_name_are_faked(
     assert "Basic authentication" in text and "retrying with X-Auth: Token " in text
 
 
+def test_a_url_encoded_userinfo_is_faked_decoded_and_keeps_valid_escapes(sanitizer):
+    """'%40' in a URL's user had been faked letter by letter into '%91' or '%3L'."""
+    url = "https://jo.bolton%40yandex.com:T%40WDHGc%2Bx%2A%247kTTU@api.example.eu/v1/orders"
+    out = clean(sanitizer, {"user": {"email": "jo.bolton@yandex.com"}, "breadcrumbs": [{"data": {"url": url}}]})
+    faked = out["breadcrumbs"][0]["data"]["url"]
+    userinfo = faked.removeprefix("https://").rpartition("@")[0]
+    assert faked.endswith("@api.example.eu/v1/orders") and "bolton" not in faked and "WDHGc" not in faked
+    assert re.sub(r"%[0-9A-F]{2}", "", userinfo).count("%") == 0 and unquote(userinfo.partition(":")[0]).count("@") == 1, faked
+
+
 def test_technical_values_that_looked_personal_are_kept(sanitizer):
     """Sentry's own markers, a Set-Cookie's attributes, routes and versions in URL paths, scope
     operators between hex-letter words: each was faked once."""
