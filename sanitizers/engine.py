@@ -21,6 +21,7 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
@@ -200,7 +201,7 @@ class Sanitizer:
             return self._blocked(run, [{"path": "", "rule": "limits", "reason": "event nested too deeply"}])
         except Exception as exc:  # fail closed: an event we could not fully process is not emitted
             return self._blocked(run, [{"path": "", "rule": "internal",
-                                        "reason": f"sanitizer error ({type(exc).__name__})"}])
+                                        "reason": f"sanitizer error ({type(exc).__name__} at {_raised_at(exc)})"}])
         _rename_change_paths(run)
         if leaks:
             return self._blocked(run, leaks)
@@ -637,3 +638,15 @@ def _url_encoded(original: str, span: Span) -> bool:
     if span.entity == "EMAIL_ADDRESS":
         return "%40" in original
     return span.detector == "url_credentials" and "%" in original and bool(_ESCAPE.search(original))
+
+
+def _raised_at(exc: BaseException) -> str:
+    """Where an error was raised, as module:function:line: enough to find a bug, while the
+    message, which may quote the event's values, is never shown."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "unknown place"
+    code = tb.tb_frame.f_code
+    return f"{Path(code.co_filename).stem}:{code.co_name}:{tb.tb_lineno}"

@@ -21,6 +21,7 @@ from sentry_sdk.scrubber import DEFAULT_DENYLIST, DEFAULT_PII_DENYLIST
 
 from connectors import normalize_event
 from sanitizers import LeakBlocked, PolicyError, Sanitizer, load_policy
+from sanitizers.detectors import DETECTOR_FUNCTIONS
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "sentry"
 FIXTURE_FILES = sorted(FIXTURES.glob("*/*.json"))
@@ -780,3 +781,16 @@ def _assert_gone_and_kept(event: dict, gone: list[str], kept: list[str]) -> None
     text = json.dumps(result.event, ensure_ascii=False)
     assert [value for value in gone if value in text] == [], text
     assert [value for value in kept if value not in text] == [], text
+
+
+def test_an_internal_error_blocks_the_event_naming_where_it_was_raised_but_never_its_message(monkeypatch):
+    """Fail closed, and leave the next developer a place to look (a SystemError under concurrent
+    replays once said only its type)."""
+    def broken(text: str) -> list:
+        raise ValueError(f"cannot read {text}")
+
+    monkeypatch.setitem(DETECTOR_FUNCTIONS, "EMAIL_ADDRESS", broken)
+    result = Sanitizer(key=b"internal-error").sanitize({"message": "write to jo@example.org"})
+    assert result.blocked
+    reason = result.leaks[0]["reason"]
+    assert reason.startswith("sanitizer error (ValueError at test_sanitizer:broken:") and "jo@" not in reason
