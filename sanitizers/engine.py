@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import threading
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -643,10 +644,5 @@ def _url_encoded(original: str, span: Span) -> bool:
 def _raised_at(exc: BaseException) -> str:
     """Where an error was raised, as module:function:line: enough to find a bug, while the
     message, which may quote the event's values, is never shown."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    if tb is None:
-        return "unknown place"
-    code = tb.tb_frame.f_code
-    return f"{Path(code.co_filename).stem}:{code.co_name}:{tb.tb_lineno}"
+    frame, line = list(traceback.walk_tb(exc.__traceback__))[-1]
+    return f"{Path(frame.f_code.co_filename).stem}:{frame.f_code.co_name}:{line}"
