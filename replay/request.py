@@ -9,6 +9,7 @@ headers in their recorded order, duplicates kept, and the body re-encoded in its
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -23,6 +24,7 @@ HOP_BY_HOP = frozenset({
     "expect", "sentry-trace", "baggage", "traceparent", "tracestate",
 })
 PLACEHOLDERS = frozenset({"[Filtered]", "[filtered]", "[redacted]"})
+_METHOD = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}")  # an HTTP token (RFC 9110), of a sane length
 
 
 @dataclass
@@ -48,12 +50,23 @@ def rebuild_request(event: dict[str, Any]) -> RequestSpec:
     request = event.get("request")
     if not isinstance(request, dict) or not request.get("url"):
         raise RequestError("event has no request with a URL to replay")
-    url = str(request["url"])
+    url = request["url"]
+    if not isinstance(url, str):
+        raise RequestError(f"event's request URL is {type(url).__name__}, not text")
     try:
         parts = urlsplit(url)
     except ValueError:  # "http://[::1/x": an unclosed IPv6 bracket; the message would quote the URL
         raise RequestError("event's request URL is malformed (an invalid host part)") from None
-    method = str(request.get("method") or ("POST" if request.get("data") not in (None, "") else "GET")).upper()
+    # an absolute http(s) URL, or a path: anything else ("javascript:...", "orders-of-...") would be
+    # glued to QA's base URL as something else entirely
+    absolute = parts.scheme in ("http", "https") and bool(parts.netloc)
+    a_path = not parts.scheme and not parts.netloc and parts.path.startswith("/")
+    if not (absolute or a_path):
+        raise RequestError("event's request URL is malformed (neither an http(s) URL nor a path)")
+    method = request.get("method") or ("POST" if request.get("data") not in (None, "") else "GET")
+    if not isinstance(method, str) or not _METHOD.fullmatch(method):
+        raise RequestError("event's request method is not an HTTP method")
+    method = method.upper()
     headers = [(k, v) for k, v in _pairs(request.get("headers")) if k.lower() not in HOP_BY_HOP]
     cookie = _cookie_header(request.get("cookies"))
     if cookie and any(k.lower() == "cookie" and v in PLACEHOLDERS for k, v in headers):

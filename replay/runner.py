@@ -103,8 +103,9 @@ def replay_document(document: Any, *, sanitizer: Sanitizer, target: Target,
     if report is not None and parity.blocks(report):
         return ReplayResult(event_id, "blocked", f"QA drifts from production: {report.summary()}",
                             request=request, holes=spec.holes, parity=parity_json, sanitized_event=clean, spec=spec)
+    signature = signature_of(clean)
     outcome = send(spec, target, client=client)
-    verdict: Verdict = decide(signature_of(clean), outcome, _qa_error(target, outcome, client))
+    verdict: Verdict = decide(signature, outcome, _qa_error(target, outcome, client))
     if verdict.verdict == "not_reproduced" and report is not None and report.drifts:
         verdict.reason += f" (QA drifts from production: {report.summary()}; the drift may explain it)"
     return ReplayResult(

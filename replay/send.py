@@ -71,7 +71,7 @@ def _attempts(client: httpx.Client, spec: RequestSpec, url: str, headers: list[t
                 time.sleep(min(2.0, 0.2 * 2 ** (attempt - 1)))
                 continue
             return Outcome(url, error=_tries(_fault(exc, target.timeout), attempts), trace_id=trace_id)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL's message quotes the URL
             return Outcome(url, error=f"HTTP error ({type(exc).__name__})", trace_id=trace_id)
         return Outcome(url, status=status, body=body, elapsed_ms=(time.perf_counter() - started) * 1000,
                        trace_id=trace_id)

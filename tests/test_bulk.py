@@ -67,6 +67,10 @@ def test_odd_events_get_a_verdict_each_and_never_stop_the_batch(tmp_path: Path, 
         lambda e: e.update(user={"id": {"nested": 1}}),  # unhashable as a user key
         lambda e: e["request"].update(url="http://[::1/cart"),  # urlsplit raises
         lambda e: e["request"]["headers"].update({"User-Agent": "ShopApp/2.1 (Zoë’s iPhone)"}),  # not ASCII
+        lambda e: e["request"].update(url="orders-of-Zebulon-Quackenbush"),  # no "/": glued to QA's port
+        lambda e: e["request"].update(url="javascript:alert(1)"),
+        lambda e: e["request"].update(method=["POST"]),
+        lambda e: e.update(exception=5, contexts=3, tags=7, fingerprint="abc"),  # read after the send
     ]):
         event = copy.deepcopy(base)
         event["event_id"] = f"{n:032x}"
@@ -77,7 +81,9 @@ def test_odd_events_get_a_verdict_each_and_never_stop_the_batch(tmp_path: Path, 
     assert "Traceback" not in result.stderr, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["event_id"] for r in rows] == [e["event_id"] for e in odd]
-    assert rows[2]["verdict"] == "inconclusive" and "malformed" in rows[2]["reason"]
-    assert all(r["verdict"] == "reproduced" for i, r in enumerate(rows) if i != 2), rows
+    assert [r["verdict"] for r in rows] == ["reproduced", "reproduced", "inconclusive", "reproduced",
+                                            "inconclusive", "inconclusive", "inconclusive", "reproduced"], rows
+    assert all("malformed" in rows[i]["reason"] for i in (2, 4, 5)) and "HTTP method" in rows[6]["reason"]
+    assert "Quackenbush" not in result.stderr + result.stdout
     user_agents = [json.loads(line)["headers"].get("User-Agent") for line in qa_log.read_text().splitlines()]
     assert any(ua and ua.startswith("ShopApp/2.1 (Zo") for ua in user_agents)  # sent as UTF-8 bytes

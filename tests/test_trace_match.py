@@ -48,3 +48,30 @@ def test_qa_failing_with_another_exception_is_not_a_reproduction(tmp_path, shop,
     assert row["verdict"] == "not_reproduced" and row["status"] == 500
     assert row["reason"].startswith("QA failed differently: ShopServiceError")
     assert "where production raised IndexError in format_card_number" in row["reason"]
+
+
+def test_without_qa_reports_the_type_in_qa_error_body_decides(tmp_path, shop, amex_event):
+    """No QA error event: QA's JSON error body names its own exception type. A wrapper whose
+    message quotes production's type ("ShopServiceError: IndexError: ...") is another error."""
+    for variant, verdict in ((), "reproduced"), (("--variant", "different-error"), "not_reproduced"):
+        qa_url, _ = shop(*variant)
+        result = subprocess.run([sys.executable, "-m", "replay.cli", "run", str(amex_event), "--target", qa_url,
+                                 "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "REPLAY_SECRET_KEY": "k"})
+        row = json.loads(result.stdout)
+        assert (row["verdict"], row["evidence"], row["status"]) == (verdict, "error match", 500), row
+    assert row["reason"] == "QA failed with 500 but reported ShopServiceError where production raised IndexError"
+
+
+@pytest.mark.parametrize("exception_type, body, evidence", [
+    ("ValueError", "ValueError at /api/profile\nRequest Method: POST", "error match"),  # a debug page
+    ("builtins.ValueError", "Traceback ...\nValueError: bad", "error match"),
+    ("ValueError", "Internal Server Error", "status only"),  # "Error" is not ValueError
+    ("KeyError", "KeyErrors are logged", "status only"),
+])
+def test_a_text_error_body_names_the_type_only_as_a_word_of_its_own(exception_type, body, evidence):
+    from replay.send import Outcome
+    from replay.verdict import ErrorSignature, decide
+
+    verdict = decide(ErrorSignature(exception_type=exception_type), Outcome("http://qa/x", status=500, body=body))
+    assert (verdict.verdict, verdict.evidence) == ("reproduced", evidence)
