@@ -214,7 +214,7 @@ def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool, 
         def done(index: int, ref: str, result) -> None:
             nonlocal cursor
             bar.advance(task)
-            if result.event_id is not None:
+            if result.outcome is not None or result.verdict == "blocked":  # sent or refused, with an id or not
                 audit_replay(trail, result, target=target.name, policy_hash=sanitizer.policy.hash, via=f"cli:{ref}")
             if result.error:
                 errors(ref, f"{result.verdict}: {result.reason}")

@@ -284,15 +284,18 @@ def test_every_replay_is_audited_in_a_verifiable_trail(tmp_path: Path, shop, bug
 
     qa_url, _ = shop()
     event = bug_events["missing_items"]
-    path = write_jsonl(tmp_path / "one.jsonl", [event])
+    anonymous = {k: v for k, v in event.items() if k != "event_id"}  # SDKs of some platforms send none
+    path = write_jsonl(tmp_path / "two.jsonl", [event, anonymous])
     audit = str(tmp_path / "audit.sqlite3")
     env = {**os.environ, "REPLAY_SECRET_KEY": "k", "REPLAY_AUDIT": audit}
     subprocess.run([*REPLAY, "run", str(path), "--target", qa_url], env=env, capture_output=True, timeout=120, check=True)
     shown = subprocess.run([*REPLAY, "audit", "show", "--json"], env=env, capture_output=True, text=True, timeout=60)
     records = [json.loads(line) for line in shown.stdout.splitlines()] if not shown.stdout.startswith("[") \
         else json.loads(shown.stdout)
-    replay_record = next(r for r in records if r["action"] == "replay")
-    assert replay_record["event_id"] == event["event_id"] and replay_record["target"] == qa_url
+    replays = [r for r in records if r["action"] == "replay"]
+    assert [r["event_id"] for r in replays] == [event["event_id"], None], "every request sent is audited"
+    replay_record = replays[0]
+    assert replay_record["target"] == qa_url
     assert replay_record["details"]["verdict"] == "reproduced" and len(replay_record["payload_sha256"]) == 64
     verify = subprocess.run([*REPLAY, "audit", "verify"], env=env, capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0, verify.stdout + verify.stderr
