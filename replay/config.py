@@ -34,7 +34,7 @@ from replay.errors import ConfigError
 from replay.parity import DEFAULT_SEVERITY, SEVERITIES
 from replay.target import Target, is_http_url, target_from_url
 
-__all__ = ["config_path", "resolve_target", "load_targets"]
+__all__ = ["config_path", "resolve_target"]
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _KEYS = {"base_url", "allowed_hosts", "denied_hosts", "headers", "timeout", "methods", "host_map", "manifest",
@@ -60,14 +60,14 @@ def resolve_target(spec: str, config: str | None = None) -> Target:
     if path is None:
         raise ConfigError(f"target {spec!r}: no config file (use --config, REPLAY_CONFIG or ./replay.toml), "
                           "or pass a base URL such as http://127.0.0.1:8001")
-    targets = load_targets(path)
-    if spec not in targets:
-        known = ", ".join(sorted(targets)) or "none"
+    tables = _target_tables(path)
+    if spec not in tables:
+        known = ", ".join(sorted(tables)) or "none"
         raise ConfigError(f"{path}: no target named {spec!r} (targets: {known})")
-    return targets[spec]
+    return _target(spec, tables[spec], path)  # only this one: another target's unset ${VAR} is no concern
 
 
-def load_targets(path: Path) -> dict[str, Target]:
+def _target_tables(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except OSError as exc:
@@ -77,7 +77,7 @@ def load_targets(path: Path) -> dict[str, Target]:
     targets = data.get("targets", {})
     if not isinstance(targets, dict):
         raise ConfigError(f"{path}: `targets` must be a table of named targets")
-    return {name: _target(name, raw, path) for name, raw in targets.items()}
+    return targets
 
 
 def _target(name: str, raw: Any, path: Path) -> Target:

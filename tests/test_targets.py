@@ -75,6 +75,11 @@ def test_config_errors_name_file_key_and_problem(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("NOT_SET_ANYWHERE", "x")
     with pytest.raises(ConfigError, match=r"no target named 'prod' \(targets: qa\)"):
         resolve_target("prod", str(path))
+    path.write_text('[targets.qa]\nbase_url = "http://127.0.0.1:1"\n[targets.staging]\nbase_url = "http://127.0.0.1:2"\n'
+                    'headers = { "X-T" = "${ALSO_NOT_SET}" }\n')
+    assert resolve_target("qa", str(path)).base_url == "http://127.0.0.1:1", "another target's variable is no concern"
+    with pytest.raises(ConfigError, match=r"no target named 'prod' \(targets: qa, staging\)"):
+        resolve_target("prod", str(path))
     path.write_text('[targets.qa]\nbase_url = "ftp://x"\n')
     with pytest.raises(ConfigError, match="is not an http"):
         resolve_target("qa", str(path))
