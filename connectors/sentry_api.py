@@ -34,6 +34,7 @@ __all__ = [
 
 DEFAULT_URL = "https://sentry.io"
 TOKEN_ENV, URL_ENV, ORG_ENV = "SENTRY_AUTH_TOKEN", "SENTRY_URL", "SENTRY_ORG"
+_TOKEN = re.compile(r"[\x21-\x7e]+")  # what an Authorization header can carry as one token
 #: Named event selections; anything else must be a 32-hex event id (or ``all``, see select_events).
 EVENT_CHOICES = ("latest", "oldest", "recommended")
 
@@ -240,9 +241,13 @@ class SentryClient:
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time,
                  backoff: float = 1.0, max_delay: float = 60.0) -> None:
+        token = (token or "").strip()  # a pasted token or $(cat file) often ends in a newline
         if not token:
             raise SentryAuthError(f"no Sentry auth token: set {TOKEN_ENV} to a token with the "
                                   "event:read scope")
+        if not _TOKEN.fullmatch(token):  # never quoted: it is a credential
+            raise SentryAuthError(f"the Sentry auth token holds spaces or characters other than printable "
+                                  f"ASCII: check {TOKEN_ENV}")
         if not org:
             raise SentryConfigError(f"no Sentry organization: set {ORG_ENV} or pass an issue URL")
         if not _SLUG.fullmatch(org):

@@ -314,6 +314,16 @@ def test_missing_token_fails_before_any_request() -> None:
         SentryClient.from_env(environ={"SENTRY_ORG": ORG})
 
 
+def test_a_pasted_token_loses_its_newline_and_a_garbled_one_is_refused_unquoted(
+        sentry_server: FakeSentry, sleeps: Sleeps) -> None:
+    with make_client(sentry_server, sleeps, token=f" {TOKEN}\n") as client:
+        assert client.fetch_event(ISSUE_ID)["eventID"]
+    for garbled in ("tökén-77", "sntryu two words"):
+        with pytest.raises(SentryAuthError, match="printable ASCII: check SENTRY_AUTH_TOKEN") as info:
+            SentryClient.from_env(environ={"SENTRY_ORG": ORG, "SENTRY_AUTH_TOKEN": garbled})
+        assert garbled not in str(info.value)
+
+
 def test_token_without_event_read_scope_says_so(
         sentry_server: FakeSentry, sleeps: Sleeps) -> None:
     with make_client(sentry_server, sleeps, token=NO_SCOPE_TOKEN) as client:
