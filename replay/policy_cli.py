@@ -206,7 +206,7 @@ def _shadow_findings(policy: Any) -> list[Finding]:
             elif earlier.action != later.action:
                 out.append(Finding(later.id, "warning", f"overlaps {earlier.id!r} on keys {names} with a different "
                                                         f"action ({earlier.action} wins over {later.action})"))
-            if len(shared) == len(later.keys) and not earlier.parents and tuple(earlier.where) == ("**",) \
+            if len(shared) == len(later.keys) and not earlier.placed and tuple(earlier.where) == ("**",) \
                     and not later.detectors and not later.patterns:
                 fully_hidden_by = earlier
         if fully_hidden_by is not None:

@@ -44,6 +44,9 @@ def describe_rule(rule: Rule, limit: int = 8) -> str:
         if rule.parents:
             parents = ", ".join(rule.parents[:limit]) + (", …" if len(rule.parents) > limit else "")
             what[-1] += f" inside an object named {parents}"
+        if rule.beside:
+            beside = ", ".join(rule.beside[:limit]) + (", …" if len(rule.beside) > limit else "")
+            what[-1] += f"{' or' if rule.parents else ''} in an object that also holds {beside}"
     if rule.detectors:
         what.append("values found by the " + ", ".join(rule.detectors) + " detector" + ("s" if len(rule.detectors) > 1 else ""))
     if rule.patterns:

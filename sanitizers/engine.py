@@ -87,6 +87,7 @@ _PROBE = {
 # memory stays bounded however long an event's strings are (up to max_string_chars each).
 _CACHED_CHARS, _CACHED_TEXTS = 2048, 50_000
 _UNDECIDED = object()  # not yet in the key-rule cache (None there means "no rule")
+_BESIDE = "\x1f"  # in a parent's name: the beside-rules its object matched follow (see _object_kind)
 # Threads racing through the first imports of presidio and spaCy can meet half-imported modules.
 _FIRST_USE = threading.Lock()
 
@@ -157,6 +158,8 @@ class Sanitizer:
         self._detectors = [(DETECTOR_FUNCTIONS[d], rule) for rule in self.policy.rules for d in rule.detectors]
         self._patterns = [(pattern, rule) for rule in self.policy.rules for pattern in rule.compiled_patterns]
         self._key_rules = self.policy.key_rules
+        self._beside_rules = self.policy.beside_rules
+        self._kinds: dict[tuple, str] = {}
         enabled = {d for rule in self.policy.rules for d in rule.detectors}
         self._gate_detectors = [(n, DETECTOR_FUNCTIONS[n]) for n in _GATE_DETECTORS if n in enabled]
         self._safe_cache: dict[tuple, bool] = {}
@@ -249,10 +252,11 @@ class Sanitizer:
             return self._string(node, path, canon, key, parent, inherited, run)
         if isinstance(node, dict):
             rule = inherited or _container_rule(self._key_rule(key, parent, canon), key)
+            kind = self._object_kind(key, node)
             out = {}
             for k, v in node.items():
                 k = self._name(k, path, canon, run)
-                out[k] = self._walk(v, path + (k,), canon + (k,), str(k), key, rule, run)
+                out[k] = self._walk(v, path + (k,), canon + (k,), str(k), kind, rule, run)
             return out
         if isinstance(node, list):
             if is_pair_list(key, node):
@@ -406,12 +410,30 @@ class Sanitizer:
     def _decide_key_rule(self, key: Any, parent: str, canon: tuple) -> Rule | None:
         if not isinstance(key, str) or not _FIELD_NAME.fullmatch(key):
             return None  # a key that is data (a sentence, a selector expression) names no field
-        nkey, nparent = normalize_key(key), normalize_key(parent) if parent else ""
+        name, _, beside = parent.partition(_BESIDE)
+        nkey, nparent, beside_ids = normalize_key(key), normalize_key(name) if name else "", beside.split()
         for rule in self._key_rules:
-            if rule.key_regex.search(nkey) and (rule.parent_regex is None or (nparent and rule.parent_regex.search(nparent))) \
-                    and (rule.where == ("**",) or rule.where_regex.match(_joined(canon))):
+            if rule.key_regex.search(nkey) and (rule.where == ("**",) or rule.where_regex.match(_joined(canon))) \
+                    and (not rule.placed or rule.id in beside_ids
+                         or (rule.parent_regex is not None and nparent and rule.parent_regex.search(nparent))):
                 return rule
         return None
+
+    def _object_kind(self, key: str, node: dict) -> str:
+        """What an object's fields see as their parent: its key, followed by the ids of the rules
+        whose ``beside`` keys it holds (a ``name`` beside an ``email`` is a person's). Decided
+        once per key and set of field names (objects of one kind recur in every event)."""
+        if not self._beside_rules:
+            return key
+        shape = (key, *node)
+        kind = self._kinds.get(shape)
+        if kind is None:
+            normal = [normalize_key(k) for k in node if isinstance(k, str)]
+            ids = [r.id for r in self._beside_rules if any(r.beside_regex.search(n) for n in normal)]
+            kind = f"{key}{_BESIDE}{' '.join(ids)}" if ids else key
+            if len(shape) <= 64 and sum(map(len, normal)) <= _CACHED_CHARS:
+                remember(self._kinds, shape, kind, _CACHED_TEXTS)
+        return kind
 
     def _scan(self, text: str, canon: tuple) -> tuple[tuple[Span, Rule], ...]:
         """Spans of the detector rules that apply at ``canon``; overlaps resolved after the

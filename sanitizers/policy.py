@@ -63,6 +63,7 @@ class Rule:
     patterns: tuple[str, ...] = ()
     where: tuple[str, ...] = ("**",)
     parents: tuple[str, ...] = ()
+    beside: tuple[str, ...] = ()
 
     @cached_property
     def key_regex(self) -> re.Pattern[str] | None:
@@ -78,10 +79,17 @@ class Rule:
     @cached_property
     def parent_regex(self) -> re.Pattern[str] | None:
         """For keys like ``name`` that are personal only inside a person-like object."""
-        if not self.parents:
-            return None
-        alternatives = "|".join(re.escape(normalize_key(p)) for p in self.parents)
-        return re.compile(r"(?:^|_)(?:" + alternatives + r")s?(?:_|$)")
+        return _word_regex(self.parents)
+
+    @cached_property
+    def beside_regex(self) -> re.Pattern[str] | None:
+        """...or in an object that also holds one of these keys: a ``name`` beside an ``email``."""
+        return _word_regex(self.beside)
+
+    @property
+    def placed(self) -> bool:
+        """Whether the rule holds only in some objects (``parents`` or ``beside``)."""
+        return bool(self.parents or self.beside)
 
     @cached_property
     def where_regex(self) -> re.Pattern[str]:
@@ -90,6 +98,14 @@ class Rule:
     @cached_property
     def compiled_patterns(self) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(p) for p in self.patterns)
+
+
+def _word_regex(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Matches a normalized key holding one of ``names`` as a whole word (or its plural)."""
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(normalize_key(n)) for n in names)
+    return re.compile(r"(?:^|_)(?:" + alternatives + r")s?(?:_|$)")
 
 
 @dataclass(frozen=True)
@@ -138,6 +154,10 @@ class Policy:
     @property
     def key_rules(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.keys)
+
+    @property
+    def beside_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.keys and r.beside)
 
     @property
     def detector_rules(self) -> tuple[Rule, ...]:
@@ -220,7 +240,7 @@ def _check_settings(settings: dict, source: str) -> None:
 
 
 _RULE_KEYS = {"id", "description", "action", "entity", "keys", "detectors", "patterns", "where",
-              "parents"}
+              "parents", "beside"}
 
 
 def _parse_rule(raw: Any, index: int, source: str) -> Rule:
@@ -260,6 +280,7 @@ def _parse_rule(raw: Any, index: int, source: str) -> Rule:
         patterns=tuple(patterns),
         where=tuple(_str_list(raw.get("where", ["**"]), f"{where}: where")),
         parents=tuple(_str_list(raw.get("parents", []), f"{where}: parents")),
+        beside=tuple(_str_list(raw.get("beside", []), f"{where}: beside")),
     )
 
 

@@ -106,6 +106,10 @@ def test_explain_lists_every_rule_and_the_safe_paths() -> None:
     for rule in load_policy(DEFAULT).rules:
         assert rule.id in result.output
     assert "replaced by a consistent fake" in result.output and "contexts.runtime.**" in result.output
+    from replay.policy_report import describe_rule
+    person = next(r for r in load_policy(DEFAULT).rules if r.id == "person-name-in-person")
+    assert "inside an object named user, customer" in describe_rule(person)
+    assert "or in an object that also holds email, email_address" in describe_rule(person)
 
 
 def test_dry_run_counts_changes_without_showing_values(events: Path, tmp_path: Path) -> None:

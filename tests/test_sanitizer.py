@@ -154,6 +154,18 @@ def test_a_name_field_is_personal_inside_a_person_but_not_inside_a_product(sanit
     assert out["extra"]["product"]["name"] == "Merino Wool Sweater"
 
 
+def test_a_name_beside_a_persons_email_or_phone_is_personal_wherever_the_object_sits(sanitizer):
+    """The example shop's own POST /api/profile body: a name no gazetteer knows, at the top of the
+    body, beside the e-mail. Found by a CLI review: it reached QA, --curl and saved bundles."""
+    out = clean(sanitizer, {"request": {"data": {"name": "Zebulon Quackenbush", "email": "zq@example.org"}},
+                            "extra": {"signup": '{"nome": "Oluwaseun Adeyemi", "telefone": "x", "phone": "+1 415 555 0100"}',
+                                      "items": [{"name": "Merino Wool Sweater", "sku": "MW-12"}],
+                                      "team": {"name": "checkout-service", "owner_team": "payments"}}})
+    text = json.dumps(out)
+    assert "Quackenbush" not in text and "Adeyemi" not in text
+    assert "Merino Wool Sweater" in text and "checkout-service" in text
+
+
 def test_keys_of_repr_dumped_frame_vars_are_matched_without_their_quotes(sanitizer):
     vars_ = {"'password'": "'hunter2-longer'", "'email'": "'jane@example.com'"}
     out = clean(sanitizer, {"exception": {"values": [{"stacktrace": {"frames": [{"vars": vars_}]}}]}})
