@@ -87,6 +87,7 @@ _PROBE = {
 # memory stays bounded however long an event's strings are (up to max_string_chars each).
 _CACHED_CHARS, _CACHED_TEXTS = 2048, 50_000
 _UNDECIDED = object()  # not yet in the key-rule cache (None there means "no rule")
+_LOGIN_SHAPED = re.compile(r"[^\W\d_][._-][^\W\d_]|\d")  # jane.doe, j_doe, jdoe84: not a plain word
 _BESIDE = "\x1f"  # in a parent's name: the beside-rules its object matched follow (see _object_kind)
 # Threads racing through the first imports of presidio and spaCy can meet half-imported modules.
 _FIRST_USE = threading.Lock()
@@ -522,6 +523,8 @@ class Sanitizer:
                     run.known.setdefault(part, (fake_part, entity))
         if entity in ("EMAIL_ADDRESS", "PERSON") and original.lower() != original:
             run.known.setdefault(original.lower(), (fake.lower(), entity))
+        if entity == "EMAIL_ADDRESS":
+            _remember_mailbox_name(original, fake, run)
 
     # -- pass 2: propagate known originals ------------------------------------------------------
     def _propagate(self, doc: Any, run: _Run) -> tuple[list, list]:
@@ -625,6 +628,17 @@ def _rename_change_paths(run: _Run) -> None:
     regex, replace = run.replace
     for i in holding(regex, [change.path for change in run.changes]):
         run.changes[i] = run.changes[i]._replace(path=replace(run.changes[i].path))
+
+
+def _remember_mailbox_name(email: str, fake: str, run: _Run) -> None:
+    """An address's mailbox name split off by the code that failed (``local='jane.doe+shop'``)
+    gets the mailbox name of the address's fake. Only names shaped like a person's login (a dot,
+    dash or underscore between letters, or digits): a plain word (``orders@``) may also be a
+    route or a table, and is left to the detectors. As a user name: safe paths keep theirs."""
+    local, fake_local = email.rpartition("@")[0], fake.rpartition("@")[0]
+    for part, fake_part in ((local, fake_local), (local.partition("+")[0], fake_local.partition("+")[0])):
+        if len(part) >= 5 and part != fake_part and _LOGIN_SHAPED.search(part):
+            run.known.setdefault(part, (fake_part, "USERNAME"))
 
 
 def _region(path: str) -> str:

@@ -166,6 +166,21 @@ def test_a_name_beside_a_persons_email_or_phone_is_personal_wherever_the_object_
     assert "Merino Wool Sweater" in text and "checkout-service" in text
 
 
+def test_a_mailbox_name_split_off_an_address_gets_the_mailbox_name_of_its_fake(sanitizer):
+    """The example shop's validate_mailbox frame holds the address and its parts. Found by a CLI
+    review: the whole address was faked, its mailbox name left as it was."""
+    frame_vars = {"address": "'zebulon.quackenbush+shop@planted-mail.org'", "local": "'zebulon.quackenbush+shop'",
+                  "base": "'zebulon.quackenbush'", "team": "'orders'"}
+    out = clean(sanitizer, {"user": {"email": "zebulon.quackenbush+shop@planted-mail.org"},
+                            "request": {"url": "https://shop.example.com/api/orders", "data": {"notify": "orders@shop.example.com"}},
+                            "exception": {"values": [{"stacktrace": {"frames": [{"vars": frame_vars}]}}]}})
+    fake_local = out["user"]["email"].rpartition("@")[0]
+    faked = out["exception"]["values"][0]["stacktrace"]["frames"][0]["vars"]
+    assert "quackenbush" not in json.dumps(out)
+    assert (faked["local"], faked["base"]) == (f"'{fake_local}'", f"'{fake_local.partition('+')[0]}'")
+    assert faked["team"] == "'orders'" and out["request"]["url"].endswith("/api/orders"), "a plain word is no login"
+
+
 def test_keys_of_repr_dumped_frame_vars_are_matched_without_their_quotes(sanitizer):
     vars_ = {"'password'": "'hunter2-longer'", "'email'": "'jane@example.com'"}
     out = clean(sanitizer, {"exception": {"values": [{"stacktrace": {"frames": [{"vars": vars_}]}}]}})
