@@ -87,10 +87,19 @@ class AuditTrail:
     """Append-only hash chain in one SQLite file. Thread-safe (one connection behind a lock) and
     safe across processes (each write is a short ``IMMEDIATE`` transaction reading the head)."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        """``read_only`` opens an existing trail to read or verify it, and writes nothing to the
+        file: one that holds no trail (empty, another database) is an error, not a new trail."""
         self.path = Path(path) if path is not None else default_audit_path()
         self._lock = threading.Lock()
         with unusable_database("audit trail", self.path):
+            if read_only:
+                self._db = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=ro", uri=True,
+                                           check_same_thread=False, isolation_level=None)
+                if self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit'").fetchone() is None:
+                    self._db.close()
+                    raise sqlite3.DatabaseError("not an audit trail: it holds no audit table")
+                return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA busy_timeout=30000")
@@ -154,11 +163,14 @@ class AuditTrail:
         bound = _as_utc(since)
         return [r for r in records if datetime.fromisoformat(r.time) >= bound]
 
-    def verify(self) -> tuple[bool, int | None, str]:
+    def verify(self, expect_head: tuple[int, str] | None = None) -> tuple[bool, int | None, str]:
         """(ok, first bad seq, reason). Walks the chain from the start: a gap in ``seq`` is a
         deleted record, a hash that does not match the content an edit, a ``prev_hash`` that
-        does not match the record before it a re-ordering or a splice."""
+        does not match the record before it a re-ordering or a splice. The newest records can be
+        cut off without a trace in the chain itself: ``expect_head`` (seq, hash), a head noted
+        earlier outside the trail, must still be there, unchanged."""
         prev_hash, expected_seq = GENESIS, 1
+        hashes: dict[int, str] = {}
         for record in self.records():
             if record.seq != expected_seq:
                 return False, expected_seq, f"record {expected_seq} is missing (deleted)"
@@ -166,8 +178,17 @@ class AuditTrail:
                 return False, record.seq, f"record {record.seq} does not match its hash (edited or moved)"
             if record.prev_hash != prev_hash:
                 return False, record.seq, f"record {record.seq} does not follow record {record.seq - 1} (re-ordered or replaced)"
+            hashes[record.seq] = record.hash
             prev_hash, expected_seq = record.hash, expected_seq + 1
-        return True, None, f"{expected_seq - 1} records, chain intact"
+        if expect_head is not None:
+            seq, digest = expect_head
+            if seq not in hashes:
+                return False, seq, f"record {seq}, the expected head, is missing (the newest records were deleted)"
+            if hashes[seq] != digest:
+                return False, seq, f"record {seq} is not the expected head (the trail was rewritten from there)"
+        count = expected_seq - 1
+        head = f"; head {count}:{prev_hash}" if count else ""
+        return True, None, f"{count} records, chain intact{head}"
 
     def export_jsonl(self, out: str | Path) -> int:
         """Write every record as one JSON line (hashes included, so the copy can be re-verified)."""
@@ -286,7 +307,7 @@ def _trail(ctx: click.Context) -> AuditTrail:
         from replay.errors import ConfigError
 
         raise ConfigError(f"no audit trail at {path} (check --audit or REPLAY_AUDIT)")
-    return AuditTrail(path)
+    return AuditTrail(path, read_only=True)
 
 
 @audit_group.command("show")
@@ -316,15 +337,29 @@ def show(ctx: click.Context, since: str | None, as_json: bool) -> None:
 
 
 @audit_group.command("verify")
+@click.option("--expect-head", metavar="SEQ:HASH", callback=lambda ctx, param, value: _head(value),
+              help="A head printed by an earlier verify: fail unless that record is still there, unchanged.")
 @click.pass_context
-def verify(ctx: click.Context) -> None:
-    """Check the hash chain; exit 1 naming the first edited, deleted or re-ordered record."""
-    ok, bad, reason = _trail(ctx).verify()
+def verify(ctx: click.Context, expect_head: tuple[int, str] | None) -> None:
+    """Check the hash chain; exit 1 naming the first edited, deleted or re-ordered record.
+
+    It prints the head (SEQ:HASH): keep it elsewhere and pass it to --expect-head later, since
+    deleting the newest records leaves an intact chain behind."""
+    ok, bad, reason = _trail(ctx).verify(expect_head)
     if ok:
         click.echo(f"ok: {reason}")
         return
     click.echo(f"TAMPERED: first bad record is seq {bad}: {reason}", err=True)
     sys.exit(1)
+
+
+def _head(value: str | None) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    seq, _, digest = value.partition(":")
+    if not (seq.isascii() and seq.isdigit() and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+        raise click.BadParameter("expected SEQ:HASH as verify prints it (a number, a colon, 64 hex digits)")
+    return int(seq), digest
 
 
 @audit_group.command("export")

@@ -33,7 +33,7 @@ def test_appended_records_chain_and_verify(trail: AuditTrail) -> None:
     assert [r.seq for r in records] == [1, 2, 3, 4, 5]
     assert records[0].prev_hash == GENESIS
     assert all(b.prev_hash == a.hash for a, b in zip(records, records[1:]))
-    assert trail.verify() == (True, None, "5 records, chain intact")
+    assert trail.verify() == (True, None, f"5 records, chain intact; head 5:{records[-1].hash}")
 
 
 def test_actor_defaults_to_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -96,7 +96,7 @@ def test_a_bulk_batch_does_not_lock_out_other_writers_of_the_trail(tmp_path: Pat
             batch.append("sanitize", event_id=f"{n:032x}")
         other.append("parity", target="qa")
     ok, _, reason = bulk.verify()
-    assert ok and reason == "5 records, chain intact"
+    assert ok and reason.startswith("5 records, chain intact")
     assert [r.action for r in bulk.records()] == ["sanitize"] * 3 + ["parity", "sanitize"]
 
 
@@ -154,6 +154,31 @@ def test_a_mistyped_trail_path_is_an_error_not_an_intact_empty_chain(tmp_path: P
         result = CliRunner().invoke(main, ["audit", "--audit", str(typo), *command])
         assert result.exit_code == 2 and "no audit trail at" in result.output and "intact" not in result.output
     assert not typo.parent.exists(), "nothing created"
+
+
+def test_verify_reads_only_and_refuses_a_file_that_holds_no_trail(tmp_path: Path) -> None:
+    """Found by a CLI review: an empty file verified as 'ok: 0 records, chain intact' and was
+    given the trail's schema by the command that checked it."""
+    from replay.cli import main
+
+    empty = tmp_path / "empty.sqlite3"
+    empty.touch()
+    for command in (["verify"], ["show"], ["export", "-"]):
+        result = CliRunner().invoke(main, ["audit", "--audit", str(empty), *command])
+        assert result.exit_code == 2 and "not an audit trail" in result.output and "intact" not in result.output
+    assert empty.stat().st_size == 0, "nothing written"
+
+
+def test_cutting_off_the_newest_records_fails_against_the_head_printed_before(trail: AuditTrail) -> None:
+    base = ["--audit", str(trail.path), "verify"]
+    before = CliRunner().invoke(audit_group, base)
+    head = before.output.strip().rpartition("head ")[2]
+    assert before.exit_code == 0 and head == f"5:{trail.records()[-1].hash}"
+    _sql(trail, "DELETE FROM audit WHERE seq >= 4")
+    assert CliRunner().invoke(audit_group, base).exit_code == 0, "the chain alone cannot tell"
+    cut = CliRunner().invoke(audit_group, [*base, "--expect-head", head])
+    assert cut.exit_code == 1 and "record 5, the expected head, is missing" in cut.output
+    assert CliRunner().invoke(audit_group, [*base, "--expect-head", "5:abc"]).exit_code == 2
 
 
 def test_a_trail_or_store_that_cannot_be_a_database_is_one_line(tmp_path: Path) -> None:
