@@ -47,7 +47,9 @@ def read_documents(source: str, limits: EventLimits = DEFAULT_LIMITS) -> Iterato
         yield from _read_stream(sys.stdin.buffer, name, limits, jsonl_by_name=False)
         return
     path = Path(source)
-    if not path.is_file():
+    if path.is_dir():
+        raise ConnectorError(f"{name}: is a folder, not a file of events")
+    if not path.exists():  # a pipe (a shell's <(...)) or a device is read like a file
         raise ConnectorError(f"{name}: no such file")
     if path.suffix.lower() in (".csv", ".parquet"):
         yield from _within(_table(str(path), name), limits)

@@ -322,6 +322,8 @@ def sentry(issue: str, which: str, limit: int | None, target_url: str, config: s
     from replay.config import resolve_target
     from replay.output import prepare_folder
 
+    if limit is not None and which != "all":
+        raise click.UsageError("--limit goes with --event all (one event is fetched otherwise)")
     prepare_folder(save_dir)
     target = resolve_target(target_url, config)
     ref = parse_issue_ref(issue, default_url=os.environ.get(URL_ENV) or DEFAULT_URL,

@@ -7,6 +7,7 @@ a one-off target that allows exactly that URL's host.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -57,6 +58,9 @@ class Target:
         return None
 
 
+_BLANK = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def target_from_url(url: str) -> Target:
     """A one-off target: this base URL, and only its host."""
     if not is_http_url(url):
@@ -65,7 +69,10 @@ def target_from_url(url: str) -> Target:
 
 
 def is_http_url(url: str) -> bool:
-    """An http(s) URL with a host and, if any, a port in range; ``http://[::1`` is none."""
+    """An http(s) URL with a host and, if any, a port in range; ``http://[::1`` is none, and
+    neither is one with a space or control character (urlsplit drops a leading one, httpx not)."""
+    if _BLANK.search(url):
+        return False
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises for a port out of range

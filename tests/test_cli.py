@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,6 @@ ENV_KEY = {"REPLAY_SECRET_KEY": "test-key"}
 
 
 def replay(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    import os
-
     return subprocess.run([*REPLAY, *args], input=stdin, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **ENV_KEY})
 
@@ -125,6 +124,18 @@ def test_missing_input_file_is_a_usage_error() -> None:
     result = replay("sanitize", "/nonexistent/events.json")
     assert result.returncode == 2
     assert "no such file" in result.stderr and "Traceback" not in result.stderr
+    folder = replay("sanitize", str(Path(__file__).parent))
+    assert folder.returncode == 2 and "is a folder, not a file of events" in folder.stderr
+
+
+def test_a_pipe_is_read_as_input(bug_events: dict) -> None:
+    read, write = os.pipe()  # what a shell's <(...) hands over: /dev/fd/N, no regular file
+    with os.fdopen(write, "w") as out:
+        out.write(json.dumps(bug_events["missing_items"]) + "\n")
+    result = subprocess.run([*REPLAY, "sanitize", f"/dev/fd/{read}"], capture_output=True, text=True, timeout=120,
+                            pass_fds=(read,), env={**os.environ, "REPLAY_SECRET_KEY": "k"})
+    os.close(read)
+    assert result.returncode == 0 and json.loads(result.stdout)["event_id"] == bug_events["missing_items"]["event_id"]
 
 
 def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path: Path, bug_events: dict) -> None:
@@ -146,7 +157,6 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path: P
 
 
 def test_dash_is_stdout_and_a_fifo_stays_a_fifo(tmp_path: Path, bug_events: dict) -> None:
-    import os
     import threading
 
     path = write_jsonl(tmp_path / "in.jsonl", [bug_events["amex_card"]])
@@ -280,8 +290,6 @@ def test_bundles_never_overwrite_each_other_nor_leave_the_save_folder(tmp_path: 
 
 
 def test_every_replay_is_audited_in_a_verifiable_trail(tmp_path: Path, shop, bug_events: dict) -> None:
-    import os
-
     qa_url, _ = shop()
     event = bug_events["missing_items"]
     anonymous = {k: v for k, v in event.items() if k != "event_id"}  # SDKs of some platforms send none
@@ -341,7 +349,6 @@ def test_a_har_entry_of_the_wrong_shape_is_skipped_not_a_traceback(tmp_path: Pat
 def test_run_json_streams_each_verdict_as_it_is_decided(tmp_path: Path, bug_events: dict) -> None:
     """A long batch shows its first verdicts while later events still replay (input order kept)."""
     import http.server
-    import os
     import threading
     import time
 

@@ -54,6 +54,8 @@ def test_all_events_with_an_issue_url(sentry_with_shop_events, shop) -> None:
     assert result.returncode == 0, result.stderr
     verdicts = [json.loads(line)["verdict"] for line in result.stdout.splitlines()]
     assert verdicts == ["reproduced", "not_reproduced"]
+    alone = run_sentry(fake, url, "--limit", "1", "--target", qa_url, "--json")  # once silently ignored
+    assert alone.returncode == 2 and "--limit goes with --event all" in alone.stderr and not alone.stdout
 
 
 def test_wrong_token_is_one_clear_line(sentry_with_shop_events, shop) -> None:

@@ -106,7 +106,8 @@ def test_a_value_of_the_wrong_type_is_a_config_error(tmp_path: Path, line: str, 
         resolve_target("qa", str(path))
 
 
-@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999", "ftp://127.0.0.1"])
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999", "ftp://127.0.0.1", " http://127.0.0.1:1",
+                                 "http://127.0.0.1:1/\n", "http://127.0.0.1:1/q a"])
 def test_a_target_url_that_is_no_url_is_a_config_error(url: str) -> None:
     with pytest.raises(ConfigError, match="expected an http"):
         resolve_target(url)
