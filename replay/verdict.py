@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from replay.send import Outcome
 
@@ -119,8 +120,8 @@ def _reported_type(body: str) -> str | None:
     message may quote the type it wrapped (``ShopServiceError: ValueError: ...``). A top-level
     ``type`` is left alone: in a problem+json body it is the problem's kind, not a class."""
     try:
-        data = json.loads(body)
-    except ValueError:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:  # also for nesting deeper than orjson's limit
         return None
     if not isinstance(data, dict):
         return None
