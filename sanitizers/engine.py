@@ -411,8 +411,8 @@ class Sanitizer:
     def _decide_key_rule(self, key: Any, parent: str, canon: tuple) -> Rule | None:
         if not isinstance(key, str) or not _FIELD_NAME.fullmatch(key):
             return None  # a key that is data (a sentence, a selector expression) names no field
-        name, _, beside = parent.partition(_BESIDE)
-        nkey, nparent, beside_ids = normalize_key(key), normalize_key(name) if name else "", beside.split()
+        name, *beside_ids = parent.split(_BESIDE)
+        nkey, nparent = normalize_key(key), normalize_key(name) if name else ""
         for rule in self._key_rules:
             if rule.key_regex.search(nkey) and (rule.where == ("**",) or rule.where_regex.match(_joined(canon))) \
                     and (not rule.placed or rule.id in beside_ids
@@ -431,7 +431,7 @@ class Sanitizer:
         if kind is None:
             normal = [normalize_key(k) for k in node if isinstance(k, str)]
             ids = [r.id for r in self._beside_rules if any(r.beside_regex.search(n) for n in normal)]
-            kind = f"{key}{_BESIDE}{' '.join(ids)}" if ids else key
+            kind = _BESIDE.join([key, *ids])
             if len(shape) <= 64 and sum(map(len, normal)) <= _CACHED_CHARS:
                 remember(self._kinds, shape, kind, _CACHED_TEXTS)
         return kind
