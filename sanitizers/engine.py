@@ -597,9 +597,10 @@ class Sanitizer:
         return None
 
     def _blocked(self, run: _Run, leaks: list[dict]) -> SanitizeResult:
-        """A blocked event's changes name their top-level region only: its keys were not all
-        judged (the reason it is blocked), so a deeper path could quote one."""
+        """A blocked event's changes and leaks name their top-level region only: its keys were
+        not all judged (the reason it is blocked), so a deeper path could quote one."""
         changes = [change._replace(path=_region(change.path)) for change in run.changes]
+        leaks = [{**leak, "path": _region(leak["path"]) if leak["path"] else ""} for leak in leaks]
         return SanitizeResult(None, changes, run.filtered, len(run.kept), blocked=True, leaks=leaks,
                               policy_hash=self.policy.hash)
 
