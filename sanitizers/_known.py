@@ -52,8 +52,22 @@ def known_regex(known: dict[str, tuple[str, str]],
                 table.setdefault(encoded, (encode(fake), entity))
     if not table:
         return None, table
-    alternatives = "|".join(re.escape(v) for v in sorted(table, key=len, reverse=True))
-    return re.compile(rf"{_NOT_AFTER_LETTER}(?:{alternatives}){_NOT_BEFORE_LETTER}"), table
+    glued = sorted((v for v, (_, entity) in table.items() if _glued(v, entity)), key=len, reverse=True)
+    words = sorted((v for v, (_, entity) in table.items() if not _glued(v, entity)), key=len, reverse=True)
+    pattern = rf"{_NOT_AFTER_LETTER}(?:{'|'.join(map(re.escape, words))}){_NOT_BEFORE_LETTER}" if words else ""
+    if glued:  # tried first: a secret may hold a word-bounded original, never the other way round
+        pattern = "|".join(map(re.escape, glued)) + (f"|{pattern}" if pattern else "")
+    return re.compile(pattern), table
+
+
+# Secrets are found glued to other text too (mysqldump -pSw0rdf1sh!, token=...&): a long one with
+# a digit or a sign in it does not turn up inside another word by chance, as a name might.
+_SECRET_ENTITIES = frozenset({"SECRET", "API_KEY", "JWT", "PEM_KEY", "AUTHORIZATION"})
+_NOT_A_WORD = re.compile(r"[^A-Za-z]")
+
+
+def _glued(original: str, entity: str) -> bool:
+    return entity in _SECRET_ENTITIES and len(original) >= 8 and bool(_NOT_A_WORD.search(original))
 
 
 def holding(regex: re.Pattern[str], texts: list[str]) -> set[int]:

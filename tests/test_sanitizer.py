@@ -181,6 +181,18 @@ def test_a_mailbox_name_split_off_an_address_gets_the_mailbox_name_of_its_fake(s
     assert faked["team"] == "'orders'" and out["request"]["url"].endswith("/api/orders"), "a plain word is no login"
 
 
+def test_a_known_secret_is_replaced_where_it_is_glued_to_other_text(sanitizer):
+    """mysqldump -pPASSWORD: found under extra.db_password, it was left in the breadcrumb, since
+    known values were replaced as whole words only. Found by a privacy review."""
+    out = clean(sanitizer, {"breadcrumbs": {"values": [{"category": "subprocess",
+                                                         "message": "mysqldump -h db.internal -u shop -pSw0rdf1sh! shop_prod"}]},
+                            "extra": {"db_password": "Sw0rdf1sh!", "customer": {"name": "Jan Kowalski"},
+                                      "note": "Janek and Kowalskiego keep their letters"}})
+    fake = out["extra"]["db_password"]
+    assert out["breadcrumbs"]["values"][0]["message"] == f"mysqldump -h db.internal -u shop -p{fake} shop_prod"
+    assert out["extra"]["note"] == "Janek and Kowalskiego keep their letters", "a name is still replaced as a word"
+
+
 def test_keys_of_repr_dumped_frame_vars_are_matched_without_their_quotes(sanitizer):
     vars_ = {"'password'": "'hunter2-longer'", "'email'": "'jane@example.com'"}
     out = clean(sanitizer, {"exception": {"values": [{"stacktrace": {"frames": [{"vars": vars_}]}}]}})
