@@ -287,9 +287,12 @@ def test_technical_values_that_looked_personal_are_kept(sanitizer):
              "request": {"url": "https://shop.example.com/users/export.csv",
                          "headers": [["Set-Cookie", "sessionid=abcdef0123456789; Path=/; SameSite=Lax; HttpOnly"]]},
              "breadcrumbs": {"values": [{"data": {"url": "https://api.example.com/account/v2/users/1234567"}}]},
-             "message": "Call to undefined method Feed::add() at dead::beef"}
+             "message": "Call to undefined method Feed::add() at dead::beef",
+             "tags": {"app.version": "4.2.0.17"}}  # four numeric parts, as an IPv4 address has: a privacy review
+    event["request"]["headers"].append(["X-App-Version", "4.2.0.17"])
     out = clean(sanitizer, event)
     assert out["user"] == event["user"] and out["fingerprint"] == event["fingerprint"]
+    assert out["tags"] == event["tags"] and out["request"]["headers"][1] == ["X-App-Version", "4.2.0.17"]
     assert out["request"]["url"] == event["request"]["url"] and out["message"] == event["message"]
     cookie = out["request"]["headers"][0][1]
     assert cookie.endswith("; Path=/; SameSite=Lax; HttpOnly") and "abcdef0123456789" not in cookie
