@@ -241,7 +241,7 @@ class Sanitizer:
         if not isinstance(entry, dict) or isinstance(entry.get("formatted"), str):
             return  # the formatted text is walked like any other
         template, params = entry.get("message"), entry.get("params")
-        if not isinstance(template, str) or not isinstance(params, list):
+        if not isinstance(template, str) or not isinstance(params, (list, dict)):
             return
         text = fill_template(template, params)
         if text is not None:

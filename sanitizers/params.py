@@ -66,10 +66,21 @@ def breadcrumb_params(event: dict) -> dict[int, list[str | None]]:
 _FORMAT = re.compile(r"%[sdrif]|\{\d*\}")
 
 
-def fill_template(template: str, params: list) -> str | None:
-    """The message as it would be formatted (``%s``/``%d`` and ``{}``/``{0}`` placeholders, in
-    order), or None when the placeholders and the parameters do not pair up."""
-    if len(template) > _MAX_TEXT or not params or len(_FORMAT.findall(template)) != len(params):
+_NAMED_FORMAT = re.compile(r"%\(([^()]{1,64})\)[sdrif]|\{([A-Za-z_]\w{0,63})\}")
+
+
+def fill_template(template: str, params: list | dict) -> str | None:
+    """The message as it would be formatted: a list fills ``%s``/``%d`` and ``{}``/``{0}``
+    placeholders in order, a mapping ``%(name)s`` and ``{name}`` ones by name (Python logging
+    with a dict, structlog, .NET and Serilog templates). None when they do not pair up."""
+    if len(template) > _MAX_TEXT or not params:
+        return None
+    if isinstance(params, dict):
+        names = [a or b for a, b in _NAMED_FORMAT.findall(template)]
+        if not names or any(name not in params for name in names):
+            return None
+        return _NAMED_FORMAT.sub(lambda m: str(params[m.group(1) or m.group(2)]), template)
+    if len(_FORMAT.findall(template)) != len(params):
         return None
     values = iter(params)
     return _FORMAT.sub(lambda m: str(next(values)), template)

@@ -782,6 +782,10 @@ print("ok", len(events))
      ["10255452"], ["/api/v1/customers/", "?expand=orders"]),
     ({"logentry": {"message": "login attempt user=%s ip=%s result=%s", "params": ["david54_9607", "204.21.136.225", "denied"]}},
      ["david54_9607", "204.21.136.225"], ['"denied"']),
+    ({"logentry": {"message": "Refund for customer %(name)s failed (%(why)s)",  # named: a privacy review
+                   "params": {"name": "Zebulon Quackenbush", "why": "card_expired"}}}, ["Quackenbush"], ['"card_expired"']),
+    ({"logentry": {"message": "login attempt user={user} result={result}", "params": {"user": "zq_88", "result": "denied"}}},
+     ["zq_88"], ['"denied"']),
     ({"logentry": {"formatted": "Geocoding 'Parkgränd 7, Linköping' -> 0 results"}}, ["Parkgränd"], ["-> 0 results"]),
     ({"message": "invalid date of birth '01/08/1944' for order 2024-01-01; Geburtsdatum: 12.03.1985"},
      ["01/08/1944", "12.03.1985"], ["2024-01-01"]),
