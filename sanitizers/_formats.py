@@ -140,8 +140,8 @@ def iban(value: str, rng: random.Random) -> str:
     numeric = "".join(str(int(c, 36)) for c in fake_bban + country + "00")
     check = f"{98 - int(numeric) % 97:02d}"
     fake = country + check + fake_bban
-    it = iter(fake)
-    return "".join(next(it) if ch.isalnum() else ch for ch in value)
+    it = iter(fake)  # in the original's layout and letter case
+    return "".join((next(it).lower() if ch.islower() else next(it)) if ch.isalnum() else ch for ch in value)
 
 
 def phone(value: str, rng: random.Random) -> str:

@@ -73,14 +73,16 @@ def test_mastercard_2_series_stays_in_the_2_series_range(fakes):
 
 # --- IBAN --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("original", ["DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "FR1420041010050500013M02606"])
-def test_iban_fake_keeps_country_length_layout_and_checksum(fakes, original):
-    assert iban_ok(original)
+@pytest.mark.parametrize("original", ["DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "FR1420041010050500013M02606",
+                                      "de89370400440532013000", "gb82west12345698765432"])  # as typed into a form
+def test_iban_fake_keeps_country_length_layout_case_and_checksum(fakes, original):
+    assert iban_ok(original.upper())
     fake = fakes.fake("IBAN_CODE", original)
-    assert fake != original
+    assert fake.upper() != original.upper()
     assert fake[:2] == original[:2]
     assert layout(fake) == layout(original)
-    assert iban_ok(fake)
+    assert [c.islower() for c in fake] == [c.islower() for c in original]
+    assert iban_ok(fake.upper())
 
 
 # --- e-mail ------------------------------------------------------------------------------------
