@@ -59,7 +59,9 @@ _QUERY = re.compile(r"[^\s=&#?]+=[^\s&#]*(?:&[^\s=&#]+=[^\s&#]*)*")
 # ``tracestate``: keys are tokens, values percent-encoded (no space, no comma) and may hold ``=``
 # and ``;`` properties. Not a Ruby hash dump (``{"name"=>"Jane Doe", ...}``).
 _COMMA_LIST = re.compile(r"[\w.-]+=[^\s,&#]*(?:,[ \t]*[\w.-]+=[^\s,&#]*)+")
-URL_START = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//|/[^\s]*\?")
+# A URL, a path with a query, or a path of two segments or more (a navigation breadcrumb's
+# /customers/88123/edit, a transaction): each segment is judged under the one before it.
+URL_START = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//|/[^\s]*\?|/[^\s/?#]+/[^\s/?#]")
 
 
 class QueryString:
@@ -140,6 +142,12 @@ _URL_PARTS = re.compile(  # a DSN's password may hold "?" and "#" unescaped (see
     r"|(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//[^/?#\s]*)?([^?#\s]*)(?:\?([^#\s]*))?(#\S*)?")
 
 
+# A path without host or query is a route unless it names a file of code or a file system's root.
+_FILE_PATH = re.compile(r"^/(?:srv|usr|home|var|opt|etc|tmp|app|code|src|lib|bin|mnt|root|workspace|Users|private|System"
+                        r"|Library|Applications|proc|dev|run|nix)/|\.(?:py[cdiow]?|[cm]?js|jsx|tsx?|rb|java|class|jar|go"
+                        r"|php|cs|dll|so|dylib|kt|scala|swift|c|h|cpp|rs|exs?|erl|lua|pl|sh)$")
+
+
 def split_url(text: str) -> tuple[str, str, str, str] | None:
     """(prefix up to the path, path, query, fragment-with-#) for URL-like strings.
 
@@ -148,7 +156,7 @@ def split_url(text: str) -> tuple[str, str, str, str] | None:
     if _WHITESPACE.search(text):
         return None
     m = _URL_PARTS.fullmatch(text)
-    if not m or not (m.group(1) or m.group(3) is not None):
+    if not m or not (m.group(1) or m.group(3) is not None or (text.startswith("/") and not _FILE_PATH.search(text))):
         return None
     return m.group(1) or "", m.group(2) or "", m.group(3) or "", m.group(4) or ""
 

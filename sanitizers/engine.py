@@ -68,6 +68,9 @@ _SECTION_KEYS = {"auth", "session", "_session", "user_session"}
 # `/users/export.csv`, an API version `/account/v2`), not the
 # value of the segment before it: no key rule applies to it, or the replay would miss the route.
 _ROUTE_WORD = re.compile(r"[a-z]+(?:[-_][a-z]+)*(?:\.(?:csv|json|xml|pdf|txt|html?|zip|xlsx?|png|jpe?g|svg))?|v\d{1,3}")
+# A route template's slot names a parameter, it holds none: {user_id} (Sentry transactions,
+# OpenAPI), :id (Express, Rails), <int:id> (Flask), [id] (Next.js).
+_ROUTE_PARAM = re.compile(r"\{[A-Za-z_][\w.:-]*\}|:[A-Za-z_]\w*|<(?:\w+:)?[A-Za-z_]\w*>|\[{1,2}(?:\.\.\.)?[A-Za-z_]\w*\]{1,2}")
 _GATE_DETECTORS = ("JWT", "PEM_KEY", "API_KEY", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS")
 # One value of every kind a detector or fake builds something for on first use (presidio
 # recognizers, phone metadata, name lists): all documentation or test values, nobody's data.
@@ -369,9 +372,12 @@ class Sanitizer:
         for i, raw in enumerate(segments):
             decoded = unquote(raw)
             seg_key = segments[i - 1] if i else key
+            if not decoded or _ROUTE_PARAM.fullmatch(decoded):  # /users/{user_id}: a route template's slot
+                new_segments.append(raw)
+                continue
             # the segment before is only a guess at this one's name: what the detectors recognise wins
             named_by = "" if _ROUTE_WORD.fullmatch(decoded) or self._scan(decoded, canon) else seg_key
-            new = self._string(decoded, path, canon + (seg_key or "path",), named_by, "path", None, run) if decoded else decoded
+            new = self._string(decoded, path, canon + (seg_key or "path",), named_by, "path", None, run)
             new_segments.append(raw if new == decoded else requote(raw, str(new), plus=False))
         out = prefix + "/".join(new_segments)
         if query:

@@ -782,6 +782,12 @@ print("ok", len(events))
      ["10255452"], ["/api/v1/customers/", "?expand=orders"]),
     ({"logentry": {"message": "login attempt user=%s ip=%s result=%s", "params": ["david54_9607", "204.21.136.225", "denied"]}},
      ["david54_9607", "204.21.136.225"], ['"denied"']),
+    ({"transaction": "/password/reset/Qm9vZ2llV29vZ2llMTIz",  # paths without a host: a privacy review
+      "breadcrumbs": {"values": [{"category": "navigation", "data": {"from": "/customers/88123/edit"}}]}},
+     ["Qm9vZ2llV29vZ2llMTIz", "88123"], ['"/password/reset/', '"/customers/', '/edit"']),
+    ({"transaction": "/api/users/{user_id}/profile", "extra": {"path": "/srv/shop/accounts/services.py",
+                                                               "route": "/accounts/:id/orders/[orderId]", "view": "/accounts/views.py"}},
+     [], ["/api/users/{user_id}/profile", "/srv/shop/accounts/services.py", "/accounts/:id/orders/[orderId]", "/accounts/views.py"]),
     ({"logentry": {"message": "Refund for customer %(name)s failed (%(why)s)",  # named: a privacy review
                    "params": {"name": "Zebulon Quackenbush", "why": "card_expired"}}}, ["Quackenbush"], ['"card_expired"']),
     ({"logentry": {"message": "login attempt user={user} result={result}", "params": {"user": "zq_88", "result": "denied"}}},
