@@ -1,4 +1,4 @@
-"""Strings that hold structure: JSON, Python reprs, URLs and query strings.
+"""Strings that hold structure: JSON, Python reprs (of objects too), URLs and query strings.
 
 Personal data hides inside such strings (a raw JSON body, a breadcrumb URL, a repr in frame
 vars). Each codec parses a string into parts the sanitizer can walk with their own key names,
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
-__all__ = ["parse_json", "parse_repr", "QueryString", "parse_query", "Fields", "parse_fields",
+__all__ = ["parse_json", "parse_repr", "parse_call_repr", "QueryString", "parse_query", "Fields", "parse_fields",
            "URL_START", "split_url", "requote"]
 
 _MAX_NESTED = 200_000  # characters; longer strings are scanned as text only
@@ -52,6 +52,47 @@ def parse_repr(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:
     if not isinstance(parsed, (dict, list, tuple, str)):
         return None
     return parsed, (repr if repr(parsed) == text else None)
+
+
+_CALL_START = re.compile(r"[A-Za-z_][\w.]{0,127}\(")
+
+
+def parse_call_repr(text: str) -> tuple[dict, Callable[[dict], str] | None] | None:
+    """(fields, dump) for the repr of a dataclass, attrs class, namedtuple or pydantic model in
+    frame vars: ``Customer(first_name='Jane', address=Address(city='Lyon'))``, every argument by
+    keyword and a literal or another such repr. The fields are walked as a dict under their names."""
+    if len(text) > _MAX_NESTED or not _CALL_START.match(text) or text[-1:] != ")" or "=" not in text:
+        return None
+    try:
+        skeleton, fields = _call_fields(ast.parse(text, mode="eval").body)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        return None
+
+    def dump(walked: dict) -> str:
+        return _dump_call(skeleton, walked)
+
+    return fields, (dump if dump(fields) == text else None)
+
+
+def _call_fields(node: ast.expr) -> tuple[tuple[str, dict], dict]:
+    """((class name, each field's skeleton or None), fields) of a keyword-only call, nested ones included."""
+    if not isinstance(node, ast.Call) or node.args or not all(kw.arg for kw in node.keywords):
+        raise ValueError("not a repr of keyword fields")
+    skeleton: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
+    for kw in node.keywords:
+        if isinstance(kw.value, ast.Call):
+            skeleton[kw.arg], fields[kw.arg] = _call_fields(kw.value)
+        else:
+            skeleton[kw.arg], fields[kw.arg] = None, ast.literal_eval(kw.value)
+    return (ast.unparse(node.func), skeleton), fields
+
+
+def _dump_call(skeleton: tuple[str, dict], walked: dict) -> str:
+    name, fields = skeleton
+    parts = [f"{key}={repr(value) if sub is None else _dump_call(sub, value)}"
+             for (_, sub), (key, value) in zip(fields.items(), walked.items())]
+    return f"{name}({', '.join(parts)})"
 
 
 _QUERY = re.compile(r"[^\s=&#?]+=[^\s&#]*(?:&[^\s=&#]+=[^\s&#]*)*")

@@ -30,7 +30,8 @@ from sanitizers._cache import remember
 from sanitizers._known import escaped, holding, is_allowed, known_regex, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, outline, regions, rename, spine_copy
 from sanitizers.detectors import DETECTOR_FUNCTIONS, Span, is_loopback
-from sanitizers.encodings import URL_START, parse_fields, parse_json, parse_query, parse_repr, requote, split_url
+from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
+                                  requote, split_url)
 from sanitizers.errors import LeakBlocked
 from sanitizers.fakes import FakeFactory, is_placeholder
 from sanitizers.gazetteer import street_words
@@ -347,13 +348,12 @@ class Sanitizer:
     def _nested(self, value: str, path: tuple, canon: tuple, key: str, run: _Run) -> str | None:
         """Open JSON, repr, URL and query strings; walk their parts with their own keys."""
         head = value[:1]
-        if head in "{[('\"":
-            for parser in (parse_json, parse_repr):
-                parsed = parser(value)
-                if parsed is not None:
-                    obj, dump = parsed
-                    new = self._walk(obj, path, canon, key, key, None, run)
-                    return dump(new) if dump is not None else value
+        for parser in (parse_json, parse_repr) if head in "{[('\"" else (parse_call_repr,) if head.isalpha() else ():
+            parsed = parser(value)
+            if parsed is not None:
+                obj, dump = parsed
+                new = self._walk(obj, path, canon, key, key, None, run)
+                return dump(new) if dump is not None else value
         if URL_START.match(value):
             parts = split_url(value)
             if parts is not None:

@@ -782,6 +782,11 @@ print("ok", len(events))
      ["10255452"], ["/api/v1/customers/", "?expand=orders"]),
     ({"logentry": {"message": "login attempt user=%s ip=%s result=%s", "params": ["david54_9607", "204.21.136.225", "denied"]}},
      ["david54_9607", "204.21.136.225"], ['"denied"']),
+    ({"exception": {"values": [{"stacktrace": {"frames": [{"vars": {  # object reprs: a privacy review
+        "customer": "Customer(first_name='Margaret', last_name='Quackenbush', address=Address(city='Lyon', zip='69001'))",
+        "order": "Order(id=42, sku='SKU-MW12-XL', qty=2)", "note": "Payment(declined) for Order(id=7)"}}]}}]}},
+     ["Margaret", "Quackenbush"], ["Customer(first_name='", "Address(city='Lyon', zip='",
+                                   "Order(id=42, sku='SKU-MW12-XL', qty=2)", "Payment(declined) for Order(id=7)"]),
     ({"transaction": "/password/reset/Qm9vZ2llV29vZ2llMTIz",  # paths without a host: a privacy review
       "breadcrumbs": {"values": [{"category": "navigation", "data": {"from": "/customers/88123/edit"}}]}},
      ["Qm9vZ2llV29vZ2llMTIz", "88123"], ['"/password/reset/', '"/customers/', '/edit"']),
