@@ -39,7 +39,7 @@ from sanitizers.names import _NOT_NAMES
 from sanitizers.ner import load_name_model
 from sanitizers.policy import Policy, Rule, default_policy, normalize_key
 from sanitizers.selectors import SEP
-from sanitizers.params import breadcrumb_params, fill_template
+from sanitizers.params import breadcrumb_params, column_values, fill_template
 
 __all__ = ["Change", "SanitizeResult", "Sanitizer", "secret_key_from_env"]
 
@@ -332,6 +332,10 @@ class Sanitizer:
         nested = self._nested(value, path, canon, key, run)
         if nested is not None:
             return nested
+        for column, quoted in column_values(value):  # judged by its column; propagation replaces it here
+            named = self._key_rule(column, "", canon + (column,))
+            if named is not None and named.action != "keep":
+                self._apply(named, named.entity, quoted, path, run)
         return self._replace_spans(value, self._scan(value, canon), path, run)
 
     def _apply_whole(self, rule: Rule, value: str, path: tuple, run: _Run) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["breadcrumb_params", "fill_template", "param_columns"]
+__all__ = ["breadcrumb_params", "column_values", "fill_template", "param_columns"]
 
 _MAX_TEXT = 20_000  # characters; a longer statement or template is not read
 _PLACEHOLDER = re.compile(r"%\((?P<named>\w+)\)s|%s|\?|\$\d+|(?<![:\w]):(?P<colon>[A-Za-z_]\w*)")
@@ -84,3 +84,31 @@ def fill_template(template: str, params: list | dict) -> str | None:
         return None
     values = iter(params)
     return _FORMAT.sub(lambda m: str(next(values)), template)
+
+
+# Database and validation errors that quote a value next to the column or field it was for.
+_PG_KEY = re.compile(r"Key \((?P<columns>[\w\", ]{1,500})\)=\((?P<values>[^\n]{0,2000}?)\) (?:already exists|is not present"
+                     r"|conflicts with)")
+_MYSQL_DUPLICATE = re.compile(r"Duplicate entry '(?P<value>[^'\n]{1,500})' for key '(?:[\w$]+\.)?(?P<column>[\w$]{1,128})'")
+_PYDANTIC = re.compile(r"(?m)^(?P<column>[A-Za-z_][\w.]{0,127})\n[ \t]+[^\n]{0,500}?\[type=[\w.]+, "
+                       r"input_value=(?P<value>'[^'\n]{0,500}'|\"[^\"\n]{0,500}\"|[^,\]\n]{1,500})")
+_ERROR_CUES = ("Key (", "Duplicate entry", "input_value=")
+
+
+def column_values(text: str) -> list[tuple[str, str]]:
+    """(column, value) pairs an error message quotes: PostgreSQL's ``Key (username, email)=(jdoe,
+    j@x.org) already exists``, MySQL's ``Duplicate entry 'jdoe' for key 'users.username'``,
+    pydantic's field line followed by ``[type=..., input_value='Jane', ...]``."""
+    if len(text) > _MAX_TEXT or not any(cue in text for cue in _ERROR_CUES):
+        return []
+    pairs = []
+    for m in _PG_KEY.finditer(text):
+        columns = [c.strip().strip('"') for c in m.group("columns").split(",")]
+        values = m.group("values").split(", ")
+        if len(columns) == len(values):  # a value holding ", " makes the pairing unknowable
+            pairs += zip(columns, values)
+    pairs += [(m.group("column"), m.group("value")) for m in _MYSQL_DUPLICATE.finditer(text)]
+    for m in _PYDANTIC.finditer(text):
+        value = m.group("value")
+        pairs.append((m.group("column").rpartition(".")[2], value[1:-1] if value[:1] in "'\"" else value))
+    return [(column, value) for column, value in pairs if value]

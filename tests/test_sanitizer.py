@@ -782,6 +782,13 @@ print("ok", len(events))
      ["10255452"], ["/api/v1/customers/", "?expand=orders"]),
     ({"logentry": {"message": "login attempt user=%s ip=%s result=%s", "params": ["david54_9607", "204.21.136.225", "denied"]}},
      ["david54_9607", "204.21.136.225"], ['"denied"']),
+    ({"exception": {"values": [  # values an error quotes beside their column: a privacy review
+        {"type": "IntegrityError", "value": 'duplicate key value violates unique constraint "uniq_customer"\nDETAIL:  Key '
+                                            "(username, last_name, order_id)=(zquack88, Quackenbush, ORD-2024-000123) already exists."},
+        {"type": "IntegrityError", "value": "(1062, \"Duplicate entry 'zq_1987' for key 'users.username'\")"},
+        {"type": "ValidationError", "value": "1 validation error for Customer\nfirst_name\n  String should have at most 8 "
+                                             "characters [type=string_too_long, input_value='Zebulon-Maximilian', input_type=str]"}]}},
+     ["zquack88", "Quackenbush", "zq_1987", "Zebulon"], ["ORD-2024-000123", "for key 'users.username'", "[type=string_too_long"]),
     ({"exception": {"values": [{"stacktrace": {"frames": [{"vars": {  # object reprs: a privacy review
         "customer": "Customer(first_name='Margaret', last_name='Quackenbush', address=Address(city='Lyon', zip='69001'))",
         "order": "Order(id=42, sku='SKU-MW12-XL', qty=2)", "note": "Payment(declined) for Order(id=7)"}}]}}]}},
