@@ -57,6 +57,8 @@ _SHAPES = {
 }
 
 
+_SECRET_LIKE = {"SECRET", "API_KEY", "COOKIE", "GENERIC"}
+_JWT_SHAPE = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*")
 _NAME_LIKE = {"PERSON", "USERNAME"}  # addresses keep their street type ("Street") on purpose
 _WORDS = re.compile(r"[^\W\d_]{3,}")
 
@@ -104,6 +106,8 @@ class FakeFactory:
         address fake that drew the customer's own surname from the name list); the next draw,
         as deterministic, replaces it.
         """
+        if entity in _SECRET_LIKE and value.startswith("eyJ") and _JWT_SHAPE.fullmatch(value):
+            entity = "JWT"  # one token, one fake: as a cookie, a query value or a Bearer credential
         result = self._cache.get((entity, value))
         if result is None:
             if is_placeholder(value):  # tested on a miss only: placeholders are never cached

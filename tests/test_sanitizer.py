@@ -413,6 +413,19 @@ def test_a_bearer_jwt_keeps_its_shape_with_personal_claims_faked(sanitizer):
     assert faked["name"] != "Jane Doe" and faked["sub"].startswith("cus_") and faked["sub"] != "cus_Yos4DWAC2Iac"
 
 
+def test_one_jwt_gets_one_jwt_shaped_fake_as_header_cookie_and_query_value(sanitizer):
+    """As a cookie it had been faked as a random secret, unlike its Bearer twin. A privacy review."""
+    token = f"{b64url({'alg': 'HS256'})}.{b64url({'email': 'zq@example.org', 'name': 'Zebulon Quackenbush'})}.c2lnbmF0dXJl"
+    out = clean(sanitizer, {"request": {"url": f"https://shop.example.com/cb?id_token={token}",
+                                        "headers": [["Authorization", f"Bearer {token}"]],
+                                        "cookies": {"id_token": token}, "data": {"idToken": token}}})
+    request = out["request"]
+    fakes = {request["headers"][0][1].partition(" ")[2], request["cookies"]["id_token"], request["data"]["idToken"],
+             request["url"].partition("id_token=")[2]}
+    assert len(fakes) == 1 and token not in fakes
+    assert claims(fakes.pop())["email"] != "zq@example.org"
+
+
 def test_url_userinfo_is_replaced_and_the_rest_of_the_url_kept(sanitizer):
     url = "postgres://app_user:S3cr3tPassw0rd@db-primary.internal:5432/shop?sslmode=require"
     out = clean(sanitizer, {"extra": {"settings": {"DATABASE": url}}})["extra"]["settings"]["DATABASE"]
