@@ -795,6 +795,10 @@ print("ok", len(events))
      ["10255452"], ["/api/v1/customers/", "?expand=orders"]),
     ({"logentry": {"message": "login attempt user=%s ip=%s result=%s", "params": ["david54_9607", "204.21.136.225", "denied"]}},
      ["david54_9607", "204.21.136.225"], ['"denied"']),
+    ({"exception": {"values": [{"type": "ValidationError",  # typed in lower case: a privacy review
+                                "value": "SEPA mandate rejected for IBAN de89370400440532013000 (iban de89 3704 0044 0532 0130 00)"}]},
+      "extra": {"build": "iban_check de00ffffffffffffffffffff"}},
+     ["de89370400440532013000", "de89 3704 0044 0532 0130 00"], ["SEPA mandate rejected for IBAN de", "de00ffffffffffffffffffff"]),
     ({"exception": {"values": [  # values an error quotes beside their column: a privacy review
         {"type": "IntegrityError", "value": 'duplicate key value violates unique constraint "uniq_customer"\nDETAIL:  Key '
                                             "(username, last_name, order_id)=(zquack88, Quackenbush, ORD-2024-000123) already exists."},
