@@ -55,7 +55,7 @@ def known_regex(known: dict[str, tuple[str, str]],
     glued = sorted((v for v, (_, entity) in table.items() if _glued(v, entity)), key=len, reverse=True)
     words = sorted((v for v, (_, entity) in table.items() if not _glued(v, entity)), key=len, reverse=True)
     pattern = rf"{_NOT_AFTER_LETTER}(?:{'|'.join(map(re.escape, words))}){_NOT_BEFORE_LETTER}" if words else ""
-    if glued:  # tried first: a secret may hold a word-bounded original, never the other way round
+    if glued:  # tried first: a password may hold a word-bounded original (the user's name)
         pattern = "|".join(map(re.escape, glued)) + (f"|{pattern}" if pattern else "")
     return re.compile(pattern), table
 
