@@ -112,6 +112,16 @@ class FakeFactory:
         if result is None:
             if is_placeholder(value):  # tested on a miss only: placeholders are never cached
                 return value
+            if entity == "PERSON" and len(words := value.split()) > 1:
+                # word by word: "Jane Doe" fakes as the fakes of "Jane" and "Doe", so a name and its
+                # parts (name, first_name, last_name; a greeting) stay one person in any order; a
+                # word's fake may not hold another word of the name (small pools repeat: Кира)
+                taken = {w.casefold() for w in words}
+
+                def clashes(fake: str) -> bool:
+                    return any(w in fake.casefold() for w in taken) or (avoid is not None and avoid(fake))
+
+                return _keep_separators(value, [self.fake(entity, word, clashes) for word in words])
             result = self._make(entity, value)
             remember(self._cache, (entity, value), result, 100_000)
         for salt in range(1, 4):

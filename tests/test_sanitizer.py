@@ -154,6 +154,19 @@ def test_a_name_field_is_personal_inside_a_person_but_not_inside_a_product(sanit
     assert out["extra"]["product"]["name"] == "Merino Wool Sweater"
 
 
+def test_a_name_and_its_parts_stay_one_person_in_any_order(sanitizer):
+    """A privacy review: name, first_name and last_name had three unrelated fakes, and a
+    greeting elsewhere in the event took whichever was made first."""
+    person = {"name": "Zebulon Quackenbush", "first_name": "Zebulon", "last_name": "Quackenbush"}
+    for order in (person, dict(reversed(person.items()))):
+        out = clean(sanitizer, {"user": order, "message": "Dear Zebulon Quackenbush, your refund failed"})
+        user = out["user"]
+        assert user["name"] == f"{user['first_name']} {user['last_name']}" and "Quackenbush" not in json.dumps(out)
+        assert out["message"] == f"Dear {user['name']}, your refund failed"
+    assert clean(sanitizer, {"user": {"name": "ZEBULON quackenbush"}})["user"]["name"] == \
+        f"{user['first_name'].upper()} {user['last_name'].lower()}", "each word keeps its case"
+
+
 def test_a_name_beside_a_persons_email_or_phone_is_personal_wherever_the_object_sits(sanitizer):
     """The example shop's own POST /api/profile body: a name no gazetteer knows, at the top of the
     body, beside the e-mail. Found by a CLI review: it reached QA, --curl and saved bundles."""
