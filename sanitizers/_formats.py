@@ -144,16 +144,21 @@ def iban(value: str, rng: random.Random) -> str:
     return "".join((next(it).lower() if ch.islower() else next(it)) if ch.isalnum() else ch for ch in value)
 
 
-def phone(value: str, rng: random.Random) -> str:
-    """Country calling code, trunk prefix and layout kept; the subscriber digits drawn anew."""
-    digits = [i for i, ch in enumerate(value) if ch.isdigit()]
-    keep = 0
+def national_number(value: str) -> str:
+    """The digits after the international prefix and country code (+49, 0049) or the trunk
+    prefix (0): what +49 151 2345678 and 0151 2345678 share."""
+    digits = "".join(ch for ch in value if ch.isdigit())
     stripped = value.lstrip()
     if stripped.startswith(("+", "00")):
-        keep = _country_code_length(value) + (2 if stripped.startswith("00") else 0)
-    elif stripped.lstrip("(").startswith("0"):
-        keep = 1
-    keep += 1  # the first digit of the area code keeps the number's region plausible
+        return digits[_country_code_length(value) + (2 if stripped.startswith("00") else 0):]
+    return digits[1:] if stripped.lstrip("(").startswith("0") else digits
+
+
+def phone(value: str, rng: random.Random) -> str:
+    """Country calling code, trunk prefix and layout kept; the subscriber digits drawn anew, so a
+    number written in international and in national form (seeded alike) gets one fake."""
+    digits = [i for i, ch in enumerate(value) if ch.isdigit()]
+    keep = len(digits) - len(national_number(value)) + 1  # and the area code's first digit: the region stays plausible
     chars = list(value)
     for n, i in enumerate(digits):
         if n >= keep:

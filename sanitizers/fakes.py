@@ -21,7 +21,7 @@ from functools import cache
 import orjson
 
 from sanitizers._cache import remember
-from sanitizers._formats import card, charclass, date, iban, identifier, ip_address, phone, secret, ssn
+from sanitizers._formats import card, charclass, date, iban, identifier, ip_address, national_number, phone, secret, ssn
 from sanitizers.gazetteer import names_by_script, script_of, street_words
 from sanitizers.names import street_suffix
 
@@ -224,7 +224,9 @@ class FakeFactory:
 
 
 def _normal(entity: str, value: str) -> str:
-    if entity in ("CREDIT_CARD", "PHONE_NUMBER", "US_SSN"):
+    if entity == "PHONE_NUMBER":
+        return national_number(value)
+    if entity in ("CREDIT_CARD", "US_SSN"):
         return "".join(ch for ch in value if ch.isdigit())
     if entity == "IBAN_CODE":
         return "".join(ch for ch in value if ch.isalnum()).upper()

@@ -282,3 +282,15 @@ def test_person_fakes_share_no_word_with_the_original(name):
     for key in (b"a", b"b", b"c", b"d", b"e"):
         fake = FakeFactory(key).fake("PERSON", name)
         assert not words(fake) & words(name), (name, fake)
+
+
+@pytest.mark.parametrize("forms", [("+49 151 23456789", "0151 23456789", "0049 151 23456789", "+4915123456789"),
+                                   ("+1 415 555 0100", "(415) 555-0100", "415-555-0100"),
+                                   ("+33 4 92 81 59 43", "04 92 81 59 43")])
+def test_one_phone_number_in_international_and_national_form_gets_one_fake(fakes, forms):
+    """A privacy review: user.phone +49 151 ... and 0151 ... in the exception got two fakes."""
+    from sanitizers._formats import national_number
+
+    fakes_of = [fakes.fake("PHONE_NUMBER", form) for form in forms]
+    assert len({national_number(fake) for fake in fakes_of}) == 1
+    assert all(layout(fake) == layout(form) and fake != form for fake, form in zip(fakes_of, forms))
