@@ -11,6 +11,7 @@ import ipaddress
 import random
 import re
 import string
+from functools import lru_cache
 
 from sanitizers.detectors import card_brand_ok, luhn_valid
 
@@ -166,6 +167,7 @@ def phone(value: str, rng: random.Random) -> str:
     return "".join(chars)
 
 
+@lru_cache(maxsize=65_536)  # asked twice per fake: for its seed (national_number) and its layout
 def _country_code_length(value: str) -> int:
     import phonenumbers
 
