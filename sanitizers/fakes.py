@@ -240,25 +240,21 @@ def _b64decode(text: str) -> bytes:
 
 
 def _person(value: str, rng: random.Random) -> str:
-    """A name from the same script, with as many words and the same casing style."""
-    words = value.split()
-    if not words:
-        return value
+    """One word of a name (``fake`` composes longer names word by word): a name of the same
+    script, in the same casing style."""
     script = script_of(value)
     if script not in names_by_script():
         return charclass(value, rng)  # no name list for this script: letters of the same script
     firsts, lasts = _name_pools(script)
-    taken = {w.casefold() for w in words}
-    fake_words = [_draw(firsts, taken, rng)] + [_draw(lasts, taken, rng) for _ in words[1:]]
-    if script == "latin" and fake_words[-1].isascii():
-        fake_words[-1] = _draw(lasts, taken, rng)
-    if len(words) == 1 and value[:1].isupper() is False:
-        fake_words = [fake_words[0].lower()]
+    taken = {value.strip().casefold()}
+    fake = _draw(firsts, taken, rng)
+    if script == "latin" and fake.isascii():
+        fake = _draw(lasts, taken, rng)
     if value.isupper():
-        fake_words = [w.upper() for w in fake_words]
-    elif value.islower():
-        fake_words = [w.lower() for w in fake_words]
-    return _keep_separators(value, fake_words)
+        fake = fake.upper()
+    elif value[:1].isupper() is False or value.islower():
+        fake = fake.lower()
+    return _keep_separators(value, [fake])
 
 
 @cache
