@@ -526,10 +526,10 @@ class Sanitizer:
         if entity == "IP_ADDRESS" and is_loopback(original):
             return  # names no one: faked where Relay scrubs it, kept in URLs so host maps still match
         run.known[original] = (fake, entity)
-        if entity == "PERSON":
+        if entity == "PERSON":  # a name's words, not the digit groups of a number a name field held
             for part, fake_part in zip(original.split(), fake.split()):
-                if (len(part) >= min(3, min_known_length(part)) and part != fake_part and part.lower() not in _NOT_NAMES
-                        and part.lower() not in street_words()):
+                if (len(part) >= min(3, min_known_length(part)) and part != fake_part and not part.isdigit()
+                        and part.lower() not in _NOT_NAMES and part.lower() not in street_words()):
                     run.known.setdefault(part, (fake_part, entity))
         if entity in ("EMAIL_ADDRESS", "PERSON") and original.lower() != original:
             run.known.setdefault(original.lower(), (fake.lower(), entity))

@@ -54,6 +54,7 @@ _SHAPES = {
     "DATE_OF_BIRTH": re.compile(r"\s*\d{1,4}([-/.])\d{1,2}\1\d{1,4}(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?\s*"),
     "EMAIL_ADDRESS": re.compile(r"[^\s@]+@[^\s@]+"),
     "IP_ADDRESS": re.compile(r"[^@]*"),
+    "PERSON": re.compile(r"(?s).*[^\W\d_].*"),  # a name has letters: a number in a name field keeps its digits
 }
 
 

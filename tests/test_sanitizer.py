@@ -154,6 +154,16 @@ def test_a_name_field_is_personal_inside_a_person_but_not_inside_a_product(sanit
     assert out["extra"]["product"]["name"] == "Merino Wool Sweater"
 
 
+def test_a_number_in_a_name_field_keeps_its_digits_and_blocks_nothing(sanitizer):
+    """Found by the property tests once `name` beside an e-mail became a person's: the card number
+    it held was faked word by word into names, and its digit groups, registered as a name's parts,
+    were then 'found' in the card fake of the same number elsewhere, blocking the event."""
+    card = "6200 0000 0000 0000 000"
+    result = sanitizer.sanitize({"request": {"name": card, "user": card, "email": "a00@aaa.com"}})
+    assert not result.blocked, result.leaks
+    assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4} \d{3}", result.event["request"]["name"]) and card not in json.dumps(result.event)
+
+
 def test_a_name_and_its_parts_stay_one_person_in_any_order(sanitizer):
     """A privacy review: name, first_name and last_name had three unrelated fakes, and a
     greeting elsewhere in the event took whichever was made first."""
