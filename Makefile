@@ -1,4 +1,5 @@
-# Set-up and checks. `make demo` and `make test` work on a fresh clone: they create .venv first.
+# Set-up and checks. `make demo` and `make test` work on a fresh clone: they create .venv first
+# (and build the sanitizer's Rust core with cargo, as pip install does).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -6,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install demo test test-fast kafka-up kafka-down clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml core/Cargo.toml core/Cargo.lock $(wildcard core/src/*.rs)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -35,4 +36,4 @@ kafka-down:
 	bash scripts/kafka.sh down
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .cache .pytest_cache .hypothesis core/target sanitizers/_core*.so

@@ -1,92 +1,29 @@
 """Format-keeping generators for values with a structure: cards, IBANs, phones, IPs, national
 ids, dates, prefixed ids and secrets, and ``charclass`` for everything else.
 
-Each takes the original and a seeded ``random.Random`` and keeps what a parser or a bug may
+Each takes the original and a seeded ``Rng`` and keeps what a parser or a bug may
 depend on: length, separators, character classes and script, check digits, country and class.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import random
 import re
 import string
 from functools import lru_cache
 
+from sanitizers._core import Rng, charclass
 from sanitizers.detectors import card_brand_ok, luhn_valid
 
 __all__ = ["card", "charclass", "date", "iban", "identifier", "ip_address", "phone", "secret", "ssn"]
 
-_LATIN_LOWER = "àáâäãåæçèéêëìíîïñòóôöõøùúûüýÿßłśźżčřšžő"
-_LATIN_UPPER = "ÀÁÂÄÃÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÖÕØÙÚÛÜÝŁŚŹŻČŘŠŽŐ"
-# What each ASCII letter and digit may become: one dict lookup per character in ``charclass``
-# costs less than up to three range tests.
-_ASCII_CLASSES = {**dict.fromkeys(string.ascii_lowercase, string.ascii_lowercase),
-                  **dict.fromkeys(string.ascii_uppercase, string.ascii_uppercase),
-                  **dict.fromkeys(string.digits, string.digits)}
-_HEX = re.compile(r"[0-9a-fA-F]+(?:[-:][0-9a-fA-F]+)*")
-_HEX_DIGITS_ONLY = re.compile(r"[0-9:-]+")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _SECRET_PREFIX = re.compile(
     r"^(?:(?:sk|pk|rk)_(?:live|test)_|gh[pousr]_|github_pat_|AKIA|ASIA|xox[a-z]-|glpat-|AIza|SG\.|"
     r"npm_|shp(?:at|ss|ca|pa)_|sq0atp-|Bearer |Basic |Token |bearer )"
 )
 
 
-def charclass(value: str, rng: random.Random) -> str:
-    """Same length; each letter, digit and non-ASCII letter replaced within its class."""
-    if _UUID.fullmatch(value):  # the version digit kept, the variant digit kept within its class
-        out = _hexlike(value, rng, keep={14})
-        variant = value[19]
-        if variant in "89abAB":
-            variant = rng.choice("89AB" if variant.isupper() else "89ab")
-        return out[:19] + variant + out[20:]
-    if (len(value) >= 8 and _HEX.fullmatch(value) and any(c.isdigit() for c in value)
-            and not _HEX_DIGITS_ONLY.fullmatch(value)):
-        return _hexlike(value, rng)  # a hex token stays hex; a number stays digits
-    draw = rng.random  # rng.choice costs three times as much, and fakes are made for every value
-    out = []
-    for ch in value:
-        letters = _ASCII_CLASSES.get(ch)
-        if letters is not None:
-            out.append(letters[int(draw() * len(letters))])
-        elif ch.isalpha():
-            out.append(_same_script_letter(ch, rng))
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _hexlike(value: str, rng: random.Random, keep: frozenset[int] | set[int] = frozenset()) -> str:
-    digits = "0123456789ABCDEF" if any("A" <= c <= "F" for c in value) else "0123456789abcdef"
-    draw = rng.random
-    return "".join(ch if (i in keep or not ch.isalnum()) else digits[int(draw() * 16)] for i, ch in enumerate(value))
-
-
-def _same_script_letter(ch: str, rng: random.Random) -> str:
-    o = ord(ch)
-    if o < 0x250:
-        return rng.choice(_LATIN_UPPER if ch.isupper() else _LATIN_LOWER)
-    if 0x400 <= o < 0x530:
-        return chr(rng.randint(0x410, 0x42F) if ch.isupper() else rng.randint(0x430, 0x44F))
-    if 0x370 <= o < 0x400:
-        return chr(rng.randint(0x391, 0x3A9) if ch.isupper() else rng.randint(0x3B1, 0x3C9)).replace("\u03a2", "Σ")
-    if 0x3040 <= o < 0x30A0:
-        return chr(rng.randint(0x3041, 0x3093))
-    if 0x30A0 <= o < 0x3100:
-        return chr(rng.randint(0x30A1, 0x30F3))
-    if 0x4E00 <= o < 0xA000:
-        return chr(rng.randint(0x4E00, 0x9FA5))
-    if 0xAC00 <= o < 0xD7B0:
-        return chr(rng.randint(0xAC00, 0xD7A3))
-    if 0x5D0 <= o <= 0x5EA:
-        return chr(rng.randint(0x5D0, 0x5EA))
-    if 0x620 <= o <= 0x64A:
-        return chr(rng.randint(0x620, 0x64A))
-    return ch
-
-
-def secret(value: str, rng: random.Random) -> str:
+def secret(value: str, rng: Rng) -> str:
     """A provider prefix (``sk_live_``, ``ghp_``, ``AKIA``) kept so the QA side sees which kind it
     was; a PEM key (``signing_key``) keeps its armor lines, as the PEM detector's fake does."""
     if "-----BEGIN " in value:
@@ -101,7 +38,7 @@ _PEM_ARMOR = re.compile(r"(-----(?:BEGIN|END) [A-Z0-9 ]{3,40}-----)")
 _ID_PREFIX = re.compile(r"^[A-Za-z]{1,12}[_-]")
 
 
-def identifier(value: str, rng: random.Random) -> str:
+def identifier(value: str, rng: Rng) -> str:
     """``cus_Yos4...`` keeps its type prefix; a number keeps its length (no leading zero)."""
     m = _ID_PREFIX.match(value)
     prefix = m.group(0) if m else ""
@@ -117,7 +54,7 @@ def _relayout(template: str, digits: str) -> str:
     return "".join(next(it) if ch.isdigit() else ch for ch in template)
 
 
-def card(value: str, rng: random.Random) -> str:
+def card(value: str, rng: Rng) -> str:
     """Brand prefix, length, separators and a valid Luhn check digit kept."""
     digits = "".join(ch for ch in value if ch.isdigit())
     if not 12 <= len(digits) <= 19:
@@ -132,7 +69,7 @@ def card(value: str, rng: random.Random) -> str:
     return _relayout(value, candidate)
 
 
-def iban(value: str, rng: random.Random) -> str:
+def iban(value: str, rng: Rng) -> str:
     """Country, length, letter/digit layout and a valid mod-97 check kept."""
     compact = "".join(ch for ch in value if ch.isalnum()).upper()
     country, bban = compact[:2], compact[4:]
@@ -155,7 +92,7 @@ def national_number(value: str) -> str:
     return digits[1:] if stripped.lstrip("(").startswith("0") else digits
 
 
-def phone(value: str, rng: random.Random) -> str:
+def phone(value: str, rng: Rng) -> str:
     """Country calling code, trunk prefix and layout kept; the subscriber digits drawn anew, so a
     number written in international and in national form (seeded alike) gets one fake."""
     digits = [i for i, ch in enumerate(value) if ch.isdigit()]
@@ -187,7 +124,7 @@ _IP_IN_TEXT = re.compile(
     r"\d{1,3}(?:\.\d{1,3}){3}|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?")
 
 
-def ip_address(value: str, rng: random.Random) -> str:
+def ip_address(value: str, rng: Rng) -> str:
     """Every address in the value faked in place: an address, a ``host:port``, a CIDR, an
     ``X-Forwarded-For`` list. Unspecified addresses (``0.0.0.0``) name no host and stay;
     loopback ones are faked within loopback, as Relay scrubs them too."""
@@ -206,7 +143,7 @@ def ip_address(value: str, rng: random.Random) -> str:
     return out if found else charclass(value, rng)
 
 
-def _fake_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, text: str, rng: random.Random) -> str:
+def _fake_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, text: str, rng: Rng) -> str:
     """Same version; private stays private (in the same range), public stays public."""
     if ip.version == 4:
         address = int(ip)
@@ -238,7 +175,7 @@ def _fake_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, text: str, rng: 
     return out.upper() if text.isupper() else out
 
 
-def ssn(value: str, rng: random.Random) -> str:
+def ssn(value: str, rng: Rng) -> str:
     """A valid-looking US SSN for nine digits; other national ids (CPF, PESEL, NIR, DNI, codice
     fiscale) keep their layout with every digit and letter redrawn."""
     if sum(ch.isdigit() for ch in value) != 9:
@@ -258,7 +195,7 @@ _DATE_FORMATS = (
 )
 
 
-def date(value: str, rng: random.Random) -> str:
+def date(value: str, rng: Rng) -> str:
     """Same format and separators; Feb 29 stays Feb 29 (in another leap year), month-ends stay month-ends."""
     for regex, order in _DATE_FORMATS:
         m = regex.search(value)

@@ -11,9 +11,6 @@ phone country code and layout, IP version and private/public class, UUID and dat
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import random
 import re
 from collections.abc import Callable
 from functools import cache
@@ -21,6 +18,7 @@ from functools import cache
 import orjson
 
 from sanitizers._cache import remember
+from sanitizers._core import Keyed, Rng
 from sanitizers._formats import card, charclass, date, iban, identifier, ip_address, national_number, phone, secret, ssn
 from sanitizers.gazetteer import names_by_script, script_of, street_words
 from sanitizers.names import street_suffix
@@ -77,10 +75,9 @@ class FakeFactory:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
-        # keyed once: copying it per value skips hashing the padded key into two new states
-        self._mac = hmac.new(key, digestmod=hashlib.sha256)
+        self._keyed = Keyed(key)  # HMAC-SHA256 keyed once, in the compiled core
         self._cache: dict[tuple[str, str], str] = {}
-        self._generators: dict[str, Callable[[str, random.Random], str]] = {
+        self._generators: dict[str, Callable[[str, Rng], str]] = {
             "EMAIL_ADDRESS": self._email, "CREDIT_CARD": card, "IBAN_CODE": iban,
             "PHONE_NUMBER": phone, "IP_ADDRESS": ip_address, "US_SSN": ssn, "PERSON": _person,
             "ADDRESS": _address, "DATE_OF_BIRTH": date, "JWT": self._jwt,
@@ -92,10 +89,10 @@ class FakeFactory:
     def key(self) -> bytes:
         return self._key
 
-    def rng(self, entity: str, value: str, salt: int = 0) -> random.Random:
-        message = f"{entity}\x00{_normal(entity, value)}" + (f"\x00{salt}" if salt else "")
-        digest = self._hmac(message).digest()
-        return random.Random(int.from_bytes(digest[:16], "big"))
+    def rng(self, entity: str, value: str, salt: int = 0) -> Rng:
+        """The generator of ``value``'s fake: seeded by HMAC(key, entity, normalized value), it
+        draws what ``random.Random`` seeded with the digest's first 16 bytes would."""
+        return self._keyed.rng(f"{entity}\x00{_normal(entity, value)}" + (f"\x00{salt}" if salt else ""))
 
     def fake(self, entity: str, value: str, avoid: Callable[[str], bool] | None = None) -> str:
         """The fake for ``value``: never equal to it, unless it is a placeholder or names no one
@@ -148,14 +145,9 @@ class FakeFactory:
         return result
 
     def keyed_hash(self, value: str) -> str:
-        return self._hmac(value).hexdigest()
+        return self._keyed.hexdigest(value)
 
-    def _hmac(self, message: str) -> hmac.HMAC:
-        mac = self._mac.copy()
-        mac.update(message.encode())
-        return mac
-
-    def _email(self, value: str, rng: random.Random) -> str:
+    def _email(self, value: str, rng: Rng) -> str:
         local, at, domain = value.rpartition("@")
         if not at:
             return charclass(value, rng)
@@ -169,7 +161,7 @@ class FakeFactory:
         fake_labels = [charclass(label, domain_rng) for label in labels[:-1]] + labels[-1:]
         return f"{fake_local}@{'.'.join(fake_labels)}"
 
-    def _jwt(self, value: str, rng: random.Random) -> str:
+    def _jwt(self, value: str, rng: Rng) -> str:
         """Same three-part shape; personal claims faked consistently, the signature re-drawn."""
         parts = value.split(".")
         header, payload = parts[0], parts[1]
@@ -193,7 +185,7 @@ class FakeFactory:
             entity = "EMAIL_ADDRESS"
         return self.fake(entity, value)
 
-    def _authorization(self, value: str, rng: random.Random) -> str:
+    def _authorization(self, value: str, rng: Rng) -> str:
         """The scheme kept, the credentials faked: Basic gets a fake user and password, a
         Bearer JWT a JWT of the same shape; a value without a known scheme is one secret."""
         scheme, sep, credentials = value.partition(" ")
@@ -240,7 +232,7 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _person(value: str, rng: random.Random) -> str:
+def _person(value: str, rng: Rng) -> str:
     """One word of a name (``fake`` composes longer names word by word): a name of the same
     script, in the same casing style."""
     script = script_of(value)
@@ -267,7 +259,7 @@ def _name_pools(script: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return (firsts + pools["ascii"][0] if script == "latin" else firsts), lasts
 
 
-def _draw(pool: tuple[str, ...], taken: set[str], rng: random.Random) -> str:
+def _draw(pool: tuple[str, ...], taken: set[str], rng: Rng) -> str:
     """A name from ``pool`` that holds none of the original's words (small pools, like CJK ones,
     repeat; and Третьякова would carry Третьяков along)."""
     for _ in range(20):
@@ -293,7 +285,7 @@ def _keep_separators(value: str, fake_words: list[str]) -> str:
 _ADDRESS_WORD = re.compile(r"[\w'’.-]+")
 
 
-def _address(value: str, rng: random.Random) -> str:
+def _address(value: str, rng: Rng) -> str:
     """Numbers redrawn digit by digit; street types kept; names swapped for names of the same script."""
     streets = street_words()
     pools = names_by_script()

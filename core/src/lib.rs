@@ -1,0 +1,106 @@
+//! `sanitizers._core`: the sanitizer's hot paths in Rust, one output for one input as the
+//! Python they replace had (the fakes of a key stay the fakes of that key).
+
+mod classes;
+mod mt;
+
+use hmac::{Hmac, Mac};
+use pyo3::exceptions::{PyIndexError, PyValueError};
+use pyo3::prelude::*;
+use sha2::Sha256;
+
+/// The secret key, hashed into HMAC-SHA256's inner and outer states once: every value's seed
+/// and keyed hash continues from a copy of them.
+#[pyclass(module = "sanitizers._core", frozen)]
+struct Keyed {
+    mac: Hmac<Sha256>,
+}
+
+#[pymethods]
+impl Keyed {
+    #[new]
+    fn new(key: &[u8]) -> Self {
+        Keyed { mac: Hmac::new_from_slice(key).expect("HMAC takes a key of any length") }
+    }
+
+    /// The generator for ``message``: ``random.Random`` seeded with the first 16 bytes of its
+    /// HMAC, read as a big-endian integer.
+    fn rng(&self, message: &str) -> Rng {
+        Rng { mt: mt::Mt::from_be_bytes(&self.digest(message)[..16]) }
+    }
+
+    /// The HMAC of ``message`` in hex.
+    fn hexdigest(&self, message: &str) -> String {
+        self.digest(message).iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl Keyed {
+    fn digest(&self, message: &str) -> [u8; 32] {
+        let mut mac = self.mac.clone();
+        mac.update(message.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// A seeded generator with the draws of ``random.Random`` the fake generators use.
+#[pyclass(module = "sanitizers._core")]
+struct Rng {
+    mt: mt::Mt,
+}
+
+#[pymethods]
+impl Rng {
+    /// ``random.Random(int.from_bytes(seed, "big"))``, for a seed of up to 16 bytes.
+    #[new]
+    fn new(seed: &[u8]) -> PyResult<Self> {
+        if seed.len() > 16 {
+            return Err(PyValueError::new_err("a seed has at most 16 bytes"));
+        }
+        Ok(Rng { mt: mt::Mt::from_be_bytes(seed) })
+    }
+
+    fn random(&mut self) -> f64 {
+        self.mt.random()
+    }
+
+    fn getrandbits(&mut self, k: u32) -> PyResult<u128> {
+        if k > 128 {
+            return Err(PyValueError::new_err("at most 128 bits"));
+        }
+        Ok(self.mt.getrandbits(k))
+    }
+
+    fn randrange(&mut self, start: i64, stop: i64) -> PyResult<i64> {
+        if stop <= start {
+            return Err(PyValueError::new_err("empty range for randrange()"));
+        }
+        Ok(start + self.mt.below((stop - start) as u128) as i64)
+    }
+
+    fn randint(&mut self, a: i64, b: i64) -> PyResult<i64> {
+        self.randrange(a, b + 1)
+    }
+
+    fn choice<'py>(&mut self, seq: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let n = seq.len()?;
+        if n == 0 {
+            return Err(PyIndexError::new_err("Cannot choose from an empty sequence"));
+        }
+        seq.get_item(self.mt.below(n as u128) as usize)
+    }
+}
+
+/// Same length; each letter, digit and non-ASCII letter replaced within its class and script.
+#[pyfunction]
+fn charclass(value: &str, mut rng: PyRefMut<'_, Rng>) -> String {
+    classes::charclass(value, &mut rng.mt)
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Keyed>()?;
+    m.add_class::<Rng>()?;
+    m.add_function(wrap_pyfunction!(charclass, m)?)?;
+    Ok(())
+}

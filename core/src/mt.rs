@@ -1,0 +1,136 @@
+//! CPython's Mersenne Twister, draw for draw: a fake drawn here is the fake `random.Random`
+//! would draw from the same seed, so moving a generator into Rust changes no output.
+
+const N: usize = 624;
+const M: usize = 397;
+const MATRIX_A: u32 = 0x9908_b0df;
+const UPPER: u32 = 0x8000_0000;
+const LOWER: u32 = 0x7fff_ffff;
+
+pub struct Mt {
+    state: [u32; N],
+    index: usize,
+}
+
+impl Mt {
+    /// `random.Random(n)` for a non-negative `n` given as its 32-bit words, least significant
+    /// first (CPython's `init_by_array` on the integer's little-endian words).
+    pub fn from_words(words: &[u32]) -> Mt {
+        let key: &[u32] = if words.is_empty() { &[0] } else { words };
+        let mut mt = Mt { state: [0; N], index: N };
+        let s = &mut mt.state;
+        s[0] = 19_650_218;
+        for i in 1..N {
+            s[i] = 1_812_433_253u32.wrapping_mul(s[i - 1] ^ (s[i - 1] >> 30)).wrapping_add(i as u32);
+        }
+        let (mut i, mut j) = (1usize, 0usize);
+        for _ in 0..N.max(key.len()) {
+            s[i] = (s[i] ^ (s[i - 1] ^ (s[i - 1] >> 30)).wrapping_mul(1_664_525))
+                .wrapping_add(key[j])
+                .wrapping_add(j as u32);
+            i += 1;
+            j += 1;
+            if i >= N {
+                s[0] = s[N - 1];
+                i = 1;
+            }
+            if j >= key.len() {
+                j = 0;
+            }
+        }
+        for _ in 0..N - 1 {
+            s[i] = (s[i] ^ (s[i - 1] ^ (s[i - 1] >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
+            i += 1;
+            if i >= N {
+                s[0] = s[N - 1];
+                i = 1;
+            }
+        }
+        s[0] = 0x8000_0000;
+        mt
+    }
+
+    /// `random.Random(int.from_bytes(seed, "big"))` for up to 16 bytes.
+    pub fn from_be_bytes(seed: &[u8]) -> Mt {
+        let mut words: Vec<u32> = seed
+            .rchunks(4)
+            .map(|chunk| chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
+            .collect();
+        while words.len() > 1 && words[words.len() - 1] == 0 {
+            words.pop();
+        }
+        Mt::from_words(&words)
+    }
+
+    fn generate(&mut self) {
+        let s = &mut self.state;
+        let mag = |y: u32| if y & 1 == 1 { MATRIX_A } else { 0 };
+        for k in 0..N - M {
+            let y = (s[k] & UPPER) | (s[k + 1] & LOWER);
+            s[k] = s[k + M] ^ (y >> 1) ^ mag(y);
+        }
+        for k in N - M..N - 1 {
+            let y = (s[k] & UPPER) | (s[k + 1] & LOWER);
+            s[k] = s[k + M - N] ^ (y >> 1) ^ mag(y);
+        }
+        let y = (s[N - 1] & UPPER) | (s[0] & LOWER);
+        s[N - 1] = s[M - 1] ^ (y >> 1) ^ mag(y);
+        self.index = 0;
+    }
+
+    pub fn next_u32(&mut self) -> u32 {
+        if self.index >= N {
+            self.generate();
+        }
+        let mut y = self.state[self.index];
+        self.index += 1;
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c_5680;
+        y ^= (y << 15) & 0xefc6_0000;
+        y ^ (y >> 18)
+    }
+
+    /// `random()`: 53 random bits as a float in [0, 1).
+    pub fn random(&mut self) -> f64 {
+        let a = f64::from(self.next_u32() >> 5);
+        let b = f64::from(self.next_u32() >> 6);
+        (a * 67_108_864.0 + b) * (1.0 / 9_007_199_254_740_992.0)
+    }
+
+    /// `getrandbits(k)` for k up to 128: 32-bit words filled from the least significant.
+    pub fn getrandbits(&mut self, k: u32) -> u128 {
+        if k == 0 {
+            return 0;
+        }
+        if k <= 32 {
+            return u128::from(self.next_u32() >> (32 - k));
+        }
+        let (mut out, mut left, mut shift) = (0u128, k, 0u32);
+        while left > 0 {
+            let mut r = self.next_u32();
+            if left < 32 {
+                r >>= 32 - left;
+            }
+            out |= u128::from(r) << shift;
+            shift += 32;
+            left = left.saturating_sub(32);
+        }
+        out
+    }
+
+    /// `_randbelow(n)` for n > 0: getrandbits of n's bit length until one is below n.
+    pub fn below(&mut self, n: u128) -> u128 {
+        let k = 128 - n.leading_zeros();
+        loop {
+            let r = self.getrandbits(k);
+            if r < n {
+                return r;
+            }
+        }
+    }
+
+    /// `randint(a, b)`: a + below(b - a + 1).
+    pub fn randint(&mut self, a: i64, b: i64) -> i64 {
+        a + self.below((b - a + 1) as u128) as i64
+    }
+}

@@ -1,0 +1,89 @@
+"""The compiled core (``sanitizers._core``) draws what CPython's ``random.Random`` draws and
+hashes what ``hmac`` hashes: a key's fakes are the same before and after a generator moves into
+Rust, so a QA database filled from yesterday's bundles still matches today's."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+import uuid
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sanitizers._core import Keyed, Rng, charclass
+from sanitizers.fakes import FakeFactory
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.binary(max_size=16), bits=st.lists(st.integers(0, 128), max_size=8),
+       bounds=st.lists(st.integers(1, 2**62), max_size=8))
+def test_rng_draws_as_cpython(seed: bytes, bits: list[int], bounds: list[int]) -> None:
+    ours, cpython = Rng(seed), random.Random(int.from_bytes(seed, "big"))
+    assert [ours.random() for _ in range(3)] == [cpython.random() for _ in range(3)]
+    assert [ours.getrandbits(k) for k in bits] == [cpython.getrandbits(k) for k in bits]
+    assert [ours.randrange(-5, n) for n in bounds] == [cpython.randrange(-5, n) for n in bounds]
+    assert [ours.randint(0x4E00, 0x9FA5) for _ in bounds] == [cpython.randint(0x4E00, 0x9FA5) for _ in bounds]
+    pool = ("Ada", "Grace", "Linus")
+    assert [ours.choice(pool) for _ in bits] == [cpython.choice(pool) for _ in bits]
+    assert ours.choice("αβγ") == cpython.choice("αβγ")
+
+
+def test_rng_refuses_what_random_refuses() -> None:
+    rng = Rng(b"\x01")
+    with pytest.raises(IndexError):
+        rng.choice(())
+    with pytest.raises(ValueError, match="empty range"):
+        rng.randrange(5, 5)
+    with pytest.raises(ValueError):
+        Rng(bytes(17))
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.binary(max_size=100), message=st.text(max_size=300))
+def test_keyed_is_hmac_sha256(key: bytes, message: str) -> None:
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
+    keyed = Keyed(key)
+    assert keyed.hexdigest(message) == digest.hex()
+    assert keyed.rng(message).random() == random.Random(int.from_bytes(digest[:16], "big")).random()
+
+
+def test_a_keys_fakes_are_the_same_in_every_version() -> None:
+    """Pinned: drawn by the pure-Python generators before the core took them over."""
+    fakes = FakeFactory(b"pinned-key")
+    assert fakes.fake("SECRET", "sk_live_4eC39HqLyjWDarjtT1zdp7dc") == "sk_live_6wJ83JdHtnFBzuxcO1kdq2zt"
+    assert fakes.fake("USER_ID", "550e8400-e29b-41d4-a716-446655440000") == "76435a9a-c56a-4af4-81dc-6b38539c179b"
+    assert fakes.fake("EMAIL_ADDRESS", "Jane.Doe+shop@acme-corp.de") == "Yesv.Nqj+jpgl@oany-yugu.de"
+    assert fakes.fake("USERNAME", "Ünïcødé_42") == "Źtâhçiß_79"
+    assert fakes.fake("GENERIC", "deadbeef0042") == "cd9847934746"
+    assert fakes.fake("PERSON", "Кира") == "Оскар"
+    assert fakes.keyed_hash("jane@example.com") == "3448f6943351df931b1ce4f482676beae0c94e444dd1633f723d210ddef4087e"
+
+
+def _class(ch: str) -> str:
+    if ch.isascii():
+        return "lower" if ch.islower() else "upper" if ch.isupper() else "digit" if ch.isdigit() else ch
+    return f"{'upper' if ch.isupper() else 'other'}:{ch.isalpha()}"
+
+
+_SCRIPTS = st.characters(codec="utf-8", categories=("L", "N", "P", "Zs"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(_SCRIPTS, max_size=40), seed=st.binary(min_size=1, max_size=16))
+def test_charclass_keeps_every_characters_class(value: str, seed: bytes) -> None:
+    fake = charclass(value, Rng(seed))
+    assert len(fake) == len(value)
+    assert [_class(c) for c in fake] == [_class(c) for c in value]
+    assert fake == charclass(value, Rng(seed))
+
+
+def test_charclass_keeps_a_uuids_version_and_variant_and_a_hex_token_hex() -> None:
+    original = "550e8400-e29b-41d4-a716-446655440000"
+    fake = charclass(original, Rng(b"seed"))
+    assert uuid.UUID(fake).version == 4 and fake[19] in "89ab" and fake != original
+    token = charclass("DEADBEEF00C0FFEE", Rng(b"seed"))
+    assert len(token) == 16 and set(token) <= set("0123456789ABCDEF")
+    assert charclass("12:34:56:78", Rng(b"seed"))[2::3] == ":::"  # digits with colons stay digits
