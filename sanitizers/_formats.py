@@ -1,5 +1,6 @@
-"""Format-keeping generators for values with a structure: cards, IBANs, phones, IPs, national
-ids, dates, prefixed ids and secrets, and ``charclass`` for everything else.
+"""Format-keeping generators for values with a structure: cards, IBANs, phones, national ids,
+dates, prefixed ids and secrets. ``charclass`` (everything else) and IP addresses are drawn by
+the compiled core (``sanitizers._core``).
 
 Each takes the original and a seeded ``Rng`` and keeps what a parser or a bug may
 depend on: length, separators, character classes and script, check digits, country and class.
@@ -7,12 +8,11 @@ depend on: length, separators, character classes and script, check digits, count
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import string
 from functools import lru_cache
 
-from sanitizers._core import Rng, charclass
+from sanitizers._core import Rng, charclass, ip_address
 from sanitizers.detectors import card_brand_ok, luhn_valid
 
 __all__ = ["card", "charclass", "date", "iban", "identifier", "ip_address", "phone", "secret", "ssn"]
@@ -113,66 +113,6 @@ def _country_code_length(value: str) -> int:
         return len(str(phonenumbers.parse(text, None).country_code))
     except phonenumbers.NumberParseException:
         return 2
-
-
-# As ranges of ints: ``in`` and indexing on a range cost far less than on an ``IPv4Network``.
-_PRIVATE_V4 = [range(int(net.network_address), int(net.broadcast_address) + 1) for net in map(
-    ipaddress.ip_network, ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))]
-
-
-_IP_IN_TEXT = re.compile(
-    r"\d{1,3}(?:\.\d{1,3}){3}|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?")
-
-
-def ip_address(value: str, rng: Rng) -> str:
-    """Every address in the value faked in place: an address, a ``host:port``, a CIDR, an
-    ``X-Forwarded-For`` list. Unspecified addresses (``0.0.0.0``) name no host and stay;
-    loopback ones are faked within loopback, as Relay scrubs them too."""
-    found = False
-
-    def one(m: re.Match[str]) -> str:
-        nonlocal found
-        try:
-            ip = ipaddress.ip_address(m.group(0))
-        except ValueError:
-            return m.group(0)
-        found = True
-        return m.group(0) if ip.is_unspecified else _fake_ip(ip, m.group(0), rng)
-
-    out = _IP_IN_TEXT.sub(one, value)
-    return out if found else charclass(value, rng)
-
-
-def _fake_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, text: str, rng: Rng) -> str:
-    """Same version; private stays private (in the same range), public stays public."""
-    if ip.version == 4:
-        address = int(ip)
-        net = next((n for n in _PRIVATE_V4 if address in n), None)
-        # a private range holds no global address, so its candidates skip the costly class test
-        in_private_range = net is not None
-        if net is None and not ip.is_global:  # documentation, link-local, reserved: stay in the /24
-            net = range(address & ~0xFF, (address & ~0xFF) + 256)
-        for attempt in range(1000):
-            if net is not None:
-                candidate = ipaddress.IPv4Address(net[rng.randrange(1, len(net) - 1)])
-            else:
-                candidate = ipaddress.IPv4Address(rng.randrange(1 << 24, 224 << 24))
-            # the same class; a /24 with a single special address gives up on that after a while
-            if candidate != ip and (in_private_range or candidate.is_global == ip.is_global or attempt > 100):
-                return str(candidate)
-        raise ValueError("no other IPv4 address in range")
-    if ip.is_loopback:  # ::1 is the only IPv6 loopback; its IPv4-mapped twin keeps the meaning
-        return "::ffff:" + _fake_ip(ipaddress.IPv4Address("127.0.0.1"), "127.0.0.1", rng)
-    mapped = ip.ipv4_mapped
-    if mapped is not None:
-        return text[: text.rfind(":") + 1] + _fake_ip(mapped, str(mapped), rng)
-    if ip.is_private or ip.is_link_local:
-        prefix = int(ip) >> 64 << 64
-        candidate = ipaddress.IPv6Address(prefix | rng.getrandbits(64))
-    else:
-        candidate = ipaddress.IPv6Address((0x2 << 124) | rng.getrandbits(124) | (rng.getrandbits(1) << 124))
-    out = candidate.exploded if text.count(":") == 7 and "::" not in text else candidate.compressed
-    return out.upper() if text.isupper() else out
 
 
 def ssn(value: str, rng: Rng) -> str:

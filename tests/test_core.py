@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import random
 import uuid
 
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sanitizers._core import Keyed, Rng, charclass
+from sanitizers._core import Keyed, Rng, charclass, ip_address
 from sanitizers.fakes import FakeFactory
 
 
@@ -59,7 +60,39 @@ def test_a_keys_fakes_are_the_same_in_every_version() -> None:
     assert fakes.fake("USERNAME", "Ünïcødé_42") == "Źtâhçiß_79"
     assert fakes.fake("GENERIC", "deadbeef0042") == "cd9847934746"
     assert fakes.fake("PERSON", "Кира") == "Оскар"
+    assert fakes.fake("IP_ADDRESS", "10.1.2.3, 81.2.69.160") == "10.113.49.52, 204.147.192.238"
+    assert fakes.fake("IP_ADDRESS", "2001:DB8::7") == "2001:DB8::AECC:89CD:4EE7:3A43"
+    assert fakes.fake("IP_ADDRESS", "[fe80::1ff:fe23:4567:890a]:443") == "[fe80::5ebd:8f8e:84ed:a908]:443"
+    assert fakes.fake("IP_ADDRESS", "::ffff:192.168.1.5") == "::ffff:192.168.236.98"
     assert fakes.keyed_hash("jane@example.com") == "3448f6943351df931b1ce4f482676beae0c94e444dd1633f723d210ddef4087e"
+
+
+_PRIVATE_RANGES = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(address=st.ip_addresses(), seed=st.binary(min_size=1, max_size=16), upper=st.booleans())
+def test_an_ip_fake_is_an_address_of_the_same_version_and_class(address, seed: bytes, upper: bool) -> None:
+    text = address.compressed.upper() if upper else address.compressed
+    try:
+        fake = ip_address(text, Rng(seed))
+    except ValueError:  # no other address of its class (a /31 or /32 of its own): redrawn whole by the caller
+        return
+    if address.is_unspecified:
+        assert fake == text
+        return
+    faked = ipaddress.ip_address(fake.removeprefix("::ffff:") if address == ipaddress.ip_address("::1") else fake)
+    assert faked != address and fake.isupper() == text.isupper()
+    if address == ipaddress.ip_address("::1"):
+        assert faked.is_loopback
+    elif address.version == 4 and (home := next((n for n in _PRIVATE_RANGES if address in n), None)):
+        assert faked in home
+    elif address.version == 4 and not address.is_global:  # documentation, loopback, reserved: its /24
+        assert int(faked) >> 8 == int(address) >> 8
+    elif address.version == 4:
+        assert faked.is_global
+    else:
+        assert faked.version == 6 and faked.is_private == address.is_private
 
 
 def _class(ch: str) -> str:

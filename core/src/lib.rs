@@ -2,6 +2,7 @@
 //! Python they replace had (the fakes of a key stay the fakes of that key).
 
 mod classes;
+mod ip;
 mod mt;
 
 use hmac::{Hmac, Mac};
@@ -97,10 +98,17 @@ fn charclass(value: &str, mut rng: PyRefMut<'_, Rng>) -> String {
     classes::charclass(value, &mut rng.mt)
 }
 
+/// Every IP address in ``value`` faked in place, version, class and text form kept.
+#[pyfunction]
+fn ip_address(value: &str, mut rng: PyRefMut<'_, Rng>) -> PyResult<String> {
+    ip::ip_address(value, &mut rng.mt).ok_or_else(|| PyValueError::new_err("no other IPv4 address in range"))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Keyed>()?;
     m.add_class::<Rng>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
+    m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     Ok(())
 }

@@ -7,6 +7,18 @@ const MATRIX_A: u32 = 0x9908_b0df;
 const UPPER: u32 = 0x8000_0000;
 const LOWER: u32 = 0x7fff_ffff;
 
+/// `init_genrand(19650218)`, where every seeding starts: computed once, at compile time.
+const START: [u32; N] = {
+    let mut s = [0u32; N];
+    s[0] = 19_650_218;
+    let mut i = 1;
+    while i < N {
+        s[i] = 1_812_433_253u32.wrapping_mul(s[i - 1] ^ (s[i - 1] >> 30)).wrapping_add(i as u32);
+        i += 1;
+    }
+    s
+};
+
 pub struct Mt {
     state: [u32; N],
     index: usize,
@@ -17,12 +29,8 @@ impl Mt {
     /// first (CPython's `init_by_array` on the integer's little-endian words).
     pub fn from_words(words: &[u32]) -> Mt {
         let key: &[u32] = if words.is_empty() { &[0] } else { words };
-        let mut mt = Mt { state: [0; N], index: N };
+        let mut mt = Mt { state: START, index: N };
         let s = &mut mt.state;
-        s[0] = 19_650_218;
-        for i in 1..N {
-            s[i] = 1_812_433_253u32.wrapping_mul(s[i - 1] ^ (s[i - 1] >> 30)).wrapping_add(i as u32);
-        }
         let (mut i, mut j) = (1usize, 0usize);
         for _ in 0..N.max(key.len()) {
             s[i] = (s[i] ^ (s[i - 1] ^ (s[i - 1] >> 30)).wrapping_mul(1_664_525))
