@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from urllib.parse import unquote
 
-__all__ = ["Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "digit_count", "is_loopback", "luhn_valid"]
+from sanitizers._core import PREFILTERED
+
+__all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "detector_bit", "digit_count", "is_loopback",
+           "luhn_valid"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -669,6 +672,16 @@ def _addresses(text: str) -> list[Span]:
     from sanitizers.names import detect_address, detect_cued_address
 
     return detect_address(text) + detect_cued_address(text)
+
+
+#: Set in every mask of ``sanitizers._core.could_hold`` as the engine uses it: the bit of the
+#: detectors that core has no condition for, which always run.
+ALWAYS = 1 << len(PREFILTERED)
+
+
+def detector_bit(name: str) -> int:
+    """The bit of ``could_hold``'s mask that lets detector ``name`` run."""
+    return 1 << PREFILTERED.index(name) if name in PREFILTERED else ALWAYS
 
 
 #: Detector name (as used in policies) to function.

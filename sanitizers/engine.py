@@ -29,7 +29,8 @@ from urllib.parse import unquote
 from sanitizers._cache import remember
 from sanitizers._known import escaped, holding, is_allowed, known_regex, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, outline, regions, rename, spine_copy
-from sanitizers.detectors import DETECTOR_FUNCTIONS, Span, is_loopback
+from sanitizers._core import could_hold
+from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
 from sanitizers.errors import LeakBlocked
@@ -160,13 +161,13 @@ class Sanitizer:
         else:
             self.key_is_ephemeral = False
         self.fakes = FakeFactory(key)
-        self._detectors = [(DETECTOR_FUNCTIONS[d], rule) for rule in self.policy.rules for d in rule.detectors]
+        self._detectors = [(DETECTOR_FUNCTIONS[d], rule, detector_bit(d)) for rule in self.policy.rules for d in rule.detectors]
         self._patterns = [(pattern, rule) for rule in self.policy.rules for pattern in rule.compiled_patterns]
         self._key_rules = self.policy.key_rules
         self._beside_rules = self.policy.beside_rules
         self._kinds: dict[tuple, str] = {}
         enabled = {d for rule in self.policy.rules for d in rule.detectors}
-        self._gate_detectors = [(n, DETECTOR_FUNCTIONS[n]) for n in _GATE_DETECTORS if n in enabled]
+        self._gate_detectors = [(n, DETECTOR_FUNCTIONS[n], detector_bit(n)) for n in _GATE_DETECTORS if n in enabled]
         self._safe_cache: dict[tuple, bool] = {}
         self._rule_cache: dict[tuple[Any, str, tuple], Rule | None] = {}
         self._untouched: dict[tuple[str, tuple, str, str], bool] = {}
@@ -452,9 +453,9 @@ class Sanitizer:
         found = self._scan_cache.get(text)
         if found is None:
             spans: list[tuple[Span, Rule]] = []
-            for detect, rule in self._detectors:
-                hits = detect(text)
-                if hits:
+            may_hold = could_hold(text) | ALWAYS  # one pass in the core rules most detectors out
+            for detect, rule, bit in self._detectors:
+                if may_hold & bit and (hits := detect(text)):
                     spans.extend((span, rule) for span in hits)
             for pattern, rule in self._patterns:
                 spans.extend((Span(m.start(), m.end(), rule.entity, rule.id), rule) for m in pattern.finditer(text)
@@ -596,8 +597,9 @@ class Sanitizer:
         output string in which no gate detector finds anything at all (a URL rebuilt from parts
         each judged alone, a repr) is remembered as such: it is the same in the next event."""
         found = False
-        for name, detect in self._gate_detectors:
-            for span in detect(value):
+        may_hold = could_hold(value) | ALWAYS
+        for name, detect, bit in self._gate_detectors:
+            for span in detect(value) if may_hold & bit else ():
                 found = True
                 hit = value[span.start:span.end]
                 if not is_allowed(unquote(hit) if "%" in hit else hit, allowed):  # a fake URL-encoded where it was put

@@ -120,3 +120,4 @@ def test_charclass_keeps_a_uuids_version_and_variant_and_a_hex_token_hex() -> No
     token = charclass("DEADBEEF00C0FFEE", Rng(b"seed"))
     assert len(token) == 16 and set(token) <= set("0123456789ABCDEF")
     assert charclass("12:34:56:78", Rng(b"seed"))[2::3] == ":::"  # digits with colons stay digits
+

@@ -3,7 +3,8 @@
 Gates (a digit count, a street-word test, a birth-cue test) decide whether a detector's patterns
 run at all; a gate that wrongly says "no" would be a silent leak. Each is checked against the
 ungated detector on every string of a generated corpus and of the shared fixtures, and on
-hypothesis-made texts.
+hypothesis-made texts. So is the compiled core's prefilter, which rules detectors out before
+the engine calls them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from hypothesis import strategies as st
 
 import sanitizers.detectors as detectors
 import sanitizers.names as names
+from sanitizers._core import PREFILTERED, could_hold
+from sanitizers.detectors import DETECTOR_FUNCTIONS, detector_bit
 from tests.texts import sample_texts
 
 PIECES = ["192.0.2", ".7", "::1", "fe80:", "219-09-9999", "219099999", "SSN", "password=", "Token: ", "sid=",
@@ -68,3 +71,44 @@ def test_gates_change_no_result_on_made_up_texts(pieces, which):
     finally:
         setattr(module, gate, saved)
     assert detect(text) == reference
+
+
+# What each prefiltered detector finds, and what is close to it without being it.
+FINDS = [
+    "jane.doe@example.com", "jane%40example.com", "4111 1111 1111 1111", "5555-5555-5555-4444", "DE89370400440532013000",
+    "de89 3704 0044 0532 0130 00 iban", "219-09-9999", "ssn 219099999", "Steuer-ID 12345678901", "192.168.1.5",
+    "2001:db8::7", "::1", "fe80::1ff:fe23:4567:890a", "+49 151 2345678", "(415) 555-0100", "0151 2345678",
+    "00:1A:2B:3C:4D:5E", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+    "password=hunter2", "'api_key': 'x9'", "Authorization: Bearer abc123def456", "Basic dXNlcjpwYXNz1",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqZG9lIn0.c2ln", "sk_live_0123456789abcdef", "AKIA0123456789ABCDEF",
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----", "https://user:pw@host", "redis://:pw@h",
+    "DOB 1985-03-14", "born 14/03/1985", "né le 14/03/1985", "生年月日: 1985-03-14", "user_id=u_12345678",
+    "cus_IacjdTd0lC6a0t", "customer #A-10293", "logged in as jdoe", "<User: jdoe>", "user=jdoe", "ſecret=x",
+    "\u212aey=x1", "٣٤٥٦٧٨٩٠١٢٣٤", "v1.2.3.4", "12:30:45", "Jane Doe", "1 Main Street",
+    # at the prefilter's digit counts: a 12-digit card, a 5-digit id, 7-digit phones, a 4-digit birth date
+    "5018 0000 0009", "Steuer-ID 12345a", "tel 555 0100", "5550100", "born 1/1/85",
+]
+
+
+def assert_prefilter_sound(text: str) -> None:
+    mask = could_hold(text)
+    for name in PREFILTERED:
+        if not mask & detector_bit(name):
+            assert DETECTOR_FUNCTIONS[name](text) == [], f"{name} was ruled out but finds something"
+
+
+@pytest.mark.parametrize("text", FINDS)
+def test_the_prefilter_lets_every_detector_through_that_finds_something(text: str) -> None:
+    assert_prefilter_sound(text)
+
+
+def test_the_prefilter_rules_out_nothing_found_in_corpus_and_fixtures(texts: list[str]) -> None:
+    for text in texts:
+        assert_prefilter_sound(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.one_of(st.sampled_from(FINDS + PIECES), st.text(max_size=6)), min_size=1, max_size=5),
+       joiner=st.sampled_from([" ", "", "=", ", ", "\n", "/"]))
+def test_the_prefilter_rules_out_nothing_found_in_made_up_texts(parts: list[str], joiner: str) -> None:
+    assert_prefilter_sound(joiner.join(parts))

@@ -4,6 +4,7 @@
 mod classes;
 mod ip;
 mod mt;
+mod prefilter;
 
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::{PyIndexError, PyValueError};
@@ -104,11 +105,19 @@ fn ip_address(value: &str, mut rng: PyRefMut<'_, Rng>) -> PyResult<String> {
     ip::ip_address(value, &mut rng.mt).ok_or_else(|| PyValueError::new_err("no other IPv4 address in range"))
 }
 
+/// The bits (in ``PREFILTERED`` order) of the detectors that may find something in ``text``.
+#[pyfunction]
+fn could_hold(text: &str) -> u32 {
+    prefilter::could_hold(text)
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Keyed>()?;
     m.add_class::<Rng>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
+    m.add_function(wrap_pyfunction!(could_hold, m)?)?;
+    m.add("PREFILTERED", prefilter::PREFILTERED)?;
     Ok(())
 }
