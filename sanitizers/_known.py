@@ -12,10 +12,10 @@ import json
 import re
 from urllib.parse import quote, quote_plus
 
+from sanitizers._core import ENCODED, WHOLE, known_present
+
 __all__ = ["escaped", "holding", "is_allowed", "known_regex", "min_known_length"]
 
-_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
-_PLAIN_RUN = re.compile(r"[A-Za-z0-9_.~-]+")
 _ENCODINGS = (
     lambda v: quote(v, safe=""), lambda v: quote_plus(v, safe=""), lambda v: quote(v, safe="@:+"),
     lambda v: json.dumps(v)[1:-1], lambda v: json.dumps(v, ensure_ascii=False)[1:-1],
@@ -32,19 +32,19 @@ def known_regex(known: dict[str, tuple[str, str]],
     """(regex, table): the known originals present in the leaves, as whole words, in each of
     their encodings (URL-encoded, JSON-escaped), mapped to (the fake in the same encoding, entity).
 
-    Only what is present goes into the regex (one substring test per original over the joined
-    leaves): compiling an alternation of every original costs more than the rest of the event.
-    An encoding keeps the original's plain runs, so an original whose longest one is absent
-    cannot be there in any encoding either.
+    Only what is present goes into the regex (found by the compiled core in one scan of the
+    joined leaves): compiling an alternation of every original costs more than the rest of the
+    event. An encoding keeps the original's plain runs, so an original whose longest one is
+    absent cannot be there in any encoding either.
     """
     if not known:
         return None, {}
     blob = "\x00".join(texts)
     table: dict[str, tuple[str, str]] = {}
-    for original, (fake, entity) in known.items():
-        if original in blob:
+    for (original, (fake, entity)), found in zip(known.items(), known_present(list(known), blob)):
+        if found & WHOLE:
             table.setdefault(original, (fake, entity))
-        if _PLAIN.fullmatch(original) or max(_PLAIN_RUN.findall(original), key=len, default="") not in blob:
+        if not found & ENCODED:
             continue
         for encode in _ENCODINGS:
             encoded = encode(original)

@@ -8,13 +8,14 @@ import hashlib
 import hmac
 import ipaddress
 import random
+import re
 import uuid
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sanitizers._core import Keyed, Rng, charclass, ip_address
+from sanitizers._core import ENCODED, WHOLE, Keyed, Rng, charclass, ip_address, known_present
 from sanitizers.fakes import FakeFactory
 
 
@@ -121,3 +122,18 @@ def test_charclass_keeps_a_uuids_version_and_variant_and_a_hex_token_hex() -> No
     assert len(token) == 16 and set(token) <= set("0123456789ABCDEF")
     assert charclass("12:34:56:78", Rng(b"seed"))[2::3] == ":::"  # digits with colons stay digits
 
+
+
+_PLAIN_RUN = re.compile(r"[A-Za-z0-9_.~-]+")
+_WORDS = st.text(st.sampled_from("ab.~-_ %@ëК1\x00"), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(originals=st.lists(_WORDS.filter(bool), max_size=6), parts=st.lists(_WORDS, max_size=8))
+def test_known_present_says_what_occurs_whole_and_what_may_occur_encoded(originals: list[str], parts: list[str]) -> None:
+    haystack = "\x00".join(parts + originals[:2])
+    for original, found in zip(originals, known_present(originals, haystack), strict=True):
+        assert bool(found & WHOLE) == (original in haystack)
+        runs = _PLAIN_RUN.findall(original)
+        plain = "".join(runs) == original
+        assert bool(found & ENCODED) == (not plain and max(runs, key=len, default="") in haystack)

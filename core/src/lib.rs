@@ -3,6 +3,7 @@
 
 mod classes;
 mod ip;
+mod known;
 mod mt;
 mod prefilter;
 
@@ -111,6 +112,13 @@ fn could_hold(text: &str) -> u32 {
     prefilter::could_hold(text)
 }
 
+/// For each original: ``WHOLE`` if it occurs in ``haystack``, ``ENCODED`` if an encoding of it
+/// may (it is not plain, and its longest plain run occurs).
+#[pyfunction]
+fn known_present(originals: Vec<String>, haystack: &str) -> Vec<u8> {
+    known::known_present(&originals, haystack)
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Keyed>()?;
@@ -118,6 +126,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(could_hold, m)?)?;
+    m.add_function(wrap_pyfunction!(known_present, m)?)?;
+    m.add("WHOLE", known::WHOLE)?;
+    m.add("ENCODED", known::ENCODED)?;
     m.add("PREFILTERED", prefilter::PREFILTERED)?;
     Ok(())
 }
