@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from urllib.parse import unquote
 
-from sanitizers._core import PREFILTERED
+from sanitizers._core import PREFILTERED, Pattern
 
 __all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "detector_bit", "digit_count", "is_loopback",
            "luhn_valid"]
@@ -129,21 +129,16 @@ class CompiledRecognizer:
     holds the two to the same spans."""
 
     def __init__(self, recognizer) -> None:
-        import regex
-
-        self._patterns = [(regex.compile(p.regex, flags=recognizer.global_regex_flags), p.score,
-                           _PATTERN_NEEDS.get(p.name, "")) for p in recognizer.patterns]
+        self._patterns = [(_matcher(p.regex, recognizer.global_regex_flags), p.score, _PATTERN_NEEDS.get(p.name, ""))
+                          for p in recognizer.patterns]
         self._validate, self._invalidate = recognizer.validate_result, recognizer.invalidate_result
 
     def spans(self, text: str) -> tuple[tuple[int, int], ...]:
         found: list[tuple[int, int, float]] = []
-        for pattern, pattern_score, needs in self._patterns:
+        for matches, pattern_score, needs in self._patterns:
             if needs not in text:
                 continue
-            for m in pattern.finditer(text):
-                start, end = m.span()
-                if start == end:
-                    continue
+            for start, end in matches(text):
                 match = text[start:end]
                 valid = self._validate(match)
                 score = pattern_score if valid is None else (1.0 if valid else 0.0)
@@ -152,6 +147,21 @@ class CompiledRecognizer:
                 if score > 0:
                     found.append((start, end, score))
         return _not_contained(found)
+
+
+def _matcher(pattern: str, flags: int) -> Callable[[str], Iterable[tuple[int, int]]]:
+    """(start, end) of a pattern's non-empty matches: by Rust's regex engine where it can run the
+    pattern (its matches are the backtracking engine's, found in linear time), else by ``regex``."""
+    import regex
+
+    if not flags & ~(regex.I | regex.M | regex.S):
+        try:
+            return Pattern(pattern, ignore_case=bool(flags & regex.I), multi_line=bool(flags & regex.M),
+                           dot_all=bool(flags & regex.S)).spans
+        except ValueError:  # lookaround or a backreference
+            pass
+    compiled = regex.compile(pattern, flags=flags)
+    return lambda text: [m.span() for m in compiled.finditer(text) if m.end() > m.start()]
 
 
 def _not_contained(found: list[tuple[int, int, float]]) -> tuple[tuple[int, int], ...]:

@@ -5,6 +5,7 @@ mod classes;
 mod ip;
 mod known;
 mod mt;
+mod pattern;
 mod prefilter;
 
 use hmac::{Hmac, Mac};
@@ -94,6 +95,29 @@ impl Rng {
     }
 }
 
+/// A regular expression run by Rust's engine; raises ``ValueError`` for one it cannot run
+/// (lookaround, backreferences), which stays with Python's engines.
+#[pyclass(module = "sanitizers._core", frozen)]
+struct Pattern {
+    inner: pattern::Pattern,
+}
+
+#[pymethods]
+impl Pattern {
+    #[new]
+    #[pyo3(signature = (pattern, *, ignore_case=false, multi_line=false, dot_all=false))]
+    fn new(pattern: &str, ignore_case: bool, multi_line: bool, dot_all: bool) -> PyResult<Self> {
+        pattern::Pattern::new(pattern, ignore_case, multi_line, dot_all)
+            .map(|inner| Pattern { inner })
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// (start, end) of every non-empty match, leftmost first, in characters.
+    fn spans(&self, text: &str) -> Vec<(usize, usize)> {
+        self.inner.spans(text)
+    }
+}
+
 /// Same length; each letter, digit and non-ASCII letter replaced within its class and script.
 #[pyfunction]
 fn charclass(value: &str, mut rng: PyRefMut<'_, Rng>) -> String {
@@ -123,6 +147,7 @@ fn known_present(originals: Vec<String>, haystack: &str) -> Vec<u8> {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Keyed>()?;
     m.add_class::<Rng>()?;
+    m.add_class::<Pattern>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(could_hold, m)?)?;
