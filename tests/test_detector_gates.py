@@ -87,6 +87,7 @@ FINDS = [
     "\u212aey=x1", "٣٤٥٦٧٨٩٠١٢٣٤", "v1.2.3.4", "12:30:45", "Jane Doe", "1 Main Street",
     # at the prefilter's digit counts: a 12-digit card, a 5-digit id, 7-digit phones, a 4-digit birth date
     "5018 0000 0009", "Steuer-ID 12345a", "tel 555 0100", "5550100", "born 1/1/85",
+    "NO9386011117947", "iban no93 8601 1117 947",  # the shortest IBANs (Norway)
 ]
 
 
