@@ -160,7 +160,8 @@ def run(input_path: str, target_url: str, config: str | None, as_json: bool, pol
     Verdicts: reproduced (QA failed like production), not_reproduced (QA succeeded),
     inconclusive (no answer, or nothing to replay), blocked (the tool refused to send).
     Before sending, QA's manifest is compared with the event's environment (release, packages,
-    feature flags); error drifts block the replay unless --ignore-parity.
+    feature flags); error drifts block the replay unless --ignore-parity. Exit status 1 when an
+    event could not be read or a replay was blocked; 0 when every replay was sent, whatever its verdict.
 
     \b
     Examples:
@@ -180,7 +181,18 @@ def run(input_path: str, target_url: str, config: str | None, as_json: bool, pol
     if not as_json:
         _print_table(results, show_curl=show_curl, target=target)
     _save(results, save_dir, target)
-    if errors.count:
+    _exit_if_not_all_sent(results, errors)
+
+
+def _exit_if_not_all_sent(results: list, errors: _Errors) -> None:
+    """Exit 1 when an input could not be read or a replay was refused (parity drift, a host off
+    the allow-list, an actor without access, the leak gate): a script must not take a replay
+    that never happened for one that did. Every verdict of a sent replay exits 0."""
+    refused = sum(result.verdict == "blocked" for _, result in results)
+    if refused:
+        click.echo(f"replay: {refused} of {len(results)} replays blocked, nothing sent for "
+                   f"{'it' if refused == 1 else 'them'} (the reason is in each row)", err=True)
+    if errors.count or refused:
         sys.exit(1)
 
 
@@ -308,7 +320,8 @@ def sentry(issue: str, which: str, limit: int | None, target_url: str, config: s
     ISSUE is a numeric id (12345), a short id (SHOP-1A2) or an issue URL (https://acme.sentry.io/issues/12345/
     or https://sentry.example.com/organizations/acme/issues/12345/). Settings come from
     SENTRY_AUTH_TOKEN, SENTRY_URL (default https://sentry.io) and SENTRY_ORG. The fetched event
-    goes straight to the sanitizer; the raw event is never written anywhere.
+    goes straight to the sanitizer; the raw event is never written anywhere. Exit status as for
+    `replay run`: 1 when a replay was blocked.
 
     \b
     Examples:
@@ -341,8 +354,7 @@ def sentry(issue: str, which: str, limit: int | None, target_url: str, config: s
     if not as_json:
         _print_table(results, show_curl=show_curl, target=target)
     _save(results, save_dir, target)
-    if errors.count:
-        sys.exit(1)
+    _exit_if_not_all_sent(results, errors)
 
 
 @main.command()

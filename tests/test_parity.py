@@ -42,7 +42,8 @@ def test_different_release_blocks_the_replay(shop, event_file: Path) -> None:
     qa_url, qa_log = shop("--release", "shop@1.5.0")
     result = replay("run", str(event_file), "--target", qa_url, "--json")
     row = json.loads(result.stdout)
-    assert row["verdict"] == "blocked"
+    assert row["verdict"] == "blocked" and result.returncode == 1
+    assert "1 of 1 replays blocked, nothing sent for it" in result.stderr
     assert "release: production 'shop@1.4.2', QA 'shop@1.5.0'" in row["reason"]
     assert replayed_paths(qa_log) == ["/__manifest"], "nothing but the manifest read reaches QA"
     assert replay("parity", "--target", qa_url, "--event", str(event_file)).returncode == 1

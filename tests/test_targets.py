@@ -44,7 +44,7 @@ def test_host_outside_the_allow_list_is_blocked_and_nothing_is_sent(tmp_path: Pa
     qa_url, qa_log = shop()
     config = f'[targets.qa]\nbase_url = "{qa_url}"\nallowed_hosts = ["qa.internal"]\n'
     result = run_with_config(tmp_path, config, "qa", leap_event)
-    assert json.loads(result.stdout)["verdict"] == "blocked"
+    assert json.loads(result.stdout)["verdict"] == "blocked" and result.returncode == 1
     assert "allowed hosts" in json.loads(result.stdout)["reason"]
     assert not qa_log.exists() or qa_log.read_text() == ""
 
