@@ -127,6 +127,8 @@ def _document(text: bytes, name: str) -> Iterator[SourceItem]:
     if failed is not None:
         yield failed
         return
+    if doc == []:  # as an empty file is: nothing was asked for, which is rarely what was meant
+        raise ConnectorError(f"{name}: an empty JSON array, expected events in it")
     if isinstance(doc, list):
         for index, element in enumerate(doc):
             yield SourceItem(f"{name}[{index}]", "json-array", document=element)

@@ -120,6 +120,14 @@ def test_file_that_is_not_json_gets_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_an_input_without_events_is_a_usage_error(tmp_path: Path) -> None:
+    for name, text in (("empty.json", ""), ("blank.jsonl", "\n\n"), ("array.json", "[]"), ("array2.json", "[\n]\n")):
+        (tmp_path / name).write_text(text)
+        result = replay("sanitize", str(tmp_path / name))
+        assert result.returncode == 2 and not result.stdout, name
+        assert ("empty input" in result.stderr or "an empty JSON array" in result.stderr) and "Traceback" not in result.stderr
+
+
 def test_missing_input_file_is_a_usage_error() -> None:
     result = replay("sanitize", "/nonexistent/events.json")
     assert result.returncode == 2
