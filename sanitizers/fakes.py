@@ -113,11 +113,14 @@ class FakeFactory:
             if entity == "PERSON" and len(words := value.split()) > 1:
                 # word by word: "Jane Doe" fakes as the fakes of "Jane" and "Doe", so a name and its
                 # parts (name, first_name, last_name; a greeting) stay one person in any order; a
-                # word's fake may not hold another word of the name (small pools repeat: Кира)
+                # word's fake may not hold another word of the name (small pools repeat: Кира) nor
+                # be a variant of one (Isabell beside Isabelle)
                 taken = {w.casefold() for w in words}
 
                 def clashes(fake: str) -> bool:
-                    return any(w in fake.casefold() for w in taken) or (avoid is not None and avoid(fake))
+                    folded = fake.casefold()
+                    return (any(w in folded or _variant(folded, w) for w in taken)
+                            or (avoid is not None and avoid(fake)))
 
                 return _keep_separators(value, [self.fake(entity, word, clashes) for word in words])
             result = self._make(entity, value)
@@ -234,15 +237,20 @@ def _b64decode(text: str) -> bytes:
 
 def _person(value: str, rng: Rng) -> str:
     """One word of a name (``fake`` composes longer names word by word): a name of the same
-    script, in the same casing style."""
+    script and length, in the same casing style. The length, because a name can be what fails
+    (a column of 10 characters, a form's "at most 12"): the replay must fail the same way. A
+    length no name of the list has gets letters of the same script."""
     script = script_of(value)
     if script not in names_by_script():
         return charclass(value, rng)  # no name list for this script: letters of the same script
     firsts, lasts = _name_pools(script)
-    taken = {value.strip().casefold()}
-    fake = _draw(firsts, taken, rng)
-    if script == "latin" and fake.isascii():
-        fake = _draw(lasts, taken, rng)
+    size = len(value.strip())
+    taken = {value.strip().casefold(), *(part.casefold() for part in _WORDS.findall(value))}  # Hans-Heinrich: hans
+    fake = _draw(firsts.get(size, ()), value, taken, rng)
+    if fake is not None and script == "latin" and fake.isascii():
+        fake = _draw(lasts.get(size, ()), value, taken, rng) or fake
+    if fake is None:
+        return charclass(value, rng)
     if value.isupper():
         fake = fake.upper()
     elif value[:1].isupper() is False or value.islower():
@@ -251,23 +259,36 @@ def _person(value: str, rng: Rng) -> str:
 
 
 @cache
-def _name_pools(script: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(first names, last names) a fake name of ``script`` is drawn from: Latin first names
-    include the ASCII ones (joined once here: the joined pool is thousands of names)."""
+def _name_pools(script: str) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
+    """(first names, last names) a fake name of ``script`` is drawn from, by length: Latin first
+    names include the ASCII ones."""
     pools = names_by_script()
     firsts, lasts = pools[script]
-    return (firsts + pools["ascii"][0] if script == "latin" else firsts), lasts
+    return _by_length(firsts + pools["ascii"][0] if script == "latin" else firsts), _by_length(lasts)
 
 
-def _draw(pool: tuple[str, ...], taken: set[str], rng: Rng) -> str:
+def _by_length(names: tuple[str, ...]) -> dict[int, tuple[str, ...]]:
+    lengths: dict[int, list[str]] = {}
+    for name in names:
+        lengths.setdefault(len(name), []).append(name)
+    return {size: tuple(group) for size, group in lengths.items()}
+
+
+def _draw(pool: tuple[str, ...], original: str, taken: set[str], rng: Rng) -> str | None:
     """A name from ``pool`` that holds none of the original's words (small pools, like CJK ones,
-    repeat; and Третьякова would carry Третьяков along)."""
-    for _ in range(20):
+    repeat; and Третьякова would carry Третьяков along) and is no variant of it (a name of the
+    same length may differ by a letter: Donatella, Donatello); None when twenty draws found none."""
+    for _ in range(20 if pool else 0):
         name = rng.choice(pool)
         folded = name.casefold()
-        if not any(word in folded for word in taken):
+        if not any(word in folded for word in taken) and not _variant(folded, original.strip().casefold()):
             return name
-    return name
+    return None
+
+
+def _variant(name: str, original: str) -> bool:
+    """Whether half the letters or more are the original's, in the same places."""
+    return 2 * sum(a == b for a, b in zip(name, original)) >= len(original)
 
 
 _SPACES = re.compile(r"(\s+)")

@@ -221,6 +221,15 @@ def test_name_fake_stays_in_the_same_script_with_as_many_words(fakes, original, 
     assert not set(fake.split()) & set(original.split())
 
 
+@pytest.mark.parametrize("name", ["Christopher Wolfeschlegel", "Al Bo", "Дмитрий Иванов-Петров", "Γιώργος", "佐藤 明美",
+                                  "JOSÉ MÜLLER", "Maximilianusfriedrichwilhelm", "O'Neil"])
+def test_a_name_fake_keeps_every_words_length(fakes, name):
+    """A name can be what fails (a column of 10 characters, a form's "at most 12"): the fake must
+    fail the same way. A length that no listed name has gets letters of the same script."""
+    fake = fakes.fake("PERSON", name)
+    assert [len(w) for w in fake.split()] == [len(w) for w in name.split()] and fake != name
+
+
 def test_non_ascii_latin_name_stays_non_ascii(fakes):
     assert not fakes.fake("PERSON", "Zoë Łukasiewicz").isascii()
 
