@@ -79,6 +79,8 @@ def test_near_misses_of_each_trigger_succeed(client: FlaskClient) -> None:
     assert client.post("/api/checkout", json=body).status_code == 200
     profile = {**ordinary_profile(), "name": "Zoë Ångström", "birthday": "2004-02-28"}
     assert client.post("/api/profile", json=profile).status_code == 200
+    profile = {**ordinary_profile(), "name": "Bartholomew Featherstone"}  # 24 characters: the CRM's width
+    assert client.post("/api/profile", json=profile).status_code == 200
     assert client.get("/api/search", query_string={"q": "x" * 64}).status_code == 200
     assert client.get("/api/search", query_string={"q": "tée"}).status_code == 200
 

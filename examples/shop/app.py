@@ -379,10 +379,12 @@ def create_app(
             _match(USER_ID_RE, user_id if isinstance(user_id, str) else "", "user_id")
 
         email = bugs.validate_mailbox(body["email"], fixed=is_fixed("plus_email"))
+        crm_name = bugs.crm_name(body["name"], fixed=is_fixed("long_name"))
         adult = bugs.adult_since(birthday, fixed=is_fixed("leap_birthday")) if birthday else None
         profile = {
             "user_id": user_id or "u-" + _sha256(email)[:8],
             "name": body["name"],
+            "crm_name": crm_name,
             "email": email,
             "phone": phone,
             "birthday": birthday_text,

@@ -26,6 +26,8 @@ from werkzeug.exceptions import BadRequest
 CARD_LENGTH = 16
 #: Width of a search-cache key in the legacy search cache.
 SEARCH_KEY_WIDTH = 64
+#: Width of the name column of the legacy CRM that profiles are copied to.
+CRM_NAME_WIDTH = 24
 
 
 def render_invoice(
@@ -109,6 +111,19 @@ def pack_search_key(query: str, *, fixed: bool = False) -> str:
     if len(query) > SEARCH_KEY_WIDTH:
         raise OverflowError(f"search key of {len(query)} chars exceeds {SEARCH_KEY_WIDTH}")
     return query.ljust(SEARCH_KEY_WIDTH)
+
+
+def crm_name(name: str, *, fixed: bool = False) -> str:
+    """The name as the legacy CRM stores it, in a column of ``CRM_NAME_WIDTH`` characters.
+
+    Bug ``long_name``: the copy to the CRM raises OverflowError for a longer name
+    (the fix shortens it, as the CRM's own screens do).
+    """
+    if len(name) > CRM_NAME_WIDTH:
+        if not fixed:
+            raise OverflowError(f"name of {len(name)} chars exceeds the CRM column of {CRM_NAME_WIDTH}")
+        return name[: CRM_NAME_WIDTH - 1] + "…"
+    return name
 
 
 def adult_since(birthday: date, *, fixed: bool = False) -> date:
@@ -216,6 +231,12 @@ BUGS: dict[str, Bug] = {
             "q is longer than 64 characters",
             {"method": "GET", "path": "/api/search",
              "query": {"q": "jane.doe@example.com " * 4, "page": "1"}},
+        ),
+        Bug(
+            "long_name", "POST /api/profile", "crm_name", "OverflowError",
+            "name is longer than 24 characters",
+            {"method": "POST", "path": "/api/profile",
+             "json": {**ordinary_profile(), "name": "Bartholomew Featherstonehaugh"}},
         ),
         Bug(
             "leap_birthday", "POST /api/profile", "adult_since", "ValueError",
