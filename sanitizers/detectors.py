@@ -110,10 +110,7 @@ def _run_presidio(entity: str, text: str) -> list[Span]:
 
 @lru_cache(maxsize=65_536)
 def _presidio_spans(entity: str, text: str) -> tuple[tuple[int, int], ...]:
-    compiled = _compiled(entity)
-    if compiled is not None:
-        return compiled.spans(text)
-    return tuple((r.start, r.end) for r in _presidio(entity).analyze(text, [entity], None))
+    return _compiled(entity).spans(text)
 
 
 # Patterns that cannot match without a character are not tried on text that lacks it: every
@@ -150,18 +147,25 @@ class CompiledRecognizer:
 
 
 def _matcher(pattern: str, flags: int) -> Callable[[str], Iterable[tuple[int, int]]]:
-    """(start, end) of a pattern's non-empty matches: by Rust's regex engine where it can run the
-    pattern (its matches are the backtracking engine's, found in linear time), else by ``regex``."""
+    """(start, end) of a pattern's non-empty matches: in ASCII text by Rust's regex engine where it
+    can run the pattern (its matches are the backtracking engine's, found in linear time), else by
+    ``regex``. Other text stays with ``regex``: the engines fold case differently beyond ASCII
+    (``regex`` takes İ for an i, so a wallet address followed by one is no address there)."""
     import regex
 
-    if not flags & ~(regex.I | regex.M | regex.S):
-        try:
-            return Pattern(pattern, ignore_case=bool(flags & regex.I), multi_line=bool(flags & regex.M),
-                           dot_all=bool(flags & regex.S)).spans
-        except ValueError:  # lookaround or a backreference
-            pass
     compiled = regex.compile(pattern, flags=flags)
-    return lambda text: [m.span() for m in compiled.finditer(text) if m.end() > m.start()]
+
+    def by_regex(text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in compiled.finditer(text) if m.end() > m.start()]
+
+    if flags & ~(regex.I | regex.M | regex.S):
+        return by_regex
+    try:
+        fast = Pattern(pattern, ignore_case=bool(flags & regex.I), multi_line=bool(flags & regex.M),
+                       dot_all=bool(flags & regex.S)).spans
+    except ValueError:  # lookaround or a backreference
+        return by_regex
+    return lambda text: fast(text) if text.isascii() else by_regex(text)
 
 
 def _not_contained(found: list[tuple[int, int, float]]) -> tuple[tuple[int, int], ...]:
@@ -176,10 +180,36 @@ def _not_contained(found: list[tuple[int, int, float]]) -> tuple[tuple[int, int]
     return tuple(sorted((start, end) for start, end, _ in kept))
 
 
+class CompiledIban:
+    """presidio's ``IbanRecognizer.analyze``, which has a loop of its own, without its bookkeeping:
+    a match ends where the last of its groups that makes a valid IBAN ends (an IBAN followed by
+    a number: "DE89 3704 0044 0532 0130 00 2 days")."""
+
+    def __init__(self, recognizer) -> None:
+        import regex  # its lookbehind is beyond Rust's engine
+
+        self._patterns = [(regex.compile(p.regex, flags=recognizer.global_regex_flags), p.score) for p in recognizer.patterns]
+        self._validate = recognizer.validate_result
+
+    def spans(self, text: str) -> tuple[tuple[int, int], ...]:
+        found = []
+        for pattern, pattern_score in self._patterns:
+            for m in pattern.finditer(text):
+                start = m.start()
+                for group in range(len(m.groups()), 0, -1):
+                    end = m.end(group) if m.end(group) > 0 else m.end()
+                    if start == end:
+                        continue
+                    valid = self._validate(text[start:end])
+                    if (pattern_score if valid is None else 1.0 if valid else 0.0) > 0:
+                        found.append((start, end))
+                        break
+        return tuple(found)
+
+
 @cache
-def _compiled(entity: str) -> CompiledRecognizer | None:
-    """IBAN's recognizer has an ``analyze`` of its own (it re-checks groups), so it runs as is."""
-    return None if entity == "IBAN_CODE" else CompiledRecognizer(_presidio(entity))
+def _compiled(entity: str) -> CompiledRecognizer | CompiledIban:
+    return (CompiledIban if entity == "IBAN_CODE" else CompiledRecognizer)(_presidio(entity))
 
 
 _TOKEN = re.compile(r"\S+")

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sanitizers._core import ENCODED, WHOLE, Keyed, Rng, charclass, ip_address, known_present
+from sanitizers._core import ENCODED, WHOLE, Keyed, Pattern, Rng, charclass, ip_address, known_present
 from sanitizers.fakes import FakeFactory
 
 
@@ -138,3 +138,11 @@ def test_known_present_says_what_occurs_whole_and_what_may_occur_encoded(origina
         runs = _PLAIN_RUN.findall(original)
         plain = "".join(runs) == original
         assert bool(found & ENCODED) == (not plain and max(runs, key=len, default="") in haystack)
+
+
+def test_pattern_spans_count_characters_as_python_does() -> None:
+    pattern = Pattern(r"\w+@\w+\.com", ignore_case=True)
+    text = "Grüße an Zoë <zoë@exämple.com>, ZOE@EXAMPLE.COM"
+    assert pattern.spans(text) == [(m.start(), m.end()) for m in re.finditer(r"(?i)\w+@\w+\.com", text)]
+    with pytest.raises(ValueError):
+        Pattern(r"(?<!x)y")  # lookbehind: left to Python's engines

@@ -1,6 +1,6 @@
 """Our compiled runs of presidio's recognizers find exactly what presidio's ``analyze`` finds.
 
-``sanitizers.detectors.CompiledRecognizer`` skips ``analyze``'s bookkeeping for speed, and runs
+``sanitizers.detectors.CompiledRecognizer`` (and ``CompiledIban``) skip ``analyze``'s bookkeeping for speed, and run
 the patterns it can in Rust's regex engine rather than Python's ``regex``; this holds
 it to presidio's own answers, span for span, on every string of the shared Sentry fixtures, of a
 generated corpus, and on hypothesis-made texts built from address-, mail- and id-like pieces.
@@ -12,17 +12,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sanitizers.detectors import CompiledRecognizer, _presidio
+from sanitizers.detectors import _compiled, _presidio
 from tests.texts import sample_texts
 
-ENTITIES = ("EMAIL_ADDRESS", "IP_ADDRESS", "US_SSN", "MAC_ADDRESS", "CRYPTO")
+ENTITIES = ("EMAIL_ADDRESS", "IP_ADDRESS", "US_SSN", "MAC_ADDRESS", "CRYPTO", "IBAN_CODE")
 PIECES = ["jane.doe+x@example.com", "a@b", "x@y.co.uk", "10.0.0.1", "192.168.1.300", "::1", "fe80::1%eth0",
           "2001:db8::ff00:42:8329", "::ffff:10.1.2.3", "078-05-1120", "123-45-6789", "123456789",
           "00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
           "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", " ", ", ", "<", ">", "'", "=", "/", ":", "1.2", "v1.2.3.4",
           # where engines' word characters could differ: marks, joiners, letter numbers, case-folding letters
           "e\u0301", "\u200d", "\u200c", "\u203f", "\u0903", "\u2160", "\u00aa", "\u212a", "\u017f", "\u0130",
-          "\u0660", "\u2460", "\u00b2", "\U0001d400", "\u00b7"]
+          "\u0660", "\u2460", "\u00b2", "\U0001d400", "\u00b7",
+          "DE89370400440532013000", "DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "NO9386011117947",
+          " 2 days", "-", "DE89 3704"]
 
 
 def presidio_spans(entity: str, text: str) -> set[tuple[int, int]]:
@@ -36,7 +38,7 @@ def texts() -> list[str]:
 
 @pytest.mark.parametrize("entity", ENTITIES)
 def test_same_spans_as_presidio_on_fixtures_and_corpus(entity: str, texts: list[str]) -> None:
-    compiled = CompiledRecognizer(_presidio(entity))
+    compiled = _compiled(entity)
     differ = [i for i, text in enumerate(texts) if set(compiled.spans(text)) != presidio_spans(entity, text)]
     assert not differ, f"{len(differ)} of {len(texts)} strings differ, first at index {differ[0]}"
     assert any(compiled.spans(text) for text in texts) or entity in ("MAC_ADDRESS", "CRYPTO")
@@ -46,4 +48,4 @@ def test_same_spans_as_presidio_on_fixtures_and_corpus(entity: str, texts: list[
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=8), st.sampled_from(ENTITIES))
 def test_same_spans_as_presidio_on_made_up_texts(pieces: list[str], entity: str) -> None:
     text = "".join(pieces)
-    assert set(CompiledRecognizer(_presidio(entity)).spans(text)) == presidio_spans(entity, text)
+    assert set(_compiled(entity).spans(text)) == presidio_spans(entity, text)
