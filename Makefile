@@ -1,6 +1,8 @@
 # Set-up and checks. `make demo` and `make test` work on a fresh clone: they create .venv first
 # (and build the sanitizer's Rust core with cargo, as pip install does).
 PYTHON ?= python3
+# rustup puts cargo in ~/.cargo/bin, which a shell that read no profile may not have on its PATH
+export PATH := $(HOME)/.cargo/bin:$(PATH)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
