@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sanitizers._core import ENCODED, WHOLE, Keyed, Pattern, Rng, charclass, ip_address, known_present
+from sanitizers._core import ENCODED, WHOLE, Keyed, Pattern, Rng, charclass, could_hold, ip_address, known_present
 from sanitizers.fakes import FakeFactory
 
 
@@ -146,3 +146,22 @@ def test_pattern_spans_count_characters_as_python_does() -> None:
     assert pattern.spans(text) == [(m.start(), m.end()) for m in re.finditer(r"(?i)\w+@\w+\.com", text)]
     with pytest.raises(ValueError):
         Pattern(r"(?<!x)y")  # lookbehind: left to Python's engines
+
+
+def test_an_address_followed_by_a_digit_python_does_not_know_is_still_faked() -> None:
+    """Found by a review: Rust's \\d knows Unicode 16's digits, Python 3.11's knows Unicode 14's; an
+    address followed by a newer digit (Nag Mundari 𞓰) was swallowed into a non-address and kept."""
+    fake = ip_address("203.0.113.77, 8.8.4.4\U0001e4f0", Rng(b"seed"))
+    assert "8.8.4.4" not in fake and "203.0.113.77" not in fake and fake.endswith("\U0001e4f0")
+
+
+def test_lone_surrogates_are_read_not_refused() -> None:
+    """Found by a review: a file name the SDK could not decode reaches frame vars as 'caf\\udce9';
+    the core refused such strings, and the whole event was blocked."""
+    from sanitizers import Sanitizer
+
+    assert could_hold("caf\udce9 jane@example.com") & could_hold("jane@example.com")
+    assert list(known_present(["caf\udce9", "\udce9x"], "a caf\udce9 b")) == [WHOLE | ENCODED, 0]
+    result = Sanitizer(key=b"k").sanitize({"extra": {"names": "['caf\\udce9', 'jane.doe@example.com']"}})
+    names = result.event["extra"]["names"]
+    assert not result.blocked and "jane.doe" not in names and names.startswith("['caf\\udce9', ")

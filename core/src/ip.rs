@@ -9,9 +9,21 @@ use regex::Regex;
 use crate::classes::charclass;
 use crate::mt::Mt;
 
+/// The first digit (0) of each run of ten that Python 3.11's `\d` matches (Unicode 14's decimal
+/// digits, from `unicodedata`). Rust's `\d` knows later Unicode versions' digits too, and an
+/// address followed by one would be swallowed into a longer match that parses as no address.
+const PYTHON_DIGIT_ZEROS: [u32; 66] = [
+    0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6, 0xe50, 0xed0,
+    0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620,
+    0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10, 0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0,
+    0x112f0, 0x11450, 0x114d0, 0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60,
+    0x16ac0, 0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+];
+
 static IP_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d{1,3}(?:\.\d{1,3}){3}|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?")
-        .expect("a valid pattern")
+    let digit: String = PYTHON_DIGIT_ZEROS.iter().map(|z| format!("\\x{{{z:x}}}-\\x{{{:x}}}", z + 9)).collect();
+    let pattern = r"D{1,3}(?:\.D{1,3}){3}|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:D{1,3}(?:\.D{1,3}){3}|[0-9A-Fa-f]{1,4})?";
+    Regex::new(&pattern.replace('D', &format!("[{digit}]"))).expect("a valid pattern")
 });
 
 /// `ipaddress`'s IPv4 private networks (3.11), as (network, prefix length).

@@ -14,9 +14,9 @@ fn is_plain(b: u8) -> bool {
 }
 
 /// The first longest run of plain characters, as Python's `max(findall, key=len, default="")`.
-fn longest_plain_run(text: &str) -> &str {
+fn longest_plain_run(text: &[u8]) -> &[u8] {
     let (mut best, mut start) = ((0, 0), None);
-    for (i, b) in text.bytes().chain(std::iter::once(0)).enumerate() {
+    for (i, b) in text.iter().copied().chain(std::iter::once(0)).enumerate() {
         match (is_plain(b) && i < text.len(), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
@@ -31,12 +31,15 @@ fn longest_plain_run(text: &str) -> &str {
     &text[best.0..best.1]
 }
 
-pub fn known_present(originals: &[String], haystack: &str) -> Vec<u8> {
-    let occurs = |needle: &str| needle.is_empty() || memmem::find(haystack.as_bytes(), needle.as_bytes()).is_some();
+/// Texts as UTF-8 bytes (lone surrogates, which Python strings may hold, encoded as UTF-8 would
+/// encode them): one text is in another exactly when its bytes are in the other's.
+pub fn known_present<T: AsRef<[u8]>>(originals: &[T], haystack: &[u8]) -> Vec<u8> {
+    let occurs = |needle: &[u8]| needle.is_empty() || memmem::find(haystack, needle).is_some();
     originals
         .iter()
+        .map(AsRef::as_ref)
         .map(|original| {
-            let plain = original.bytes().all(is_plain);
+            let plain = original.iter().copied().all(is_plain);
             (if occurs(original) { WHOLE } else { 0 }) | (if !plain && occurs(longest_plain_run(original)) { ENCODED } else { 0 })
         })
         .collect()

@@ -11,6 +11,7 @@ mod prefilter;
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 use sha2::Sha256;
 
 /// The secret key, hashed into HMAC-SHA256's inner and outer states once: every value's seed
@@ -130,17 +131,28 @@ fn ip_address(value: &str, mut rng: PyRefMut<'_, Rng>) -> PyResult<String> {
     ip::ip_address(value, &mut rng.mt).ok_or_else(|| PyValueError::new_err("no other IPv4 address in range"))
 }
 
-/// The bits (in ``PREFILTERED`` order) of the detectors that may find something in ``text``.
+/// The bits (in ``PREFILTERED`` order) of the detectors that may find something in ``text``. A
+/// lone surrogate is read as U+FFFD: neither is a digit, a letter or part of any pattern here.
 #[pyfunction]
-fn could_hold(text: &str) -> u32 {
-    prefilter::could_hold(text)
+fn could_hold(text: &Bound<'_, PyString>) -> u32 {
+    prefilter::could_hold(&text.to_string_lossy())
 }
 
 /// For each original: ``WHOLE`` if it occurs in ``haystack``, ``ENCODED`` if an encoding of it
 /// may (it is not plain, and its longest plain run occurs).
 #[pyfunction]
-fn known_present(originals: Vec<String>, haystack: &str) -> Vec<u8> {
-    known::known_present(&originals, haystack)
+fn known_present(originals: Vec<Bound<'_, PyString>>, haystack: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
+    let originals = originals.iter().map(utf8_with_surrogates).collect::<PyResult<Vec<_>>>()?;
+    Ok(known::known_present(&originals, &utf8_with_surrogates(haystack)?))
+}
+
+/// A Python string's UTF-8 bytes; a lone surrogate (a file name the SDK could not decode,
+/// parsed out of a repr) is encoded as UTF-8 would encode it, where ``str.encode()`` refuses.
+fn utf8_with_surrogates(text: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
+    match text.to_str() {
+        Ok(utf8) => Ok(utf8.as_bytes().to_vec()),
+        Err(_) => Ok(text.call_method1("encode", ("utf-8", "surrogatepass"))?.extract::<Vec<u8>>()?),
+    }
 }
 
 #[pymodule]
