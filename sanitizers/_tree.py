@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from connectors.schema import API_ENTRY_TYPES, INTERFACE_ALIASES
+from sanitizers._core import outline_into
 
 __all__ = ["IDENTIFIER", "PAIR_CONTAINERS", "dotted", "is_pair_list", "is_webhook", "outline", "rename",
            "regions", "spine_copy"]
@@ -93,35 +94,13 @@ def outline(doc: Any) -> tuple[list[Leaf], list[tuple[str, tuple]]]:
     leaves: list[Leaf] = []
     names: list[tuple[str, tuple]] = []
     if not isinstance(doc, dict):
-        _outline({"": doc}, "", (), (), leaves, names)
+        outline_into({"": doc}, "", (), (), leaves, names)
         return leaves, names
     for container, index, path, canon in regions(doc):
         if isinstance(index, str) and not IDENTIFIER.fullmatch(index):
             names.append((index, path[:-1]))
-        _outline(container, index, path, canon, leaves, names)
+        outline_into(container, index, path, canon, leaves, names)  # the walk below, in the compiled core
     return leaves, names
-
-
-def _outline(container: Any, index: Any, path: tuple, canon: tuple, leaves: list, names: list) -> None:
-    value = container[index]
-    if isinstance(value, str):
-        leaves.append((container, index, path, canon))
-    elif isinstance(value, dict):
-        for k in value:
-            if isinstance(k, str) and not IDENTIFIER.fullmatch(k):
-                names.append((k, path))
-            _outline(value, k, path + (k,), canon + (k,), leaves, names)
-    elif isinstance(value, list):
-        pairs = bool(canon) and is_pair_list(str(canon[-1]), value)
-        for i, item in enumerate(value):
-            if pairs:
-                if not IDENTIFIER.fullmatch(item[0]):
-                    names.append((item[0], path + (i,)))
-                _outline(item, 1, path + (i, 1), canon + (item[0],), leaves, names)
-            else:
-                if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and not IDENTIFIER.fullmatch(item[0]):
-                    names.append((item[0], path + (i,)))
-                _outline(value, i, path + (i,), canon + (i,), leaves, names)
 
 
 def rename(node: Any, replace: Callable[[str], str]) -> None:
