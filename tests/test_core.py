@@ -165,3 +165,28 @@ def test_lone_surrogates_are_read_not_refused() -> None:
     result = Sanitizer(key=b"k").sanitize({"extra": {"names": "['caf\\udce9', 'jane.doe@example.com']"}})
     names = result.event["extra"]["names"]
     assert not result.blocked and "jane.doe" not in names and names.startswith("['caf\\udce9', ")
+
+
+def test_outline_names_every_leaf_and_every_key_that_could_hold_an_identifier() -> None:
+    """The walk that propagation and the leak gate read, with the canonical paths selectors see:
+    pair lists by their names, API entries and legacy interfaces by their interface."""
+    from sanitizers._tree import outline
+
+    event = {"request": {"headers": [["X-Token", "t1"], ["jane@x.com", "v"]], "url": "https://x"},
+             "sentry.interfaces.User": {"email": "a@b.c"},
+             "entries": [{"type": "request", "data": {"query": [["q", "1"]]}}],
+             "extra": {"user 7": ["s", 3, None, ["k@x", "v"]]}}
+    leaves, names = outline(event)
+    assert [(path, canon) for _, _, path, canon in leaves] == [
+        (("request", "headers", 0, 1), ("request", "headers", "X-Token")),
+        (("request", "headers", 1, 1), ("request", "headers", "jane@x.com")),
+        (("request", "url"), ("request", "url")),
+        (("sentry.interfaces.User", "email"), ("user", "email")),
+        (("entries", 0, "data", "query", 0, 1), ("request", "query", "q")),
+        (("extra", "user 7", 0), ("extra", "user 7", 0)),
+        (("extra", "user 7", 3, 0), ("extra", "user 7", 3, 0)),
+        (("extra", "user 7", 3, 1), ("extra", "user 7", 3, 1)),
+    ]
+    assert all(container[index] == "t1" for container, index, path, _ in leaves[:1])
+    assert names == [("jane@x.com", ("request", "headers", 1)), ("sentry.interfaces.User", ()),
+                     ("user 7", ("extra",)), ("k@x", ("extra", "user 7", 3))]
