@@ -167,6 +167,19 @@ def test_lone_surrogates_are_read_not_refused() -> None:
     assert not result.blocked and "jane.doe" not in names and names.startswith("['caf\\udce9', ")
 
 
+def test_fakes_of_text_with_lone_surrogates_keep_them_and_redraw_the_rest() -> None:
+    fake = charclass("Ab\udce9c1-\ud83d", Rng(b"seed"))
+    assert [_class(c) for c in fake] == [_class(c) for c in "Ab\udce9c1-\ud83d"] and fake[2] == "\udce9"
+    assert fake[:2] != "Ab" and fake == charclass("Ab\udce9c1-\ud83d", Rng(b"seed"))
+    address = ip_address("10.1.2.3\udce9 8.8.4.4", Rng(b"seed"))
+    assert "\udce9" in address and "10.1.2.3" not in address and "8.8.4.4" not in address
+    from sanitizers import Sanitizer
+
+    result = Sanitizer(key=b"k").sanitize({"user": {"ip_address": "10.1.2.3\udce9"},
+                                           "request": {"data": {"phone": "+49 151 2345678\udce9"}}})
+    assert not result.blocked and "2345678" not in str(result.event) and "10.1.2.3" not in str(result.event)
+
+
 def test_outline_names_every_leaf_and_every_key_that_could_hold_an_identifier() -> None:
     """The walk that propagation and the leak gate read, with the canonical paths selectors see:
     pair lists by their names, API entries and legacy interfaces by their interface."""

@@ -29,6 +29,14 @@ pub fn charclass(value: &str, rng: &mut Mt) -> String {
         return hexlike(value, rng, None); // a hex token stays hex; a number stays digits
     }
     let mut out = String::with_capacity(value.len());
+    redraw_chars(value, rng, &mut out);
+    out
+}
+
+/// Each ASCII letter and digit, and each letter of a script with a pool, redrawn in its class;
+/// the rest kept. Also what `charclass` does to text with a lone surrogate (no UUID, no hex
+/// token), a part between surrogates at a time.
+pub fn redraw_chars(value: &str, rng: &mut Mt, out: &mut String) {
     for ch in value.chars() {
         let class: Option<&[u8]> = match ch {
             'a'..='z' => Some(LOWER),
@@ -42,7 +50,6 @@ pub fn charclass(value: &str, rng: &mut Mt) -> String {
             None => out.push(ch),
         }
     }
-    out
 }
 
 /// Python's `str.isalpha` for one character: a letter (categories L*). Rust's `is_alphabetic`

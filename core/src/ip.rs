@@ -234,9 +234,18 @@ fn v6_text(address: u128, text: &str) -> String {
 /// address of its class to become (the caller redraws the whole value).
 pub fn ip_address(value: &str, rng: &mut Mt) -> Option<String> {
     let mut out = String::with_capacity(value.len());
+    if !fake_addresses(value, rng, &mut out)? {
+        return Some(charclass(value, rng));
+    }
+    Some(out)
+}
+
+/// ``text`` into ``out`` with every address in it faked; whether there was one. A part of a
+/// text between lone surrogates at a time, too: no address spans one.
+pub fn fake_addresses(text: &str, rng: &mut Mt, out: &mut String) -> Option<bool> {
     let (mut last, mut found) = (0, false);
-    for m in IP_IN_TEXT.find_iter(value) {
-        out.push_str(&value[last..m.start()]);
+    for m in IP_IN_TEXT.find_iter(text) {
+        out.push_str(&text[last..m.start()]);
         match parse(m.as_str()) {
             Some(ip) => {
                 found = true;
@@ -246,9 +255,6 @@ pub fn ip_address(value: &str, rng: &mut Mt) -> Option<String> {
         }
         last = m.end();
     }
-    if !found {
-        return Some(charclass(value, rng));
-    }
-    out.push_str(&value[last..]);
-    Some(out)
+    out.push_str(&text[last..]);
+    Some(found)
 }

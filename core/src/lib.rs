@@ -31,21 +31,26 @@ impl Keyed {
 
     /// The generator for ``message``: ``random.Random`` seeded with the first 16 bytes of its
     /// HMAC, read as a big-endian integer.
-    fn rng(&self, message: &str) -> Rng {
-        Rng { mt: mt::Mt::from_be_bytes(&self.digest(message)[..16]) }
+    fn rng(&self, message: &Bound<'_, PyString>) -> PyResult<Rng> {
+        Ok(Rng { mt: mt::Mt::from_be_bytes(&self.digest(message)?[..16]) })
     }
 
     /// The HMAC of ``message`` in hex.
-    fn hexdigest(&self, message: &str) -> String {
-        self.digest(message).iter().map(|b| format!("{b:02x}")).collect()
+    fn hexdigest(&self, message: &Bound<'_, PyString>) -> PyResult<String> {
+        Ok(self.digest(message)?.iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 
 impl Keyed {
-    fn digest(&self, message: &str) -> [u8; 32] {
+    /// HMAC of the message's UTF-8 bytes; a lone surrogate (which ``str.encode()`` refuses, so a
+    /// value holding one blocked its event) is hashed as UTF-8 would encode it.
+    fn digest(&self, message: &Bound<'_, PyString>) -> PyResult<[u8; 32]> {
         let mut mac = self.mac.clone();
-        mac.update(message.as_bytes());
-        mac.finalize().into_bytes().into()
+        match message.to_str() {
+            Ok(text) => mac.update(text.as_bytes()),
+            Err(_) => mac.update(&utf8_with_surrogates(message)?),
+        }
+        Ok(mac.finalize().into_bytes().into())
     }
 }
 
@@ -122,14 +127,78 @@ impl Pattern {
 
 /// Same length; each letter, digit and non-ASCII letter replaced within its class and script.
 #[pyfunction]
-fn charclass(value: &str, mut rng: PyRefMut<'_, Rng>) -> String {
-    classes::charclass(value, &mut rng.mt)
+fn charclass<'py>(value: &Bound<'py, PyString>, mut rng: PyRefMut<'_, Rng>) -> PyResult<Bound<'py, PyAny>> {
+    match value.to_str() {
+        Ok(text) => Ok(PyString::new(value.py(), &classes::charclass(text, &mut rng.mt)).into_any()),
+        Err(_) => from_utf8_with_surrogates(value.py(), &redraw_around_surrogates(&utf8_with_surrogates(value)?, &mut rng.mt)),
+    }
+}
+
+/// `charclass` of a text with lone surrogates (never a UUID or a hex token): the parts between
+/// them redrawn, in order, with the same generator; the surrogates kept, as Python kept them.
+fn redraw_around_surrogates(wtf8: &[u8], rng: &mut mt::Mt) -> Vec<u8> {
+    let mut out = String::new();
+    let mut bytes = Vec::with_capacity(wtf8.len());
+    for part in split_surrogates(wtf8) {
+        match part {
+            Ok(text) => {
+                out.clear();
+                classes::redraw_chars(text, rng, &mut out);
+                bytes.extend_from_slice(out.as_bytes());
+            }
+            Err(surrogate) => bytes.extend_from_slice(surrogate),
+        }
+    }
+    bytes
+}
+
+/// UTF-8 text with lone surrogates encoded as UTF-8 would encode them (`ED A0..BF xx`, which no
+/// valid UTF-8 holds), cut into its valid parts (`Ok`) and its surrogates (`Err`).
+fn split_surrogates(wtf8: &[u8]) -> Vec<Result<&str, &[u8]>> {
+    let (mut parts, mut start, mut i) = (Vec::new(), 0, 0);
+    while i < wtf8.len() {
+        if wtf8[i] == 0xED && wtf8.get(i + 1).is_some_and(|b| (0xA0..=0xBF).contains(b)) {
+            if start < i {
+                parts.push(Ok(std::str::from_utf8(&wtf8[start..i]).expect("valid UTF-8 between surrogates")));
+            }
+            parts.push(Err(&wtf8[i..i + 3]));
+            i += 3;
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    if start < wtf8.len() {
+        parts.push(Ok(std::str::from_utf8(&wtf8[start..]).expect("valid UTF-8 after surrogates")));
+    }
+    parts
+}
+
+fn from_utf8_with_surrogates<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    pyo3::types::PyBytes::new(py, bytes).call_method1("decode", ("utf-8", "surrogatepass"))
 }
 
 /// Every IP address in ``value`` faked in place, version, class and text form kept.
 #[pyfunction]
-fn ip_address(value: &str, mut rng: PyRefMut<'_, Rng>) -> PyResult<String> {
-    ip::ip_address(value, &mut rng.mt).ok_or_else(|| PyValueError::new_err("no other IPv4 address in range"))
+fn ip_address<'py>(value: &Bound<'py, PyString>, mut rng: PyRefMut<'_, Rng>) -> PyResult<Bound<'py, PyAny>> {
+    let none_left = || PyValueError::new_err("no other IPv4 address in range");
+    let rng = &mut rng.mt;
+    if let Ok(text) = value.to_str() {
+        return Ok(PyString::new(value.py(), &ip::ip_address(text, rng).ok_or_else(none_left)?).into_any());
+    }
+    let wtf8 = utf8_with_surrogates(value)?; // no address spans a lone surrogate: each part alone
+    let (mut bytes, mut found, mut out) = (Vec::with_capacity(wtf8.len()), false, String::new());
+    for part in split_surrogates(&wtf8) {
+        match part {
+            Ok(text) => {
+                out.clear();
+                found |= ip::fake_addresses(text, rng, &mut out).ok_or_else(none_left)?;
+                bytes.extend_from_slice(out.as_bytes());
+            }
+            Err(surrogate) => bytes.extend_from_slice(surrogate),
+        }
+    }
+    from_utf8_with_surrogates(value.py(), &if found { bytes } else { redraw_around_surrogates(&wtf8, rng) })
 }
 
 /// The bits (in ``PREFILTERED`` order) of the detectors that may find something in ``text``. A
