@@ -23,7 +23,9 @@ pub fn charclass(value: &str, rng: &mut Mt) -> String {
         };
         return String::from_utf8(out).expect("ASCII");
     }
-    if bytes.len() >= 8 && is_hex_token(bytes) && bytes.iter().any(u8::is_ascii_digit)
+    if bytes.len() >= 8
+        && is_hex_token(bytes)
+        && bytes.iter().any(u8::is_ascii_digit)
         && !bytes.iter().all(|b| b.is_ascii_digit() || *b == b':' || *b == b'-')
     {
         return hexlike(value, rng, None); // a hex token stays hex; a number stays digits
@@ -60,7 +62,8 @@ fn is_alpha(ch: char) -> bool {
 }
 
 fn hexlike(value: &str, rng: &mut Mt, keep: Option<usize>) -> String {
-    let digits: &[u8] = if value.bytes().any(|b| (b'A'..=b'F').contains(&b)) { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
+    let digits: &[u8] =
+        if value.bytes().any(|b| (b'A'..=b'F').contains(&b)) { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
     value
         .chars()
         .enumerate()
@@ -76,7 +79,9 @@ fn hexlike(value: &str, rng: &mut Mt, keep: Option<usize>) -> String {
 
 fn is_uuid(b: &[u8]) -> bool {
     b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
 }
 
 /// `[0-9a-fA-F]+(?:[-:][0-9a-fA-F]+)*`: hex runs joined by single dashes or colons.
@@ -108,10 +113,20 @@ fn same_script_letter(ch: char, rng: &mut Mt) -> char {
     let upper = ch.is_uppercase();
     match o {
         0..=0x24F => pick(if upper { LATIN_UPPER } else { LATIN_LOWER }, rng),
-        0x400..=0x52F => if upper { in_range(rng, 0x410, 0x42F) } else { in_range(rng, 0x430, 0x44F) },
+        0x400..=0x52F => {
+            if upper {
+                in_range(rng, 0x410, 0x42F)
+            } else {
+                in_range(rng, 0x430, 0x44F)
+            }
+        }
         0x370..=0x3FF => {
             let letter = if upper { in_range(rng, 0x391, 0x3A9) } else { in_range(rng, 0x3B1, 0x3C9) };
-            if letter == '\u{3A2}' { 'Σ' } else { letter } // U+03A2 is unassigned
+            if letter == '\u{3A2}' {
+                'Σ'
+            } else {
+                letter
+            } // U+03A2 is unassigned
         }
         0x3040..=0x309F => in_range(rng, 0x3041, 0x3093),
         0x30A0..=0x30FF => in_range(rng, 0x30A1, 0x30F3),

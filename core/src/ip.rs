@@ -28,16 +28,34 @@ static IP_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `ipaddress`'s IPv4 private networks (3.11), as (network, prefix length).
 const PRIVATE_V4: [(u32, u32); 14] = [
-    (0x0000_0000, 8), (0x0A00_0000, 8), (0x7F00_0000, 8), (0xA9FE_0000, 16), (0xAC10_0000, 12),
-    (0xC000_0000, 29), (0xC000_00AA, 31), (0xC000_0200, 24), (0xC0A8_0000, 16), (0xC612_0000, 15),
-    (0xC633_6400, 24), (0xCB00_7100, 24), (0xF000_0000, 4), (0xFFFF_FFFF, 32),
+    (0x0000_0000, 8),
+    (0x0A00_0000, 8),
+    (0x7F00_0000, 8),
+    (0xA9FE_0000, 16),
+    (0xAC10_0000, 12),
+    (0xC000_0000, 29),
+    (0xC000_00AA, 31),
+    (0xC000_0200, 24),
+    (0xC0A8_0000, 16),
+    (0xC612_0000, 15),
+    (0xC633_6400, 24),
+    (0xCB00_7100, 24),
+    (0xF000_0000, 4),
+    (0xFFFF_FFFF, 32),
 ];
 /// Ranges a private address's fake stays in: 10/8, 172.16/12, 192.168/16 and CGNAT's 100.64/10.
 const FAKE_RANGES_V4: [(u32, u32); 4] = [(0x0A00_0000, 8), (0xAC10_0000, 12), (0xC0A8_0000, 16), (0x6440_0000, 10)];
 const PRIVATE_V6: [(u128, u32); 10] = [
-    (1, 128), (0, 128), (0xffff_0000_0000, 96), (0x0100 << 112, 64), (0x2001 << 112, 23),
-    ((0x2001 << 112) | (0x0002 << 96), 48), ((0x2001 << 112) | (0x0db8 << 96), 32),
-    ((0x2001 << 112) | (0x0010 << 96), 28), (0xfc00 << 112, 7), (0xfe80 << 112, 10),
+    (1, 128),
+    (0, 128),
+    (0xffff_0000_0000, 96),
+    (0x0100 << 112, 64),
+    (0x2001 << 112, 23),
+    ((0x2001 << 112) | (0x0002 << 96), 48),
+    ((0x2001 << 112) | (0x0db8 << 96), 32),
+    ((0x2001 << 112) | (0x0010 << 96), 28),
+    (0xfc00 << 112, 7),
+    (0xfe80 << 112, 10),
 ];
 
 fn in_v4(address: u32, (net, len): (u32, u32)) -> bool {
@@ -79,7 +97,9 @@ fn parse_v4(text: &str) -> Option<u32> {
         return None;
     }
     octets.iter().try_fold(0u32, |acc, octet| {
-        let valid = !octet.is_empty() && octet.len() <= 3 && octet.bytes().all(|b| b.is_ascii_digit())
+        let valid = !octet.is_empty()
+            && octet.len() <= 3
+            && octet.bytes().all(|b| b.is_ascii_digit())
             && (*octet == "0" || !octet.starts_with('0'));
         let value: u32 = if valid { octet.parse().ok()? } else { return None };
         (value <= 255).then_some((acc << 8) | value)
@@ -209,7 +229,8 @@ fn fake_one(ip: Ip, text: &str, rng: &mut Mt) -> Option<String> {
                 if text.ends_with(|c: char| c.is_ascii_digit()) && text.rsplit(':').next()?.contains('.') {
                     return Some(format!("{}{}", &text[..=text.rfind(':')?], v4_text(fake)));
                 }
-                return Some(v6_text(0xFFFF_0000_0000 | u128::from(fake), text)); // ::ffff:c0a8:105
+                return Some(v6_text(0xFFFF_0000_0000 | u128::from(fake), text));
+                // ::ffff:c0a8:105
             }
             let candidate = if v6_is_private(address) || in_v6(address, (0xfe80 << 112, 10)) {
                 (address >> 64 << 64) | rng.getrandbits(64)
@@ -224,9 +245,17 @@ fn fake_one(ip: Ip, text: &str, rng: &mut Mt) -> Option<String> {
 
 /// ``address`` written as ``text`` is: all eight groups or compressed, in its letter case.
 fn v6_text(address: u128, text: &str) -> String {
-    let out = if text.matches(':').count() == 7 && !text.contains("::") { v6_exploded(address) } else { v6_compressed(address) };
+    let out = if text.matches(':').count() == 7 && !text.contains("::") {
+        v6_exploded(address)
+    } else {
+        v6_compressed(address)
+    };
     let upper = text.chars().any(char::is_alphabetic) && !text.chars().any(char::is_lowercase);
-    if upper { out.to_uppercase() } else { out }
+    if upper {
+        out.to_uppercase()
+    } else {
+        out
+    }
 }
 
 /// Every address in ``value`` faked in place (a ``host:port``, a CIDR, an ``X-Forwarded-For``

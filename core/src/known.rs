@@ -40,7 +40,8 @@ pub fn known_present<T: AsRef<[u8]>>(originals: &[T], haystack: &[u8]) -> Vec<u8
         .map(AsRef::as_ref)
         .map(|original| {
             let plain = original.iter().copied().all(is_plain);
-            (if occurs(original) { WHOLE } else { 0 }) | (if !plain && occurs(longest_plain_run(original)) { ENCODED } else { 0 })
+            (if occurs(original) { WHOLE } else { 0 })
+                | (if !plain && occurs(longest_plain_run(original)) { ENCODED } else { 0 })
         })
         .collect()
 }

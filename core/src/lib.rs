@@ -130,7 +130,9 @@ impl Pattern {
 fn charclass<'py>(value: &Bound<'py, PyString>, mut rng: PyRefMut<'_, Rng>) -> PyResult<Bound<'py, PyAny>> {
     match value.to_str() {
         Ok(text) => Ok(PyString::new(value.py(), &classes::charclass(text, &mut rng.mt)).into_any()),
-        Err(_) => from_utf8_with_surrogates(value.py(), &redraw_around_surrogates(&utf8_with_surrogates(value)?, &mut rng.mt)),
+        Err(_) => {
+            from_utf8_with_surrogates(value.py(), &redraw_around_surrogates(&utf8_with_surrogates(value)?, &mut rng.mt))
+        }
     }
 }
 
@@ -229,8 +231,12 @@ fn utf8_with_surrogates(text: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
 /// canonical path), and to ``names`` every key or pair name that could hold an identifier.
 #[pyfunction]
 fn outline_into<'py>(
-    container: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, path: &Bound<'py, PyTuple>, canon: &Bound<'py, PyTuple>,
-    leaves: &Bound<'py, PyList>, names: &Bound<'py, PyList>,
+    container: &Bound<'py, PyAny>,
+    index: &Bound<'py, PyAny>,
+    path: &Bound<'py, PyTuple>,
+    canon: &Bound<'py, PyTuple>,
+    leaves: &Bound<'py, PyList>,
+    names: &Bound<'py, PyList>,
 ) -> PyResult<()> {
     tree::outline_into(container, index, path, canon, leaves, names)
 }

@@ -60,10 +60,8 @@ impl Mt {
 
     /// `random.Random(int.from_bytes(seed, "big"))` for up to 16 bytes.
     pub fn from_be_bytes(seed: &[u8]) -> Mt {
-        let mut words: Vec<u32> = seed
-            .rchunks(4)
-            .map(|chunk| chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
-            .collect();
+        let mut words: Vec<u32> =
+            seed.rchunks(4).map(|chunk| chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))).collect();
         while words.len() > 1 && words[words.len() - 1] == 0 {
             words.pop();
         }

@@ -9,9 +9,24 @@ use regex::Regex;
 
 /// The detectors with a condition, in bit order; the others always run.
 pub const PREFILTERED: [&str; 18] = [
-    "JWT", "PEM_KEY", "API_KEY", "URL_CREDENTIALS", "SECRET_ASSIGNMENT", "EMAIL_ADDRESS", "CREDIT_CARD",
-    "IBAN_CODE", "US_SSN", "NATIONAL_ID", "IP_ADDRESS", "PHONE_NUMBER", "PHONE_VALUE", "MAC_ADDRESS", "CRYPTO",
-    "USERNAME", "DATE_OF_BIRTH", "USER_ID",
+    "JWT",
+    "PEM_KEY",
+    "API_KEY",
+    "URL_CREDENTIALS",
+    "SECRET_ASSIGNMENT",
+    "EMAIL_ADDRESS",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "NATIONAL_ID",
+    "IP_ADDRESS",
+    "PHONE_NUMBER",
+    "PHONE_VALUE",
+    "MAC_ADDRESS",
+    "CRYPTO",
+    "USERNAME",
+    "DATE_OF_BIRTH",
+    "USER_ID",
 ];
 
 fn pattern(re: &str) -> Regex {
@@ -29,7 +44,8 @@ static MAC: LazyLock<Regex> = LazyLock::new(|| pattern(r"[0-9A-Fa-f]{2}[:-][0-9A
 static CRYPTO: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?:bc1|[13])[a-zA-HJ-NP-Z0-9]{25,}"));
 static USER_ID: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?i-u)_[a-z0-9]{8}|user|customer|member|account"));
 
-const ASSIGNMENT_WORDS: [&str; 10] = ["auth", "basic", "bearer", "token", "pass", "pwd", "secret", "key", "sid", "session"];
+const ASSIGNMENT_WORDS: [&str; 10] =
+    ["auth", "basic", "bearer", "token", "pass", "pwd", "secret", "key", "sid", "session"];
 const USERNAME_CUES: [&str; 7] = ["log", "sign", "authenticated", "user=", "username=", "uname=", "<"];
 const BIRTH_CUES: [&str; 10] =
     ["dob", "d.o.b", "born", "birth", "geb", "nacimiento", "nascita", "nascimento", "naissance", "urodzenia"];

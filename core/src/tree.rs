@@ -29,7 +29,8 @@ fn is_pair_list(key: &Bound<'_, PyAny>, list: &Bound<'_, PyList>) -> PyResult<bo
 }
 
 fn is_pair(item: &Bound<'_, PyAny>) -> bool {
-    item.cast::<PyList>().is_ok_and(|pair| pair.len() == 2 && pair.get_item(0).is_ok_and(|n| n.is_instance_of::<PyString>()))
+    item.cast::<PyList>()
+        .is_ok_and(|pair| pair.len() == 2 && pair.get_item(0).is_ok_and(|n| n.is_instance_of::<PyString>()))
 }
 
 fn extended<'py>(tuple: &Bound<'py, PyTuple>, items: &[Bound<'py, PyAny>]) -> PyResult<Bound<'py, PyTuple>> {
@@ -41,15 +42,24 @@ fn extended<'py>(tuple: &Bound<'py, PyTuple>, items: &[Bound<'py, PyAny>]) -> Py
 
 /// Appends to ``leaves`` and ``names`` what lies under ``container[index]``, as `_outline` does.
 pub fn outline_into<'py>(
-    container: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, path: &Bound<'py, PyTuple>,
-    canon: &Bound<'py, PyTuple>, leaves: &Bound<'py, PyList>, names: &Bound<'py, PyList>,
+    container: &Bound<'py, PyAny>,
+    index: &Bound<'py, PyAny>,
+    path: &Bound<'py, PyTuple>,
+    canon: &Bound<'py, PyTuple>,
+    leaves: &Bound<'py, PyList>,
+    names: &Bound<'py, PyList>,
 ) -> PyResult<()> {
     outline_value(container, index, &container.get_item(index)?, path, canon, leaves, names)
 }
 
 fn outline_value<'py>(
-    container: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>, path: &Bound<'py, PyTuple>,
-    canon: &Bound<'py, PyTuple>, leaves: &Bound<'py, PyList>, names: &Bound<'py, PyList>,
+    container: &Bound<'py, PyAny>,
+    index: &Bound<'py, PyAny>,
+    value: &Bound<'py, PyAny>,
+    path: &Bound<'py, PyTuple>,
+    canon: &Bound<'py, PyTuple>,
+    leaves: &Bound<'py, PyList>,
+    names: &Bound<'py, PyList>,
 ) -> PyResult<()> {
     let py = container.py();
     if value.is_instance_of::<PyString>() {
@@ -59,7 +69,8 @@ fn outline_value<'py>(
             if key.is_instance_of::<PyString>() && !names_identifier(&key) {
                 names.append((&key, path))?;
             }
-            let (key_path, key_canon) = (extended(path, &[key.clone()])?, extended(canon, &[key.clone()])?);
+            let (key_path, key_canon) =
+                (extended(path, std::slice::from_ref(&key))?, extended(canon, std::slice::from_ref(&key))?);
             outline_value(dict.as_any(), &key, &item, &key_path, &key_canon, leaves, names)?;
         }
     } else if let Ok(list) = value.cast::<PyList>() {
@@ -69,7 +80,7 @@ fn outline_value<'py>(
             if pairs {
                 let name = item.get_item(0)?;
                 if !names_identifier(&name) {
-                    names.append((&name, extended(path, &[position.clone()])?))?;
+                    names.append((&name, extended(path, std::slice::from_ref(&position))?))?;
                 }
                 let one = 1i64.into_pyobject(py)?.into_any();
                 let (pair_path, pair_canon) = (extended(path, &[position, one.clone()])?, extended(canon, &[name])?);
@@ -78,10 +89,13 @@ fn outline_value<'py>(
                 if is_pair(&item) {
                     let name = item.get_item(0)?;
                     if !names_identifier(&name) {
-                        names.append((&name, extended(path, &[position.clone()])?))?;
+                        names.append((&name, extended(path, std::slice::from_ref(&position))?))?;
                     }
                 }
-                let (item_path, item_canon) = (extended(path, &[position.clone()])?, extended(canon, &[position.clone()])?);
+                let (item_path, item_canon) = (
+                    extended(path, std::slice::from_ref(&position))?,
+                    extended(canon, std::slice::from_ref(&position))?,
+                );
                 outline_value(list.as_any(), &position, &item, &item_path, &item_canon, leaves, names)?;
             }
         }
