@@ -40,7 +40,8 @@ fn extended<'py>(tuple: &Bound<'py, PyTuple>, items: &[Bound<'py, PyAny>]) -> Py
     PyTuple::new(tuple.py(), all)
 }
 
-/// Appends to ``leaves`` and ``names`` what lies under ``container[index]``, as `_outline` does.
+/// Appends to ``leaves`` every string under ``container[index]`` as (container, index, path,
+/// canonical path), and to ``names`` every key or pair name that could hold an identifier.
 pub fn outline_into<'py>(
     container: &Bound<'py, PyAny>,
     index: &Bound<'py, PyAny>,
