@@ -99,7 +99,7 @@ def outline(doc: Any) -> tuple[list[Leaf], list[tuple[str, tuple]]]:
     for container, index, path, canon in regions(doc):
         if isinstance(index, str) and not IDENTIFIER.fullmatch(index):
             names.append((index, path[:-1]))
-        outline_into(container, index, path, canon, leaves, names)  # the walk below, in the compiled core
+        outline_into(container, index, path, canon, leaves, names)  # what lies below, walked by the compiled core
     return leaves, names
 
 

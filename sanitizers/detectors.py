@@ -188,7 +188,8 @@ class CompiledIban:
     def __init__(self, recognizer) -> None:
         import regex  # its lookbehind is beyond Rust's engine
 
-        self._patterns = [(regex.compile(p.regex, flags=recognizer.global_regex_flags), p.score) for p in recognizer.patterns]
+        self._patterns = [(regex.compile(p.regex, flags=recognizer.global_regex_flags), p.score)
+                          for p in recognizer.patterns]
         self._validate = recognizer.validate_result
 
     def spans(self, text: str) -> tuple[tuple[int, int], ...]:

@@ -161,7 +161,8 @@ class Sanitizer:
         else:
             self.key_is_ephemeral = False
         self.fakes = FakeFactory(key)
-        self._detectors = [(DETECTOR_FUNCTIONS[d], rule, detector_bit(d)) for rule in self.policy.rules for d in rule.detectors]
+        self._detectors = [(DETECTOR_FUNCTIONS[d], rule, detector_bit(d))
+                           for rule in self.policy.rules for d in rule.detectors]
         self._patterns = [(pattern, rule) for rule in self.policy.rules for pattern in rule.compiled_patterns]
         self._key_rules = self.policy.key_rules
         self._beside_rules = self.policy.beside_rules
