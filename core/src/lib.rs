@@ -12,7 +12,7 @@ mod tree;
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyTuple};
+use pyo3::types::PyString;
 use sha2::Sha256;
 
 /// The secret key, hashed into HMAC-SHA256's inner and outer states once: every value's seed
@@ -227,20 +227,6 @@ fn utf8_with_surrogates(text: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
     }
 }
 
-/// Appends to ``leaves`` every string under ``container[index]`` as (container, index, path,
-/// canonical path), and to ``names`` every key or pair name that could hold an identifier.
-#[pyfunction]
-fn outline_into<'py>(
-    container: &Bound<'py, PyAny>,
-    index: &Bound<'py, PyAny>,
-    path: &Bound<'py, PyTuple>,
-    canon: &Bound<'py, PyTuple>,
-    leaves: &Bound<'py, PyList>,
-    names: &Bound<'py, PyList>,
-) -> PyResult<()> {
-    tree::outline_into(container, index, path, canon, leaves, names)
-}
-
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Keyed>()?;
@@ -250,7 +236,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(could_hold, m)?)?;
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
-    m.add_function(wrap_pyfunction!(outline_into, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::outline_into, m)?)?;
     m.add("WHOLE", known::WHOLE)?;
     m.add("ENCODED", known::ENCODED)?;
     m.add("PREFILTERED", prefilter::PREFILTERED)?;

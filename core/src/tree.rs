@@ -42,25 +42,17 @@ fn extended<'py>(tuple: &Bound<'py, PyTuple>, items: &[Bound<'py, PyAny>]) -> Py
 
 /// Appends to ``leaves`` every string under ``container[index]`` as (container, index, path,
 /// canonical path), and to ``names`` every key or pair name that could hold an identifier.
+#[pyfunction]
 pub fn outline_into<'py>(
-    container: &Bound<'py, PyAny>,
-    index: &Bound<'py, PyAny>,
-    path: &Bound<'py, PyTuple>,
-    canon: &Bound<'py, PyTuple>,
-    leaves: &Bound<'py, PyList>,
-    names: &Bound<'py, PyList>,
+    container: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, path: &Bound<'py, PyTuple>, canon: &Bound<'py, PyTuple>,
+    leaves: &Bound<'py, PyList>, names: &Bound<'py, PyList>,
 ) -> PyResult<()> {
     outline_value(container, index, &container.get_item(index)?, path, canon, leaves, names)
 }
 
 fn outline_value<'py>(
-    container: &Bound<'py, PyAny>,
-    index: &Bound<'py, PyAny>,
-    value: &Bound<'py, PyAny>,
-    path: &Bound<'py, PyTuple>,
-    canon: &Bound<'py, PyTuple>,
-    leaves: &Bound<'py, PyList>,
-    names: &Bound<'py, PyList>,
+    container: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>, path: &Bound<'py, PyTuple>,
+    canon: &Bound<'py, PyTuple>, leaves: &Bound<'py, PyList>, names: &Bound<'py, PyList>,
 ) -> PyResult<()> {
     let py = container.py();
     if value.is_instance_of::<PyString>() {
