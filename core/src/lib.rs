@@ -139,19 +139,28 @@ fn charclass<'py>(value: &Bound<'py, PyString>, mut rng: PyRefMut<'_, Rng>) -> P
 /// `charclass` of a text with lone surrogates (never a UUID or a hex token): the parts between
 /// them redrawn, in order, with the same generator; the surrogates kept, as Python kept them.
 fn redraw_around_surrogates(wtf8: &[u8], rng: &mut mt::Mt) -> Vec<u8> {
-    let mut out = String::new();
-    let mut bytes = Vec::with_capacity(wtf8.len());
+    map_between_surrogates(wtf8, |text, out| {
+        classes::redraw_chars(text, rng, out);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|never| match never {})
+}
+
+/// ``wtf8`` with each part between lone surrogates replaced by what ``f`` writes for it, in order;
+/// the surrogates kept.
+fn map_between_surrogates<E>(wtf8: &[u8], mut f: impl FnMut(&str, &mut String) -> Result<(), E>) -> Result<Vec<u8>, E> {
+    let (mut bytes, mut out) = (Vec::with_capacity(wtf8.len()), String::new());
     for part in split_surrogates(wtf8) {
         match part {
             Ok(text) => {
                 out.clear();
-                classes::redraw_chars(text, rng, &mut out);
+                f(text, &mut out)?;
                 bytes.extend_from_slice(out.as_bytes());
             }
             Err(surrogate) => bytes.extend_from_slice(surrogate),
         }
     }
-    bytes
+    Ok(bytes)
 }
 
 /// UTF-8 text with lone surrogates encoded as UTF-8 would encode them (`ED A0..BF xx`, which no
@@ -189,17 +198,11 @@ fn ip_address<'py>(value: &Bound<'py, PyString>, mut rng: PyRefMut<'_, Rng>) -> 
         return Ok(PyString::new(value.py(), &ip::ip_address(text, rng).ok_or_else(none_left)?).into_any());
     }
     let wtf8 = utf8_with_surrogates(value)?; // no address spans a lone surrogate: each part alone
-    let (mut bytes, mut found, mut out) = (Vec::with_capacity(wtf8.len()), false, String::new());
-    for part in split_surrogates(&wtf8) {
-        match part {
-            Ok(text) => {
-                out.clear();
-                found |= ip::fake_addresses(text, rng, &mut out).ok_or_else(none_left)?;
-                bytes.extend_from_slice(out.as_bytes());
-            }
-            Err(surrogate) => bytes.extend_from_slice(surrogate),
-        }
-    }
+    let mut found = false;
+    let bytes = map_between_surrogates(&wtf8, |text, out| {
+        found |= ip::fake_addresses(text, rng, out).ok_or_else(none_left)?;
+        Ok::<(), PyErr>(())
+    })?;
     from_utf8_with_surrogates(value.py(), &if found { bytes } else { redraw_around_surrogates(&wtf8, rng) })
 }
 
