@@ -12,10 +12,10 @@ import re
 import string
 from functools import lru_cache
 
-from sanitizers._core import Rng, charclass, ip_address
+from sanitizers._core import Rng, charclass
 from sanitizers.detectors import card_brand_ok, luhn_valid
 
-__all__ = ["card", "charclass", "date", "iban", "identifier", "ip_address", "phone", "secret", "ssn"]
+__all__ = ["card", "charclass", "date", "iban", "identifier", "national_number", "phone", "secret", "ssn"]
 
 _SECRET_PREFIX = re.compile(
     r"^(?:(?:sk|pk|rk)_(?:live|test)_|gh[pousr]_|github_pat_|AKIA|ASIA|xox[a-z]-|glpat-|AIza|SG\.|"

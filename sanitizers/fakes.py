@@ -18,8 +18,8 @@ from functools import cache
 import orjson
 
 from sanitizers._cache import remember
-from sanitizers._core import Keyed, Rng
-from sanitizers._formats import card, charclass, date, iban, identifier, ip_address, national_number, phone, secret, ssn
+from sanitizers._core import Keyed, Rng, ip_address
+from sanitizers._formats import card, charclass, date, iban, identifier, national_number, phone, secret, ssn
 from sanitizers.gazetteer import names_by_script, script_of, street_words
 from sanitizers.names import street_suffix
 
@@ -244,11 +244,12 @@ def _person(value: str, rng: Rng) -> str:
     if script not in names_by_script():
         return charclass(value, rng)  # no name list for this script: letters of the same script
     firsts, lasts = _name_pools(script)
-    size = len(value.strip())
-    taken = {value.strip().casefold(), *(part.casefold() for part in _WORDS.findall(value))}  # Hans-Heinrich: hans
-    fake = _draw(firsts.get(size, ()), value, taken, rng)
+    word = value.strip()
+    folded = word.casefold()
+    taken = {folded, *(part.casefold() for part in _WORDS.findall(value))}  # Hans-Heinrich: hans
+    fake = _draw(firsts.get(len(word), ()), folded, taken, rng)
     if fake is not None and script == "latin" and fake.isascii():
-        fake = _draw(lasts.get(size, ()), value, taken, rng) or fake
+        fake = _draw(lasts.get(len(word), ()), folded, taken, rng) or fake
     if fake is None:
         return charclass(value, rng)
     if value.isupper():
@@ -277,11 +278,12 @@ def _by_length(names: tuple[str, ...]) -> dict[int, tuple[str, ...]]:
 def _draw(pool: tuple[str, ...], original: str, taken: set[str], rng: Rng) -> str | None:
     """A name from ``pool`` that holds none of the original's words (small pools, like CJK ones,
     repeat; and Третьякова would carry Третьяков along) and is no variant of it (a name of the
-    same length may differ by a letter: Donatella, Donatello); None when twenty draws found none."""
+    same length may differ by a letter: Donatella, Donatello); None when twenty draws found none.
+    ``original`` comes case-folded, as ``taken`` does."""
     for _ in range(20 if pool else 0):
         name = rng.choice(pool)
         folded = name.casefold()
-        if not any(word in folded for word in taken) and not _variant(folded, original.strip().casefold()):
+        if not any(word in folded for word in taken) and not _variant(folded, original):
             return name
     return None
 
