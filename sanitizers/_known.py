@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import json
+from json.encoder import encode_basestring, encode_basestring_ascii  # json.dumps of a str, minus its set-up
 import re
 from urllib.parse import quote, quote_plus
 
@@ -18,7 +18,7 @@ __all__ = ["escaped", "holding", "is_allowed", "known_regex", "min_known_length"
 
 _ENCODINGS = (
     lambda v: quote(v, safe=""), lambda v: quote_plus(v, safe=""), lambda v: quote(v, safe="@:+"),
-    lambda v: json.dumps(v)[1:-1], lambda v: json.dumps(v, ensure_ascii=False)[1:-1],
+    lambda v: encode_basestring_ascii(v)[1:-1], lambda v: encode_basestring(v)[1:-1],
 )
 
 
@@ -91,7 +91,7 @@ def escaped(fake: str) -> set[str]:
     """A fake as the gate may meet it: plain, or escaped inside a JSON or repr dump it was put back into."""
     if fake.isascii() and fake.isprintable() and not _ESCAPED_CHARS.intersection(fake):
         return {fake}  # nothing to escape: every dump writes it as it is
-    return {fake, json.dumps(fake)[1:-1], json.dumps(fake, ensure_ascii=False)[1:-1], repr(fake)[1:-1]}
+    return {fake, encode_basestring_ascii(fake)[1:-1], encode_basestring(fake)[1:-1], repr(fake)[1:-1]}
 
 
 _ESCAPED_CHARS = frozenset("\"'\\")

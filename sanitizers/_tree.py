@@ -120,4 +120,4 @@ def rename(node: Any, replace: Callable[[str], str]) -> None:
 
 def dotted(path: tuple) -> str:
     """A path as reports show it: ``request.headers.3.1``."""
-    return ".".join(str(p) for p in path)
+    return ".".join(map(str, path))
