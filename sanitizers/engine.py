@@ -29,7 +29,7 @@ from urllib.parse import unquote
 from sanitizers._cache import remember
 from sanitizers._known import escaped, holding, is_allowed, known_regex, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, outline, regions, rename, spine_copy
-from sanitizers._core import could_hold
+from sanitizers._core import Walker, could_hold
 from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
@@ -93,7 +93,7 @@ _PROBE = {
 _CACHED_CHARS, _CACHED_TEXTS = 2048, 50_000
 _UNDECIDED = object()  # not yet in the key-rule cache (None there means "no rule")
 _LOGIN_SHAPED = re.compile(r"[^\W\d_][._-][^\W\d_]|\d")  # jane.doe, j_doe, jdoe84: not a plain word
-_BESIDE = "\x1f"  # in a parent's name: the beside-rules its object matched follow (see _object_kind)
+_BESIDE = "\x1f"  # in a parent's name: the beside-rules its object matched follow (see _decide_kind)
 # Threads racing through the first imports of presidio and spaCy can meet half-imported modules.
 _FIRST_USE = threading.Lock()
 
@@ -166,15 +166,14 @@ class Sanitizer:
         self._patterns = [(pattern, rule) for rule in self.policy.rules for pattern in rule.compiled_patterns]
         self._key_rules = self.policy.key_rules
         self._beside_rules = self.policy.beside_rules
-        self._kinds: dict[tuple, str] = {}
         enabled = {d for rule in self.policy.rules for d in rule.detectors}
         self._gate_detectors = [(n, DETECTOR_FUNCTIONS[n], detector_bit(n)) for n in _GATE_DETECTORS if n in enabled]
         self._safe_cache: dict[tuple, bool] = {}
         self._rule_cache: dict[tuple[Any, str, tuple], Rule | None] = {}
-        self._untouched: dict[tuple[str, tuple, str, str], bool] = {}
         self._gate_clean: dict[str, bool] = {}
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
+        self._walker = Walker(bool(self._beside_rules))  # pass 1's walk, in the compiled core
         self._ready = False
 
     # -- public ---------------------------------------------------------------------------------
@@ -227,7 +226,7 @@ class Sanitizer:
     # -- pass 1: detect and replace -------------------------------------------------------------
     def _walk_document(self, doc: Any, run: _Run) -> Any:
         if not isinstance(doc, dict):
-            return self._walk(doc, (), (), "", "", None, run)
+            return self._walker.walk(self, doc, (), (), "", "", None, run)
         if self._names is not None:  # one nlp.pipe batch per event; _scan then reads the cache
             self._names.find([c[i] for c, i, _, canon in outline(doc)[0] if self._ner_field(canon)])
         out = spine_copy(doc)
@@ -235,7 +234,7 @@ class Sanitizer:
         for container, index, path, canon in regions(out):
             key = str(canon[-1])
             parent = str(path[-2]) if canon[0] == "webhook" and len(path) > 1 else ""
-            container[index] = self._walk(container[index], path, canon, key, parent, None, run)
+            container[index] = self._walker.walk(self, container[index], path, canon, key, parent, None, run)
         self._template_params(doc, run)
         return out
 
@@ -253,70 +252,41 @@ class Sanitizer:
         if text is not None:
             self._replace_spans(text, self._scan(text, ("logentry", "formatted")), ("logentry", "params"), run)
 
-    def _walk(self, node: Any, path: tuple, canon: tuple, key: str, parent: str,
-              inherited: Rule | None, run: _Run) -> Any:
-        if isinstance(node, str):
-            return self._string(node, path, canon, key, parent, inherited, run)
-        if isinstance(node, dict):
-            rule = inherited or _container_rule(self._key_rule(key, parent, canon), key)
-            kind = self._object_kind(key, node)
-            out = {}
-            for k, v in node.items():
-                k = self._name(k, path, canon, run)
-                out[k] = self._walk(v, path + (k,), canon + (k,), str(k), kind, rule, run)
-            return out
-        if isinstance(node, list):
-            if is_pair_list(key, node):
-                rule = inherited or _container_rule(self._key_rule(key, parent, canon), key)
-                pairs = []
-                for i, (name, value) in enumerate(node):
-                    name = self._name(name, path + (i,), canon, run)
-                    pairs.append([name, self._walk(value, path + (i, 1), canon + (name,), name, key, rule, run)])
-                return pairs
-            columns = run.columns.get(id(node)) if run.columns else None
-            if columns:  # a query's parameters: each under its column, for keys and selectors alike
-                return [self._walk(v, path + (i,), canon + (name or i,), name or key, key, inherited, run)
-                        for i, (v, name) in enumerate(itertools.zip_longest(node, columns[:len(node)]))]
-            return [self._walk(v, path + (i,), canon + (i,), key, parent, inherited, run) for i, v in enumerate(node)]
-        if isinstance(node, tuple):  # from a repr: pymysql's (1062, "Duplicate entry 'jo@example.org' ...")
-            return tuple(self._walk(v, path + (i,), canon + (i,), key, parent, inherited, run) for i, v in enumerate(node))
-        if isinstance(node, int) and not isinstance(node, bool) and not self._is_safe(canon):
-            rule = inherited or self._key_rule(key, parent, canon)
-            if rule is not None and rule.action != "keep" and rule.entity in _DIGIT_ENTITIES:
-                new = self._apply(rule, rule.entity, str(node), path, run)
-                return int(new) if new is not None and new.lstrip("-").isdigit() else new
-            if rule is None and 10**12 <= node < 10**19:  # a card number sent as a JSON number
-                text = str(node)
-                found = self._scan(text, canon)
-                if len(found) == 1 and found[0][0].entity == "CREDIT_CARD" and found[0][0].end - found[0][0].start == len(text):
-                    new = self._apply(found[0][1], "CREDIT_CARD", text, path, run)
-                    return int(new) if isinstance(new, str) and new.isdigit() else new
-        return node
-
-    def _name(self, name: Any, path: tuple, canon: tuple, run: _Run) -> Any:
-        """A key or pair name, with e-mails, cards, IPs and other direct identifiers in it faked
-        (a map keyed by e-mail address); the change is reported at the container's path."""
-        if not isinstance(name, str) or IDENTIFIER.fullmatch(name) or self._is_safe(canon):
-            return name
+    # The walk itself (core/src/walk.rs) calls back the methods below for what needs judging.
+    def _judge_name(self, name: str, path: tuple, canon: tuple, run: _Run) -> str:
+        """A key or pair name that could hold an identifier, with e-mails, cards, IPs and other direct
+        identifiers in it faked (a map keyed by e-mail address); the change is reported at the
+        container's path."""
         spans = tuple((span, rule) for span, rule in self._scan(name, canon) if span.entity in _NAME_ENTITIES)
         return self._replace_spans(name, spans, path, run)
 
-    def _string(self, value: str, path: tuple, canon: tuple, key: str, parent: str,
-                inherited: Rule | None, run: _Run) -> Any:
-        """A string judged in its place. Most strings of an event (frame and module names, messages
-        without anyone in them) recur in every event of their kind unchanged: a string that came
-        through a place untouched once, with nothing found, comes through it again at once."""
-        if inherited is not None:
-            return self._judge(value, path, canon, key, parent, inherited, run)
-        place = (value, canon, key, parent)
-        if place in self._untouched:
-            return value
+    def _judge_fresh(self, value: str, path: tuple, canon: tuple, key: str, parent: str, run: _Run) -> tuple[Any, bool]:
+        """A string judged at a place it has not come through untouched before, and whether it came
+        through untouched now (nothing replaced, kept or filtered): most strings of an event
+        (frame and module names, messages naming no one) recur in every event of their kind,
+        and the walk lets such a string through that place at once from then on."""
         before = (len(run.changes), run.filtered, len(run.kept))
         new = self._judge(value, path, canon, key, parent, None, run)
-        if new == value and before == (len(run.changes), run.filtered, len(run.kept)):
-            if len(value) <= _CACHED_CHARS:
-                remember(self._untouched, place, True, _CACHED_TEXTS)
-        return new
+        return new, new == value and before == (len(run.changes), run.filtered, len(run.kept))
+
+    def _rules_at(self, key: str, parent: str, canon: tuple) -> tuple[Rule | None, Rule | None]:
+        """(the key rule at a place, the rule the values of a container there inherit)."""
+        rule = self._key_rule(key, parent, canon)
+        return rule, _container_rule(rule, key)
+
+    def _number(self, node: int, path: tuple, canon: tuple, rule: Rule | None, run: _Run) -> Any:
+        """An integer outside safe paths: a key rule's digits (a phone or card sent as a number),
+        or a card number sent as a JSON number."""
+        if rule is not None and rule.action != "keep" and rule.entity in _DIGIT_ENTITIES:
+            new = self._apply(rule, rule.entity, str(node), path, run)
+            return int(new) if new is not None and new.lstrip("-").isdigit() else new
+        if rule is None and 10**12 <= node < 10**19:
+            text = str(node)
+            found = self._scan(text, canon)
+            if len(found) == 1 and found[0][0].entity == "CREDIT_CARD" and found[0][0].end - found[0][0].start == len(text):
+                new = self._apply(found[0][1], "CREDIT_CARD", text, path, run)
+                return int(new) if isinstance(new, str) and new.isdigit() else new
+        return node
 
     def _judge(self, value: str, path: tuple, canon: tuple, key: str, parent: str,
                inherited: Rule | None, run: _Run) -> Any:
@@ -358,7 +328,7 @@ class Sanitizer:
             parsed = parser(value)
             if parsed is not None:
                 obj, dump = parsed
-                new = self._walk(obj, path, canon, key, key, None, run)
+                new = self._walker.walk(self, obj, path, canon, key, key, None, run)
                 return dump(new) if dump is not None else value
         if URL_START.match(value):
             parts = split_url(value)
@@ -383,7 +353,7 @@ class Sanitizer:
                 continue
             # the segment before is only a guess at this one's name: what the detectors recognise wins
             named_by = "" if _ROUTE_WORD.fullmatch(decoded) or self._scan(decoded, canon) else seg_key
-            new = self._string(decoded, path, canon + (seg_key or "path",), named_by, "path", None, run)
+            new = self._walker.string(self, decoded, path, canon + (seg_key or "path",), named_by, "path", run)
             new_segments.append(raw if new == decoded else requote(raw, str(new), plus=False))
         out = prefix + "/".join(new_segments)
         if query:
@@ -399,7 +369,8 @@ class Sanitizer:
     def _query(self, query: Any, path: tuple, canon: tuple, run: _Run) -> str:
         values = []
         for name, value in query.pairs():
-            new = self._string(value, path + (name,), canon + (name,), name, str(canon[-1]) if canon else "", None, run)
+            new = self._walker.string(self, value, path + (name,), canon + (name,), name, str(canon[-1]) if canon else "",
+                                      run)
             values.append(value if new is None else str(new))
         return query.rebuild(values)
 
@@ -432,21 +403,12 @@ class Sanitizer:
                 return rule
         return None
 
-    def _object_kind(self, key: str, node: dict) -> str:
+    def _decide_kind(self, key: str, node: dict) -> str:
         """What an object's fields see as their parent: its key, followed by the ids of the rules
-        whose ``beside`` keys it holds (a ``name`` beside an ``email`` is a person's). Decided
-        once per key and set of field names (objects of one kind recur in every event)."""
-        if not self._beside_rules:
-            return key
-        shape = (key, *node)
-        kind = self._kinds.get(shape)
-        if kind is None:
-            normal = [normalize_key(k) for k in node if isinstance(k, str)]
-            ids = [r.id for r in self._beside_rules if any(r.beside_regex.search(n) for n in normal)]
-            kind = _BESIDE.join([key, *ids])
-            if len(shape) <= 64 and sum(map(len, normal)) <= _CACHED_CHARS:
-                remember(self._kinds, shape, kind, _CACHED_TEXTS)
-        return kind
+        whose ``beside`` keys it holds (a ``name`` beside an ``email`` is a person's). The walk
+        remembers it per key and set of field names (objects of one kind recur in every event)."""
+        normal = [normalize_key(k) for k in node if isinstance(k, str)]
+        return _BESIDE.join([key, *(r.id for r in self._beside_rules if any(r.beside_regex.search(n) for n in normal))])
 
     def _scan(self, text: str, canon: tuple) -> tuple[tuple[Span, Rule], ...]:
         """Spans of the detector rules that apply at ``canon``; overlaps resolved after the

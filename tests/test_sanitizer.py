@@ -794,7 +794,26 @@ print("ok", len(events))
     assert proc.returncode == 0 and proc.stdout.startswith("ok"), proc.stderr[-2000:]
 
 
-# -- shapes found by the independently written corpus (bench/corpus_alt.py) ----------------------
+def test_the_walk_judges_alike_after_its_memory_of_places_starts_over() -> None:
+    """The walk remembers the policy's decisions per place and starts over after 100,000 places
+    (memory stays flat on a stream whose keys are data). An event with more places than that
+    starts it over mid-walk: what comes after is judged as before, and so is the next event."""
+    import itertools
+    import string
+
+    words = ("".join(letters) for letters in itertools.product(string.ascii_lowercase, repeat=4))
+    many = {word: "ok" for word in itertools.islice(words, 110_000)}
+    sanitizer, fresh = Sanitizer(key=b"places"), Sanitizer(key=b"places")
+    event = {"user": {"email": "jane.doe@example.com"},
+             "extra": {"early": "mail jane.doe@example.com", **many, "late": "call +1 415 555 0100 or mail bob@example.org"},
+             "request": {"headers": [["Cookie", "sessionid=abcdef0123456789"]], "password": "hunter2-hunter2"}}
+    result = sanitizer.sanitize_or_raise(event)
+    out = json.dumps(result.event)
+    assert [v for v in ("jane.doe@example.com", "bob@example.org", "415 555 0100", "abcdef0123456789", "hunter2")
+            if v in out] == []
+    assert [result.event["extra"][word] for word in ("aaaa", "fgtw", list(many)[-1])] == ["ok"] * 3
+    small = {**event, "extra": {"early": event["extra"]["early"], "late": event["extra"]["late"]}}
+    assert sanitizer.sanitize_or_raise(small).event == fresh.sanitize_or_raise(small).event
 
 @pytest.mark.parametrize("event, gone, kept", [
     ({"extra": {"DATABASE_URL": "mysql://shop:Prove2005#@mysql-1.internal:3306/shop", "host": "shop.example.com"}},

@@ -8,6 +8,7 @@ mod mt;
 mod pattern;
 mod prefilter;
 mod tree;
+mod walk;
 
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::{PyIndexError, PyValueError};
@@ -235,6 +236,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Keyed>()?;
     m.add_class::<Rng>()?;
     m.add_class::<Pattern>()?;
+    m.add_class::<walk::Walker>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(could_hold, m)?)?;

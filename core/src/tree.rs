@@ -9,7 +9,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 const PAIR_CONTAINERS: [&str; 7] = ["headers", "cookies", "query_string", "query", "tags", "env", "data"];
 
 /// `IDENTIFIER.fullmatch`: `[A-Za-z_][A-Za-z_-]*`, a name that holds no identifier of a person.
-fn is_identifier(name: &str) -> bool {
+pub(crate) fn is_identifier(name: &str) -> bool {
     let mut bytes = name.bytes();
     matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
         && bytes.all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-')
@@ -20,7 +20,7 @@ fn names_identifier(name: &Bound<'_, PyAny>) -> bool {
 }
 
 /// `is_pair_list`: a non-empty list of [str, value] pairs under a pair container's key.
-fn is_pair_list(key: &Bound<'_, PyAny>, list: &Bound<'_, PyList>) -> PyResult<bool> {
+pub(crate) fn is_pair_list(key: &Bound<'_, PyAny>, list: &Bound<'_, PyList>) -> PyResult<bool> {
     let key = key.str()?.to_string_lossy().to_lowercase();
     if !PAIR_CONTAINERS.contains(&key.as_str()) || list.is_empty() {
         return Ok(false);

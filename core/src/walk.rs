@@ -1,0 +1,447 @@
+//! Pass 1's walk over an event (see `Sanitizer` in `sanitizers/engine.py`): every node visited
+//! with its path, canonical path, key and parent. An event's containers, its keys and the strings
+//! that recur in every event of their kind (frame and module names, messages naming no one) are
+//! handled here, with the policy's decisions for each place remembered; a string or key that
+//! needs judging goes back to the sanitizer, which may walk what it opens (JSON, a repr) here again.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::sync::{Mutex, MutexGuard};
+
+use pyo3::exceptions::PyRecursionError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::tree::{is_identifier, is_pair_list};
+use crate::utf8_with_surrogates;
+
+/// Strings longer than this are not remembered as untouched (`_CACHED_CHARS`), so the memory
+/// of the caches stays bounded however long an event's strings are.
+const CACHED_CHARS: usize = 2048;
+/// Entries a text-keyed cache holds before it starts over (`_CACHED_TEXTS`).
+const CACHED_TEXTS: usize = 50_000;
+/// Canonical paths (and the decisions kept for them) held before they start over.
+const PLACES: usize = 100_000;
+/// Containers within containers, across the walks of what the sanitizer opens in a string:
+/// deeper is refused as Python's recursion limit refused it.
+const MAX_DEPTH: usize = 1000;
+/// Joins the parts of a cache key: a byte no UTF-8 text holds.
+const SEP: u8 = 0xFF;
+/// A card number sent as a JSON number lies in this range (`10**12 <= node < 10**19`).
+const CARD_NUMBERS: std::ops::Range<i128> = 1_000_000_000_000..10_000_000_000_000_000_000;
+
+thread_local! {
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// One container deeper for as long as it lives.
+struct Depth;
+
+impl Depth {
+    fn enter() -> PyResult<Depth> {
+        DEPTH.with(|depth| {
+            if depth.get() >= MAX_DEPTH {
+                return Err(PyRecursionError::new_err("event nested too deeply"));
+            }
+            depth.set(depth.get() + 1);
+            Ok(Depth)
+        })
+    }
+}
+
+impl Drop for Depth {
+    fn drop(&mut self) {
+        DEPTH.with(|depth| depth.set(depth.get() - 1));
+    }
+}
+
+/// A segment of a canonical path as its caches tell segments apart: a key, an index, or any
+/// other key a repr'd dict may have, by its type and repr (never equal to a key or index).
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Segment {
+    Key(Box<[u8]>),
+    Index(i64),
+    Other(Box<[u8]>),
+}
+
+impl Segment {
+    fn of(value: &Bound<'_, PyAny>) -> PyResult<Segment> {
+        if let Ok(text) = value.cast::<PyString>() {
+            return Ok(Segment::Key(utf8(text)?.into()));
+        }
+        if value.is_exact_instance_of::<PyInt>() {
+            if let Ok(index) = value.extract::<i64>() {
+                return Ok(Segment::Index(index));
+            }
+        }
+        let mut described = utf8(&value.get_type().qualname()?)?.into_owned();
+        described.push(SEP);
+        described.extend_from_slice(&utf8(&value.repr()?)?);
+        Ok(Segment::Other(described.into()))
+    }
+}
+
+/// A canonical path: an id that is never reused (the caches of its decisions are keyed by it)
+/// and the tuple the sanitizer's callbacks get.
+struct Canon {
+    id: u64,
+    tuple: Py<PyTuple>,
+}
+
+/// A key and a parent (joined by `SEP`) at a canonical path.
+type Place = (Box<[u8]>, u64);
+
+/// What the walk remembers between events. Locked only around lookups and inserts, never
+/// while the sanitizer is called back: a callback may walk again, from this thread or another.
+#[derive(Default)]
+struct Places {
+    canons: FxHashMap<(u64, Segment), Canon>,
+    last_id: u64,
+    safe: FxHashMap<u64, bool>,
+    rules: FxHashMap<Place, [Py<PyAny>; 2]>,
+    kinds: FxHashMap<Box<[u8]>, Py<PyString>>,
+    untouched: FxHashSet<Box<[u8]>>,
+}
+
+/// The walk of one sanitizer (its policy's decisions are remembered per place).
+#[pyclass(module = "sanitizers._core", frozen)]
+pub struct Walker {
+    places: Mutex<Places>,
+    root: Py<PyTuple>,
+    beside: bool,
+}
+
+/// The rule naming a place's key, and the rule a container there passes on to its values.
+struct Rules<'py> {
+    key: Option<Bound<'py, PyAny>>,
+    container: Option<Bound<'py, PyAny>>,
+}
+
+/// One call's state: the sanitizer and run called back, the run's query columns, the path so far.
+struct Visit<'a, 'py> {
+    san: &'a Bound<'py, PyAny>,
+    run: &'a Bound<'py, PyAny>,
+    columns: Option<Bound<'py, PyDict>>,
+    path: Vec<Bound<'py, PyAny>>,
+}
+
+impl<'py> Visit<'_, 'py> {
+    fn path(&self) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(self.san.py(), &self.path)
+    }
+}
+
+#[pymethods]
+impl Walker {
+    /// ``beside``: whether the policy has rules placed by a sibling key (an object's kind then
+    /// names them), else an object's kind is its key.
+    #[new]
+    fn new(py: Python<'_>, beside: bool) -> Self {
+        Walker { places: Mutex::default(), root: PyTuple::empty(py).unbind(), beside }
+    }
+
+    /// ``node``'s sanitized copy: containers rebuilt, strings judged in their place.
+    #[allow(clippy::too_many_arguments)]
+    fn walk<'py>(
+        &self, san: &Bound<'py, PyAny>, node: &Bound<'py, PyAny>, path: &Bound<'py, PyTuple>,
+        canon: &Bound<'py, PyTuple>, key: &Bound<'py, PyString>, parent: &Bound<'py, PyString>,
+        inherited: Option<Bound<'py, PyAny>>, run: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut visit = self.visit(san, path, run)?;
+        let canon = self.canon_of(canon)?;
+        self.node(&mut visit, node, &canon, key, parent, inherited.as_ref())
+    }
+
+    /// A string judged in its place: at once if it came through that place untouched before.
+    #[allow(clippy::too_many_arguments)]
+    fn string<'py>(
+        &self, san: &Bound<'py, PyAny>, value: &Bound<'py, PyString>, path: &Bound<'py, PyTuple>,
+        canon: &Bound<'py, PyTuple>, key: &Bound<'py, PyString>, parent: &Bound<'py, PyString>,
+        run: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut visit = self.visit(san, path, run)?;
+        let canon = self.canon_of(canon)?;
+        self.string_at(&mut visit, value, &canon, key, parent, None)
+    }
+}
+
+impl Walker {
+    fn visit<'a, 'py>(
+        &self, san: &'a Bound<'py, PyAny>, path: &Bound<'py, PyTuple>, run: &'a Bound<'py, PyAny>,
+    ) -> PyResult<Visit<'a, 'py>> {
+        let columns = run.getattr(intern!(run.py(), "columns"))?.cast_into::<PyDict>().ok().filter(|c| !c.is_empty());
+        Ok(Visit { san, run, columns, path: path.iter().collect() })
+    }
+
+    fn places(&self) -> MutexGuard<'_, Places> {
+        self.places.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn node<'py>(
+        &self, v: &mut Visit<'_, 'py>, node: &Bound<'py, PyAny>, canon: &Canon, key: &Bound<'py, PyString>,
+        parent: &Bound<'py, PyString>, inherited: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = node.py();
+        if let Ok(text) = node.cast::<PyString>() {
+            return self.string_at(v, text, canon, key, parent, inherited);
+        }
+        let _depth = Depth::enter()?;
+        if let Ok(dict) = node.cast::<PyDict>() {
+            let rule = match inherited {
+                Some(rule) => Some(rule.clone()),
+                None => self.rules(v, key, parent, canon)?.container,
+            };
+            let kind = self.kind(v, key, dict)?;
+            let out = PyDict::new(py);
+            for (name, item) in dict.iter() {
+                let name = self.name(v, &name, canon)?;
+                let child = self.child(canon, &name)?;
+                let child_key = match name.cast::<PyString>() {
+                    Ok(text) => text.clone(),
+                    Err(_) => name.str()?,
+                };
+                v.path.push(name.clone());
+                let new = self.node(v, &item, &child, &child_key, &kind, rule.as_ref());
+                v.path.pop();
+                out.set_item(name, new?)?;
+            }
+            return Ok(out.into_any());
+        }
+        if let Ok(list) = node.cast::<PyList>() {
+            if is_pair_list(key.as_any(), list)? {
+                return self.pairs(v, list, canon, key, parent, inherited);
+            }
+            let columns = match &v.columns {
+                Some(columns) => columns.get_item(node.as_ptr() as usize)?.filter(|c| c.is_truthy().unwrap_or(false)),
+                None => None,
+            };
+            if let Some(columns) = columns {
+                return self.columns(v, list, &columns, canon, key, inherited);
+            }
+            return Ok(PyList::new(py, self.items(v, list.iter(), canon, key, parent, inherited)?)?.into_any());
+        }
+        if let Ok(tuple) = node.cast::<PyTuple>() {
+            return Ok(PyTuple::new(py, self.items(v, tuple.iter(), canon, key, parent, inherited)?)?.into_any());
+        }
+        if node.is_instance_of::<PyInt>() && !node.is_instance_of::<PyBool>() && !self.is_safe(v, canon)? {
+            let rule = match inherited {
+                Some(rule) => Some(rule.clone()),
+                None => self.rules(v, key, parent, canon)?.key,
+            };
+            if rule.is_some() || node.extract::<i128>().is_ok_and(|n| CARD_NUMBERS.contains(&n)) {
+                let args = (node, v.path()?, canon.tuple.bind(py), rule, v.run);
+                return v.san.call_method1(intern!(py, "_number"), args);
+            }
+        }
+        Ok(node.clone())
+    }
+
+    /// A plain list's or a tuple's items, each under its index.
+    fn items<'py>(
+        &self, v: &mut Visit<'_, 'py>, items: impl Iterator<Item = Bound<'py, PyAny>>, canon: &Canon,
+        key: &Bound<'py, PyString>, parent: &Bound<'py, PyString>, inherited: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let py = key.py();
+        let mut out = Vec::new();
+        for (i, item) in items.enumerate() {
+            let position = i.into_pyobject(py)?.into_any();
+            let child = self.child(canon, &position)?;
+            v.path.push(position);
+            let new = self.node(v, &item, &child, key, parent, inherited);
+            v.path.pop();
+            out.push(new?);
+        }
+        Ok(out)
+    }
+
+    /// ``[[name, value], ...]``: each value under its (judged) name, the name's rule inherited
+    /// where the container's key names a secret container (cookies).
+    fn pairs<'py>(
+        &self, v: &mut Visit<'_, 'py>, list: &Bound<'py, PyList>, canon: &Canon, key: &Bound<'py, PyString>,
+        parent: &Bound<'py, PyString>, inherited: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = list.py();
+        let rule = match inherited {
+            Some(rule) => Some(rule.clone()),
+            None => self.rules(v, key, parent, canon)?.container,
+        };
+        let out = PyList::empty(py);
+        for (i, pair) in list.iter().enumerate() {
+            v.path.push(i.into_pyobject(py)?.into_any());
+            let name = self.name(v, &pair.get_item(0)?, canon);
+            v.path.push(1i64.into_pyobject(py)?.into_any());
+            let new = name.and_then(|name| {
+                let child = self.child(canon, &name)?;
+                let name_key = name.str()?;
+                let value = self.node(v, &pair.get_item(1)?, &child, &name_key, key, rule.as_ref())?;
+                Ok([name, value])
+            });
+            v.path.truncate(v.path.len() - 2);
+            out.append(PyList::new(py, new?)?)?;
+        }
+        Ok(out.into_any())
+    }
+
+    /// A query's parameter list: each value under its column's name, for keys and selectors alike.
+    fn columns<'py>(
+        &self, v: &mut Visit<'_, 'py>, list: &Bound<'py, PyList>, columns: &Bound<'py, PyAny>, canon: &Canon,
+        key: &Bound<'py, PyString>, inherited: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = list.py();
+        let names: Vec<Bound<'py, PyAny>> = columns.try_iter()?.take(list.len()).collect::<PyResult<_>>()?;
+        let out = PyList::empty(py);
+        for (i, item) in list.iter().enumerate() {
+            let position = i.into_pyobject(py)?.into_any();
+            let name = names.get(i).filter(|name| name.is_truthy().unwrap_or(false));
+            let child = self.child(canon, name.unwrap_or(&position))?;
+            let name_key = match name {
+                Some(name) => name.str()?,
+                None => key.clone(),
+            };
+            v.path.push(position);
+            let new = self.node(v, &item, &child, &name_key, key, inherited);
+            v.path.pop();
+            out.append(new?)?;
+        }
+        Ok(out.into_any())
+    }
+
+    fn string_at<'py>(
+        &self, v: &mut Visit<'_, 'py>, text: &Bound<'py, PyString>, canon: &Canon, key: &Bound<'py, PyString>,
+        parent: &Bound<'py, PyString>, inherited: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = text.py();
+        if let Some(rule) = inherited {
+            let args = (text, v.path()?, canon.tuple.bind(py), key, parent, rule, v.run);
+            return v.san.call_method1(intern!(py, "_judge"), args);
+        }
+        let mut place = utf8(text)?.into_owned();
+        for part in [&utf8(key)?, &utf8(parent)?] {
+            place.push(SEP);
+            place.extend_from_slice(part);
+        }
+        place.extend_from_slice(&canon.id.to_le_bytes());
+        if self.places().untouched.contains(place.as_slice()) {
+            return Ok(text.clone().into_any());
+        }
+        let args = (text, v.path()?, canon.tuple.bind(py), key, parent, v.run);
+        let (new, untouched): (Bound<'py, PyAny>, bool) =
+            v.san.call_method1(intern!(py, "_judge_fresh"), args)?.extract()?;
+        if untouched && text.len()? <= CACHED_CHARS {
+            let mut places = self.places();
+            if places.untouched.len() >= CACHED_TEXTS {
+                places.untouched.clear();
+            }
+            places.untouched.insert(place.into());
+        }
+        Ok(new)
+    }
+
+    /// A key or pair name with identifiers in it faked; a plain name (no digit, dot or @) as it is.
+    fn name<'py>(
+        &self, v: &mut Visit<'_, 'py>, name: &Bound<'py, PyAny>, canon: &Canon,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Ok(text) = name.cast::<PyString>() else { return Ok(name.clone()) };
+        if text.to_str().is_ok_and(is_identifier) || self.is_safe(v, canon)? {
+            return Ok(name.clone());
+        }
+        let py = name.py();
+        v.san.call_method1(intern!(py, "_judge_name"), (name, v.path()?, canon.tuple.bind(py), v.run))
+    }
+
+    fn is_safe(&self, v: &Visit<'_, '_>, canon: &Canon) -> PyResult<bool> {
+        if let Some(&safe) = self.places().safe.get(&canon.id) {
+            return Ok(safe);
+        }
+        let safe = v.san.call_method1(intern!(v.san.py(), "_is_safe"), (canon.tuple.bind(v.san.py()),))?.is_truthy()?;
+        self.places().safe.insert(canon.id, safe);
+        Ok(safe)
+    }
+
+    /// The policy's rules at a place (`Sanitizer._rules_at`).
+    fn rules<'py>(
+        &self, v: &Visit<'_, 'py>, key: &Bound<'py, PyString>, parent: &Bound<'py, PyString>, canon: &Canon,
+    ) -> PyResult<Rules<'py>> {
+        let py = key.py();
+        let mut place = utf8(key)?.into_owned();
+        place.push(SEP);
+        place.extend_from_slice(&utf8(parent)?);
+        let place = (place.into_boxed_slice(), canon.id);
+        let known = self.places().rules.get(&place).map(|rules| rules.each_ref().map(|rule| rule.clone_ref(py)));
+        let [key_rule, container_rule] = match known {
+            Some(found) => found,
+            None => {
+                let args = (key, parent, canon.tuple.bind(py));
+                let found: [Py<PyAny>; 2] = v.san.call_method1(intern!(py, "_rules_at"), args)?.extract()?;
+                self.places().rules.insert(place, found.each_ref().map(|rule| rule.clone_ref(py)));
+                found
+            }
+        };
+        let some = |rule: Py<PyAny>| Some(rule.into_bound(py)).filter(|rule| !rule.is_none());
+        Ok(Rules { key: some(key_rule), container: some(container_rule) })
+    }
+
+    /// What an object's fields see as their parent: its key, and the rules its field names place.
+    fn kind<'py>(
+        &self, v: &Visit<'_, 'py>, key: &Bound<'py, PyString>, dict: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyString>> {
+        if !self.beside {
+            return Ok(key.clone());
+        }
+        let py = key.py();
+        let mut shape = utf8(key)?.into_owned();
+        for name in dict.keys() {
+            if let Ok(name) = name.cast::<PyString>() {
+                shape.push(SEP);
+                shape.extend_from_slice(&utf8(name)?);
+            }
+        }
+        if let Some(kind) = self.places().kinds.get(shape.as_slice()) {
+            return Ok(kind.bind(py).clone());
+        }
+        let kind = v.san.call_method1(intern!(py, "_decide_kind"), (key, dict))?.cast_into::<PyString>()?;
+        if dict.len() < 64 && shape.len() <= CACHED_CHARS {
+            let mut places = self.places();
+            if places.kinds.len() >= CACHED_TEXTS {
+                places.kinds.clear();
+            }
+            places.kinds.insert(shape.into(), kind.clone().unbind());
+        }
+        Ok(kind)
+    }
+
+    fn canon_of(&self, tuple: &Bound<'_, PyTuple>) -> PyResult<Canon> {
+        let root = Canon { id: 0, tuple: self.root.clone_ref(tuple.py()) };
+        tuple.iter().try_fold(root, |canon, segment| self.child(&canon, &segment))
+    }
+
+    /// ``canon + (segment,)``, the same id each time it is met, until the places start over.
+    fn child(&self, canon: &Canon, segment: &Bound<'_, PyAny>) -> PyResult<Canon> {
+        let py = segment.py();
+        let place = (canon.id, Segment::of(segment)?);
+        if let Some(child) = self.places().canons.get(&place) {
+            return Ok(Canon { id: child.id, tuple: child.tuple.clone_ref(py) });
+        }
+        let items: Vec<Bound<'_, PyAny>> = canon.tuple.bind(py).iter().chain([segment.clone()]).collect();
+        let mut places = self.places();
+        let last_id = places.last_id;
+        let forgotten = (places.canons.len() >= PLACES)
+            .then(|| std::mem::replace(&mut *places, Places { last_id, ..Places::default() }));
+        places.last_id += 1;
+        let child = Canon { id: places.last_id, tuple: PyTuple::new(py, items)?.unbind() };
+        places.canons.insert(place, Canon { id: child.id, tuple: child.tuple.clone_ref(py) });
+        drop(places);
+        drop(forgotten); // after unlocking: what it releases is Python's to free
+        Ok(child)
+    }
+}
+
+/// A string's UTF-8 bytes, borrowed where it has no lone surrogate.
+fn utf8<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
+    match text.to_str() {
+        Ok(utf8) => Ok(Cow::Borrowed(utf8.as_bytes())),
+        Err(_) => Ok(Cow::Owned(utf8_with_surrogates(text)?)),
+    }
+}
