@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sanitizers._core import ENCODED, WHOLE, Keyed, Pattern, Rng, charclass, could_hold, ip_address, known_present
+from sanitizers._known import _ENCODINGS
 from sanitizers.fakes import FakeFactory
 
 
@@ -130,14 +131,19 @@ _WORDS = st.text(st.sampled_from("ab.~-_ %@ëК1\x00"), max_size=8)
 
 
 @settings(max_examples=300, deadline=None)
-@given(originals=st.lists(_WORDS.filter(bool), max_size=6), parts=st.lists(_WORDS, max_size=8))
-def test_known_present_says_what_occurs_whole_and_what_may_occur_encoded(originals: list[str], parts: list[str]) -> None:
-    haystack = "\x00".join(parts + originals[:2])
+@given(originals=st.lists(_WORDS.filter(bool), max_size=6), parts=st.lists(_WORDS, max_size=8),
+       encoding=st.integers(0, len(_ENCODINGS) - 1))
+def test_known_present_says_what_occurs_whole_and_what_may_occur_encoded(originals: list[str], parts: list[str],
+                                                                         encoding: int) -> None:
+    encoded = [_ENCODINGS[encoding](originals[-1])] if originals else []  # URL-encoded or JSON-escaped
+    haystack = "\x00".join(parts + originals[:2] + encoded)
     for original, found in zip(originals, known_present(originals, haystack), strict=True):
         assert bool(found & WHOLE) == (original in haystack)
         runs = _PLAIN_RUN.findall(original)
         plain = "".join(runs) == original
-        assert bool(found & ENCODED) == (not plain and max(runs, key=len, default="") in haystack)
+        assert bool(found & ENCODED) == (not plain and all(run in haystack for run in runs))
+        if any(encode(original) in haystack for encode in _ENCODINGS):  # never ruled out where it is
+            assert found & ENCODED or (found & WHOLE and plain)
 
 
 def test_pattern_spans_count_characters_as_python_does() -> None:

@@ -215,7 +215,7 @@ fn could_hold(text: &Bound<'_, PyString>) -> u32 {
 }
 
 /// For each original: ``WHOLE`` if it occurs in ``haystack``, ``ENCODED`` if an encoding of it
-/// may (it is not plain, and its longest plain run occurs).
+/// may (it is not plain, and each of its plain runs occurs).
 #[pyfunction]
 fn known_present(originals: Vec<Bound<'_, PyString>>, haystack: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
     let originals = originals.iter().map(utf8_with_surrogates).collect::<PyResult<Vec<_>>>()?;
