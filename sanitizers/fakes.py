@@ -77,6 +77,7 @@ class FakeFactory:
         self._key = key
         self._keyed = Keyed(key)  # HMAC-SHA256 keyed once, in the compiled core
         self._cache: dict[tuple[str, str], str] = {}
+        self._full_names: dict[str, str] = {}
         self._generators: dict[str, Callable[[str, Rng], str]] = {
             "EMAIL_ADDRESS": self._email, "CREDIT_CARD": card, "IBAN_CODE": iban,
             "PHONE_NUMBER": phone, "IP_ADDRESS": ip_address, "US_SSN": ssn, "PERSON": _person,
@@ -111,24 +112,42 @@ class FakeFactory:
             if is_placeholder(value):  # tested on a miss only: placeholders are never cached
                 return value
             if entity == "PERSON" and len(words := value.split()) > 1:
-                # word by word: "Jane Doe" fakes as the fakes of "Jane" and "Doe", so a name and its
-                # parts (name, first_name, last_name; a greeting) stay one person in any order; a
-                # word's fake may not hold another word of the name (small pools repeat: Кира) nor
-                # be a variant of one (Isabell beside Isabelle)
-                taken = {w.casefold() for w in words}
-
-                def clashes(fake: str) -> bool:
-                    folded = fake.casefold()
-                    return (any(w in folded or _variant(folded, w) for w in taken)
-                            or (avoid is not None and avoid(fake)))
-
-                return _keep_separators(value, [self.fake(entity, word, clashes) for word in words])
+                return self._full_name(value, words, avoid)
             result = self._make(entity, value)
             remember(self._cache, (entity, value), result, 100_000)
         for salt in range(1, 4):
             if avoid is None or not avoid(result):
                 break
             result = self._make(entity, value, salt)
+        return result
+
+    def _full_name(self, value: str, words: list[str], avoid: Callable[[str], bool] | None) -> str:
+        """Word by word: "Jane Doe" fakes as the fakes of "Jane" and "Doe", so a name and its parts
+        (name, first_name, last_name; a greeting) stay one person in any order. A word's fake may
+        not hold another word of the name (small pools repeat: Кира) nor be a variant of one
+        (Isabell beside Isabelle), nor anything ``avoid`` rejects.
+
+        A name recurs through an event (user, message, frame vars) and across events: what was
+        drawn without ``avoid`` rejecting anything is kept, and stands wherever ``avoid`` accepts
+        it whole (its words are the words ``avoid`` would have been asked about)."""
+        kept = self._full_names.get(value)
+        if kept is not None and (avoid is None or not avoid(kept)):
+            return kept
+        taken = {w.casefold() for w in words}
+        avoided = False
+
+        def clashes(fake: str) -> bool:
+            nonlocal avoided
+            folded = fake.casefold()
+            if any(w in folded or _variant(folded, w) for w in taken):
+                return True
+            rejected = avoid is not None and avoid(fake)
+            avoided = avoided or rejected
+            return rejected
+
+        result = _keep_separators(value, [self.fake("PERSON", word, clashes) for word in words])
+        if not avoided:
+            remember(self._full_names, value, result, 100_000)
         return result
 
     def _make(self, entity: str, value: str, salt: int = 0) -> str:
