@@ -14,17 +14,9 @@ from typing import Any
 from connectors.schema import API_ENTRY_TYPES, INTERFACE_ALIASES
 from sanitizers._core import outline_into
 
-__all__ = ["IDENTIFIER", "PAIR_CONTAINERS", "dotted", "is_pair_list", "is_webhook", "outline", "rename",
-           "regions", "spine_copy"]
+__all__ = ["IDENTIFIER", "dotted", "is_webhook", "outline", "rename", "regions", "spine_copy"]
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_-]*")  # no digit, no @ or dot: holds no identifier of a person
-PAIR_CONTAINERS = {"headers", "cookies", "query_string", "query", "tags", "env", "data"}
-
-
-def is_pair_list(key: str, node: list) -> bool:
-    """``[["name", value], ...]`` under a key Sentry sends pair lists for (headers, cookies, tags...)."""
-    return key.lower() in PAIR_CONTAINERS and bool(node) and all(
-        isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in node)
 
 
 def is_webhook(doc: Any) -> bool:

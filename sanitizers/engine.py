@@ -15,7 +15,6 @@ Three passes over the event dict, each a small function of the policy:
 from __future__ import annotations
 
 import bisect
-import itertools
 import os
 import re
 import secrets
@@ -28,7 +27,7 @@ from urllib.parse import unquote
 
 from sanitizers._cache import remember
 from sanitizers._known import escaped, holding, is_allowed, known_regex, min_known_length
-from sanitizers._tree import IDENTIFIER, dotted, is_pair_list, outline, regions, rename, spine_copy
+from sanitizers._tree import IDENTIFIER, dotted, outline, regions, rename, spine_copy
 from sanitizers._core import Walker, could_hold
 from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,

@@ -5,7 +5,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
-/// Sentry's pair-list containers (`PAIR_CONTAINERS` in `_tree.py`).
+/// The keys Sentry sends pair lists under (`[["Cookie", ...], ...]`).
 const PAIR_CONTAINERS: [&str; 7] = ["headers", "cookies", "query_string", "query", "tags", "env", "data"];
 
 /// `IDENTIFIER.fullmatch`: `[A-Za-z_][A-Za-z_-]*`, a name that holds no identifier of a person.
@@ -19,7 +19,7 @@ fn names_identifier(name: &Bound<'_, PyAny>) -> bool {
     name.cast::<PyString>().ok().and_then(|s| s.to_str().ok()).is_some_and(is_identifier)
 }
 
-/// `is_pair_list`: a non-empty list of [str, value] pairs under a pair container's key.
+/// A non-empty list of [str, value] pairs under a pair container's key.
 pub(crate) fn is_pair_list(key: &Bound<'_, PyAny>, list: &Bound<'_, PyList>) -> PyResult<bool> {
     let key = key.str()?.to_string_lossy().to_lowercase();
     if !PAIR_CONTAINERS.contains(&key.as_str()) || list.is_empty() {
