@@ -162,6 +162,7 @@ class Sanitizer:
         self.fakes = FakeFactory(key)
         self._detectors = [(DETECTOR_FUNCTIONS[d], rule, detector_bit(d))
                            for rule in self.policy.rules for d in rule.detectors]
+        self._chosen: dict[int, list[tuple[Any, Rule]]] = {}  # see _detectors_for
         self._patterns = [(pattern, rule) for rule in self.policy.rules for pattern in rule.compiled_patterns]
         self._key_rules = self.policy.key_rules
         self._beside_rules = self.policy.beside_rules
@@ -415,9 +416,8 @@ class Sanitizer:
         found = self._scan_cache.get(text)
         if found is None:
             spans: list[tuple[Span, Rule]] = []
-            may_hold = could_hold(text) | ALWAYS  # one pass in the core rules most detectors out
-            for detect, rule, bit in self._detectors:
-                if may_hold & bit and (hits := detect(text)):
+            for detect, rule in self._detectors_for(could_hold(text)):  # one pass in the core rules most out
+                if hits := detect(text):
                     spans.extend((span, rule) for span in hits)
             for pattern, rule in self._patterns:
                 spans.extend((Span(m.start(), m.end(), rule.entity, rule.id), rule) for m in pattern.finditer(text)
@@ -432,6 +432,15 @@ class Sanitizer:
             joined = _joined(canon)
             found = tuple((s, r) for s, r in found if r.where == ("**",) or r.where_regex.match(joined))
         return _resolve_overlaps(found)
+
+    def _detectors_for(self, may_hold: int) -> list[tuple[Any, Rule]]:
+        """The policy's detectors the prefilter's verdict on a text leaves, in policy order: the
+        verdicts texts get are few, so each list is made once."""
+        chosen = self._chosen.get(may_hold)
+        if chosen is None:
+            chosen = remember(self._chosen, may_hold, [(detect, rule) for detect, rule, bit in self._detectors
+                                                       if (may_hold | ALWAYS) & bit], 4096)
+        return chosen
 
     def _ner_field(self, canon: tuple) -> bool:
         """Whether the policy runs the NER model on the free text at ``canon``."""
@@ -539,15 +548,16 @@ class Sanitizer:
         allowed = run.fakes | run.kept
         leaks: list[dict] = []
         for i, (value, path, canon) in enumerate(leaves):
-            safe = self._is_safe(canon)  # the policy's explicit choice: source code, versions, ids
-            if i in hits and (not safe or any(table[m.group(0)][1] in _UNMISTAKABLE for m in regex.finditer(value))):
-                leaks.append({"path": dotted(path), "rule": "known-value",
-                              "reason": "a replaced value is still present"})
-                continue
-            if safe:
+            if i in hits:  # a safe path is the policy's explicit choice (source code, versions, ids)
+                if not self._is_safe(canon) or any(table[m.group(0)][1] in _UNMISTAKABLE
+                                                   for m in regex.finditer(value)):
+                    leaks.append({"path": dotted(path), "rule": "known-value",
+                                  "reason": "a replaced value is still present"})
                 continue
             if value in allowed or self._scan_cache.get(value) == () or value in self._gate_clean:
                 continue  # pass 1 ran every detector on this very text, or the gate's on this output, and found nothing
+            if self._is_safe(canon):
+                continue
             leak = self._gate_leak(value, allowed)
             if leak is not None:
                 leaks.append({"path": dotted(path), "rule": leak[0],

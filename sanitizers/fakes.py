@@ -11,6 +11,7 @@ phone country code and layout, IP version and private/public class, UUID and dat
 from __future__ import annotations
 
 import base64
+import operator
 import re
 from collections.abc import Callable
 from functools import cache
@@ -309,7 +310,7 @@ def _draw(pool: tuple[str, ...], original: str, taken: set[str], rng: Rng) -> st
 
 def _variant(name: str, original: str) -> bool:
     """Whether half the letters or more are the original's, in the same places."""
-    return 2 * sum(a == b for a, b in zip(name, original)) >= len(original)
+    return 2 * sum(map(operator.eq, name, original)) >= len(original)
 
 
 _SPACES = re.compile(r"(\s+)")
