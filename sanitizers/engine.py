@@ -138,7 +138,7 @@ class _Run:
     changes: list[Change] = field(default_factory=list)
     filtered: int = 0
     avoid: frozenset[str] = frozenset()  # originals a previous attempt found later than its fakes
-    columns: dict[int, list[str | None]] = field(default_factory=dict)  # query parameter lists -> columns
+    columns: dict[int, tuple[str | None, ...]] = field(default_factory=dict)  # query parameter lists -> columns
     replace: Any = None  # the known originals' replacement, once propagation has built it
 
     def holds_known(self, fake: str) -> bool:

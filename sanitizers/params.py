@@ -9,6 +9,7 @@ date or name gives nothing away; named by its column, a parameter is judged by t
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["breadcrumb_params", "column_values", "fill_template", "param_columns"]
@@ -24,10 +25,12 @@ _PEOPLE = {"users": "user_id", "user": "user_id", "customers": "customer_id", "c
            "accounts": "user_id", "members": "user_id", "profiles": "user_id", "auth_user": "user_id"}
 
 
-def param_columns(sql: str) -> list[str | None]:
-    """One column name (or None when the statement does not say) per placeholder, in order."""
+@functools.lru_cache(maxsize=512)
+def param_columns(sql: str) -> tuple[str | None, ...]:
+    """One column name (or None when the statement does not say) per placeholder, in order. A
+    statement recurs in every event of its query (the parameters are what differ): read once."""
     if len(sql) > _MAX_TEXT:
-        return []
+        return ()
     text = _QUOTED.sub(lambda m: " " * len(m.group(0)), sql)  # placeholders in literals are text
     named_by_insert: dict[int, str] = {}
     insert = _INSERT.search(text)
@@ -47,14 +50,14 @@ def param_columns(sql: str) -> list[str | None]:
             compared = _COMPARED.search(text, max(0, m.start() - 80), m.start())
             name = compared.group(1).strip("\"`").rpartition(".")[2] if compared else None
         names.append(person_id if name == "id" and person_id else name)
-    return names
+    return tuple(names)
 
 
-def breadcrumb_params(event: dict) -> dict[int, list[str | None]]:
+def breadcrumb_params(event: dict) -> dict[int, tuple[str | None, ...]]:
     """For each query breadcrumb's ``data["db.params"]`` list (by ``id``), its columns."""
     crumbs = event.get("breadcrumbs")
     crumbs = crumbs.get("values") if isinstance(crumbs, dict) else crumbs
-    found: dict[int, list[str | None]] = {}
+    found: dict[int, tuple[str | None, ...]] = {}
     for crumb in crumbs if isinstance(crumbs, list) else ():
         if isinstance(crumb, dict) and isinstance(crumb.get("message"), str) and isinstance(crumb.get("data"), dict):
             params = crumb["data"].get("db.params")
@@ -99,7 +102,7 @@ def column_values(text: str) -> list[tuple[str, str]]:
     """(column, value) pairs an error message quotes: PostgreSQL's ``Key (username, email)=(jdoe,
     j@x.org) already exists``, MySQL's ``Duplicate entry 'jdoe' for key 'users.username'``,
     pydantic's field line followed by ``[type=..., input_value='Jane', ...]``."""
-    if len(text) > _MAX_TEXT or not any(cue in text for cue in _ERROR_CUES):
+    if len(text) > _MAX_TEXT or not any(map(text.__contains__, _ERROR_CUES)):
         return []
     pairs = []
     for m in _PG_KEY.finditer(text):
