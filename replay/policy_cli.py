@@ -44,11 +44,11 @@ def lint_policy(text: str, source: str) -> list[Finding]:
     import yaml
 
     from sanitizers.errors import PolicyError
-    from sanitizers.policy import ACTIONS, DETECTORS, parse_policy
+    from sanitizers.policy import ACTIONS, DETECTORS, load_yaml, parse_policy
 
     findings: list[Finding] = []
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError:
         data = None
     raw_rules = data.get("rules") if isinstance(data, dict) else None
