@@ -12,6 +12,7 @@ the audit trail). Every denial is recorded in the audit trail by the caller.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import hmac
@@ -37,8 +38,13 @@ class AccessDenied(Exception):
 
 def current_actor() -> str:
     """``REPLAY_ACTOR`` (set it in CI and services), else the login name."""
-    if os.environ.get("REPLAY_ACTOR"):
-        return os.environ["REPLAY_ACTOR"]
+    return os.environ.get("REPLAY_ACTOR") or _login_name()
+
+
+@functools.cache
+def _login_name() -> str:
+    """Looked up once: a bulk command records an actor per event, and the lookup may read the
+    password database each time."""
     try:
         return getpass.getuser()
     except Exception:  # no login name (containers without a passwd entry)

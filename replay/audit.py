@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -141,8 +141,8 @@ class AuditTrail:
                 head = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
                 for entry in entries:
-                    record = AuditRecord(seq=seq, prev_hash=prev, **entry)
-                    record = replace(record, hash=record.expected_hash())
+                    content = {**entry, "seq": seq, "prev_hash": prev}  # what expected_hash covers
+                    record = AuditRecord(**content, hash=hashlib.sha256(_canonical(content)).hexdigest())
                     self._db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
                     records.append(record)
                     seq, prev = seq + 1, record.hash
