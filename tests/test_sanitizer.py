@@ -673,6 +673,36 @@ def test_an_event_that_cannot_be_processed_is_blocked_instead_of_raising(sanitiz
     assert result.blocked and result.event is None and result.leaks[0]["rule"] == "limits"
 
 
+def test_a_deep_event_in_a_thread_with_a_small_stack_is_blocked_not_a_crash(tmp_path: Path) -> None:
+    """The walk recurses on the thread's own stack: a thread started with 256 KiB (musl's default
+    is 128) ran out of it at a depth the 8 MiB main thread takes, and the process died."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "small_stack.py"
+    script.write_text("""
+import threading
+from sanitizers import Sanitizer
+sanitizer = Sanitizer(key=b"stack")
+deep = "jane@example.com"
+for _ in range(499):
+    deep = {"x": [deep]}
+threading.stack_size(256 * 1024)
+out = []
+def work():
+    out.append(sanitizer.sanitize({"extra": deep}))
+    out.append(sanitizer.sanitize({"user": {"email": "jane@example.com"}, "extra": {"a": [{"b": "ok"}]}}))
+thread = threading.Thread(target=work)
+thread.start()
+thread.join()
+print(out[0].blocked, out[0].leaks[0]["rule"], out[1].blocked, "jane" in str(out[1].event))
+""")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["True", "limits", "False", "False"]
+
+
 # --- the policy ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("rule", "problem"), [

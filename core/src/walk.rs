@@ -27,6 +27,10 @@ const PLACES: usize = 100_000;
 /// Containers within containers, across the walks of what the sanitizer opens in a string:
 /// deeper is refused as Python's recursion limit refused it.
 const MAX_DEPTH: usize = 1000;
+/// Stack a thread must have left to go one container deeper: the walk recurses on the thread's
+/// own stack, which a thread started with a small one (`threading.stack_size`, musl's 128 KiB)
+/// runs out of long before `MAX_DEPTH`; the sanitizer's callbacks run on what remains.
+const STACK_RESERVE: usize = 32 * 1024;
 /// Joins the parts of a cache key: a byte no UTF-8 text holds.
 const SEP: u8 = 0xFF;
 /// A card number sent as a JSON number lies in this range (`10**12 <= node < 10**19`).
@@ -42,7 +46,7 @@ struct Depth;
 impl Depth {
     fn enter() -> PyResult<Depth> {
         DEPTH.with(|depth| {
-            if depth.get() >= MAX_DEPTH {
+            if depth.get() >= MAX_DEPTH || stacker::remaining_stack().is_some_and(|left| left < STACK_RESERVE) {
                 return Err(PyRecursionError::new_err("event nested too deeply"));
             }
             depth.set(depth.get() + 1);
