@@ -674,8 +674,8 @@ def test_an_event_that_cannot_be_processed_is_blocked_instead_of_raising(sanitiz
 
 
 def test_a_deep_event_in_a_thread_with_a_small_stack_is_blocked_not_a_crash(tmp_path: Path) -> None:
-    """The walk recurses on the thread's own stack: a thread started with 256 KiB (musl's default
-    is 128) ran out of it at a depth the 8 MiB main thread takes, and the process died."""
+    """The core's walks recurse on the thread's own stack: a thread started with 256 KiB (musl's
+    default is 128) ran out of it at a depth the 8 MiB main thread takes, and the process died."""
     import subprocess
     import sys
 
@@ -683,6 +683,7 @@ def test_a_deep_event_in_a_thread_with_a_small_stack_is_blocked_not_a_crash(tmp_
     script.write_text("""
 import threading
 from sanitizers import Sanitizer
+from sanitizers._tree import outline
 sanitizer = Sanitizer(key=b"stack")
 deep = "jane@example.com"
 for _ in range(499):
@@ -692,15 +693,19 @@ out = []
 def work():
     out.append(sanitizer.sanitize({"extra": deep}))
     out.append(sanitizer.sanitize({"user": {"email": "jane@example.com"}, "extra": {"a": [{"b": "ok"}]}}))
+    try:  # the outline of an event (propagation, the gate, the NER pass) walks it in the core too
+        outline({"extra": deep})
+    except RecursionError:
+        out.append("refused")
 thread = threading.Thread(target=work)
 thread.start()
 thread.join()
-print(out[0].blocked, out[0].leaks[0]["rule"], out[1].blocked, "jane" in str(out[1].event))
+print(out[0].blocked, out[0].leaks[0]["rule"], out[1].blocked, "jane" in str(out[1].event), out[2])
 """)
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
                           cwd=Path(__file__).resolve().parent.parent)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.split() == ["True", "limits", "False", "False"]
+    assert proc.stdout.split() == ["True", "limits", "False", "False", "refused"]
 
 
 # --- the policy ----------------------------------------------------------------------------------

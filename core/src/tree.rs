@@ -5,6 +5,8 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
+use crate::walk::Depth;
+
 /// The keys Sentry sends pair lists under (`[["Cookie", ...], ...]`).
 const PAIR_CONTAINERS: [&str; 7] = ["headers", "cookies", "query_string", "query", "tags", "env", "data"];
 
@@ -57,7 +59,10 @@ fn outline_value<'py>(
     let py = container.py();
     if value.is_instance_of::<PyString>() {
         leaves.append((container, index, path, canon))?;
-    } else if let Ok(dict) = value.cast::<PyDict>() {
+        return Ok(());
+    }
+    let _depth = Depth::enter()?;
+    if let Ok(dict) = value.cast::<PyDict>() {
         for (key, item) in dict.iter() {
             if key.is_instance_of::<PyString>() && !names_identifier(&key) {
                 names.append((&key, path))?;

@@ -40,11 +40,11 @@ thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
 }
 
-/// One container deeper for as long as it lives.
-struct Depth;
+/// One container deeper for as long as it lives (the outline's walk counts on it too).
+pub(crate) struct Depth;
 
 impl Depth {
-    fn enter() -> PyResult<Depth> {
+    pub(crate) fn enter() -> PyResult<Depth> {
         DEPTH.with(|depth| {
             if depth.get() >= MAX_DEPTH || stacker::remaining_stack().is_some_and(|left| left < STACK_RESERVE) {
                 return Err(PyRecursionError::new_err("event nested too deeply"));
