@@ -63,7 +63,7 @@ impl Drop for Depth {
 
 /// A segment of a canonical path as its caches tell segments apart: a key, an index, or any
 /// other key a repr'd dict may have, by its type and repr (never equal to a key or index).
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq, Hash)]
 enum Segment {
     Key(Box<[u8]>),
     Index(i64),
