@@ -48,7 +48,7 @@ class ResultStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             # workers of one pipeline group may share the file: wait for another's write, don't fail
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(self._db, 30)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS results (event_id TEXT PRIMARY KEY, source TEXT, verdict TEXT,"
             " recorded_at REAL, record BLOB)")
@@ -136,3 +136,18 @@ class ResultStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _use_wal(db: sqlite3.Connection, wait: float) -> None:
+    """Switch ``db`` to write-ahead logging. SQLite answers "database is locked" at once, without
+    its busy timeout, while another connection is creating the same fresh file: workers of one
+    group starting together met that, and all but one stopped. So the switch is retried."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)

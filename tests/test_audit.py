@@ -7,6 +7,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -195,3 +196,34 @@ def test_a_trail_or_store_that_cannot_be_a_database_is_one_line(tmp_path: Path) 
                                 text=True, timeout=120, env={**os.environ, "REPLAY_SECRET_KEY": "k", **env})
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
         assert result.stderr.startswith("replay: cannot open the audit trail at")
+
+
+def _open_both(kind: str, path: str, barrier: Any, answers: Any) -> None:
+    """In a worker process: open a trail or store the moment the others do."""
+    from replay.store import ResultStore
+
+    barrier.wait()
+    try:
+        (AuditTrail if kind == "audit" else ResultStore)(path)
+        answers.put("ok")
+    except BaseException as exc:  # noqa: BLE001 - the answer is the test's evidence
+        answers.put(f"{type(exc).__name__}: {exc}")
+
+
+@pytest.mark.parametrize("kind", ["audit", "store"])
+def test_workers_opening_a_fresh_trail_or_store_together_all_get_it(tmp_path: Path, kind: str) -> None:
+    """Workers of one pipeline group start together on one REPLAY_HOME. SQLite answered "database
+    is locked" at once (no busy wait) to a worker switching a store to WAL while another created it,
+    and that worker stopped; a CI run met it once, a loop of these starts most of the time."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    for attempt in range(15):
+        path = str(tmp_path / f"{kind}-{attempt}.sqlite3")
+        barrier, answers = context.Barrier(3), context.Queue()
+        workers = [context.Process(target=_open_both, args=(kind, path, barrier, answers)) for _ in range(3)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+        assert [answers.get(timeout=5) for _ in workers] == ["ok"] * 3
