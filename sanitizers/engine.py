@@ -173,7 +173,7 @@ class Sanitizer:
         self._gate_clean: dict[str, bool] = {}
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
-        self._walker = Walker(bool(self._beside_rules))  # pass 1's walk, in the compiled core
+        self._walker = Walker(bool(self._beside_rules), _CACHED_CHARS, _CACHED_TEXTS)  # pass 1's walk, in the core
         self._ready = False
 
     # -- public ---------------------------------------------------------------------------------

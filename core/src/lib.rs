@@ -10,6 +10,8 @@ mod prefilter;
 mod tree;
 mod walk;
 
+use std::borrow::Cow;
+
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
@@ -47,10 +49,7 @@ impl Keyed {
     /// value holding one blocked its event) is hashed as UTF-8 would encode it.
     fn digest(&self, message: &Bound<'_, PyString>) -> PyResult<[u8; 32]> {
         let mut mac = self.mac.clone();
-        match message.to_str() {
-            Ok(text) => mac.update(text.as_bytes()),
-            Err(_) => mac.update(&utf8_with_surrogates(message)?),
-        }
+        mac.update(&utf8(message)?);
         Ok(mac.finalize().into_bytes().into())
     }
 }
@@ -131,9 +130,7 @@ impl Pattern {
 fn charclass<'py>(value: &Bound<'py, PyString>, mut rng: PyRefMut<'_, Rng>) -> PyResult<Bound<'py, PyAny>> {
     match value.to_str() {
         Ok(text) => Ok(PyString::new(value.py(), &classes::charclass(text, &mut rng.mt)).into_any()),
-        Err(_) => {
-            from_utf8_with_surrogates(value.py(), &redraw_around_surrogates(&utf8_with_surrogates(value)?, &mut rng.mt))
-        }
+        Err(_) => from_utf8_with_surrogates(value.py(), &redraw_around_surrogates(&utf8(value)?, &mut rng.mt)),
     }
 }
 
@@ -198,7 +195,7 @@ fn ip_address<'py>(value: &Bound<'py, PyString>, mut rng: PyRefMut<'_, Rng>) -> 
     if let Ok(text) = value.to_str() {
         return Ok(PyString::new(value.py(), &ip::ip_address(text, rng).ok_or_else(none_left)?).into_any());
     }
-    let wtf8 = utf8_with_surrogates(value)?; // no address spans a lone surrogate: each part alone
+    let wtf8 = utf8(value)?; // no address spans a lone surrogate: each part alone
     let mut found = false;
     let bytes = map_between_surrogates(&wtf8, |text, out| {
         found |= ip::fake_addresses(text, rng, out).ok_or_else(none_left)?;
@@ -218,16 +215,17 @@ fn could_hold(text: &Bound<'_, PyString>) -> u32 {
 /// may (it is not plain, and each of its plain runs occurs).
 #[pyfunction]
 fn known_present(originals: Vec<Bound<'_, PyString>>, haystack: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
-    let originals = originals.iter().map(utf8_with_surrogates).collect::<PyResult<Vec<_>>>()?;
-    Ok(known::known_present(&originals, &utf8_with_surrogates(haystack)?))
+    let originals = originals.iter().map(utf8).collect::<PyResult<Vec<_>>>()?;
+    Ok(known::known_present(&originals, &utf8(haystack)?))
 }
 
-/// A Python string's UTF-8 bytes; a lone surrogate (a file name the SDK could not decode,
-/// parsed out of a repr) is encoded as UTF-8 would encode it, where ``str.encode()`` refuses.
-fn utf8_with_surrogates(text: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
+/// A Python string's UTF-8 bytes, borrowed where it has no lone surrogate; a lone surrogate (a
+/// file name the SDK could not decode, parsed out of a repr) is encoded as UTF-8 would encode
+/// it, where ``str.encode()`` refuses.
+fn utf8<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
     match text.to_str() {
-        Ok(utf8) => Ok(utf8.as_bytes().to_vec()),
-        Err(_) => Ok(text.call_method1("encode", ("utf-8", "surrogatepass"))?.extract::<Vec<u8>>()?),
+        Ok(utf8) => Ok(Cow::Borrowed(utf8.as_bytes())),
+        Err(_) => Ok(Cow::Owned(text.call_method1("encode", ("utf-8", "surrogatepass"))?.extract::<Vec<u8>>()?)),
     }
 }
 

@@ -4,7 +4,6 @@
 //! handled here, with the policy's decisions for each place remembered; a string or key that
 //! needs judging goes back to the sanitizer, which may walk what it opens (JSON, a repr) here again.
 
-use std::borrow::Cow;
 use std::cell::Cell;
 use std::sync::{Mutex, MutexGuard};
 
@@ -15,13 +14,8 @@ use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::tree::{is_identifier, is_pair_list};
-use crate::utf8_with_surrogates;
+use crate::utf8;
 
-/// Strings longer than this are not remembered as untouched (`_CACHED_CHARS`), so the memory
-/// of the caches stays bounded however long an event's strings are.
-const CACHED_CHARS: usize = 2048;
-/// Entries a text-keyed cache holds before it starts over (`_CACHED_TEXTS`).
-const CACHED_TEXTS: usize = 50_000;
 /// Canonical paths (and the decisions kept for them) held before they start over.
 const PLACES: usize = 100_000;
 /// Containers within containers, across the walks of what the sanitizer opens in a string:
@@ -80,10 +74,7 @@ impl Segment {
                 return Ok(Segment::Index(index));
             }
         }
-        let mut described = utf8(&value.get_type().qualname()?)?.into_owned();
-        described.push(SEP);
-        described.extend_from_slice(&utf8(&value.repr()?)?);
-        Ok(Segment::Other(described.into()))
+        Ok(Segment::Other(joined([value.get_type().qualname()?, value.repr()?])?.into()))
     }
 }
 
@@ -115,6 +106,10 @@ pub struct Walker {
     places: Mutex<Places>,
     root: Py<PyTuple>,
     beside: bool,
+    /// The sanitizer's bounds for text-keyed caches: texts longer than `cached_chars` are not
+    /// remembered, and a cache of `cached_texts` entries starts over.
+    cached_chars: usize,
+    cached_texts: usize,
 }
 
 /// The rule naming a place's key, and the rule a container there passes on to its values.
@@ -142,8 +137,8 @@ impl Walker {
     /// ``beside``: whether the policy has rules placed by a sibling key (an object's kind then
     /// names them), else an object's kind is its key.
     #[new]
-    fn new(py: Python<'_>, beside: bool) -> Self {
-        Walker { places: Mutex::default(), root: PyTuple::empty(py).unbind(), beside }
+    fn new(py: Python<'_>, beside: bool, cached_chars: usize, cached_texts: usize) -> Self {
+        Walker { places: Mutex::default(), root: PyTuple::empty(py).unbind(), beside, cached_chars, cached_texts }
     }
 
     /// ``node``'s sanitized copy: containers rebuilt, strings judged in their place.
@@ -321,11 +316,7 @@ impl Walker {
             let args = (text, v.path()?, canon.tuple.bind(py), key, parent, rule, v.run);
             return v.san.call_method1(intern!(py, "_judge"), args);
         }
-        let mut place = utf8(text)?.into_owned();
-        for part in [&utf8(key)?, &utf8(parent)?] {
-            place.push(SEP);
-            place.extend_from_slice(part);
-        }
+        let mut place = joined([text.clone(), key.clone(), parent.clone()])?;
         place.extend_from_slice(&canon.id.to_le_bytes());
         if self.places().untouched.contains(place.as_slice()) {
             return Ok(text.clone().into_any());
@@ -333,9 +324,9 @@ impl Walker {
         let args = (text, v.path()?, canon.tuple.bind(py), key, parent, v.run);
         let (new, untouched): (Bound<'py, PyAny>, bool) =
             v.san.call_method1(intern!(py, "_judge_fresh"), args)?.extract()?;
-        if untouched && text.len()? <= CACHED_CHARS {
+        if untouched && text.len()? <= self.cached_chars {
             let mut places = self.places();
-            if places.untouched.len() >= CACHED_TEXTS {
+            if places.untouched.len() >= self.cached_texts {
                 places.untouched.clear();
             }
             places.untouched.insert(place.into());
@@ -369,10 +360,7 @@ impl Walker {
         &self, v: &Visit<'_, 'py>, key: &Bound<'py, PyString>, parent: &Bound<'py, PyString>, canon: &Canon,
     ) -> PyResult<Rules<'py>> {
         let py = key.py();
-        let mut place = utf8(key)?.into_owned();
-        place.push(SEP);
-        place.extend_from_slice(&utf8(parent)?);
-        let place = (place.into_boxed_slice(), canon.id);
+        let place = (joined([key.clone(), parent.clone()])?.into_boxed_slice(), canon.id);
         let known = self.places().rules.get(&place).map(|rules| rules.each_ref().map(|rule| rule.clone_ref(py)));
         let [key_rule, container_rule] = match known {
             Some(found) => found,
@@ -395,20 +383,15 @@ impl Walker {
             return Ok(key.clone());
         }
         let py = key.py();
-        let mut shape = utf8(key)?.into_owned();
-        for name in dict.keys() {
-            if let Ok(name) = name.cast::<PyString>() {
-                shape.push(SEP);
-                shape.extend_from_slice(&utf8(name)?);
-            }
-        }
+        let names = dict.keys().into_iter().filter_map(|name| name.cast_into::<PyString>().ok());
+        let shape = joined(std::iter::once(key.clone()).chain(names))?;
         if let Some(kind) = self.places().kinds.get(shape.as_slice()) {
             return Ok(kind.bind(py).clone());
         }
         let kind = v.san.call_method1(intern!(py, "_decide_kind"), (key, dict))?.cast_into::<PyString>()?;
-        if dict.len() < 64 && shape.len() <= CACHED_CHARS {
+        if dict.len() < 64 && shape.len() <= self.cached_chars {
             let mut places = self.places();
-            if places.kinds.len() >= CACHED_TEXTS {
+            if places.kinds.len() >= self.cached_texts {
                 places.kinds.clear();
             }
             places.kinds.insert(shape.into(), kind.clone().unbind());
@@ -442,10 +425,14 @@ impl Walker {
     }
 }
 
-/// A string's UTF-8 bytes, borrowed where it has no lone surrogate.
-fn utf8<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
-    match text.to_str() {
-        Ok(utf8) => Ok(Cow::Borrowed(utf8.as_bytes())),
-        Err(_) => Ok(Cow::Owned(utf8_with_surrogates(text)?)),
+/// The texts' UTF-8 bytes joined by `SEP`: one cache key of several parts.
+fn joined<'py>(parts: impl IntoIterator<Item = Bound<'py, PyString>>) -> PyResult<Vec<u8>> {
+    let mut key = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            key.push(SEP);
+        }
+        key.extend_from_slice(&utf8(&part)?);
     }
+    Ok(key)
 }
