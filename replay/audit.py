@@ -57,6 +57,11 @@ def _canonical(data: dict[str, Any]) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def _content_hash(content: dict[str, Any]) -> str:
+    """A record's hash: over every field but the hash itself, ``prev_hash`` included."""
+    return hashlib.sha256(_canonical(content)).hexdigest()
+
+
 @dataclass(frozen=True)
 class AuditRecord:
     """One link of the chain; ``hash`` covers every other field, ``prev_hash`` included."""
@@ -77,7 +82,7 @@ class AuditRecord:
         return {name: getattr(self, name) for name in _FIELDS}
 
     def expected_hash(self) -> str:
-        return hashlib.sha256(_canonical(self.content())).hexdigest()
+        return _content_hash(self.content())
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -142,7 +147,7 @@ class AuditTrail:
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
                 for entry in entries:
                     content = {**entry, "seq": seq, "prev_hash": prev}  # what expected_hash covers
-                    record = AuditRecord(**content, hash=hashlib.sha256(_canonical(content)).hexdigest())
+                    record = AuditRecord(**content, hash=_content_hash(content))
                     self._db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
                     records.append(record)
                     seq, prev = seq + 1, record.hash

@@ -37,6 +37,9 @@ def default_home() -> Path:
     return Path(base) / "incident-replay"
 
 
+_WAIT = 30  # seconds a worker waits on another's lock on the shared file
+
+
 class ResultStore:
     """Thread-safe; one connection guarded by a lock (writes are small and rare next to replays)."""
 
@@ -47,8 +50,8 @@ class ResultStore:
         with unusable_database("result store", path):
             path.parent.mkdir(parents=True, exist_ok=True)
             # workers of one pipeline group may share the file: wait for another's write, don't fail
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-            _use_wal(self._db, 30)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=_WAIT)
+            _use_wal(self._db)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS results (event_id TEXT PRIMARY KEY, source TEXT, verdict TEXT,"
             " recorded_at REAL, record BLOB)")
@@ -138,11 +141,12 @@ class ResultStore:
             self._db.close()
 
 
-def _use_wal(db: sqlite3.Connection, wait: float) -> None:
+def _use_wal(db: sqlite3.Connection) -> None:
     """Switch ``db`` to write-ahead logging. SQLite answers "database is locked" at once, without
     its busy timeout, while another connection is creating the same fresh file: workers of one
-    group starting together met that, and all but one stopped. So the switch is retried."""
-    deadline = time.monotonic() + wait
+    group starting together met that, and all but one stopped. So the switch is retried, as
+    long as the busy timeout would have waited."""
+    deadline = time.monotonic() + _WAIT
     while True:
         try:
             db.execute("PRAGMA journal_mode=WAL")
