@@ -26,9 +26,9 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from sanitizers._cache import remember
-from sanitizers._known import escaped, holding, is_allowed, known_regex, min_known_length
+from sanitizers._known import escaped, is_allowed, known_values, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, outline, regions, rename, spine_copy
-from sanitizers._core import Walker, could_hold
+from sanitizers._core import KnownValues, Walker, could_hold
 from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
@@ -139,7 +139,7 @@ class _Run:
     filtered: int = 0
     avoid: frozenset[str] = frozenset()  # originals a previous attempt found later than its fakes
     columns: dict[int, tuple[str | None, ...]] = field(default_factory=dict)  # query parameter lists -> columns
-    replace: Any = None  # the known originals' replacement, once propagation has built it
+    propagated: KnownValues | None = None  # the known originals in the output, once propagation has found them
 
     def holds_known(self, fake: str) -> bool:
         """Whether a fake contains a word that is an original of this event: found earlier in this
@@ -514,27 +514,20 @@ class Sanitizer:
         in place: pass 1 built new containers. Returns the output's outline for the gate."""
         leaves, names = outline(doc)
         texts = [container[index] for container, index, _, _ in leaves] + [name for name, _ in names]
-        regex, table = known_regex(run.known, texts)
-        if regex is None:
+        known = known_values(run.known, texts, _UNMISTAKABLE)
+        if known is None:
             return leaves, names
-
-        def replace(text: str) -> str:
-            return regex.sub(lambda m: table[m.group(0)][0], text)
-
-        def replace_unmistakable(text: str) -> str:
-            return regex.sub(lambda m: table[m.group(0)][0] if table[m.group(0)][1] in _UNMISTAKABLE else m.group(0), text)
-
-        run.replace = (regex, replace)
-        hits = holding(regex, texts)
-        for i in sorted(hits):
+        run.propagated = known
+        hits = known.holding(texts)
+        for i in hits:
             if i >= len(leaves):
                 break
             container, index, _, canon = leaves[i]
             value = container[index]
             if value not in run.fakes:  # in safe paths, only what no code location is named like
-                container[index] = replace_unmistakable(value) if self._is_safe(canon) else replace(value)
-        if hits and max(hits) >= len(leaves):  # a key or pair name holds one
-            rename(doc, replace)
+                container[index] = known.replace(value, self._is_safe(canon))
+        if hits and hits[-1] >= len(leaves):  # a key or pair name holds one
+            rename(doc, known.replace)
             return outline(doc)  # renamed keys: the old outline points at keys that are gone
         return leaves, names
 
@@ -543,14 +536,14 @@ class Sanitizer:
         leaves = [(container[index], path, canon) for container, index, path, canon in outlined[0]]
         leaves += [(name, path, ()) for name, path in outlined[1]]
         texts = [value for value, _, _ in leaves]
-        regex, table = known_regex(run.known, texts)
-        hits = holding(regex, texts) if regex is not None else set()
+        # none was in the output before propagation, which then changed nothing: none is now
+        known = known_values(run.known, texts, _UNMISTAKABLE) if run.propagated is not None else None
+        hits = set(known.holding(texts)) if known is not None else set()
         allowed = run.fakes | run.kept
         leaks: list[dict] = []
         for i, (value, path, canon) in enumerate(leaves):
             if i in hits:  # a safe path is the policy's explicit choice (source code, versions, ids)
-                if not self._is_safe(canon) or any(table[m.group(0)][1] in _UNMISTAKABLE
-                                                   for m in regex.finditer(value)):
+                if not self._is_safe(canon) or known.finds_unmistakable(value):
                     leaks.append({"path": dotted(path), "rule": "known-value",
                                   "reason": "a replaced value is still present"})
                 continue
@@ -608,11 +601,11 @@ def _resolve_overlaps(found: tuple[tuple[Span, Rule], ...]) -> tuple[tuple[Span,
 def _rename_change_paths(run: _Run) -> None:
     """A change's path names the keys it went through as pass 1 met them: a key that is a known
     original (a map keyed by a customer's name) is reported under its fake, as the output has it."""
-    if run.replace is None or not run.changes:
+    known = run.propagated
+    if known is None or not run.changes:
         return
-    regex, replace = run.replace
-    for i in holding(regex, [change.path for change in run.changes]):
-        run.changes[i] = run.changes[i]._replace(path=replace(run.changes[i].path))
+    for i in known.holding([change.path for change in run.changes]):
+        run.changes[i] = run.changes[i]._replace(path=known.replace(run.changes[i].path))
 
 
 def _remember_mailbox_name(email: str, fake: str, run: _Run) -> None:

@@ -34,3 +34,108 @@ pub fn known_present<T: AsRef<[u8]>>(originals: &[T], haystack: &[u8]) -> Vec<u8
         })
         .collect()
 }
+
+/// The known originals present in an event's output, in the order Python's `re` would try them
+/// as one alternation: glued ones (secrets, found inside other text too) anywhere, the others as
+/// whole words only, where no word character, `%XX` of a non-ASCII byte or `\uXXXX` of a JSON
+/// escape touches them (a letter may be written in either).
+pub struct Matcher {
+    finders: Vec<memmem::Finder<'static>>,
+    glued: Vec<bool>,
+}
+
+impl Matcher {
+    /// `patterns` in the order the alternation tries them; `glued[i]` says whether pattern `i`
+    /// matches without word boundaries. An event has a few: a substring search each, with no
+    /// automaton to build, costs least.
+    pub fn new<T: AsRef<[u8]>>(patterns: &[T], glued: Vec<bool>) -> Self {
+        let finders = patterns.iter().map(|pattern| memmem::Finder::new(pattern.as_ref()).into_owned()).collect();
+        Self { finders, glued }
+    }
+
+    /// (start, end, pattern) of each match, left to right, as `re.finditer` finds them: at each
+    /// position the first pattern (in order) that matches there with its boundaries, then on
+    /// from its end. `is_word` says whether a non-ASCII code point is a word character, which
+    /// only the interpreter knows as its `re` does.
+    pub fn find_all<E>(
+        &self, text: &[u8], is_word: &mut impl FnMut(u32) -> Result<bool, E>,
+    ) -> Result<Vec<(usize, usize, usize)>, E> {
+        let mut all = Vec::new();
+        for (id, finder) in self.finders.iter().enumerate() {
+            let mut from = 0; // every occurrence, overlapping ones too: one may lack its boundaries
+            while let Some(at) = finder.find(&text[from..]) {
+                all.push((from + at, from + at + finder.needle().len(), id));
+                from += at + 1;
+            }
+        }
+        all.sort_unstable_by_key(|&(start, _, id)| (start, id));
+        let (mut found, mut cursor, mut i) = (Vec::new(), 0, 0);
+        while i < all.len() {
+            let start = all[i].0;
+            let group = all[i..].iter().take_while(|m| m.0 == start).count();
+            if start >= cursor {
+                let mut free_before = None; // the boundary before `start`, tested once if needed
+                for &(_, end, id) in &all[i..i + group] {
+                    if self.glued[id] {
+                        found.push((start, end, id));
+                        cursor = end;
+                        break;
+                    }
+                    if *free_before.get_or_insert(free_side(text, start, true, is_word)?)
+                        && free_side(text, end, false, is_word)?
+                    {
+                        found.push((start, end, id));
+                        cursor = end;
+                        break;
+                    }
+                }
+            }
+            i += group;
+        }
+        Ok(found)
+    }
+}
+
+/// Whether the side of a match at `at` (its start if `before`, else its end) is free of a word
+/// character, a `%XX` escape of a non-ASCII byte (`%[89a-fA-F][0-9a-fA-F]`) and a `\uXXXX`
+/// escape. The escapes are ASCII, so testing bytes tests characters.
+fn free_side<E>(
+    text: &[u8], at: usize, before: bool, is_word: &mut impl FnMut(u32) -> Result<bool, E>,
+) -> Result<bool, E> {
+    let next = if before { code_point_before(text, at) } else { code_point_at(text, at) };
+    if let Some(point) = next {
+        let word = if point < 0x80 {
+            (point as u8).is_ascii_alphanumeric() || point == u32::from(b'_')
+        } else {
+            is_word(point)?
+        };
+        if word {
+            return Ok(false);
+        }
+    }
+    let window = |len: usize| if before { at.checked_sub(len).map(|s| &text[s..at]) } else { text.get(at..at + len) };
+    let percent = window(3).is_some_and(|w| {
+        w[0] == b'%' && matches!(w[1], b'8' | b'9' | b'a'..=b'f' | b'A'..=b'F') && w[2].is_ascii_hexdigit()
+    });
+    let unicode = window(6).is_some_and(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(u8::is_ascii_hexdigit));
+    Ok(!percent && !unicode)
+}
+
+/// The code point starting at `at` (UTF-8, lone surrogates as UTF-8 would encode them).
+fn code_point_at(text: &[u8], at: usize) -> Option<u32> {
+    let lead = *text.get(at)?;
+    let (len, bits) = match lead {
+        0x00..=0x7F => return Some(u32::from(lead)),
+        0xC0..=0xDF => (2, u32::from(lead & 0x1F)),
+        0xE0..=0xEF => (3, u32::from(lead & 0x0F)),
+        _ => (4, u32::from(lead & 0x07)),
+    };
+    let rest = text.get(at + 1..at + len)?;
+    Some(rest.iter().fold(bits, |point, &b| (point << 6) | u32::from(b & 0x3F)))
+}
+
+/// The code point ending right before `at`.
+fn code_point_before(text: &[u8], at: usize) -> Option<u32> {
+    let start = (at.saturating_sub(4)..at).rev().find(|&i| text[i] & 0xC0 != 0x80)?;
+    code_point_at(text, start)
+}

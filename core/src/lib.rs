@@ -219,6 +219,89 @@ fn known_present(originals: Vec<Bound<'_, PyString>>, haystack: &Bound<'_, PyStr
     Ok(known::known_present(&originals, &utf8(haystack)?))
 }
 
+/// An event's known originals present in its output, each with its fake and whether it is
+/// unmistakable (replaced in safe paths too): what propagation replaces and the leak gate looks
+/// for, matched as Python's `re` would match the alternation of them (see `known::Matcher`).
+#[pyclass(module = "sanitizers._core", frozen)]
+struct KnownValues {
+    matcher: known::Matcher,
+    fakes: Vec<Vec<u8>>,
+    unmistakable: Vec<bool>,
+}
+
+#[pymethods]
+impl KnownValues {
+    /// ``entries``: (original, fake, glued, unmistakable), in the order the alternation tries them.
+    #[new]
+    fn new(entries: Vec<(Bound<'_, PyString>, Bound<'_, PyString>, bool, bool)>) -> PyResult<Self> {
+        let originals = entries.iter().map(|(original, ..)| utf8(original)).collect::<PyResult<Vec<_>>>()?;
+        if originals.iter().any(|original| original.is_empty()) {
+            return Err(PyValueError::new_err("a known original is empty"));
+        }
+        let glued = entries.iter().map(|entry| entry.2).collect();
+        let matcher = known::Matcher::new(&originals, glued);
+        let fakes = entries.iter().map(|(_, fake, ..)| utf8(fake).map(Cow::into_owned)).collect::<PyResult<_>>()?;
+        Ok(Self { matcher, fakes, unmistakable: entries.iter().map(|entry| entry.3).collect() })
+    }
+
+    /// Indices of the texts holding a known original, ascending.
+    fn holding(&self, texts: Vec<Bound<'_, PyString>>) -> PyResult<Vec<usize>> {
+        let mut held = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            if !self.matches(text)?.is_empty() {
+                held.push(i);
+            }
+        }
+        Ok(held)
+    }
+
+    /// ``text`` with each known original replaced by its fake; with ``only_unmistakable``, only
+    /// the unmistakable ones (the others matched, and left as they are). ``text`` itself where
+    /// nothing is replaced.
+    #[pyo3(signature = (text, only_unmistakable=false))]
+    fn replace<'py>(&self, text: &Bound<'py, PyString>, only_unmistakable: bool) -> PyResult<Bound<'py, PyAny>> {
+        let bytes = utf8(text)?;
+        let found: Vec<_> = (self.matcher.find_all(&bytes, &mut |point| is_word(text.py(), point))?.into_iter())
+            .filter(|&(_, _, id)| !only_unmistakable || self.unmistakable[id])
+            .collect();
+        if found.is_empty() {
+            return Ok(text.clone().into_any());
+        }
+        let (mut out, mut last) = (Vec::with_capacity(bytes.len()), 0);
+        for (start, end, id) in found {
+            out.extend_from_slice(&bytes[last..start]);
+            out.extend_from_slice(&self.fakes[id]);
+            last = end;
+        }
+        out.extend_from_slice(&bytes[last..]);
+        match String::from_utf8(out) {
+            Ok(utf8) => Ok(PyString::new(text.py(), &utf8).into_any()),
+            Err(e) => from_utf8_with_surrogates(text.py(), e.as_bytes()),
+        }
+    }
+
+    /// Whether ``text`` holds an unmistakable known original.
+    fn finds_unmistakable(&self, text: &Bound<'_, PyString>) -> PyResult<bool> {
+        Ok(self.matches(text)?.iter().any(|&(_, _, id)| self.unmistakable[id]))
+    }
+}
+
+impl KnownValues {
+    fn matches(&self, text: &Bound<'_, PyString>) -> PyResult<Vec<(usize, usize, usize)>> {
+        self.matcher.find_all(&utf8(text)?, &mut |point| is_word(text.py(), point))
+    }
+}
+
+/// Whether a non-ASCII code point is a word character to Python's `re` (``str.isalnum``, which
+/// is what `\w` tests besides ``_``), for the interpreter's own Unicode version. A lone
+/// surrogate is none.
+fn is_word(py: Python<'_>, point: u32) -> PyResult<bool> {
+    match char::from_u32(point) {
+        Some(c) => PyString::new(py, c.encode_utf8(&mut [0; 4])).call_method0("isalnum")?.extract(),
+        None => Ok(false),
+    }
+}
+
 /// A Python string's UTF-8 bytes, borrowed where it has no lone surrogate; a lone surrogate (a
 /// file name the SDK could not decode, parsed out of a repr) is encoded as UTF-8 would encode
 /// it, where ``str.encode()`` refuses.
@@ -235,6 +318,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Rng>()?;
     m.add_class::<Pattern>()?;
     m.add_class::<walk::Walker>()?;
+    m.add_class::<KnownValues>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(could_hold, m)?)?;
