@@ -20,29 +20,28 @@ _ENCODINGS = (
 )
 
 
-def known_values(known: dict[str, tuple[str, str]], texts: list[str], unmistakable: set[str]) -> KnownValues | None:
-    """The known originals present in ``texts``, in each of their encodings (URL-encoded,
-    JSON-escaped), with the fake in the same encoding; None when none is. The compiled core
-    finds them as whole words (no word character, ``%XX`` or ``\\uXXXX`` escape of a letter
-    touching them), the ones in ``_glued`` anywhere; those of an entity in ``unmistakable`` are
-    flagged so (the engine replaces them in safe paths too).
+def known_values(known: dict[str, tuple[str, str]], text: str, unmistakable: set[str]) -> KnownValues | None:
+    """The known originals present in ``text`` (an event's strings joined by NUL), in each of
+    their encodings (URL-encoded, JSON-escaped), with the fake in the same encoding; None when
+    none is. The compiled core finds them as whole words (no word character, ``%XX`` or
+    ``\\uXXXX`` escape of a letter touching them), the ones in ``_glued`` anywhere; those of an
+    entity in ``unmistakable`` are flagged so (the engine replaces them in safe paths too).
 
-    Only what is present goes in (found by the core in one scan of the joined texts). An
-    encoding keeps the original's plain runs, so an original one of whose runs is absent cannot
-    be there in any encoding either.
+    Only what is present goes in, found by the core in one scan. An encoding keeps the
+    original's plain runs, so an original one of whose runs is absent cannot be there in any
+    encoding either.
     """
     if not known:
         return None
-    blob = "\x00".join(texts)
     table: dict[str, tuple[str, str]] = {}
-    for (original, (fake, entity)), found in zip(known.items(), known_present(list(known), blob)):
+    for (original, (fake, entity)), found in zip(known.items(), known_present(list(known), text)):
         if found & WHOLE:
             table.setdefault(original, (fake, entity))
         if not found & ENCODED:
             continue
         for encode in _ENCODINGS:
             encoded = encode(original)
-            if encoded in blob:
+            if encoded in text:
                 table.setdefault(encoded, (encode(fake), entity))
     if not table:
         return None

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from connectors.schema import API_ENTRY_TYPES, INTERFACE_ALIASES
-from sanitizers._core import outline_into
+from sanitizers._core import outline as walk_outline
 
-__all__ = ["IDENTIFIER", "dotted", "is_webhook", "outline", "rename", "regions", "spine_copy"]
+__all__ = ["IDENTIFIER", "dotted", "is_webhook", "outline", "rename", "regions", "spine_copy", "top_places"]
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_-]*")  # no digit, no @ or dot: holds no identifier of a person
 
@@ -79,20 +79,20 @@ def _event_copy(event: dict) -> dict:
 Leaf = tuple[Any, Any, tuple, tuple]
 
 
+def top_places(doc: Any) -> tuple[list[Leaf], bool]:
+    """What the compiled core's walks of a sanitized document (``outline``, ``outline_text``,
+    ``gate``) start from: its :func:`regions`, and whether their own keys are names that could
+    hold an identifier (an event's top-level keys are; a document that is no object has none)."""
+    if not isinstance(doc, dict):
+        return [({"": doc}, "", (), ())], False
+    return list(regions(doc)), True
+
+
 def outline(doc: Any) -> tuple[list[Leaf], list[tuple[str, tuple]]]:
     """In one walk: (container, index, path, canonical path) of every string, with the canonical
     paths pass 1 used; and (name, path of its container) of every dict key and pair name that
     could hold an identifier."""
-    leaves: list[Leaf] = []
-    names: list[tuple[str, tuple]] = []
-    if not isinstance(doc, dict):
-        outline_into({"": doc}, "", (), (), leaves, names)
-        return leaves, names
-    for container, index, path, canon in regions(doc):
-        if isinstance(index, str) and not IDENTIFIER.fullmatch(index):
-            names.append((index, path[:-1]))
-        outline_into(container, index, path, canon, leaves, names)  # what lies below, walked by the compiled core
-    return leaves, names
+    return walk_outline(*top_places(doc))
 
 
 def rename(node: Any, replace: Callable[[str], str]) -> None:

@@ -27,8 +27,8 @@ from urllib.parse import unquote
 
 from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
-from sanitizers._tree import IDENTIFIER, dotted, outline, regions, rename, spine_copy
-from sanitizers._core import KnownValues, Walker, could_hold
+from sanitizers._tree import IDENTIFIER, dotted, outline, regions, rename, spine_copy, top_places
+from sanitizers._core import KnownValues, Walker, could_hold, gate, outline_text
 from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
@@ -200,13 +200,15 @@ class Sanitizer:
         run = _Run()
         try:
             out = self._walk_document(document, run)
-            leaks = self._gate(self._propagate(out, run), run)
+            self._propagate(out, run)
+            leaks = self._gate(out, run)
             if any(leak["rule"] == "known-value" for leak in leaks):
                 # A fake drawn before an original turned up later in the event may hold it (a fake
                 # "Torsten" for one customer, a real Torsten further on): once more, avoiding them all.
                 run = _Run(avoid=frozenset(run.known))
                 out = self._walk_document(document, run)
-                leaks = self._gate(self._propagate(out, run), run)
+                self._propagate(out, run)
+                leaks = self._gate(out, run)
         except RecursionError:
             return self._blocked(run, [{"path": "", "rule": "limits", "reason": "event nested too deeply"}])
         except Exception as exc:  # fail closed: an event we could not fully process is not emitted
@@ -509,16 +511,15 @@ class Sanitizer:
             _remember_mailbox_name(original, fake, run)
 
     # -- pass 2: propagate known originals ------------------------------------------------------
-    def _propagate(self, doc: Any, run: _Run) -> tuple[list, list]:
+    def _propagate(self, doc: Any, run: _Run) -> None:
         """Replace known originals wherever else they appear, in keys too (a map keyed by user id);
-        in place: pass 1 built new containers. Returns the output's outline for the gate."""
-        leaves, names = outline(doc)
-        texts = [container[index] for container, index, _, _ in leaves] + [name for name, _ in names]
-        known = known_values(run.known, texts, _UNMISTAKABLE)
+        in place: pass 1 built new containers."""
+        known = known_values(run.known, outline_text(*top_places(doc)), _UNMISTAKABLE)
         if known is None:
-            return leaves, names
+            return
         run.propagated = known
-        hits = known.holding(texts)
+        leaves, names = outline(doc)
+        hits = known.holding([container[index] for container, index, _, _ in leaves] + [name for name, _ in names])
         for i in hits:
             if i >= len(leaves):
                 break
@@ -528,33 +529,21 @@ class Sanitizer:
                 container[index] = known.replace(value, self._is_safe(canon))
         if hits and hits[-1] >= len(leaves):  # a key or pair name holds one
             rename(doc, known.replace)
-            return outline(doc)  # renamed keys: the old outline points at keys that are gone
-        return leaves, names
 
     # -- pass 3: leak gate ----------------------------------------------------------------------
-    def _gate(self, outlined: tuple[list, list], run: _Run) -> list[dict]:
-        leaves = [(container[index], path, canon) for container, index, path, canon in outlined[0]]
-        leaves += [(name, path, ()) for name, path in outlined[1]]
-        texts = [value for value, _, _ in leaves]
+    def _gate(self, doc: Any, run: _Run) -> list[dict]:
+        """Every known original still in the output, and every hit of the gate's detectors that
+        is no fake, as a leak. Walked by the compiled core, which calls ``_gate_leak`` back."""
+        places = top_places(doc)
         # none was in the output before propagation, which then changed nothing: none is now
-        known = known_values(run.known, texts, _UNMISTAKABLE) if run.propagated is not None else None
-        hits = set(known.holding(texts)) if known is not None else set()
-        allowed = run.fakes | run.kept
+        known = known_values(run.known, outline_text(*places), _UNMISTAKABLE) if run.propagated is not None else None
         leaks: list[dict] = []
-        for i, (value, path, canon) in enumerate(leaves):
-            if i in hits:  # a safe path is the policy's explicit choice (source code, versions, ids)
-                if not self._is_safe(canon) or known.finds_unmistakable(value):
-                    leaks.append({"path": dotted(path), "rule": "known-value",
-                                  "reason": "a replaced value is still present"})
-                continue
-            if value in allowed or self._scan_cache.get(value) == () or value in self._gate_clean:
-                continue  # pass 1 ran every detector on this very text, or the gate's on this output, and found nothing
-            if self._is_safe(canon):
-                continue
-            leak = self._gate_leak(value, allowed)
-            if leak is not None:
-                leaks.append({"path": dotted(path), "rule": leak[0],
-                              "reason": f"{leak[0]} found in output (length {leak[1]})"})
+        for path, found in gate(self, *places, known, run.fakes | run.kept, self._scan_cache, self._gate_clean):
+            if found is None:
+                leaks.append({"path": dotted(path), "rule": "known-value", "reason": "a replaced value is still present"})
+            else:
+                leaks.append({"path": dotted(path), "rule": found[0],
+                              "reason": f"{found[0]} found in output (length {found[1]})"})
         return leaks
 
     def _gate_leak(self, value: str, allowed: set[str]) -> tuple[str, int] | None:

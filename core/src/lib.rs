@@ -223,7 +223,7 @@ fn known_present(originals: Vec<Bound<'_, PyString>>, haystack: &Bound<'_, PyStr
 /// unmistakable (replaced in safe paths too): what propagation replaces and the leak gate looks
 /// for, matched as Python's `re` would match the alternation of them (see `known::Matcher`).
 #[pyclass(module = "sanitizers._core", frozen)]
-struct KnownValues {
+pub(crate) struct KnownValues {
     matcher: known::Matcher,
     fakes: Vec<Vec<u8>>,
     unmistakable: Vec<bool>,
@@ -280,9 +280,10 @@ impl KnownValues {
         }
     }
 
-    /// Whether ``text`` holds an unmistakable known original.
-    fn finds_unmistakable(&self, text: &Bound<'_, PyString>) -> PyResult<bool> {
-        Ok(self.matches(text)?.iter().any(|&(_, _, id)| self.unmistakable[id]))
+    /// Whether ``text`` holds a known original, and whether it holds an unmistakable one.
+    pub(crate) fn finds(&self, text: &Bound<'_, PyString>) -> PyResult<(bool, bool)> {
+        let found = self.matches(text)?;
+        Ok((!found.is_empty(), found.iter().any(|&(_, _, id)| self.unmistakable[id])))
     }
 }
 
@@ -323,7 +324,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(could_hold, m)?)?;
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
-    m.add_function(wrap_pyfunction!(tree::outline_into, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::outline, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::outline_text, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::gate, m)?)?;
     m.add("WHOLE", known::WHOLE)?;
     m.add("ENCODED", known::ENCODED)?;
     m.add("PREFILTERED", prefilter::PREFILTERED)?;

@@ -1,11 +1,13 @@
-//! `outline`'s walk (see `sanitizers/_tree.py`): every string leaf of a sanitized event with its
-//! path and canonical path, and every key or pair name that could hold an identifier; the
+//! The walk of a sanitized event (see `outline` in `sanitizers/_tree.py`): every string leaf with
+//! its path and canonical path, and every key or pair name that could hold an identifier; the
 //! propagation pass and the leak gate read them all, for every event.
 
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PySet, PyString, PyTuple};
 
 use crate::walk::Depth;
+use crate::KnownValues;
 
 /// The keys Sentry sends pair lists under (`[["Cookie", ...], ...]`).
 const PAIR_CONTAINERS: [&str; 7] = ["headers", "cookies", "query_string", "query", "tags", "env", "data"];
@@ -35,68 +37,232 @@ fn is_pair(item: &Bound<'_, PyAny>) -> bool {
         .is_ok_and(|pair| pair.len() == 2 && pair.get_item(0).is_ok_and(|n| n.is_instance_of::<PyString>()))
 }
 
-fn extended<'py>(tuple: &Bound<'py, PyTuple>, items: &[Bound<'py, PyAny>]) -> PyResult<Bound<'py, PyTuple>> {
-    let mut all: Vec<Bound<'py, PyAny>> = Vec::with_capacity(tuple.len() + items.len());
-    all.extend(tuple.iter());
-    all.extend(items.iter().cloned());
-    PyTuple::new(tuple.py(), all)
+/// What a walk of a sanitized event reports: each string leaf where it sits, and each key or
+/// pair name that could hold an identifier with the path of its container.
+trait Visitor<'py> {
+    fn leaf(
+        &mut self, container: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, value: &Bound<'py, PyString>,
+        path: &[Bound<'py, PyAny>], canon: &[Bound<'py, PyAny>],
+    ) -> PyResult<()>;
+    fn name(&mut self, name: &Bound<'py, PyAny>, path: &[Bound<'py, PyAny>]) -> PyResult<()>;
 }
 
-/// Appends to ``leaves`` every string under ``container[index]`` as (container, index, path,
-/// canonical path), and to ``names`` every key or pair name that could hold an identifier.
-#[pyfunction]
-pub fn outline_into<'py>(
-    container: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, path: &Bound<'py, PyTuple>, canon: &Bound<'py, PyTuple>,
-    leaves: &Bound<'py, PyList>, names: &Bound<'py, PyList>,
+/// The walk over ``regions`` (container, index, path, canonical path), in order; with
+/// ``region_names``, a region's own key is reported as a name too (a top-level key of an event).
+fn walk_regions<'py>(
+    regions: &Bound<'py, PyList>, region_names: bool, visitor: &mut impl Visitor<'py>,
 ) -> PyResult<()> {
-    outline_value(container, index, &container.get_item(index)?, path, canon, leaves, names)
+    for region in regions.iter() {
+        let (container, index, path, canon): (
+            Bound<'py, PyAny>,
+            Bound<'py, PyAny>,
+            Bound<'py, PyTuple>,
+            Bound<'py, PyTuple>,
+        ) = region.extract()?;
+        let (mut path, mut canon): (Vec<_>, Vec<_>) = (path.iter().collect(), canon.iter().collect());
+        if region_names && index.is_instance_of::<PyString>() && !names_identifier(&index) {
+            visitor.name(&index, &path[..path.len().saturating_sub(1)])?;
+        }
+        let value = container.get_item(&index)?;
+        visit(&container, &index, &value, &mut path, &mut canon, visitor)?;
+    }
+    Ok(())
 }
 
-fn outline_value<'py>(
-    container: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>, path: &Bound<'py, PyTuple>,
-    canon: &Bound<'py, PyTuple>, leaves: &Bound<'py, PyList>, names: &Bound<'py, PyList>,
+fn visit<'py>(
+    container: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>,
+    path: &mut Vec<Bound<'py, PyAny>>, canon: &mut Vec<Bound<'py, PyAny>>, visitor: &mut impl Visitor<'py>,
 ) -> PyResult<()> {
     let py = container.py();
-    if value.is_instance_of::<PyString>() {
-        leaves.append((container, index, path, canon))?;
-        return Ok(());
+    if let Ok(text) = value.cast::<PyString>() {
+        return visitor.leaf(container, index, text, path, canon);
     }
     let _depth = Depth::enter()?;
     if let Ok(dict) = value.cast::<PyDict>() {
         for (key, item) in dict.iter() {
             if key.is_instance_of::<PyString>() && !names_identifier(&key) {
-                names.append((&key, path))?;
+                visitor.name(&key, path)?;
             }
-            let (key_path, key_canon) =
-                (extended(path, std::slice::from_ref(&key))?, extended(canon, std::slice::from_ref(&key))?);
-            outline_value(dict.as_any(), &key, &item, &key_path, &key_canon, leaves, names)?;
+            below(dict.as_any(), &key, &item, path, canon, [key.clone(), key.clone()], visitor)?;
         }
     } else if let Ok(list) = value.cast::<PyList>() {
-        let pairs = !canon.is_empty() && is_pair_list(&canon.get_item(canon.len() - 1)?, list)?;
+        let pairs = canon.last().map(|key| is_pair_list(key, list)).transpose()?.unwrap_or(false);
         for (i, item) in list.iter().enumerate() {
             let position = i.into_pyobject(py)?.into_any();
-            if pairs {
+            if pairs || is_pair(&item) {
                 let name = item.get_item(0)?;
                 if !names_identifier(&name) {
-                    names.append((&name, extended(path, std::slice::from_ref(&position))?))?;
+                    path.push(position.clone());
+                    let named = visitor.name(&name, path);
+                    path.pop();
+                    named?;
                 }
-                let one = 1i64.into_pyobject(py)?.into_any();
-                let (pair_path, pair_canon) = (extended(path, &[position, one.clone()])?, extended(canon, &[name])?);
-                outline_value(&item, &one, &item.get_item(1)?, &pair_path, &pair_canon, leaves, names)?;
-            } else {
-                if is_pair(&item) {
-                    let name = item.get_item(0)?;
-                    if !names_identifier(&name) {
-                        names.append((&name, extended(path, std::slice::from_ref(&position))?))?;
-                    }
+                if pairs {
+                    let one = 1i64.into_pyobject(py)?.into_any();
+                    path.push(position);
+                    let done = below(&item, &one, &item.get_item(1)?, path, canon, [one.clone(), name], visitor);
+                    path.pop();
+                    done?;
+                    continue;
                 }
-                let (item_path, item_canon) = (
-                    extended(path, std::slice::from_ref(&position))?,
-                    extended(canon, std::slice::from_ref(&position))?,
-                );
-                outline_value(list.as_any(), &position, &item, &item_path, &item_canon, leaves, names)?;
             }
+            below(list.as_any(), &position, &item, path, canon, [position.clone(), position.clone()], visitor)?;
         }
     }
     Ok(())
+}
+
+/// `visit` one level down: a segment pushed on the path and one on the canonical path for the
+/// walk below, and popped after it whatever it returns.
+#[allow(clippy::too_many_arguments)]
+fn below<'py>(
+    container: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>,
+    path: &mut Vec<Bound<'py, PyAny>>, canon: &mut Vec<Bound<'py, PyAny>>,
+    [path_segment, canon_segment]: [Bound<'py, PyAny>; 2], visitor: &mut impl Visitor<'py>,
+) -> PyResult<()> {
+    path.push(path_segment);
+    canon.push(canon_segment);
+    let done = visit(container, index, value, path, canon, visitor);
+    path.pop();
+    canon.pop();
+    done
+}
+
+/// (container, index, path, canonical path) of every string under ``regions``, and (name, path
+/// of its container) of every key or pair name that could hold an identifier.
+#[pyfunction]
+pub fn outline<'py>(
+    regions: &Bound<'py, PyList>, region_names: bool,
+) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+    struct Outline<'py> {
+        leaves: Bound<'py, PyList>,
+        names: Bound<'py, PyList>,
+    }
+    impl<'py> Visitor<'py> for Outline<'py> {
+        fn leaf(
+            &mut self, container: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, _: &Bound<'py, PyString>,
+            path: &[Bound<'py, PyAny>], canon: &[Bound<'py, PyAny>],
+        ) -> PyResult<()> {
+            let py = container.py();
+            self.leaves.append((container, index, PyTuple::new(py, path)?, PyTuple::new(py, canon)?))
+        }
+        fn name(&mut self, name: &Bound<'py, PyAny>, path: &[Bound<'py, PyAny>]) -> PyResult<()> {
+            self.names.append((name, PyTuple::new(name.py(), path)?))
+        }
+    }
+    let py = regions.py();
+    let mut outline = Outline { leaves: PyList::empty(py), names: PyList::empty(py) };
+    walk_regions(regions, region_names, &mut outline)?;
+    Ok((outline.leaves, outline.names))
+}
+
+/// The strings ``outline`` finds, the leaves' then the names', joined by NUL: what propagation
+/// looks for the event's known originals in.
+#[pyfunction]
+pub fn outline_text<'py>(regions: &Bound<'py, PyList>, region_names: bool) -> PyResult<Bound<'py, PyString>> {
+    struct Texts<'py> {
+        leaves: Vec<Bound<'py, PyAny>>,
+        names: Vec<Bound<'py, PyAny>>,
+    }
+    impl<'py> Visitor<'py> for Texts<'py> {
+        fn leaf(
+            &mut self, _: &Bound<'py, PyAny>, _: &Bound<'py, PyAny>, value: &Bound<'py, PyString>,
+            _: &[Bound<'py, PyAny>], _: &[Bound<'py, PyAny>],
+        ) -> PyResult<()> {
+            self.leaves.push(value.clone().into_any());
+            Ok(())
+        }
+        fn name(&mut self, name: &Bound<'py, PyAny>, _: &[Bound<'py, PyAny>]) -> PyResult<()> {
+            self.names.push(name.clone());
+            Ok(())
+        }
+    }
+    let py = regions.py();
+    let mut texts = Texts { leaves: Vec::new(), names: Vec::new() };
+    walk_regions(regions, region_names, &mut texts)?;
+    texts.leaves.append(&mut texts.names);
+    PyString::new(py, "\0")
+        .call_method1("join", (PyList::new(py, texts.leaves)?,))?
+        .cast_into::<PyString>()
+        .map_err(Into::into)
+}
+
+/// The leak gate's walk (see `Sanitizer._gate`): (path, None) for each string holding a known
+/// original it may not hold, (path, (detector, length)) for each the sanitizer's ``_gate_leak``
+/// finds something in; the leaves' first, then the names'. A string that is one of
+/// ``allowed``, that pass 1's detectors found nothing in (``scan_cache``) or the gate's
+/// (``gate_clean``), or that sits in a safe path is not scanned again.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn gate<'py>(
+    san: &Bound<'py, PyAny>, regions: &Bound<'py, PyList>, region_names: bool, known: Option<PyRef<'py, KnownValues>>,
+    allowed: &Bound<'py, PySet>, scan_cache: &Bound<'py, PyDict>, gate_clean: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyList>> {
+    struct Gate<'a, 'py> {
+        san: &'a Bound<'py, PyAny>,
+        known: Option<&'a KnownValues>,
+        allowed: &'a Bound<'py, PySet>,
+        scan_cache: &'a Bound<'py, PyDict>,
+        gate_clean: &'a Bound<'py, PyDict>,
+        leaks: Vec<(Bound<'py, PyTuple>, Bound<'py, PyAny>)>,
+        name_leaks: Vec<(Bound<'py, PyTuple>, Bound<'py, PyAny>)>,
+    }
+    impl<'py> Gate<'_, 'py> {
+        fn leak(
+            &self, value: &Bound<'py, PyString>, canon: &[Bound<'py, PyAny>],
+        ) -> PyResult<Option<Bound<'py, PyAny>>> {
+            let py = value.py();
+            let is_safe = || -> PyResult<bool> {
+                self.san.call_method1(intern!(py, "_is_safe"), (PyTuple::new(py, canon)?,))?.is_truthy()
+            };
+            if let Some(known) = self.known {
+                let (found, unmistakable) = known.finds(value)?;
+                if found {
+                    // a safe path is the policy's explicit choice (source code, versions, ids)
+                    return Ok((unmistakable || !is_safe()?).then(|| py.None().into_bound(py)));
+                }
+            }
+            if self.allowed.contains(value)?
+                || self
+                    .scan_cache
+                    .get_item(value)?
+                    .is_some_and(|spans| spans.cast::<PyTuple>().is_ok_and(|t| t.is_empty()))
+                || self.gate_clean.contains(value)?
+                || is_safe()?
+            {
+                return Ok(None);
+            }
+            let found = self.san.call_method1(intern!(py, "_gate_leak"), (value, self.allowed))?;
+            Ok(Some(found).filter(|found| !found.is_none()))
+        }
+    }
+    impl<'py> Visitor<'py> for Gate<'_, 'py> {
+        fn leaf(
+            &mut self, _: &Bound<'py, PyAny>, _: &Bound<'py, PyAny>, value: &Bound<'py, PyString>,
+            path: &[Bound<'py, PyAny>], canon: &[Bound<'py, PyAny>],
+        ) -> PyResult<()> {
+            if let Some(found) = self.leak(value, canon)? {
+                self.leaks.push((PyTuple::new(value.py(), path)?, found));
+            }
+            Ok(())
+        }
+        fn name(&mut self, name: &Bound<'py, PyAny>, path: &[Bound<'py, PyAny>]) -> PyResult<()> {
+            if let Some(found) = self.leak(name.cast::<PyString>()?, &[])? {
+                self.name_leaks.push((PyTuple::new(name.py(), path)?, found));
+            }
+            Ok(())
+        }
+    }
+    let mut gate = Gate {
+        san,
+        known: known.as_deref(),
+        allowed,
+        scan_cache,
+        gate_clean,
+        leaks: Vec::new(),
+        name_leaks: Vec::new(),
+    };
+    walk_regions(regions, region_names, &mut gate)?;
+    gate.leaks.append(&mut gate.name_leaks);
+    PyList::new(san.py(), gate.leaks)
 }
