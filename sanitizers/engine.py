@@ -28,7 +28,7 @@ from urllib.parse import unquote
 from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, outline, regions, rename, spine_copy, top_places
-from sanitizers._core import KnownValues, Walker, could_hold, gate, outline_text
+from sanitizers._core import KnownValues, Walker, could_hold, outline_text
 from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
@@ -538,7 +538,8 @@ class Sanitizer:
         # none was in the output before propagation, which then changed nothing: none is now
         known = known_values(run.known, outline_text(*places), _UNMISTAKABLE) if run.propagated is not None else None
         leaks: list[dict] = []
-        for path, found in gate(self, *places, known, run.fakes | run.kept, self._scan_cache, self._gate_clean):
+        for path, found in self._walker.gate(self, *places, known, run.fakes | run.kept, self._scan_cache,
+                                            self._gate_clean):
             if found is None:
                 leaks.append({"path": dotted(path), "rule": "known-value", "reason": "a replaced value is still present"})
             else:

@@ -88,6 +88,13 @@ FINDS = [
     # at the prefilter's digit counts: a 12-digit card, a 5-digit id, 7-digit phones, a 4-digit birth date
     "5018 0000 0009", "Steuer-ID 12345a", "tel 555 0100", "5550100", "born 1/1/85",
     "NO9386011117947", "iban no93 8601 1117 947",  # the shortest IBANs (Norway)
+    # each kind of word that names a national id, nine digits after an SSN cue, both MAC forms
+    "Passport no. AB1234567", "codice fiscale RSSMRA85T10A562S", "DNI 12345678Z", "BSN 123456782", "NIE X1234567L",
+    "PESEL 44051401359", "Personnummer 850314-1234", "T.C. Kimlik No 12345678901", "ID-Card 1234567", "id no. 12345678",
+    "Identity card 1234567", "National Insurance number QQ123456C", "Tax ID 12-3456789", "Ausweisnummer T220001293",
+    "NINO QQ 12 34 56 C", "NIF 12345678Z", "NIR 1 85 05 78 006 084 36", "CPF 123.456.789-09", "burgerservicenummer 12345",
+    "Social: 219099999", "tax 219099999", "aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", "12:30:45 0a1b.2c3d.4e5f",
+    "iban de89370400440532013000", "IBAN: de89 3704 0044 0532 0130 00", "4111-1111-1111-1111",
 ]
 
 

@@ -35,12 +35,26 @@ fn pattern(re: &str) -> Regex {
 
 static API_KEY: LazyLock<Regex> =
     LazyLock::new(|| pattern(r"_(?:live|test)_|gh[pousr]_|github_pat_|AKIA|ASIA|xox|glpat-|AIza|SG\.|npm_|shp|sq0"));
-/// presidio's IBAN gate and the lower-case IBAN pattern, with their lookarounds dropped: two
-/// letters, two digits, then at least eight letters or digits.
-static IBAN: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?i)[a-z]{2}[ -]?\d{2}(?:[ -]?[a-z0-9]){8}"));
-static SSN: LazyLock<Regex> = LazyLock::new(|| pattern(r"\d{3}[- .]\d{2}[- .]\d{4}|\d{9}"));
+/// presidio's IBAN gate (two letters after no letter or digit, two digits, nine more letters
+/// or digits), its lookahead as part of the match.
+static IBAN: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?i)(?:^|[^a-z0-9])[a-z]{2}[ -]?\d{2}(?:[ -]?[a-z0-9]){9}"));
+/// The start of a lower-case IBAN (`_LOWER_IBAN`, looked for where the text says "iban").
+static LOWER_IBAN: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"(?:^|[^A-Za-z0-9_-])[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2}"));
+/// The SSN detector keeps a separated number, or nine digits where a cue word is.
+static SSN_SEPARATED: LazyLock<Regex> = LazyLock::new(|| pattern(r"\d{3}[- .]\d{2}[- .]\d{4}"));
+static NINE_DIGITS: LazyLock<Regex> = LazyLock::new(|| pattern(r"\d{9}"));
+/// A card number's digits and separators (`_CARD`), its lookarounds dropped.
+static CARD: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?:\d[ -]?){11}\d"));
 static IP: LazyLock<Regex> = LazyLock::new(|| pattern(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d|::|(?:[0-9a-fA-F]{1,4}:){7}"));
-static MAC: LazyLock<Regex> = LazyLock::new(|| pattern(r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}"));
+/// presidio's MAC address patterns: six hex pairs joined by one separator, or three groups of
+/// four joined by dots (found only where the detector's own gate, three pairs, passes too).
+static MAC: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}"));
+static MAC_PAIRS: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(r"[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}|[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}")
+});
+static MAC_DOTS: LazyLock<Regex> = LazyLock::new(|| pattern(r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"));
 static CRYPTO: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?:bc1|[13])[a-zA-HJ-NP-Z0-9]{25,}"));
 static USER_ID: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?i-u)_[a-z0-9]{8}|user|customer|member|account"));
 
@@ -50,6 +64,40 @@ const USERNAME_CUES: [&str; 7] = ["log", "sign", "authenticated", "user=", "user
 const BIRTH_CUES: [&str; 10] =
     ["dob", "d.o.b", "born", "birth", "geb", "nacimiento", "nascita", "nascimento", "naissance", "urodzenia"];
 const USER_ID_WORDS: [&str; 4] = ["user", "customer", "member", "account"];
+const SSN_CUES: [&str; 5] = ["ssn", "social", "security", "national", "tax"];
+/// A part of each ASCII word `_NATIONAL_ID` takes as naming a national id.
+const NATIONAL_ID_CUES: [&str; 30] = [
+    "ssn",
+    "social",
+    "national",
+    "tax",
+    "steuer",
+    "ausweis",
+    "documento",
+    "idnumber",
+    "id-number",
+    "id number",
+    "idno",
+    "id-no",
+    "id no",
+    "idcard",
+    "id-card",
+    "id card",
+    "identity",
+    "passport",
+    "nino",
+    "dni",
+    "nie",
+    "nif",
+    "nir",
+    "bsn",
+    "burgerservicenummer",
+    "pesel",
+    "codice",
+    "cpf",
+    "kimlik",
+    "personnummer",
+];
 
 /// The bits of the detectors in `PREFILTERED` that may find something in ``text``. Case-free
 /// word tests hold for ASCII text only (``(?i)`` folds some other letters into ASCII ones), so
@@ -66,14 +114,14 @@ pub fn could_hold(text: &str) -> u32 {
         text.contains("://") && text.contains('@'),
         mentions(&ASSIGNMENT_WORDS),
         text.contains('@') || text.contains("%40"),
-        digits >= 12,
-        !ascii || (digits >= 2 && IBAN.is_match(text)),
-        digits >= 9 && SSN.is_match(text),
-        digits >= 5,
+        digits >= 12 && CARD.is_match(text),
+        !ascii || (digits >= 2 && (IBAN.is_match(text) || (lower.contains("iban") && LOWER_IBAN.is_match(text)))),
+        digits >= 9 && (SSN_SEPARATED.is_match(text) || (mentions(&SSN_CUES) && NINE_DIGITS.is_match(text))),
+        digits >= 5 && mentions(&NATIONAL_ID_CUES),
         IP.is_match(text),
         digits >= 7,
         digits >= 7,
-        MAC.is_match(text),
+        MAC.is_match(text) || (MAC_PAIRS.is_match(text) && MAC_DOTS.is_match(text)),
         CRYPTO.is_match(text),
         mentions(&USERNAME_CUES),
         digits >= 4 && mentions(&BIRTH_CUES),

@@ -2,12 +2,10 @@
 //! its path and canonical path, and every key or pair name that could hold an identifier; the
 //! propagation pass and the leak gate read them all, for every event.
 
-use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PySet, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use crate::walk::Depth;
-use crate::KnownValues;
 
 /// The keys Sentry sends pair lists under (`[["Cookie", ...], ...]`).
 const PAIR_CONTAINERS: [&str; 7] = ["headers", "cookies", "query_string", "query", "tags", "env", "data"];
@@ -39,7 +37,7 @@ fn is_pair(item: &Bound<'_, PyAny>) -> bool {
 
 /// What a walk of a sanitized event reports: each string leaf where it sits, and each key or
 /// pair name that could hold an identifier with the path of its container.
-trait Visitor<'py> {
+pub(crate) trait Visitor<'py> {
     fn leaf(
         &mut self, container: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, value: &Bound<'py, PyString>,
         path: &[Bound<'py, PyAny>], canon: &[Bound<'py, PyAny>],
@@ -49,7 +47,7 @@ trait Visitor<'py> {
 
 /// The walk over ``regions`` (container, index, path, canonical path), in order; with
 /// ``region_names``, a region's own key is reported as a name too (a top-level key of an event).
-fn walk_regions<'py>(
+pub(crate) fn walk_regions<'py>(
     regions: &Bound<'py, PyList>, region_names: bool, visitor: &mut impl Visitor<'py>,
 ) -> PyResult<()> {
     for region in regions.iter() {
@@ -185,84 +183,4 @@ pub fn outline_text<'py>(regions: &Bound<'py, PyList>, region_names: bool) -> Py
         .call_method1("join", (PyList::new(py, texts.leaves)?,))?
         .cast_into::<PyString>()
         .map_err(Into::into)
-}
-
-/// The leak gate's walk (see `Sanitizer._gate`): (path, None) for each string holding a known
-/// original it may not hold, (path, (detector, length)) for each the sanitizer's ``_gate_leak``
-/// finds something in; the leaves' first, then the names'. A string that is one of
-/// ``allowed``, that pass 1's detectors found nothing in (``scan_cache``) or the gate's
-/// (``gate_clean``), or that sits in a safe path is not scanned again.
-#[pyfunction]
-#[allow(clippy::too_many_arguments)]
-pub fn gate<'py>(
-    san: &Bound<'py, PyAny>, regions: &Bound<'py, PyList>, region_names: bool, known: Option<PyRef<'py, KnownValues>>,
-    allowed: &Bound<'py, PySet>, scan_cache: &Bound<'py, PyDict>, gate_clean: &Bound<'py, PyDict>,
-) -> PyResult<Bound<'py, PyList>> {
-    struct Gate<'a, 'py> {
-        san: &'a Bound<'py, PyAny>,
-        known: Option<&'a KnownValues>,
-        allowed: &'a Bound<'py, PySet>,
-        scan_cache: &'a Bound<'py, PyDict>,
-        gate_clean: &'a Bound<'py, PyDict>,
-        leaks: Vec<(Bound<'py, PyTuple>, Bound<'py, PyAny>)>,
-        name_leaks: Vec<(Bound<'py, PyTuple>, Bound<'py, PyAny>)>,
-    }
-    impl<'py> Gate<'_, 'py> {
-        fn leak(
-            &self, value: &Bound<'py, PyString>, canon: &[Bound<'py, PyAny>],
-        ) -> PyResult<Option<Bound<'py, PyAny>>> {
-            let py = value.py();
-            let is_safe = || -> PyResult<bool> {
-                self.san.call_method1(intern!(py, "_is_safe"), (PyTuple::new(py, canon)?,))?.is_truthy()
-            };
-            if let Some(known) = self.known {
-                let (found, unmistakable) = known.finds(value)?;
-                if found {
-                    // a safe path is the policy's explicit choice (source code, versions, ids)
-                    return Ok((unmistakable || !is_safe()?).then(|| py.None().into_bound(py)));
-                }
-            }
-            if self.allowed.contains(value)?
-                || self
-                    .scan_cache
-                    .get_item(value)?
-                    .is_some_and(|spans| spans.cast::<PyTuple>().is_ok_and(|t| t.is_empty()))
-                || self.gate_clean.contains(value)?
-                || is_safe()?
-            {
-                return Ok(None);
-            }
-            let found = self.san.call_method1(intern!(py, "_gate_leak"), (value, self.allowed))?;
-            Ok(Some(found).filter(|found| !found.is_none()))
-        }
-    }
-    impl<'py> Visitor<'py> for Gate<'_, 'py> {
-        fn leaf(
-            &mut self, _: &Bound<'py, PyAny>, _: &Bound<'py, PyAny>, value: &Bound<'py, PyString>,
-            path: &[Bound<'py, PyAny>], canon: &[Bound<'py, PyAny>],
-        ) -> PyResult<()> {
-            if let Some(found) = self.leak(value, canon)? {
-                self.leaks.push((PyTuple::new(value.py(), path)?, found));
-            }
-            Ok(())
-        }
-        fn name(&mut self, name: &Bound<'py, PyAny>, path: &[Bound<'py, PyAny>]) -> PyResult<()> {
-            if let Some(found) = self.leak(name.cast::<PyString>()?, &[])? {
-                self.name_leaks.push((PyTuple::new(name.py(), path)?, found));
-            }
-            Ok(())
-        }
-    }
-    let mut gate = Gate {
-        san,
-        known: known.as_deref(),
-        allowed,
-        scan_cache,
-        gate_clean,
-        leaks: Vec::new(),
-        name_leaks: Vec::new(),
-    };
-    walk_regions(regions, region_names, &mut gate)?;
-    gate.leaks.append(&mut gate.name_leaks);
-    PyList::new(san.py(), gate.leaks)
 }

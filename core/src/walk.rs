@@ -10,11 +10,11 @@ use std::sync::{Mutex, MutexGuard};
 use pyo3::exceptions::PyRecursionError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PySet, PyString, PyTuple};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::tree::{is_identifier, is_pair_list};
-use crate::utf8;
+use crate::tree::{is_identifier, is_pair_list, walk_regions, Visitor};
+use crate::{utf8, KnownValues};
 
 /// Canonical paths (and the decisions kept for them) held before they start over.
 const PLACES: usize = 100_000;
@@ -164,6 +164,36 @@ impl Walker {
         let canon = self.canon_of(canon)?;
         self.string_at(&mut visit, value, &canon, key, parent, None)
     }
+
+    /// The leak gate's walk of a sanitized document from its top places (see `Sanitizer._gate`):
+    /// (path, None) for each string holding a known original it may not hold, (path, (detector,
+    /// length)) for each the sanitizer's ``_gate_leak`` finds something in; the leaves' first,
+    /// then the names'. A string that is one of ``allowed``, that pass 1's detectors found
+    /// nothing in (``scan_cache``) or the gate's (``gate_clean``), or that sits in a safe path is
+    /// not scanned again.
+    #[allow(clippy::too_many_arguments)]
+    fn gate<'py>(
+        &self, san: &Bound<'py, PyAny>, regions: &Bound<'py, PyList>, region_names: bool,
+        known: Option<PyRef<'py, KnownValues>>, allowed: &Bound<'py, PySet>, scan_cache: &Bound<'py, PyDict>,
+        gate_clean: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let root = Canon { id: 0, tuple: self.root.clone_ref(san.py()) };
+        let mut gate = Gate {
+            walker: self,
+            san,
+            known: known.as_deref(),
+            allowed,
+            scan_cache,
+            gate_clean,
+            root,
+            prefixes: Vec::new(),
+            leaks: Vec::new(),
+            name_leaks: Vec::new(),
+        };
+        walk_regions(regions, region_names, &mut gate)?;
+        gate.leaks.append(&mut gate.name_leaks);
+        PyList::new(san.py(), gate.leaks)
+    }
 }
 
 impl Walker {
@@ -224,7 +254,7 @@ impl Walker {
         if let Ok(tuple) = node.cast::<PyTuple>() {
             return Ok(PyTuple::new(py, self.items(v, tuple.iter(), canon, key, parent, inherited)?)?.into_any());
         }
-        if node.is_instance_of::<PyInt>() && !node.is_instance_of::<PyBool>() && !self.is_safe(v, canon)? {
+        if node.is_instance_of::<PyInt>() && !node.is_instance_of::<PyBool>() && !self.is_safe(v.san, canon)? {
             let rule = match inherited {
                 Some(rule) => Some(rule.clone()),
                 None => self.rules(v, key, parent, canon)?.key,
@@ -339,18 +369,18 @@ impl Walker {
         &self, v: &mut Visit<'_, 'py>, name: &Bound<'py, PyAny>, canon: &Canon,
     ) -> PyResult<Bound<'py, PyAny>> {
         let Ok(text) = name.cast::<PyString>() else { return Ok(name.clone()) };
-        if text.to_str().is_ok_and(is_identifier) || self.is_safe(v, canon)? {
+        if text.to_str().is_ok_and(is_identifier) || self.is_safe(v.san, canon)? {
             return Ok(name.clone());
         }
         let py = name.py();
         v.san.call_method1(intern!(py, "_judge_name"), (name, v.path()?, canon.tuple.bind(py), v.run))
     }
 
-    fn is_safe(&self, v: &Visit<'_, '_>, canon: &Canon) -> PyResult<bool> {
+    fn is_safe(&self, san: &Bound<'_, PyAny>, canon: &Canon) -> PyResult<bool> {
         if let Some(&safe) = self.places().safe.get(&canon.id) {
             return Ok(safe);
         }
-        let safe = v.san.call_method1(intern!(v.san.py(), "_is_safe"), (canon.tuple.bind(v.san.py()),))?.is_truthy()?;
+        let safe = san.call_method1(intern!(san.py(), "_is_safe"), (canon.tuple.bind(san.py()),))?.is_truthy()?;
         self.places().safe.insert(canon.id, safe);
         Ok(safe)
     }
@@ -435,4 +465,73 @@ fn joined<'py>(parts: impl IntoIterator<Item = Bound<'py, PyString>>) -> PyResul
         key.extend_from_slice(&utf8(&part)?);
     }
     Ok(key)
+}
+
+/// The leak gate's visitor (`Walker::gate`).
+struct Gate<'a, 'py> {
+    walker: &'a Walker,
+    san: &'a Bound<'py, PyAny>,
+    known: Option<&'a KnownValues>,
+    allowed: &'a Bound<'py, PySet>,
+    scan_cache: &'a Bound<'py, PyDict>,
+    gate_clean: &'a Bound<'py, PyDict>,
+    root: Canon,
+    /// The canonical ids of the prefixes of the last canonical path asked about, each with its
+    /// last segment (held, so no other object takes its address): a leaf's siblings share them.
+    prefixes: Vec<(Bound<'py, PyAny>, Canon)>,
+    leaks: Vec<(Bound<'py, PyTuple>, Bound<'py, PyAny>)>,
+    name_leaks: Vec<(Bound<'py, PyTuple>, Bound<'py, PyAny>)>,
+}
+
+impl<'py> Gate<'_, 'py> {
+    fn is_safe(&mut self, canon: &[Bound<'py, PyAny>]) -> PyResult<bool> {
+        let shared = self.prefixes.iter().zip(canon).take_while(|((held, _), segment)| held.is(*segment)).count();
+        self.prefixes.truncate(shared);
+        for segment in &canon[shared..] {
+            let child = self.walker.child(self.prefixes.last().map_or(&self.root, |(_, canon)| canon), segment)?;
+            self.prefixes.push((segment.clone(), child));
+        }
+        self.walker.is_safe(self.san, self.prefixes.last().map_or(&self.root, |(_, canon)| canon))
+    }
+
+    fn leak(
+        &mut self, value: &Bound<'py, PyString>, canon: &[Bound<'py, PyAny>],
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = value.py();
+        if let Some(known) = self.known {
+            let (found, unmistakable) = known.finds(value)?;
+            if found {
+                // a safe path is the policy's explicit choice (source code, versions, ids)
+                return Ok((unmistakable || !self.is_safe(canon)?).then(|| py.None().into_bound(py)));
+            }
+        }
+        if self.allowed.contains(value)?
+            || self.scan_cache.get_item(value)?.is_some_and(|spans| spans.cast::<PyTuple>().is_ok_and(|t| t.is_empty()))
+            || self.gate_clean.contains(value)?
+            || self.is_safe(canon)?
+        {
+            return Ok(None);
+        }
+        let found = self.san.call_method1(intern!(py, "_gate_leak"), (value, self.allowed))?;
+        Ok(Some(found).filter(|found| !found.is_none()))
+    }
+}
+
+impl<'py> Visitor<'py> for Gate<'_, 'py> {
+    fn leaf(
+        &mut self, _: &Bound<'py, PyAny>, _: &Bound<'py, PyAny>, value: &Bound<'py, PyString>,
+        path: &[Bound<'py, PyAny>], canon: &[Bound<'py, PyAny>],
+    ) -> PyResult<()> {
+        if let Some(found) = self.leak(value, canon)? {
+            self.leaks.push((PyTuple::new(value.py(), path)?, found));
+        }
+        Ok(())
+    }
+
+    fn name(&mut self, name: &Bound<'py, PyAny>, path: &[Bound<'py, PyAny>]) -> PyResult<()> {
+        if let Some(found) = self.leak(name.cast::<PyString>()?, &[])? {
+            self.name_leaks.push((PyTuple::new(name.py(), path)?, found));
+        }
+        Ok(())
+    }
 }
