@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// The detectors with a condition, in bit order; the others always run.
-pub const PREFILTERED: [&str; 18] = [
+pub const PREFILTERED: [&str; 20] = [
     "JWT",
     "PEM_KEY",
     "API_KEY",
@@ -27,6 +27,8 @@ pub const PREFILTERED: [&str; 18] = [
     "USERNAME",
     "DATE_OF_BIRTH",
     "USER_ID",
+    "PERSON",
+    "ADDRESS",
 ];
 
 fn pattern(re: &str) -> Regex {
@@ -64,6 +66,24 @@ const USERNAME_CUES: [&str; 7] = ["log", "sign", "authenticated", "user=", "user
 const BIRTH_CUES: [&str; 10] =
     ["dob", "d.o.b", "born", "birth", "geb", "nacimiento", "nascita", "nascimento", "naissance", "urodzenia"];
 const USER_ID_WORDS: [&str; 4] = ["user", "customer", "member", "account"];
+/// Every alternative of `_DEVICE` (a device named after its owner) holds one of these.
+const DEVICE_WORDS: [&str; 14] = [
+    "mac",
+    "mbp",
+    "iphone",
+    "ipad",
+    "pixel",
+    "galaxy",
+    "oneplus",
+    "thinkpad",
+    "laptop",
+    "desktop",
+    "notebook",
+    "surface",
+    "pc",
+    "workstation",
+];
+const ADDRESS_CUES: [&str; 6] = ["addres", "adres", "direccion", "indirizzo", "anschrift", "geocod"];
 const SSN_CUES: [&str; 5] = ["ssn", "social", "security", "national", "tax"];
 /// A part of each ASCII word `_NATIONAL_ID` takes as naming a national id.
 const NATIONAL_ID_CUES: [&str; 30] = [
@@ -126,6 +146,13 @@ pub fn could_hold(text: &str) -> u32 {
         mentions(&USERNAME_CUES),
         digits >= 4 && mentions(&BIRTH_CUES),
         !ascii || ((text.contains('_') || mentions(&USER_ID_WORDS)) && USER_ID.is_match(text)),
+        // a capital, then a lower-case letter or an apostrophe: how every word of a name starts
+        text.as_bytes()
+            .windows(2)
+            .any(|pair| pair[0].is_ascii_uppercase() && (pair[1].is_ascii_lowercase() || pair[1] == b'\''))
+            || mentions(&DEVICE_WORDS),
+        // a house number and a street word apart, or a word naming an address
+        !ascii || (text.contains([' ', '\t']) && text.bytes().any(|b| b.is_ascii_digit())) || mentions(&ADDRESS_CUES),
     ];
     conditions.iter().enumerate().fold(0, |mask, (bit, &holds)| if holds { mask | (1 << bit) } else { mask })
 }
