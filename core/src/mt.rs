@@ -21,7 +21,10 @@ const START: [u32; N] = {
 
 pub struct Mt {
     state: [u32; N],
+    /// The next word drawn; `N` before the first draw.
     index: usize,
+    /// How many words of the current generation are made (see `twist`).
+    twisted: usize,
 }
 
 impl Mt {
@@ -29,7 +32,7 @@ impl Mt {
     /// first (CPython's `init_by_array` on the integer's little-endian words).
     pub fn from_words(words: &[u32]) -> Mt {
         let key: &[u32] = if words.is_empty() { &[0] } else { words };
-        let mut mt = Mt { state: START, index: N };
+        let mut mt = Mt { state: START, index: N, twisted: N };
         let s = &mut mt.state;
         let (mut i, mut j) = (1usize, 0usize);
         for _ in 0..N.max(key.len()) {
@@ -68,25 +71,24 @@ impl Mt {
         Mt::from_words(&words)
     }
 
-    fn generate(&mut self) {
+    /// The next word of the state's next generation, in place: the generation is made a word at
+    /// a time, as far as draws reach (a fake draws a few dozen of its 624), in the order
+    /// CPython's `genrand_uint32` makes all of it, so every word comes out the same.
+    fn twist(&mut self, k: usize) {
         let s = &mut self.state;
         let mag = |y: u32| if y & 1 == 1 { MATRIX_A } else { 0 };
-        for k in 0..N - M {
-            let y = (s[k] & UPPER) | (s[k + 1] & LOWER);
-            s[k] = s[k + M] ^ (y >> 1) ^ mag(y);
-        }
-        for k in N - M..N - 1 {
-            let y = (s[k] & UPPER) | (s[k + 1] & LOWER);
-            s[k] = s[k + M - N] ^ (y >> 1) ^ mag(y);
-        }
-        let y = (s[N - 1] & UPPER) | (s[0] & LOWER);
-        s[N - 1] = s[M - 1] ^ (y >> 1) ^ mag(y);
-        self.index = 0;
+        let y = (s[k] & UPPER) | (s[(k + 1) % N] & LOWER);
+        s[k] = s[(k + M) % N] ^ (y >> 1) ^ mag(y);
     }
 
     pub fn next_u32(&mut self) -> u32 {
         if self.index >= N {
-            self.generate();
+            self.index = 0;
+            self.twisted = 0;
+        }
+        while self.twisted <= self.index {
+            self.twist(self.twisted);
+            self.twisted += 1;
         }
         let mut y = self.state[self.index];
         self.index += 1;
