@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
-from sanitizers._cache import remember
+from sanitizers._cache import for_short_texts, remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, outline, regions, rename, spine_copy, top_places
 from sanitizers._core import KnownValues, Walker, could_hold, outline_text
@@ -146,8 +146,13 @@ class _Run:
         pass, or anywhere by a previous attempt."""
         if not self.known and not self.avoid:
             return False
-        words = _WORD_RE.findall(fake)
+        words = _words(fake)
         return not self.known.keys().isdisjoint(words) or not self.avoid.isdisjoint(words)
+
+
+@for_short_texts  # asked of a fake each time it is used, and fakes recur (a customer's name, through an event and across)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD_RE.findall(text))
 
 
 class Sanitizer:

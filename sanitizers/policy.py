@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from sanitizers._cache import for_short_texts
 from sanitizers.errors import PolicyError
 from sanitizers.selectors import compile_selectors
 
@@ -44,6 +45,7 @@ _SEPARATORS = re.compile(r"[\s.\-]+")
 _BRACKETED = re.compile(r"\[([^\[\]]*)\]")
 
 
+@for_short_texts  # keys recur in every event
 def normalize_key(key: str) -> str:
     """``X-Auth-Token``, ``authToken``, ``auth.token`` and ``auth[token]`` (Rails, PHP and Symfony
     form fields) all become ``x_auth_token``-style; the quotes of repr'd keys (old SDKs send
