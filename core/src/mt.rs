@@ -19,6 +19,29 @@ const START: [u32; N] = {
     s
 };
 
+/// One of `init_by_array`'s loops: `count` words from index `start`, each `step(word, previous
+/// word)`, wrapping to index 1 (after `s[0]` takes `s[N - 1]`) as CPython does; written as runs
+/// over slices, without the bounds checks and branches per word of the indexed form. Returns
+/// where it stopped.
+fn mix(s: &mut [u32; N], start: usize, count: usize, mut step: impl FnMut(u32, u32) -> u32) -> usize {
+    let (mut i, mut left) = (start, count);
+    while left > 0 {
+        let run = left.min(N - i);
+        let mut previous = s[i - 1];
+        for word in &mut s[i..i + run] {
+            *word = step(*word, previous);
+            previous = *word;
+        }
+        left -= run;
+        i += run;
+        if i >= N {
+            s[0] = s[N - 1];
+            i = 1;
+        }
+    }
+    i
+}
+
 pub struct Mt {
     state: [u32; N],
     /// The next word drawn; `N` before the first draw.
@@ -34,29 +57,20 @@ impl Mt {
         let key: &[u32] = if words.is_empty() { &[0] } else { words };
         let mut mt = Mt { state: START, index: N, twisted: N };
         let s = &mut mt.state;
-        let (mut i, mut j) = (1usize, 0usize);
-        for _ in 0..N.max(key.len()) {
-            s[i] = (s[i] ^ (s[i - 1] ^ (s[i - 1] >> 30)).wrapping_mul(1_664_525))
+        let mut j = 0;
+        let i = mix(s, 1, N.max(key.len()), |word, previous| {
+            let mixed = (word ^ (previous ^ (previous >> 30)).wrapping_mul(1_664_525))
                 .wrapping_add(key[j])
                 .wrapping_add(j as u32);
-            i += 1;
-            j += 1;
-            if i >= N {
-                s[0] = s[N - 1];
-                i = 1;
-            }
-            if j >= key.len() {
-                j = 0;
-            }
-        }
-        for _ in 0..N - 1 {
-            s[i] = (s[i] ^ (s[i - 1] ^ (s[i - 1] >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
-            i += 1;
-            if i >= N {
-                s[0] = s[N - 1];
-                i = 1;
-            }
-        }
+            j = if j + 1 >= key.len() { 0 } else { j + 1 };
+            mixed
+        });
+        let mut k = i as u32;
+        mix(s, i, N - 1, |word, previous| {
+            let mixed = (word ^ (previous ^ (previous >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(k);
+            k = if k + 1 >= N as u32 { 1 } else { k + 1 };
+            mixed
+        });
         s[0] = 0x8000_0000;
         mt
     }
