@@ -42,54 +42,70 @@ fn mix(s: &mut [u32; N], start: usize, count: usize, mut step: impl FnMut(u32, u
     i
 }
 
+/// A generator's state: the key of a seeding not run yet, or its words. `init_by_array` runs on
+/// the first draw (a generator may draw nothing, as an e-mail's without a `+tag` does), and the
+/// words live on the heap (a generator is moved about by value).
+enum State {
+    Pending(Vec<u32>),
+    Ready(Box<[u32; N]>),
+}
+
 pub struct Mt {
-    state: [u32; N],
+    state: State,
     /// The next word drawn; `N` before the first draw.
     index: usize,
     /// How many words of the current generation are made (see `twist`).
     twisted: usize,
 }
 
+/// `random.Random(n)`'s state for a non-negative `n` given as its 32-bit words, least significant
+/// first (CPython's `init_by_array` on the integer's little-endian words).
+fn seeded(words: &[u32]) -> Box<[u32; N]> {
+    let key: &[u32] = if words.is_empty() { &[0] } else { words };
+    let mut state = Box::new(START);
+    let s = &mut *state;
+    let mut j = 0;
+    let i = mix(s, 1, N.max(key.len()), |word, previous| {
+        let mixed =
+            (word ^ (previous ^ (previous >> 30)).wrapping_mul(1_664_525)).wrapping_add(key[j]).wrapping_add(j as u32);
+        j = if j + 1 >= key.len() { 0 } else { j + 1 };
+        mixed
+    });
+    let mut k = i as u32;
+    mix(s, i, N - 1, |word, previous| {
+        let mixed = (word ^ (previous ^ (previous >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(k);
+        k = if k + 1 >= N as u32 { 1 } else { k + 1 };
+        mixed
+    });
+    s[0] = 0x8000_0000;
+    state
+}
+
 impl Mt {
-    /// `random.Random(n)` for a non-negative `n` given as its 32-bit words, least significant
-    /// first (CPython's `init_by_array` on the integer's little-endian words).
-    pub fn from_words(words: &[u32]) -> Mt {
-        let key: &[u32] = if words.is_empty() { &[0] } else { words };
-        let mut mt = Mt { state: START, index: N, twisted: N };
-        let s = &mut mt.state;
-        let mut j = 0;
-        let i = mix(s, 1, N.max(key.len()), |word, previous| {
-            let mixed = (word ^ (previous ^ (previous >> 30)).wrapping_mul(1_664_525))
-                .wrapping_add(key[j])
-                .wrapping_add(j as u32);
-            j = if j + 1 >= key.len() { 0 } else { j + 1 };
-            mixed
-        });
-        let mut k = i as u32;
-        mix(s, i, N - 1, |word, previous| {
-            let mixed = (word ^ (previous ^ (previous >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(k);
-            k = if k + 1 >= N as u32 { 1 } else { k + 1 };
-            mixed
-        });
-        s[0] = 0x8000_0000;
-        mt
+    fn words(&mut self) -> &mut [u32; N] {
+        if let State::Pending(key) = &self.state {
+            self.state = State::Ready(seeded(key));
+        }
+        match &mut self.state {
+            State::Ready(words) => words,
+            State::Pending(_) => unreachable!("seeded above"),
+        }
     }
 
-    /// `random.Random(int.from_bytes(seed, "big"))` for up to 16 bytes.
+    /// `random.Random(int.from_bytes(seed, "big"))` for up to 16 bytes, seeded on its first draw.
     pub fn from_be_bytes(seed: &[u8]) -> Mt {
         let mut words: Vec<u32> =
             seed.rchunks(4).map(|chunk| chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))).collect();
         while words.len() > 1 && words[words.len() - 1] == 0 {
             words.pop();
         }
-        Mt::from_words(&words)
+        Mt { state: State::Pending(words), index: N, twisted: N }
     }
 
     /// The next word of the state's next generation, in place: the generation is made a word at
     /// a time, as far as draws reach (a fake draws a few dozen of its 624), in the order
     /// CPython's `genrand_uint32` makes all of it, so every word comes out the same.
-    fn twist(&mut self, k: usize) {
-        let s = &mut self.state;
+    fn twist(s: &mut [u32; N], k: usize) {
         let mag = |y: u32| if y & 1 == 1 { MATRIX_A } else { 0 };
         let y = (s[k] & UPPER) | (s[(k + 1) % N] & LOWER);
         s[k] = s[(k + M) % N] ^ (y >> 1) ^ mag(y);
@@ -100,11 +116,14 @@ impl Mt {
             self.index = 0;
             self.twisted = 0;
         }
-        while self.twisted <= self.index {
-            self.twist(self.twisted);
-            self.twisted += 1;
+        let (index, mut twisted) = (self.index, self.twisted);
+        let s = self.words();
+        while twisted <= index {
+            Mt::twist(s, twisted);
+            twisted += 1;
         }
-        let mut y = self.state[self.index];
+        let mut y = s[index];
+        self.twisted = twisted;
         self.index += 1;
         y ^= y >> 11;
         y ^= (y << 7) & 0x9d2c_5680;
