@@ -5,6 +5,7 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 /// The detectors with a condition, in bit order; the others always run.
@@ -119,40 +120,93 @@ const NATIONAL_ID_CUES: [&str; 30] = [
     "personnummer",
 ];
 
+/// The word lists the conditions ask about, each a bit of what `mentioned` returns.
+const WORD_LISTS: [&[&str]; 9] = [
+    &ASSIGNMENT_WORDS,
+    &USERNAME_CUES,
+    &BIRTH_CUES,
+    &USER_ID_WORDS,
+    &SSN_CUES,
+    &NATIONAL_ID_CUES,
+    &DEVICE_WORDS,
+    &ADDRESS_CUES,
+    &["iban"],
+];
+const ASSIGNMENT: u16 = 1;
+const USERNAME: u16 = 1 << 1;
+const BIRTH: u16 = 1 << 2;
+const USER_ID_WORD: u16 = 1 << 3;
+const SSN_CUE: u16 = 1 << 4;
+const NATIONAL_ID: u16 = 1 << 5;
+const DEVICE: u16 = 1 << 6;
+const ADDRESS: u16 = 1 << 7;
+const IBAN_WORD: u16 = 1 << 8;
+
+/// Every word of every list in one automaton (ASCII case ignored), with the lists it is in.
+static WORDS: LazyLock<(AhoCorasick, Vec<u16>)> = LazyLock::new(|| {
+    let mut words: Vec<(&str, u16)> = Vec::new();
+    for (i, list) in WORD_LISTS.iter().enumerate() {
+        for &word in list.iter() {
+            match words.iter_mut().find(|(known, _)| *known == word) {
+                Some((_, lists)) => *lists |= 1 << i,
+                None => words.push((word, 1 << i)),
+            }
+        }
+    }
+    let automaton = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words.iter().map(|(word, _)| word))
+        .expect("plain words");
+    (automaton, words.into_iter().map(|(_, lists)| lists).collect())
+});
+
+/// The lists (`WORD_LISTS` bits) with a word in an ASCII ``text``, ignoring case, in one pass.
+fn mentioned(text: &str) -> u16 {
+    let (automaton, lists) = &*WORDS;
+    automaton.find_overlapping_iter(text).fold(0, |found, m| found | lists[m.pattern().as_usize()])
+}
+
 /// The bits of the detectors in `PREFILTERED` that may find something in ``text``. Case-free
 /// word tests hold for ASCII text only (``(?i)`` folds some other letters into ASCII ones), so
-/// they let every other text through.
+/// they let every other text through. The costlier patterns run only where the characters they
+/// need are (the separators of an address, a MAC address, a wallet's first digit).
 pub fn could_hold(text: &str) -> u32 {
     let ascii = text.is_ascii();
-    let lower = if ascii { text.to_ascii_lowercase() } else { String::new() };
-    let mentions = |words: &[&str]| !ascii || words.iter().any(|w| lower.contains(w));
-    let digits = text.chars().filter(|c| c.is_numeric()).count(); // a superset of Python's decimals
+    let found = if ascii { mentioned(text) } else { u16::MAX };
+    let mentions = |list: u16| found & list != 0;
+    let digits = if ascii {
+        text.bytes().filter(u8::is_ascii_digit).count()
+    } else {
+        text.chars().filter(|c| c.is_numeric()).count() // a superset of Python's decimals
+    };
+    let count = |byte: u8| text.bytes().filter(|&b| b == byte).count();
+    let (colons, dashes) = (count(b':'), count(b'-'));
     let conditions = [
         text.contains("eyJ"),
         text.contains("-----BEGIN "),
         API_KEY.is_match(text),
         text.contains("://") && text.contains('@'),
-        mentions(&ASSIGNMENT_WORDS),
+        mentions(ASSIGNMENT),
         text.contains('@') || text.contains("%40"),
         digits >= 12 && CARD.is_match(text),
-        !ascii || (digits >= 2 && (IBAN.is_match(text) || (lower.contains("iban") && LOWER_IBAN.is_match(text)))),
-        digits >= 9 && (SSN_SEPARATED.is_match(text) || (mentions(&SSN_CUES) && NINE_DIGITS.is_match(text))),
-        digits >= 5 && mentions(&NATIONAL_ID_CUES),
-        IP.is_match(text),
+        !ascii || (digits >= 2 && (IBAN.is_match(text) || (mentions(IBAN_WORD) && LOWER_IBAN.is_match(text)))),
+        digits >= 9 && (SSN_SEPARATED.is_match(text) || (mentions(SSN_CUE) && NINE_DIGITS.is_match(text))),
+        digits >= 5 && mentions(NATIONAL_ID),
+        ((count(b'.') >= 3 && digits >= 4) || text.contains("::") || colons >= 7) && IP.is_match(text),
         digits >= 7,
         digits >= 7,
-        MAC.is_match(text) || (MAC_PAIRS.is_match(text) && MAC_DOTS.is_match(text)),
-        CRYPTO.is_match(text),
-        mentions(&USERNAME_CUES),
-        digits >= 4 && mentions(&BIRTH_CUES),
-        !ascii || ((text.contains('_') || mentions(&USER_ID_WORDS)) && USER_ID.is_match(text)),
+        (colons >= 2 || dashes >= 2) && (MAC.is_match(text) || (MAC_PAIRS.is_match(text) && MAC_DOTS.is_match(text))),
+        text.len() >= 26 && text.contains(['1', '3']) && CRYPTO.is_match(text),
+        mentions(USERNAME),
+        digits >= 4 && mentions(BIRTH),
+        !ascii || ((text.contains('_') || mentions(USER_ID_WORD)) && USER_ID.is_match(text)),
         // a capital, then a lower-case letter or an apostrophe: how every word of a name starts
         text.as_bytes()
             .windows(2)
             .any(|pair| pair[0].is_ascii_uppercase() && (pair[1].is_ascii_lowercase() || pair[1] == b'\''))
-            || mentions(&DEVICE_WORDS),
+            || mentions(DEVICE),
         // a house number and a street word apart, or a word naming an address
-        !ascii || (text.contains([' ', '\t']) && text.bytes().any(|b| b.is_ascii_digit())) || mentions(&ADDRESS_CUES),
+        !ascii || (text.contains([' ', '\t']) && digits > 0) || mentions(ADDRESS),
     ];
     conditions.iter().enumerate().fold(0, |mask, (bit, &holds)| if holds { mask | (1 << bit) } else { mask })
 }
