@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
+from sanitizers._core import python_literal
+
 __all__ = ["parse_json", "parse_repr", "parse_call_repr", "QueryString", "parse_query", "Fields", "parse_fields",
            "URL_START", "split_url", "requote"]
 
@@ -45,10 +47,14 @@ def parse_repr(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:
     """(parsed, dump) for a Python repr of a dict, list, tuple or str (frame vars hold these)."""
     if len(text) > _MAX_NESTED or text[:1] not in "{[('\"" or "'" not in text and '"' not in text:
         return None
-    try:
-        parsed = ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
-        return None
+    read = python_literal(text)  # the compiled core reads what repr writes, and says where it is unsure
+    if read is not None:
+        parsed = read[0]
+    else:
+        try:
+            parsed = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+            return None
     if not isinstance(parsed, (dict, list, tuple, str)):
         return None
     return parsed, (repr if repr(parsed) == text else None)

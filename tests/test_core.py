@@ -4,9 +4,11 @@ Rust, so a QA database filled from yesterday's bundles still matches today's."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import hmac
 import ipaddress
+import math
 import random
 import re
 import uuid
@@ -217,3 +219,57 @@ def test_outline_names_every_leaf_and_every_key_that_could_hold_an_identifier() 
     assert all(container[index] == "t1" for container, index, path, _ in leaves[:1])
     assert names == [("jane@x.com", ("request", "headers", 1)), ("sentry.interfaces.User", ()),
                      ("user 7", ("extra",)), ("k@x", ("extra", "user 7", 3))]
+
+
+# Python values as frame vars hold them, and texts close to their reprs that are not quite.
+LITERALS = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.floats(allow_nan=False)
+    | st.text(st.characters(codec="utf-8"), max_size=12) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.lists(inner, max_size=4).map(tuple)
+    | st.dictionaries(st.text(max_size=6) | st.integers(-5, 5) | st.booleans(), inner, max_size=4),
+    max_leaves=12)
+NEAR_LITERALS = ["{'a': 1, 'a': 2}", "{1: 'x', True: 'y'}", "(1)", "(1,)", "()", "(,)", "[1, 2,]", "[,]", "-0", "-0.0",
+                 "1e5", "1E+05", "00", "0123", "01.5", "1_000", "0x1f", "1j", "'a' 'b'", "'\\x41'", "'\\u00e9'",
+                 "'\\U0001F600'", "'\\ud800'", "'\\N{BULLET}'", "'\\0'", "'\\d'", "{'a':1}", "[ 1 ]", "['a'\t]", "b'x'",
+                 "{1, 2}", "set()", "'''x'''", "\"it's\"", "'a\\\nb'", "[True_]", "[Nonesuch]", "{(1, 2): 3}",
+                 "{None: 1}", "{1.5: 2}", "[-1, - 1, +1]", "1.", ".5", "1e", "1e+", "[1 2]", "{'a' 1}", "'a'[0]",
+                 "[" * 150 + "]" * 150, "9" * 5000, "1e999", "[1, 2", "{'a': [1, {'b': (2,)}]}", "'\\'\\\"'"]
+
+
+def same_value(a: object, b: object) -> bool:
+    return type(a) is type(b) and repr(a) == repr(b)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=LITERALS, cut=st.integers(0, 40), insert=st.sampled_from(["", " ", ",", "'", "\\", "(", "]", "x", "\n"]))
+def test_python_literal_reads_what_literal_eval_reads_or_says_it_is_unsure(value: object, cut: int, insert: str) -> None:
+    """The core's reader of reprs gives literal_eval's value, or None where literal_eval must decide."""
+    from sanitizers._core import python_literal
+    text = repr(value)
+    for candidate in (text, text[:cut] + insert + text[cut:]):
+        read = python_literal(candidate)
+        if read is not None:
+            assert same_value(read[0], ast.literal_eval(candidate)), candidate
+    assert python_literal(text) is not None or not written_by_repr_as_read(value), text
+
+
+def written_by_repr_as_read(value: object) -> bool:
+    """Whether the reader reads ``repr(value)`` itself: all but infinite floats (``inf`` is a
+    name) and lone surrogates (no character of Rust's)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        return not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+    if isinstance(value, dict):
+        return all(map(written_by_repr_as_read, [*value, *value.values()]))
+    if isinstance(value, (list, tuple)):
+        return all(map(written_by_repr_as_read, value))
+    return True
+
+
+@pytest.mark.parametrize("text", NEAR_LITERALS)
+def test_python_literal_on_texts_near_reprs(text: str) -> None:
+    from sanitizers._core import python_literal
+    read = python_literal(text)
+    if read is not None:
+        assert same_value(read[0], ast.literal_eval(text))

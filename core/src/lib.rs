@@ -4,6 +4,7 @@
 mod classes;
 mod ip;
 mod known;
+mod literal;
 mod mt;
 mod pattern;
 mod prefilter;
@@ -325,6 +326,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(could_hold, m)?)?;
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline, m)?)?;
+    m.add_function(wrap_pyfunction!(literal::python_literal, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline_text, m)?)?;
     m.add("WHOLE", known::WHOLE)?;
     m.add("ENCODED", known::ENCODED)?;
