@@ -21,12 +21,18 @@ __all__ = ["parse_json", "parse_repr", "parse_call_repr", "QueryString", "parse_
            "URL_START", "split_url", "requote"]
 
 _MAX_NESTED = 200_000  # characters; longer strings are scanned as text only
+# What may follow a JSON object's or array's opening bracket (after whitespace): a key or the
+# end; a value or the end. An empty text after it is no JSON either.
+_OBJECT_STARTS = frozenset('"}')
+_VALUE_STARTS = frozenset('"-0123456789tfnIN[{]')
 
 
 def parse_json(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:
     """(parsed, dump) for a JSON object/array string; dump is None when the layout is not ours."""
     if len(text) > _MAX_NESTED or text[:1] not in "{[" or text.rstrip()[-1:] not in "}]":
         return None
+    if text[1:].lstrip(" \t\n\r")[:1] not in (_OBJECT_STARTS if text[0] == "{" else _VALUE_STARTS):
+        return None  # a Python repr ({'id': 7}), which json.loads would refuse only after raising
     try:
         parsed = json.loads(text)
     except (ValueError, RecursionError):

@@ -279,3 +279,13 @@ def test_a_string_left_alone_in_one_place_is_still_judged_in_another():
         assert sanitizer.sanitize(place).event == place  # no detector finds anything: left alone
     for place in ({"extra": {"password": "hunter2"}}, {"request": {"data": {"password": "hunter2"}}}):
         assert "hunter2" not in json.dumps(sanitizer.sanitize(place).event), place
+
+
+@SETTINGS
+@given(JSON.filter(lambda v: isinstance(v, (dict, list))), st.sampled_from(["", " ", "\n  ", "\t", "\r\n"]))
+def test_every_json_object_or_array_is_opened_whatever_follows_its_bracket(value, space):
+    """parse_json's quick refusal of a text (what follows the opening bracket) refuses no JSON."""
+    from sanitizers.encodings import parse_json
+    text = json.dumps(value)
+    text = text[0] + space + text[1:]
+    assert parse_json(text) is not None and parse_json(text)[0] == json.loads(text)
