@@ -213,19 +213,22 @@ def _compiled(entity: str) -> CompiledRecognizer | CompiledIban:
     return (CompiledIban if entity == "IBAN_CODE" else CompiledRecognizer)(_presidio(entity))
 
 
-_TOKEN = re.compile(r"\S+")
-
-
 def _run_presidio_tokens(entity: str, text: str, needed: Callable[[str], bool]) -> list[Span]:
     """presidio on each whitespace-free run that could hold a match, cached per run: e-mail and IP
     patterns never span whitespace and only look at ``\\b``/``\\w`` around a match, so a run
-    gives the same spans as the whole text, and the same address in ten strings is analyzed once."""
+    gives the same spans as the whole text, and the same address in ten strings is analyzed once.
+
+    The runs are ``str.split``'s (its whitespace is ``\\s``'s). ``needed`` holds for every run
+    holding one it holds for (a substring or an unanchored pattern), so a needed run is the first
+    occurrence of its text after the last one: an earlier occurrence would lie inside a run that
+    is needed too."""
     spans = []
-    for m in _TOKEN.finditer(text):
-        if needed(m.group()):
-            offset = m.start()
-            spans.extend(Span(offset + start, offset + end, entity, entity.lower())
-                         for start, end in _presidio_spans(entity, m.group()))
+    at = 0
+    for token in text.split():
+        if needed(token):
+            at = text.index(token, at)
+            spans.extend(Span(at + start, at + end, entity, entity.lower()) for start, end in _presidio_spans(entity, token))
+            at += len(token)
     return spans
 
 

@@ -123,3 +123,18 @@ def test_the_prefilter_rules_out_nothing_found_in_corpus_and_fixtures(texts: lis
        joiner=st.sampled_from([" ", "", "=", ", ", "\n", "/"]))
 def test_the_prefilter_rules_out_nothing_found_in_made_up_texts(parts: list[str], joiner: str) -> None:
     assert_prefilter_sound(joiner.join(parts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["jane@example.com", "jane@example.com.", "@", "a@b.co", "10.0.0.1", "::1", " ", "\t",
+                                 "\u2003", "\x1c", "\n", "x", "(", ")"]), max_size=10))
+def test_presidio_runs_are_found_where_a_scan_of_whitespace_free_runs_finds_them(pieces: list[str]) -> None:
+    """_run_presidio_tokens finds its runs by str.split and locates each needed one; a search of
+    every ``\\S+`` run gives the same spans."""
+    import re
+    text = "".join(pieces)
+    for entity, needed in (("EMAIL_ADDRESS", lambda token: "@" in token), ("IP_ADDRESS", detectors._IP_GATE.search)):
+        reference = [detectors.Span(m.start() + start, m.start() + end, entity, entity.lower())
+                     for m in re.finditer(r"\S+", text) if needed(m.group())
+                     for start, end in detectors._presidio_spans(entity, m.group())]
+        assert detectors._run_presidio_tokens(entity, text, needed) == reference
