@@ -23,8 +23,12 @@ fn names_identifier(name: &Bound<'_, PyAny>) -> bool {
 
 /// A non-empty list of [str, value] pairs under a pair container's key.
 pub(crate) fn is_pair_list(key: &Bound<'_, PyAny>, list: &Bound<'_, PyList>) -> PyResult<bool> {
-    let key = key.str()?.to_string_lossy().to_lowercase();
-    if !PAIR_CONTAINERS.contains(&key.as_str()) || list.is_empty() {
+    let key = key.str()?;
+    let named = match key.to_str() {
+        Ok(name) if name.is_ascii() => PAIR_CONTAINERS.iter().any(|container| name.eq_ignore_ascii_case(container)),
+        _ => PAIR_CONTAINERS.contains(&key.to_string_lossy().to_lowercase().as_str()), // a Kelvin sign lowers to k
+    };
+    if !named || list.is_empty() {
         return Ok(false);
     }
     Ok(list.iter().all(|item| is_pair(&item)))

@@ -4,7 +4,7 @@
 //! handled here, with the policy's decisions for each place remembered; a string or key that
 //! needs judging goes back to the sanitizer, which may walk what it opens (JSON, a repr) here again.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::{Mutex, MutexGuard};
 
 use pyo3::exceptions::PyRecursionError;
@@ -55,29 +55,6 @@ impl Drop for Depth {
     }
 }
 
-/// A segment of a canonical path as its caches tell segments apart: a key, an index, or any
-/// other key a repr'd dict may have, by its type and repr (never equal to a key or index).
-#[derive(PartialEq, Eq, Hash)]
-enum Segment {
-    Key(Box<[u8]>),
-    Index(i64),
-    Other(Box<[u8]>),
-}
-
-impl Segment {
-    fn of(value: &Bound<'_, PyAny>) -> PyResult<Segment> {
-        if let Ok(text) = value.cast::<PyString>() {
-            return Ok(Segment::Key(utf8(text)?.into()));
-        }
-        if value.is_exact_instance_of::<PyInt>() {
-            if let Ok(index) = value.extract::<i64>() {
-                return Ok(Segment::Index(index));
-            }
-        }
-        Ok(Segment::Other(joined([value.get_type().qualname()?, value.repr()?])?.into()))
-    }
-}
-
 /// A canonical path: an id that is never reused (the caches of its decisions are keyed by it)
 /// and the tuple the sanitizer's callbacks get.
 struct Canon {
@@ -85,18 +62,19 @@ struct Canon {
     tuple: Py<PyTuple>,
 }
 
-/// A key and a parent (joined by `SEP`) at a canonical path.
-type Place = (Box<[u8]>, u64);
-
 /// What the walk remembers between events. Locked only around lookups and inserts, never
 /// while the sanitizer is called back: a callback may walk again, from this thread or another.
 #[derive(Default)]
 struct Places {
-    canons: FxHashMap<(u64, Segment), Canon>,
+    /// Keyed by a segment, its kind and its parent's id (see `child`).
+    canons: FxHashMap<Box<[u8]>, Canon>,
     last_id: u64,
     safe: FxHashMap<u64, bool>,
-    rules: FxHashMap<Place, [Py<PyAny>; 2]>,
+    /// Keyed by a key and a parent at a canonical path.
+    rules: FxHashMap<Box<[u8]>, [Py<PyAny>; 2]>,
+    /// Keyed by an object's key and its field names.
     kinds: FxHashMap<Box<[u8]>, Py<PyString>>,
+    /// Keyed by a string, its key and parent at a canonical path.
     untouched: FxHashSet<Box<[u8]>>,
 }
 
@@ -346,20 +324,21 @@ impl Walker {
             let args = (text, v.path()?, canon.tuple.bind(py), key, parent, rule, v.run);
             return v.san.call_method1(intern!(py, "_judge"), args);
         }
-        let mut place = joined([text.clone(), key.clone(), parent.clone()])?;
-        place.extend_from_slice(&canon.id.to_le_bytes());
-        if self.places().untouched.contains(place.as_slice()) {
+        let (parts, id) = ([text, key, parent], canon.id.to_le_bytes());
+        if with_key(&parts, &id, |place| self.places().untouched.contains(place))? {
             return Ok(text.clone().into_any());
         }
         let args = (text, v.path()?, canon.tuple.bind(py), key, parent, v.run);
         let (new, untouched): (Bound<'py, PyAny>, bool) =
             v.san.call_method1(intern!(py, "_judge_fresh"), args)?.extract()?;
         if untouched && text.len()? <= self.cached_chars {
-            let mut places = self.places();
-            if places.untouched.len() >= self.cached_texts {
-                places.untouched.clear();
-            }
-            places.untouched.insert(place.into());
+            with_key(&parts, &id, |place| {
+                let mut places = self.places();
+                if places.untouched.len() >= self.cached_texts {
+                    places.untouched.clear();
+                }
+                places.untouched.insert(place.into());
+            })?;
         }
         Ok(new)
     }
@@ -390,14 +369,15 @@ impl Walker {
         &self, v: &Visit<'_, 'py>, key: &Bound<'py, PyString>, parent: &Bound<'py, PyString>, canon: &Canon,
     ) -> PyResult<Rules<'py>> {
         let py = key.py();
-        let place = (joined([key.clone(), parent.clone()])?.into_boxed_slice(), canon.id);
-        let known = self.places().rules.get(&place).map(|rules| rules.each_ref().map(|rule| rule.clone_ref(py)));
+        let (parts, id) = ([key, parent], canon.id.to_le_bytes());
+        let remembered = |rules: &[Py<PyAny>; 2]| rules.each_ref().map(|rule| rule.clone_ref(py));
+        let known = with_key(&parts, &id, |place| self.places().rules.get(place).map(remembered))?;
         let [key_rule, container_rule] = match known {
             Some(found) => found,
             None => {
                 let args = (key, parent, canon.tuple.bind(py));
                 let found: [Py<PyAny>; 2] = v.san.call_method1(intern!(py, "_rules_at"), args)?.extract()?;
-                self.places().rules.insert(place, found.each_ref().map(|rule| rule.clone_ref(py)));
+                with_key(&parts, &id, |place| self.places().rules.insert(place.into(), remembered(&found)))?;
                 found
             }
         };
@@ -413,19 +393,24 @@ impl Walker {
             return Ok(key.clone());
         }
         let py = key.py();
-        let names = dict.keys().into_iter().filter_map(|name| name.cast_into::<PyString>().ok());
-        let shape = joined(std::iter::once(key.clone()).chain(names))?;
-        if let Some(kind) = self.places().kinds.get(shape.as_slice()) {
-            return Ok(kind.bind(py).clone());
+        let names: Vec<Bound<'py, PyString>> =
+            dict.keys().into_iter().filter_map(|name| name.cast_into::<PyString>().ok()).collect();
+        let parts: Vec<&Bound<'py, PyString>> = std::iter::once(key).chain(&names).collect();
+        if let Some(kind) =
+            with_key(&parts, &[], |shape| self.places().kinds.get(shape).map(|kind| kind.clone_ref(py)))?
+        {
+            return Ok(kind.into_bound(py));
         }
         let kind = v.san.call_method1(intern!(py, "_decide_kind"), (key, dict))?.cast_into::<PyString>()?;
-        if dict.len() < 64 && shape.len() <= self.cached_chars {
-            let mut places = self.places();
-            if places.kinds.len() >= self.cached_texts {
-                places.kinds.clear();
+        with_key(&parts, &[], |shape| {
+            if dict.len() < 64 && shape.len() <= self.cached_chars {
+                let mut places = self.places();
+                if places.kinds.len() >= self.cached_texts {
+                    places.kinds.clear();
+                }
+                places.kinds.insert(shape.into(), kind.clone().unbind());
             }
-            places.kinds.insert(shape.into(), kind.clone().unbind());
-        }
+        })?;
         Ok(kind)
     }
 
@@ -435,12 +420,48 @@ impl Walker {
     }
 
     /// ``canon + (segment,)``, the same id each time it is met, until the places start over.
+    /// A segment is told apart from others by its kind: a key, an index, or any other key a
+    /// repr'd dict may have, by its type and repr (never equal to a key or index).
     fn child(&self, canon: &Canon, segment: &Bound<'_, PyAny>) -> PyResult<Canon> {
         let py = segment.py();
-        let place = (canon.id, Segment::of(segment)?);
-        if let Some(child) = self.places().canons.get(&place) {
-            return Ok(Canon { id: child.id, tuple: child.tuple.clone_ref(py) });
+        let text = segment.cast::<PyString>().ok();
+        let index = segment.is_exact_instance_of::<PyInt>().then(|| segment.extract::<i64>().ok()).flatten();
+        // the key: a key's text, an index's bytes or an other key's type and repr; its kind; the parent's id
+        let described = match (text, index) {
+            (None, None) => Some([segment.get_type().qualname()?, segment.repr()?]),
+            _ => None,
+        };
+        let (one, two);
+        let parts: &[&Bound<'_, PyString>] = match (text, &described) {
+            (Some(text), _) => {
+                one = [text];
+                &one
+            }
+            (None, Some([kind, repr])) => {
+                two = [kind, repr];
+                &two
+            }
+            (None, None) => &[],
+        };
+        let mut tail = [0u8; 17];
+        let kind_end = match (text, index) {
+            (None, Some(index)) => {
+                tail[..8].copy_from_slice(&index.to_le_bytes());
+                tail[8] = 1;
+                9
+            }
+            _ => {
+                tail[0] = if text.is_some() { 0 } else { 2 };
+                1
+            }
+        };
+        tail[kind_end..kind_end + 8].copy_from_slice(&canon.id.to_le_bytes());
+        let tail = &tail[..kind_end + 8];
+        let remembered = |child: &Canon| Canon { id: child.id, tuple: child.tuple.clone_ref(py) };
+        if let Some(child) = with_key(parts, tail, |place| self.places().canons.get(place).map(remembered))? {
+            return Ok(child);
         }
+        let place: Box<[u8]> = with_key(parts, tail, |place| place.into())?;
         let items: Vec<Bound<'_, PyAny>> = canon.tuple.bind(py).iter().chain([segment.clone()]).collect();
         let mut places = self.places();
         let last_id = places.last_id;
@@ -455,16 +476,30 @@ impl Walker {
     }
 }
 
-/// The texts' UTF-8 bytes joined by `SEP`: one cache key of several parts.
-fn joined<'py>(parts: impl IntoIterator<Item = Bound<'py, PyString>>) -> PyResult<Vec<u8>> {
-    let mut key = Vec::new();
-    for (i, part) in parts.into_iter().enumerate() {
-        if i > 0 {
-            key.push(SEP);
+thread_local! {
+    static KEY: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `look` asked with a cache key: the UTF-8 bytes of `parts` joined by `SEP`, then `tail`. The
+/// key is built in this thread's buffer, so a lookup that finds it allocates nothing.
+fn with_key<R>(parts: &[&Bound<'_, PyString>], tail: &[u8], look: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    KEY.with(|buffer| {
+        let mut own = Vec::new();
+        let mut shared = buffer.try_borrow_mut(); // taken only while a key is built and looked up
+        let key = match shared.as_deref_mut() {
+            Ok(shared) => shared,
+            Err(_) => &mut own,
+        };
+        key.clear();
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                key.push(SEP);
+            }
+            key.extend_from_slice(&utf8(part)?);
         }
-        key.extend_from_slice(&utf8(&part)?);
-    }
-    Ok(key)
+        key.extend_from_slice(tail);
+        Ok(look(key))
+    })
 }
 
 /// The leak gate's visitor (`Walker::gate`).
