@@ -472,7 +472,9 @@ class Sanitizer:
         else:
             new = self.fakes.fake(entity, value, avoid=run.holds_known)
         run.changes.append(Change(dotted(path), rule.id, entity, rule.action, len(value)))
-        if isinstance(new, str) and new != value:
+        # A value met again in the event with the same fake and entity was remembered in full the
+        # first time (its parts, lower case and mailbox name only ever set where unset).
+        if isinstance(new, str) and new != value and run.known.get(value) != (new, entity):
             self._remember(value, new, entity, run)
         elif new is None:
             run.known.setdefault(value, ("", entity))
