@@ -28,7 +28,7 @@ from urllib.parse import unquote
 from sanitizers._cache import for_short_texts, remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, outline, regions, rename, spine_copy, top_places
-from sanitizers._core import KnownValues, Walker, could_hold, outline_text
+from sanitizers._core import KnownValues, Walker, could_hold, outline as walk_outline, outline_text
 from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
@@ -205,15 +205,13 @@ class Sanitizer:
         run = _Run()
         try:
             out = self._walk_document(document, run)
-            self._propagate(out, run)
-            leaks = self._gate(out, run)
+            leaks = self._gate(self._propagate(out, run), run)
             if any(leak["rule"] == "known-value" for leak in leaks):
                 # A fake drawn before an original turned up later in the event may hold it (a fake
                 # "Torsten" for one customer, a real Torsten further on): once more, avoiding them all.
                 run = _Run(avoid=frozenset(run.known))
                 out = self._walk_document(document, run)
-                self._propagate(out, run)
-                leaks = self._gate(out, run)
+                leaks = self._gate(self._propagate(out, run), run)
         except RecursionError:
             return self._blocked(run, [{"path": "", "rule": "limits", "reason": "event nested too deeply"}])
         except Exception as exc:  # fail closed: an event we could not fully process is not emitted
@@ -518,14 +516,15 @@ class Sanitizer:
             _remember_mailbox_name(original, fake, run)
 
     # -- pass 2: propagate known originals ------------------------------------------------------
-    def _propagate(self, doc: Any, run: _Run) -> None:
+    def _propagate(self, doc: Any, run: _Run) -> tuple[list, bool]:
         """Replace known originals wherever else they appear, in keys too (a map keyed by user id);
-        in place: pass 1 built new containers."""
-        known = known_values(run.known, outline_text(*top_places(doc)), _UNMISTAKABLE)
+        in place: pass 1 built new containers. Returns the output's top places for the gate."""
+        places = top_places(doc)
+        known = known_values(run.known, outline_text(*places), _UNMISTAKABLE)
         if known is None:
-            return
+            return places
         run.propagated = known
-        leaves, names = outline(doc)
+        leaves, names = walk_outline(*places)
         hits = known.holding([container[index] for container, index, _, _ in leaves] + [name for name, _ in names])
         for i in hits:
             if i >= len(leaves):
@@ -536,12 +535,13 @@ class Sanitizer:
                 container[index] = known.replace(value, self._is_safe(canon))
         if hits and hits[-1] >= len(leaves):  # a key or pair name holds one
             rename(doc, known.replace)
+            return top_places(doc)  # renamed keys: the places before point at keys that are gone
+        return places
 
     # -- pass 3: leak gate ----------------------------------------------------------------------
-    def _gate(self, doc: Any, run: _Run) -> list[dict]:
+    def _gate(self, places: tuple[list, bool], run: _Run) -> list[dict]:
         """Every known original still in the output, and every hit of the gate's detectors that
         is no fake, as a leak. Walked by the compiled core, which calls ``_gate_leak`` back."""
-        places = top_places(doc)
         # none was in the output before propagation, which then changed nothing: none is now
         known = known_values(run.known, outline_text(*places), _UNMISTAKABLE) if run.propagated is not None else None
         leaks: list[dict] = []
