@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
-from sanitizers._cache import for_short_texts, remember
+from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, outline, regions, rename, spine_copy, top_places
 from sanitizers._core import KnownValues, Walker, could_hold, outline as walk_outline, outline_text
@@ -47,6 +47,7 @@ KEY_ENV = "REPLAY_SECRET_KEY"
 OVERSIZE_PLACEHOLDER = "[redacted: longer than max_string_chars]"
 _NAME_ENTITIES = {"EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "JWT", "API_KEY", "PHONE_NUMBER"}
 _WORD_RE = re.compile(r"\w+")
+_FAKE_WORDS: dict[str, list[str]] = {}  # see _Run.holds_known
 _FIELD_NAME = re.compile(r"['\"]?[\w$@.:/ \[\]-]{1,64}['\"]?")  # user[password]: a form field
 # Overlapping spans: secrets first (a JWT holds e-mails), then exact formats; a name and an
 # address tie so the longer wins ("126 Pamela Land" is an address, not a Ms Pamela Land).
@@ -146,13 +147,12 @@ class _Run:
         pass, or anywhere by a previous attempt."""
         if not self.known and not self.avoid:
             return False
-        words = _words(fake)
+        words = _FAKE_WORDS.get(fake)
+        if words is None:  # a fake is asked about each time it is used, and fakes recur
+            words = _WORD_RE.findall(fake)
+            if len(fake) <= 256:
+                remember(_FAKE_WORDS, fake, words, 8192)
         return not self.known.keys().isdisjoint(words) or not self.avoid.isdisjoint(words)
-
-
-@for_short_texts  # asked of a fake each time it is used, and fakes recur (a customer's name, through an event and across)
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(_WORD_RE.findall(text))
 
 
 class Sanitizer:

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from sanitizers._cache import for_short_texts
+from sanitizers._cache import remember
 from sanitizers.errors import PolicyError
 from sanitizers.selectors import compile_selectors
 
@@ -45,12 +45,19 @@ _SEPARATORS = re.compile(r"[\s.\-]+")
 _BRACKETED = re.compile(r"\[([^\[\]]*)\]")
 
 
-@for_short_texts  # keys recur in every event
 def normalize_key(key: str) -> str:
     """``X-Auth-Token``, ``authToken``, ``auth.token`` and ``auth[token]`` (Rails, PHP and Symfony
     form fields) all become ``x_auth_token``-style; the quotes of repr'd keys (old SDKs send
-    frame vars as ``{"'password'": ...}``) go."""
-    return _SEPARATORS.sub("_", _CAMEL.sub("_", _BRACKETED.sub(r"_\1", key.strip("'\"")))).lower()
+    frame vars as ``{"'password'": ...}``) go. Keys recur in every event: a short one's is kept."""
+    normal = _NORMAL_KEYS.get(key)
+    if normal is None:
+        normal = _SEPARATORS.sub("_", _CAMEL.sub("_", _BRACKETED.sub(r"_\1", key.strip("'\"")))).lower()
+        if len(key) <= 256:
+            remember(_NORMAL_KEYS, key, normal, 8192)
+    return normal
+
+
+_NORMAL_KEYS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
