@@ -168,7 +168,15 @@ class Sanitizer:
         self._detectors = [(DETECTOR_FUNCTIONS[d], rule, detector_bit(d))
                            for rule in self.policy.rules for d in rule.detectors]
         self._chosen: dict[int, list[tuple[Any, Rule]]] = {}  # see _detectors_for
-        self._patterns = [(pattern, rule) for rule in self.policy.rules for pattern in rule.compiled_patterns]
+        patterns = [(pattern, rule) for rule in self.policy.rules for pattern in rule.compiled_patterns]
+        # The patterns of rules limited by `where` run only where they apply, when they come after all
+        # the others (the spans keep the policy's order); else every pattern runs on every text.
+        placed = next((i for i, (_, rule) in enumerate(patterns) if rule.where != ("**",)), len(patterns))
+        if all(rule.where != ("**",) for _, rule in patterns[placed:]):
+            self._patterns, self._placed_patterns = patterns[:placed], patterns[placed:]
+        else:
+            self._patterns, self._placed_patterns = patterns, []
+        self._joined_cache: dict[int, tuple[tuple, str]] = {}  # see _joined_at
         self._key_rules = self.policy.key_rules
         self._beside_rules = self.policy.beside_rules
         enabled = {d for rule in self.policy.rules for d in rule.detectors}
@@ -430,13 +438,27 @@ class Sanitizer:
             found = tuple(spans)
             if len(text) <= _CACHED_CHARS:
                 remember(self._scan_cache, text, found, _CACHED_TEXTS)
+        if self._placed_patterns:  # by path, so not in the text-keyed cache either
+            joined = self._joined_at(canon)
+            found += tuple((Span(m.start(), m.end(), rule.entity, rule.id), rule) for pattern, rule in self._placed_patterns
+                           if rule.where_regex.match(joined) for m in pattern.finditer(text) if m.end() > m.start())
         if self._names is not None and self._ner_field(canon):  # by path, so not in the text-keyed cache
             ner_rule = self.policy.ner.rule
             found += tuple((Span(start, end, "PERSON", "person"), ner_rule) for start, end in self._names.find([text])[0])
         if any(rule.where != ("**",) for _, rule in found):
-            joined = _joined(canon)
+            joined = self._joined_at(canon)
             found = tuple((s, r) for s, r in found if r.where == ("**",) or r.where_regex.match(joined))
         return _resolve_overlaps(found)
+
+    def _joined_at(self, canon: tuple) -> str:
+        """``_joined(canon)``, kept per canonical path object (held, so its id is not reused): the
+        walk hands the sanitizer the same tuple for a place every time."""
+        entry = self._joined_cache.get(id(canon))
+        if entry is not None and entry[0] is canon:
+            return entry[1]
+        joined = _joined(canon)
+        remember(self._joined_cache, id(canon), (canon, joined), 4096)
+        return joined
 
     def _detectors_for(self, may_hold: int) -> list[tuple[Any, Rule]]:
         """The policy's detectors the prefilter's verdict on a text leaves, in policy order: the
