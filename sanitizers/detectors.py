@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from sanitizers._core import PREFILTERED, Pattern
+from sanitizers._core import PREFILTERED, Pattern, email_spans
 
 __all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "detector_bit", "digit_count", "is_loopback",
            "luhn_valid"]
@@ -87,6 +87,18 @@ _LETTER_ENDING = re.compile(r"[a-z]{2,12}")
 def _offline_email_recognizer(base):
     """presidio validates e-mail domains with tldextract, which would download the public
     suffix list; this one reads the snapshot tldextract ships and accepts internal domains."""
+
+    class OfflineEmailRecognizer(base):
+        def validate_result(self, pattern_text: str) -> bool:
+            return _email_domains()(pattern_text.rpartition("@")[2].lower())
+
+    return OfflineEmailRecognizer()
+
+
+@cache
+def _email_domains() -> Callable[[str], bool]:
+    """Whether a lower-cased domain is an e-mail domain: a public suffix in the snapshot
+    tldextract ships, an internal one, or a mistyped one ending in letters that no file ends in."""
     import tldextract
 
     extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
@@ -97,11 +109,7 @@ def _offline_email_recognizer(base):
         return (ending in _INTERNAL_SUFFIXES or extract(domain).suffix != ""
                 or (bool(_LETTER_ENDING.fullmatch(ending)) and ending not in _FILE_ENDINGS))
 
-    class OfflineEmailRecognizer(base):
-        def validate_result(self, pattern_text: str) -> bool:
-            return valid_domain(pattern_text.rpartition("@")[2].lower())
-
-    return OfflineEmailRecognizer()
+    return valid_domain
 
 
 def _run_presidio(entity: str, text: str) -> list[Span]:
@@ -158,14 +166,24 @@ def _matcher(pattern: str, flags: int) -> Callable[[str], Iterable[tuple[int, in
     def by_regex(text: str) -> list[tuple[int, int]]:
         return [m.span() for m in compiled.finditer(text) if m.end() > m.start()]
 
+    fast = _rust_pattern(pattern, flags)
+    if fast is None:
+        return by_regex
+    return lambda text: fast.spans(text) if text.isascii() else by_regex(text)
+
+
+def _rust_pattern(pattern: str, flags: int) -> Pattern | None:
+    """``pattern`` compiled by Rust's engine, or None where it cannot run it (lookaround, a
+    backreference, a flag beyond case, multi-line and dot-all)."""
+    import regex
+
     if flags & ~(regex.I | regex.M | regex.S):
-        return by_regex
+        return None
     try:
-        fast = Pattern(pattern, ignore_case=bool(flags & regex.I), multi_line=bool(flags & regex.M),
-                       dot_all=bool(flags & regex.S)).spans
-    except ValueError:  # lookaround or a backreference
-        return by_regex
-    return lambda text: fast(text) if text.isascii() else by_regex(text)
+        return Pattern(pattern, ignore_case=bool(flags & regex.I), multi_line=bool(flags & regex.M),
+                       dot_all=bool(flags & regex.S))
+    except ValueError:
+        return None
 
 
 def _not_contained(found: list[tuple[int, int, float]]) -> tuple[tuple[int, int], ...]:
@@ -242,9 +260,30 @@ def detect_email(text: str) -> list[Span]:
     in the local part (RFC-valid, never seen in real addresses), so ``email=jane@x.com`` and
     ``/account/jane@x.com`` would take their key and path along. A ``user:password@host`` of a
     URL is left to the URL-credentials detector. A mailbox URL-encoded in text (Django's
-    ``Not Found: /users/jane%40x.com``) is found too."""
+    ``Not Found: /users/jane%40x.com``) is found too.
+
+    The compiled core does all of it for ASCII text without ``%40`` (most text); the rest is read
+    here, as :func:`_detect_email_here` reads it."""
     if "@" not in text:
         return _encoded_emails(text) if "%40" in text else []
+    found = email_spans(text, _email_pattern(), _email_domains())
+    if found is not None:
+        return [Span(start, end, "EMAIL_ADDRESS", "email_address") for start, end in found]
+    return _detect_email_here(text)
+
+
+@cache
+def _email_pattern() -> Pattern:
+    """presidio's e-mail pattern (its only one) compiled by Rust's engine, as ``_matcher`` runs it on ASCII text."""
+    recognizer = _presidio("EMAIL_ADDRESS")
+    (pattern,) = recognizer.patterns
+    compiled = _rust_pattern(pattern.regex, recognizer.global_regex_flags)
+    if compiled is None:
+        raise RuntimeError("presidio's e-mail pattern is beyond Rust's regex engine")
+    return compiled
+
+
+def _detect_email_here(text: str) -> list[Span]:
     spans = _encoded_emails(text) if "%40" in text else []
     for span in _run_presidio_tokens("EMAIL_ADDRESS", text, lambda token: "@" in token):
         local = text[span.start:text.index("@", span.start)]

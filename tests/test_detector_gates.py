@@ -138,3 +138,23 @@ def test_presidio_runs_are_found_where_a_scan_of_whitespace_free_runs_finds_them
                      for m in re.finditer(r"\S+", text) if needed(m.group())
                      for start, end in detectors._presidio_spans(entity, m.group())]
         assert detectors._run_presidio_tokens(entity, text, needed) == reference
+
+
+EMAIL_PIECES = ["jane.doe@example.com", "j@x.io", "@", "a@b", "email=jane@x.com", "/account/jane@x.com", "mailto:",
+                "https://user:pw@host.com", "redis://:pw@h.local", "ftp://a@b.co", "://", "x://", "1http://a@b.com",
+                "jane@x.png", "icon@2x.png", "a.b+tag@sub.example.co.uk", "Jane <jane@gmail.con>", "\n", " ", "\t",
+                "\x1c", "/", "'", "(", ")", ",", "é"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(EMAIL_PIECES) | st.text(st.characters(max_codepoint=127), max_size=6), max_size=8))
+def test_the_cores_email_finder_finds_what_the_python_one_finds(pieces: list[str]) -> None:
+    """detect_email hands ASCII text without %40 to the compiled core; it finds the same spans as
+    the Python reading it keeps for the rest."""
+    text = "".join(pieces)
+    found = detectors.email_spans(text, detectors._email_pattern(), detectors._email_domains())
+    if found is None:
+        assert not text.isascii() or "%40" in text
+    else:
+        assert [detectors.Span(s, e, "EMAIL_ADDRESS", "email_address") for s, e in found] \
+            == detectors._detect_email_here(text), text

@@ -2,6 +2,7 @@
 //! Python they replace had (the fakes of a key stay the fakes of that key).
 
 mod classes;
+mod email;
 mod ip;
 mod known;
 mod literal;
@@ -106,8 +107,8 @@ impl Rng {
 /// A regular expression run by Rust's engine; raises ``ValueError`` for one it cannot run
 /// (lookaround, backreferences), which stays with Python's engines.
 #[pyclass(module = "sanitizers._core", frozen)]
-struct Pattern {
-    inner: pattern::Pattern,
+pub(crate) struct Pattern {
+    pub(crate) inner: pattern::Pattern,
 }
 
 #[pymethods]
@@ -327,6 +328,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline, m)?)?;
     m.add_function(wrap_pyfunction!(literal::python_literal, m)?)?;
+    m.add_function(wrap_pyfunction!(email::email_spans, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline_text, m)?)?;
     m.add("WHOLE", known::WHOLE)?;
     m.add("ENCODED", known::ENCODED)?;

@@ -1,0 +1,79 @@
+//! `detect_email` (see `sanitizers/detectors.py`) for ASCII text without a URL-encoded `@`: every
+//! whitespace-free run holding an `@`, presidio's e-mail pattern in it, the domain validated by the
+//! caller's function, the span trimmed to the mailbox and dropped where it is a URL's userinfo.
+
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::Pattern;
+
+/// How far before a mailbox a URL's scheme is looked for (as `detect_email` does).
+const SCHEME_REACH: usize = 512;
+
+/// Python's `\s` in ASCII: what `str.split` splits on.
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1C..=0x1F | b' ')
+}
+
+/// `[\w.+-]` in ASCII: what a mailbox's local part keeps (`_LOCAL_PART_STOP` is its complement).
+fn is_local(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-')
+}
+
+/// (start, end) of each e-mail address in ``text`` as `detect_email` finds it, or None where the
+/// text is not ASCII or holds `%40` (`detect_email` itself reads those). ``pattern`` is presidio's
+/// e-mail pattern; ``valid_domain`` says whether a lower-cased domain is one.
+#[pyfunction]
+pub fn email_spans(
+    text: &Bound<'_, PyString>, pattern: PyRef<'_, Pattern>, valid_domain: &Bound<'_, PyAny>,
+) -> PyResult<Option<Vec<(usize, usize)>>> {
+    let Ok(text) = text.to_str() else { return Ok(None) };
+    if !text.is_ascii() || text.contains("%40") {
+        return Ok(None);
+    }
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let start = at + bytes[at..].iter().take_while(|&&b| is_space(b)).count();
+        at = start + bytes[start..].iter().take_while(|&&b| !is_space(b)).count();
+        let token = &text[start..at];
+        if !token.contains('@') {
+            continue;
+        }
+        for (match_start, match_end) in pattern.inner.spans(token) {
+            let address = &token[match_start..match_end];
+            let domain = address.rsplit_once('@').map_or(address, |(_, domain)| domain).to_ascii_lowercase();
+            if !valid_domain.call1((domain,))?.is_truthy()? {
+                continue;
+            }
+            let (span_start, span_end) = (start + match_start, start + match_end);
+            let Some(at_sign) = text[span_start..].find('@').map(|i| span_start + i) else { continue };
+            let cut = bytes[span_start..at_sign].iter().rposition(|&b| !is_local(b)).map_or(0, |i| i + 1);
+            let mailbox = span_start + cut;
+            if mailbox < at_sign && !ends_userinfo(bytes, mailbox.saturating_sub(SCHEME_REACH), mailbox) {
+                found.push((mailbox, span_end));
+            }
+        }
+    }
+    Ok(Some(found))
+}
+
+/// Whether `_URL_USERINFO` (`(?<![\w+.-])[A-Za-z][\w+.-]*://[^\s/@]*$`) is found in
+/// `bytes[start..end]`: a scheme, then `://` and no whitespace, slash or `@` up to the end (or up
+/// to a newline that ends the part, where `$` also matches). Whatever follows `://` holds no
+/// slash, so the `://` is right before the last run of such characters; and a scheme starts a
+/// run of `[\w+.-]` (the lookbehind), so it is that whole run.
+fn ends_userinfo(bytes: &[u8], start: usize, end: usize) -> bool {
+    let newline_end = (end > start && bytes[end - 1] == b'\n').then(|| end - 1);
+    [Some(end), newline_end].into_iter().flatten().any(|end| {
+        let after =
+            end - bytes[start..end].iter().rev().take_while(|&&b| !(is_space(b) || b == b'/' || b == b'@')).count();
+        if after < start + 4 || &bytes[after - 3..after] != b"://" {
+            return false;
+        }
+        let colon = after - 3;
+        let scheme = colon - bytes[..colon].iter().rev().take_while(|&&b| is_local(b)).count();
+        scheme >= start && scheme < colon && bytes[scheme].is_ascii_alphabetic()
+    })
+}
