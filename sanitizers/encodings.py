@@ -73,7 +73,7 @@ def parse_call_repr(text: str) -> tuple[dict, Callable[[dict], str] | None] | No
     """(fields, dump) for the repr of a dataclass, attrs class, namedtuple or pydantic model in
     frame vars: ``Customer(first_name='Jane', address=Address(city='Lyon'))``, every argument by
     keyword and a literal or another such repr. The fields are walked as a dict under their names."""
-    if len(text) > _MAX_NESTED or not _CALL_START.match(text) or text[-1:] != ")" or "=" not in text:
+    if len(text) > _MAX_NESTED or text[-1:] != ")" or "=" not in text or not _CALL_START.match(text):
         return None
     try:
         skeleton, fields = _call_fields(ast.parse(text, mode="eval").body)

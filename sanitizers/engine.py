@@ -343,7 +343,7 @@ class Sanitizer:
                 obj, dump = parsed
                 new = self._walker.walk(self, obj, path, canon, key, key, None, run)
                 return dump(new) if dump is not None else value
-        if URL_START.match(value):
+        if (value[:1] == "/" or "//" in value) and URL_START.match(value):  # what each of its forms holds
             parts = split_url(value)
             if parts is not None:
                 return self._url(value, parts, path, canon, key, run)

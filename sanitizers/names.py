@@ -294,6 +294,7 @@ def detect_address(text: str) -> list[Span]:
 
 _LETTERS = re.compile(r"[^\W\d_]+")
 _GLUED_ENDINGS = tuple(ending.rstrip(".") for ending in _GLUED + _GLUED_AMBIGUOUS)  # words of _LETTERS carry no dot
+_GLUED_TYPES = _GLUED + _GLUED_AMBIGUOUS  # every street type _GLUED_SUFFIX ends a word with
 
 
 @cache
@@ -322,11 +323,14 @@ def _mentions_street(text: str) -> bool:
 def _is_street(word: str) -> bool:
     w = word.lower().rstrip(",")
     streets = street_words()
-    return w in streets or w.rstrip(".") in streets or bool(_GLUED_SUFFIX.search(w))
+    return w in streets or w.rstrip(".") in streets or street_suffix(w) != ""
 
 
 def street_suffix(word: str) -> str:
-    """The street type glued to a street name (``Hauptstraße`` → ``straße``), or ``""``."""
+    """The street type glued to a street name (``Hauptstraße`` → ``straße``), or ``""``. An ASCII
+    word that ends in no street type (and in no newline, before which ``$`` matches) has none."""
+    if word.isascii() and word[-1:] != "\n" and not word.lower().endswith(_GLUED_TYPES):
+        return ""
     m = _GLUED_SUFFIX.search(word)
     return m.group(0) if m else ""
 

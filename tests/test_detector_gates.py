@@ -158,3 +158,13 @@ def test_the_cores_email_finder_finds_what_the_python_one_finds(pieces: list[str
     else:
         assert [detectors.Span(s, e, "EMAIL_ADDRESS", "email_address") for s, e in found] \
             == detectors._detect_email_here(text), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["Haupt", "STRAAT", "straat", "Str.", "str", "weg", "WEG", "Kaiser", "ring", "RING", "pad",
+                                 "wal", "a", "e", "9", "-", ".", "\n", "ß", "straße", "Kerk"]), min_size=1, max_size=4))
+def test_a_street_type_is_found_glued_to_a_word_as_the_pattern_finds_it(pieces: list[str]) -> None:
+    """street_suffix skips the pattern for an ASCII word that ends in no street type."""
+    word = "".join(pieces)
+    m = names._GLUED_SUFFIX.search(word)
+    assert names.street_suffix(word) == (m.group(0) if m else "")
