@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import click
 
@@ -93,7 +94,7 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
     from connectors.limits import EventLimits
     from sanitizers.parallel import cpu_count, sanitize_stream
 
-    from replay.audit import AuditTrail, payload_digest
+    from replay.audit import AuditTrail
     from replay.ingest import normalize_event_id
     from replay.output import check_writable, write_file
     from replay.output import output as output_to
@@ -116,7 +117,8 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
 
     with output_to(output) as out, contextlib.closing(AuditTrail()) as trail, trail.batch() as audit:
         writer = _Writer(out)
-        for result in sanitize_stream(sanitizer, documents(), workers=workers or cpu_count()):
+        finish = functools.partial(_sanitized, report=bool(report))
+        for result in sanitize_stream(sanitizer, documents(), finish, workers=workers or cpu_count()):
             item = pending.popleft()
             if result is None:
                 if item.limit:
@@ -124,16 +126,15 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
                 errors(item.ref, item.error)
                 continue
             if report:
-                reports.append(_report_entry(item.ref, result))
+                reports.append({"source": item.ref, **result.report})
             event_id = normalize_event_id(item.document.get("event_id")) if isinstance(item.document, dict) else None
-            audit.append("sanitize", event_id=event_id,
-                         policy_hash=sanitizer.policy.hash, payload_sha256=payload_digest(result.event),
-                         details={"source": item.ref, "blocked": result.blocked, "changes": len(result.changes)})
+            audit.append("sanitize", event_id=event_id, policy_hash=sanitizer.policy.hash, payload_sha256=result.digest,
+                         details={"source": item.ref, "blocked": result.blocked, "changes": result.changes})
             if result.blocked:
                 first = result.leaks[0]
                 errors(item.ref, f"blocked by the leak gate: {first['reason']} at {first['path'] or '<event>'}")
                 continue
-            writer.write(result.event, item.form)
+            writer.write(result.json, item.form)
         writer.close()
     if report:
         summary = {**_summary(reports, sanitizer.policy), "rejected_by_limit": dict(refused)}
@@ -511,17 +512,18 @@ class _Writer:
     def __init__(self, out: IO[bytes]) -> None:
         self.out, self.array_open = out, False
 
-    def write(self, document: Any, form: str) -> None:
+    def write(self, document: bytes, form: str) -> None:
+        """``document`` as compact JSON (a JSONL line as it is; the other forms indented)."""
         import orjson
 
         if form == "jsonl":
-            self.out.write(orjson.dumps(document) + b"\n")
+            self.out.write(document + b"\n")
         elif form == "json-array":
             self.out.write(b"[\n" if not self.array_open else b",\n")
             self.array_open = True
-            self.out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+            self.out.write(orjson.dumps(orjson.loads(document), option=orjson.OPT_INDENT_2))
         else:
-            self.out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+            self.out.write(orjson.dumps(orjson.loads(document), option=orjson.OPT_INDENT_2) + b"\n")
 
     def close(self) -> None:
         if self.array_open:
@@ -532,15 +534,30 @@ def _json_kind(value: Any) -> str:
     return {type(None): "null", bool: "true or false", list: "an array", str: "a string"}.get(type(value), "a number")
 
 
-def _report_entry(ref: str, result) -> dict:
-    return {
-        "source": ref,
-        "blocked": result.blocked,
-        "leaks": result.leaks,
-        "already_filtered": result.filtered,
-        "changes": [{"path": c.path, "rule": c.rule, "entity": c.entity, "action": c.action, "length": c.length}
-                    for c in result.changes],
-    }
+class _Sanitized(NamedTuple):
+    """What the sanitize command keeps of a result, made where the result is (a worker, with
+    --workers): the event as compact JSON and its audit digest, the counts and leaks it reports."""
+
+    blocked: bool
+    leaks: list[dict]
+    changes: int
+    digest: str | None
+    json: bytes | None
+    report: dict | None  # the --report entry, but for its source
+
+
+def _sanitized(result, *, report: bool) -> _Sanitized:
+    import orjson
+
+    from replay.audit import payload_digest
+
+    entry = None
+    if report:
+        entry = {"blocked": result.blocked, "leaks": result.leaks, "already_filtered": result.filtered,
+                 "changes": [{"path": c.path, "rule": c.rule, "entity": c.entity, "action": c.action,
+                              "length": c.length} for c in result.changes]}
+    json = None if result.event is None else orjson.dumps(result.event)
+    return _Sanitized(result.blocked, result.leaks, len(result.changes), payload_digest(result.event), json, entry)
 
 
 def _summary(entries: list[dict], policy) -> dict:

@@ -12,22 +12,22 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
-from sanitizers.engine import Change, SanitizeResult, Sanitizer
+from sanitizers.engine import SanitizeResult, Sanitizer
 from sanitizers.errors import SanitizerError
 from sanitizers.policy import Policy
 
 __all__ = ["sanitize_stream", "cpu_count"]
 
 _worker: Sanitizer | None = None
+T = TypeVar("T")
 
 
 def cpu_count() -> int:
@@ -38,35 +38,41 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def sanitize_stream(sanitizer: Sanitizer, documents: Iterable[Any], *, workers: int = 1,
-                    chunk: int = 64) -> Iterator[SanitizeResult | None]:
-    """Sanitize ``documents`` in order; ``None`` in the input (an unreadable document) gives
-    ``None`` back in its place. ``workers`` > 1 runs that many processes."""
+def sanitize_stream(sanitizer: Sanitizer, documents: Iterable[Any], finish: Callable[[SanitizeResult], T], *,
+                    workers: int = 1, chunk: int = 64) -> Iterator[T | None]:
+    """Sanitize ``documents`` in order and give back ``finish`` of each result; ``None`` in the
+    input (an unreadable document) gives ``None`` back in its place. ``workers`` > 1 runs that
+    many processes.
+
+    ``finish`` runs where the result is made, in a worker when there are several: what the caller
+    keeps of a result (its JSON, a digest) is made there in parallel, and only that crosses back,
+    so the main process, which also reads and writes, does not hold the workers up. It must be a
+    module-level function (or a partial of one) returning picklable data."""
     if workers <= 1:
         for document in documents:
-            yield None if document is None else sanitizer.sanitize(document)
+            yield None if document is None else finish(sanitizer.sanitize(document))
         return
     sanitizer.warm_up()  # imports presidio once, before the fork, so workers share it
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     try:
-        yield from _in_pool(sanitizer, documents, workers, chunk, context)
+        yield from _in_pool(sanitizer, documents, finish, workers, chunk, context)
     except BrokenProcessPool:
         raise SanitizerError("a sanitizer worker process died (out of memory?); "
                              "the output is incomplete, run again with fewer --workers") from None
 
 
-def _in_pool(sanitizer: Sanitizer, documents: Iterable[Any], workers: int, chunk: int,
-             context: Any) -> Iterator[SanitizeResult | None]:
+def _in_pool(sanitizer: Sanitizer, documents: Iterable[Any], finish: Callable[[SanitizeResult], T], workers: int,
+             chunk: int, context: Any) -> Iterator[T | None]:
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(sanitizer.policy, sanitizer.fakes.key)) as pool:
         pending: deque[Future] = deque()
         remaining = iter(documents)
         for batch in iter(lambda: list(islice(remaining, chunk)), []):
-            pending.append(pool.submit(_sanitize_chunk, [_pack(document) for document in batch]))
+            pending.append(pool.submit(_sanitize_chunk, [_pack(document) for document in batch], finish))
             if len(pending) >= 2 * workers:
-                yield from map(_unpack_result, pending.popleft().result())
+                yield from pending.popleft().result()
         while pending:
-            yield from map(_unpack_result, pending.popleft().result())
+            yield from pending.popleft().result()
 
 
 def _start_worker(policy: Policy, key: bytes) -> None:
@@ -74,14 +80,13 @@ def _start_worker(policy: Policy, key: bytes) -> None:
     _worker = Sanitizer(policy, key=key)
 
 
-def _sanitize_chunk(documents: list[Any]) -> list[Any]:
+def _sanitize_chunk(documents: list[Any], finish: Callable[[SanitizeResult], T]) -> list[T | None]:
     assert _worker is not None, "worker not initialized"
-    return [None if document is None else _pack_result(_worker.sanitize(_unpack(document))) for document in documents]
+    return [None if document is None else finish(_worker.sanitize(_unpack(document))) for document in documents]
 
 
-# Across the pool's pipes, JSON documents travel as orjson bytes and changes as plain tuples:
-# pickling a nested dict and dozens of small objects costs more than sanitizing takes on the
-# main process's side, and would leave the workers waiting on it.
+# Across the pool's pipes, JSON documents travel as orjson bytes: pickling a nested dict costs
+# more than sanitizing takes on the main process's side, and would leave the workers waiting on it.
 class _Json(bytes):
     """A document serialized by :func:`_pack`."""
 
@@ -97,13 +102,3 @@ def _pack(document: Any) -> Any:
 
 def _unpack(packed: Any) -> Any:
     return orjson.loads(bytes(packed)) if isinstance(packed, _Json) else packed
-
-
-def _pack_result(result: SanitizeResult) -> SanitizeResult:
-    return replace(result, event=_pack(result.event), changes=[tuple(change) for change in result.changes])
-
-
-def _unpack_result(result: SanitizeResult | None) -> SanitizeResult | None:
-    if result is None:
-        return None
-    return replace(result, event=_unpack(result.event), changes=[Change._make(change) for change in result.changes])
