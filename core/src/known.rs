@@ -76,14 +76,14 @@ impl Matcher {
             if start >= cursor {
                 let mut free_before = None; // the boundary before `start`, tested once if needed
                 for &(_, end, id) in &all[i..i + group] {
-                    if self.glued[id] {
-                        found.push((start, end, id));
-                        cursor = end;
-                        break;
-                    }
-                    if *free_before.get_or_insert(free_side(text, start, true, is_word)?)
-                        && free_side(text, end, false, is_word)?
-                    {
+                    let fits = self.glued[id] || {
+                        let before = match free_before {
+                            Some(before) => before,
+                            None => *free_before.insert(free_side(text, start, true, is_word)?),
+                        };
+                        before && free_side(text, end, false, is_word)?
+                    };
+                    if fits {
                         found.push((start, end, id));
                         cursor = end;
                         break;
