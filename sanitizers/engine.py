@@ -27,7 +27,7 @@ from urllib.parse import unquote
 
 from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
-from sanitizers._tree import IDENTIFIER, dotted, outline, regions, rename, spine_copy, top_places
+from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
 from sanitizers._core import KnownValues, Walker, could_hold, outline as walk_outline, outline_text
 from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
@@ -212,14 +212,14 @@ class Sanitizer:
     def _sanitize(self, document: Any) -> SanitizeResult:
         run = _Run()
         try:
-            out = self._walk_document(document, run)
-            leaks = self._gate(self._propagate(out, run), run)
+            out, places = self._walk_document(document, run)
+            leaks = self._gate(self._propagate(out, places, run), run)
             if any(leak["rule"] == "known-value" for leak in leaks):
                 # A fake drawn before an original turned up later in the event may hold it (a fake
                 # "Torsten" for one customer, a real Torsten further on): once more, avoiding them all.
                 run = _Run(avoid=frozenset(run.known))
-                out = self._walk_document(document, run)
-                leaks = self._gate(self._propagate(out, run), run)
+                out, places = self._walk_document(document, run)
+                leaks = self._gate(self._propagate(out, places, run), run)
         except RecursionError:
             return self._blocked(run, [{"path": "", "rule": "limits", "reason": "event nested too deeply"}])
         except Exception as exc:  # fail closed: an event we could not fully process is not emitted
@@ -237,19 +237,23 @@ class Sanitizer:
         return result
 
     # -- pass 1: detect and replace -------------------------------------------------------------
-    def _walk_document(self, doc: Any, run: _Run) -> Any:
+    def _walk_document(self, doc: Any, run: _Run) -> tuple[Any, tuple[list, bool]]:
+        """(the sanitized copy, its top places): walking assigns to the places, which stay where
+        they are, so propagation and the gate start from them too."""
         if not isinstance(doc, dict):
-            return self._walker.walk(self, doc, (), (), "", "", None, run)
+            out = self._walker.walk(self, doc, (), (), "", "", None, run)
+            return out, top_places(out)
         if self._names is not None:  # one nlp.pipe batch per event; _scan then reads the cache
             self._names.find([c[i] for c, i, _, canon in outline(doc)[0] if self._ner_field(canon)])
         out = spine_copy(doc)
         run.columns = breadcrumb_params(out)  # a query's parameters are walked under their column names
-        for container, index, path, canon in regions(out):
+        places = top_places(out)
+        for container, index, path, canon in places[0]:
             key = str(canon[-1])
             parent = str(path[-2]) if canon[0] == "webhook" and len(path) > 1 else ""
             container[index] = self._walker.walk(self, container[index], path, canon, key, parent, None, run)
         self._template_params(doc, run)
-        return out
+        return out, places
 
     def _template_params(self, doc: dict, run: _Run) -> None:
         """A log template's parameters sent without the formatted message ("User %s failed login",
@@ -538,10 +542,9 @@ class Sanitizer:
             _remember_mailbox_name(original, fake, run)
 
     # -- pass 2: propagate known originals ------------------------------------------------------
-    def _propagate(self, doc: Any, run: _Run) -> tuple[list, bool]:
+    def _propagate(self, doc: Any, places: tuple[list, bool], run: _Run) -> tuple[list, bool]:
         """Replace known originals wherever else they appear, in keys too (a map keyed by user id);
         in place: pass 1 built new containers. Returns the output's top places for the gate."""
-        places = top_places(doc)
         known = known_values(run.known, outline_text(*places), _UNMISTAKABLE)
         if known is None:
             return places
