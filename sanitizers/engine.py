@@ -178,6 +178,7 @@ class Sanitizer:
             self._patterns, self._placed_patterns = patterns, []
         self._joined_cache: dict[int, tuple[tuple, str]] = {}  # see _joined_at
         self._key_rules = self.policy.key_rules
+        self._max_string_chars = self.policy.max_string_chars
         self._beside_rules = self.policy.beside_rules
         enabled = {d for rule in self.policy.rules for d in rule.detectors}
         self._gate_detectors = [(n, DETECTOR_FUNCTIONS[n], detector_bit(n)) for n in _GATE_DETECTORS if n in enabled]
@@ -309,7 +310,7 @@ class Sanitizer:
                inherited: Rule | None, run: _Run) -> Any:
         if not value or self._is_safe(canon):
             return value
-        if len(value) > self.policy.max_string_chars:  # redacted unread: never scanned, never kept
+        if len(value) > self._max_string_chars:  # redacted unread: never scanned, never kept
             run.changes.append(Change(dotted(path), "max-string-chars", "OVERSIZE", "redact", len(value)))
             return OVERSIZE_PLACEHOLDER
         if is_placeholder(value):
