@@ -320,12 +320,12 @@ impl Walker {
         parent: &Bound<'py, PyString>, inherited: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = text.py();
+        if text.len()? == 0 || self.is_safe(v.san, canon)? {
+            return Ok(text.clone().into_any()); // left as it is: the sanitizer judges neither
+        }
         if let Some(rule) = inherited {
             let args = (text, v.path()?, canon.tuple.bind(py), key, parent, rule, v.run);
             return v.san.call_method1(intern!(py, "_judge"), args);
-        }
-        if text.len()? == 0 || self.is_safe(v.san, canon)? {
-            return Ok(text.clone().into_any()); // as `_judge` leaves it
         }
         let (parts, id) = ([text, key, parent], canon.id.to_le_bytes());
         if with_key(&parts, &id, |place| self.places().untouched.contains(place))? {
