@@ -20,4 +20,3 @@ def remember(cache: dict[Any, V], key: Any, value: V, limit: int) -> V:
         cache.clear()
     cache[key] = value
     return value
-

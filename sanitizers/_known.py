@@ -45,11 +45,11 @@ def known_values(known: dict[str, tuple[str, str]], text: str, unmistakable: set
                 table.setdefault(encoded, (encode(fake), entity))
     if not table:
         return None
+    entries = [(original, fake, _glued(original, entity), entity in unmistakable)
+               for original, (fake, entity) in table.items()]
     # Tried in this order at each place: glued first (a password may hold a word-bounded
     # original, the user's name), longer before shorter.
-    order = sorted(table.items(), key=lambda item: (not _glued(item[0], item[1][1]), -len(item[0])))
-    return KnownValues([(original, fake, _glued(original, entity), entity in unmistakable)
-                        for original, (fake, entity) in order])
+    return KnownValues(sorted(entries, key=lambda entry: (not entry[2], -len(entry[0]))))
 
 
 # Secrets are found glued to other text too (mysqldump -pSw0rdf1sh!, token=...&): a long one with

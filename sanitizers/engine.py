@@ -475,7 +475,7 @@ class Sanitizer:
 
     def _ner_field(self, canon: tuple) -> bool:
         """Whether the policy runs the NER model on the free text at ``canon``."""
-        return bool(self.policy.ner.rule.where_regex.match(_joined(canon)))
+        return bool(self.policy.ner.rule.where_regex.match(self._joined_at(canon)))
 
     # -- actions --------------------------------------------------------------------------------
     def _apply(self, rule: Rule, entity: str, value: str, path: tuple, run: _Run) -> Any:

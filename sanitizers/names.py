@@ -293,8 +293,8 @@ def detect_address(text: str) -> list[Span]:
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
-_GLUED_ENDINGS = tuple(ending.rstrip(".") for ending in _GLUED + _GLUED_AMBIGUOUS)  # words of _LETTERS carry no dot
 _GLUED_TYPES = _GLUED + _GLUED_AMBIGUOUS  # every street type _GLUED_SUFFIX ends a word with
+_GLUED_ENDINGS = tuple(ending.rstrip(".") for ending in _GLUED_TYPES)  # words of _LETTERS carry no dot
 
 
 @cache
