@@ -49,3 +49,25 @@ def test_same_spans_as_presidio_on_fixtures_and_corpus(entity: str, texts: list[
 def test_same_spans_as_presidio_on_made_up_texts(pieces: list[str], entity: str) -> None:
     text = "".join(pieces)
     assert set(_compiled(entity).spans(text)) == presidio_spans(entity, text)
+
+
+IBAN_PIECES = ["DE89370400440532013000", "DE89 3704 0044 0532 0130 00", "de89370400440532013000", "GB82WEST12345698765432",
+               "gb82west12345698765432", "NO9386011117947", "FR1420041010050500013M02606", "XX00", "DE00", "0", "7", "A",
+               "z", " ", "-", "ß", "\u0130", "\u0660", "_", "+", "\n"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(IBAN_PIECES), min_size=1, max_size=5))
+def test_iban_validation_is_presidios(pieces: list[str]) -> None:
+    """The precompiled validator answers as ``IbanRecognizer.validate_result`` does: True, None
+    (valid only upper-cased) or False, on IBANs, their edits and characters that change length
+    when upper-cased."""
+    text = "".join(pieces)
+    assert _compiled("IBAN_CODE")._validate(text) == _presidio("IBAN_CODE").validate_result(text)
+
+
+def test_iban_validation_is_precompiled() -> None:
+    """Not presidio's own method: that one compiles a country's format on every call."""
+    validate = _compiled("IBAN_CODE")._validate
+    assert getattr(validate, "__self__", None) is None
+    assert validate("DE89370400440532013000") is True and validate("DE89370400440532013001") is False
