@@ -425,8 +425,11 @@ def is_loopback(value: str) -> bool:
         return False
 
 
+_VERSION_WORD = re.compile(r"(?i)\b(?:version|ver|release|build)\W{0,3}$")
+
+
 def _follows_version_word(text: str, start: int) -> bool:
-    return bool(re.search(r"(?i)\b(?:version|ver|release|build)\W{0,3}$", text[max(0, start - 12):start]))
+    return bool(_VERSION_WORD.search(text[max(0, start - 12):start]))
 
 
 _SSN_GATE = re.compile(r"\d{3}[- .]\d{2}[- .]\d{4}|\d{9}")
@@ -476,6 +479,7 @@ detect_mac = _gated("MAC_ADDRESS", re.compile(r"[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{
 
 # --- our own formats --------------------------------------------------------------------------
 
+_DIGIT = re.compile(r"\d")
 _CARD = re.compile(r"(?<![\w.-])(?:\d[ -]?){11,18}\d(?![\w-]|\.\d)")
 
 
@@ -514,8 +518,7 @@ def detect_card(text: str) -> list[Span]:
     spans = []
     for m in _CARD.finditer(text):
         raw = m.group(0)
-        seps = set(re.sub(r"\d", "", raw))
-        if len(seps) > 1:
+        if len(set(_DIGIT.sub("", raw))) > 1:
             continue
         digits = raw.replace(" ", "").replace("-", "")
         if 12 <= len(digits) <= 19 and luhn_valid(digits) and card_brand_ok(digits):

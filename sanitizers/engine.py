@@ -176,7 +176,7 @@ class Sanitizer:
             self._patterns, self._placed_patterns = patterns[:placed], patterns[placed:]
         else:
             self._patterns, self._placed_patterns = patterns, []
-        self._joined_cache: dict[int, tuple[tuple, str]] = {}  # see _joined_at
+        self._places: dict[int, tuple[tuple, str, tuple]] = {}  # see _at
         self._key_rules = self.policy.key_rules
         self._max_string_chars = self.policy.max_string_chars
         self._beside_rules = self.policy.beside_rules
@@ -442,27 +442,30 @@ class Sanitizer:
             found = tuple(spans)
             if len(text) <= _CACHED_CHARS:
                 remember(self._scan_cache, text, found, _CACHED_TEXTS)
-        if self._placed_patterns:  # by path, so not in the text-keyed cache either
-            joined = self._joined_at(canon)
-            found += tuple((Span(m.start(), m.end(), rule.entity, rule.id), rule) for pattern, rule in self._placed_patterns
-                           if rule.where_regex.match(joined) for m in pattern.finditer(text) if m.end() > m.start())
+        joined, placed = self._at(canon)
+        if placed:  # by path, so not in the text-keyed cache either
+            found += tuple((Span(m.start(), m.end(), rule.entity, rule.id), rule) for pattern, rule in placed
+                           for m in pattern.finditer(text) if m.end() > m.start())
         if self._names is not None and self._ner_field(canon):  # by path, so not in the text-keyed cache
             ner_rule = self.policy.ner.rule
             found += tuple((Span(start, end, "PERSON", "person"), ner_rule) for start, end in self._names.find([text])[0])
+        if not found:
+            return found
         if any(rule.where != ("**",) for _, rule in found):
-            joined = self._joined_at(canon)
             found = tuple((s, r) for s, r in found if r.where == ("**",) or r.where_regex.match(joined))
         return _resolve_overlaps(found)
 
-    def _joined_at(self, canon: tuple) -> str:
-        """``_joined(canon)``, kept per canonical path object (held, so its id is not reused): the
-        walk hands the sanitizer the same tuple for a place every time."""
-        entry = self._joined_cache.get(id(canon))
+    def _at(self, canon: tuple) -> tuple[str, tuple[tuple[re.Pattern[str], Rule], ...]]:
+        """(``_joined(canon)``, the placed patterns that apply there), kept per canonical path
+        object (held, so its id is not reused): the walk hands the sanitizer the same tuple for a
+        place every time, and most texts are scanned where others were before."""
+        entry = self._places.get(id(canon))
         if entry is not None and entry[0] is canon:
-            return entry[1]
+            return entry[1], entry[2]
         joined = _joined(canon)
-        remember(self._joined_cache, id(canon), (canon, joined), 4096)
-        return joined
+        placed = tuple((pattern, rule) for pattern, rule in self._placed_patterns if rule.where_regex.match(joined))
+        remember(self._places, id(canon), (canon, joined, placed), 4096)
+        return joined, placed
 
     def _detectors_for(self, may_hold: int) -> list[tuple[Any, Rule]]:
         """The policy's detectors the prefilter's verdict on a text leaves, in policy order: the
@@ -475,7 +478,7 @@ class Sanitizer:
 
     def _ner_field(self, canon: tuple) -> bool:
         """Whether the policy runs the NER model on the free text at ``canon``."""
-        return bool(self.policy.ner.rule.where_regex.match(self._joined_at(canon)))
+        return bool(self.policy.ner.rule.where_regex.match(self._at(canon)[0]))
 
     # -- actions --------------------------------------------------------------------------------
     def _apply(self, rule: Rule, entity: str, value: str, path: tuple, run: _Run) -> Any:

@@ -35,8 +35,15 @@ _FREE_MAIL = {"gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmai
               "proton.me", "protonmail.com", "example.com", "example.org", "example.net"}
 
 
+_LONGEST_PLACEHOLDER = max(map(len, _PLACEHOLDERS))
+
+
 def is_placeholder(value: str) -> bool:
-    """Values already scrubbed upstream (Relay, sentry-sdk): kept as they are."""
+    """Values already scrubbed upstream (Relay, sentry-sdk): kept as they are. Asked of every
+    string judged and every value replaced, so a longer one without surrounding whitespace is
+    answered before ``strip`` and ``lower`` copy it (``lower`` never shortens a text)."""
+    if len(value) > _LONGEST_PLACEHOLDER and not (value[0].isspace() or value[-1].isspace()):
+        return False
     return value.strip().lower() in _PLACEHOLDERS
 
 
