@@ -278,13 +278,14 @@ class Sanitizer:
         spans = tuple((span, rule) for span, rule in self._scan(name, canon) if span.entity in _NAME_ENTITIES)
         return self._replace_spans(name, spans, path, run)
 
-    def _judge_fresh(self, value: str, path: tuple, canon: tuple, key: str, parent: str, run: _Run) -> tuple[Any, bool]:
+    def _judge_fresh(self, value: str, path: tuple, canon: tuple, key: str, rule: Rule | None,
+                     run: _Run) -> tuple[Any, bool]:
         """A string judged at a place it has not come through untouched before, and whether it came
         through untouched now (nothing replaced, kept or filtered): most strings of an event
         (frame and module names, messages naming no one) recur in every event of their kind,
         and the walk lets such a string through that place at once from then on."""
         before = (len(run.changes), run.filtered, len(run.kept))
-        new = self._judge(value, path, canon, key, parent, None, run)
+        new = self._judge(value, path, canon, key, rule, run)
         return new, new == value and before == (len(run.changes), run.filtered, len(run.kept))
 
     def _rules_at(self, key: str, parent: str, canon: tuple) -> tuple[Rule | None, Rule | None]:
@@ -306,16 +307,15 @@ class Sanitizer:
                 return int(new) if isinstance(new, str) and new.isdigit() else new
         return node
 
-    def _judge(self, value: str, path: tuple, canon: tuple, key: str, parent: str,
-               inherited: Rule | None, run: _Run) -> Any:
-        """A string in its place; the walk lets an empty one, or one in a safe path, through itself."""
+    def _judge(self, value: str, path: tuple, canon: tuple, key: str, rule: Rule | None, run: _Run) -> Any:
+        """A string in its place, under the rule the walk found there (inherited from its container,
+        else its key's); the walk lets an empty one, or one in a safe path, through itself."""
         if len(value) > self._max_string_chars:  # redacted unread: never scanned, never kept
             run.changes.append(Change(dotted(path), "max-string-chars", "OVERSIZE", "redact", len(value)))
             return OVERSIZE_PLACEHOLDER
         if is_placeholder(value):
             run.filtered += 1
             return value
-        rule = inherited or self._key_rule(key, parent, canon)
         if rule is not None:
             return self._apply_whole(rule, value, path, run)
         nested = self._nested(value, path, canon, key, run)

@@ -324,14 +324,15 @@ impl Walker {
             return Ok(text.clone().into_any()); // left as it is: the sanitizer judges neither
         }
         if let Some(rule) = inherited {
-            let args = (text, v.path()?, canon.tuple.bind(py), key, parent, rule, v.run);
+            let args = (text, v.path()?, canon.tuple.bind(py), key, rule, v.run);
             return v.san.call_method1(intern!(py, "_judge"), args);
         }
         let (parts, id) = ([text, key, parent], canon.id.to_le_bytes());
         if with_key(&parts, &id, |place| self.places().untouched.contains(place))? {
             return Ok(text.clone().into_any());
         }
-        let args = (text, v.path()?, canon.tuple.bind(py), key, parent, v.run);
+        let rule = self.rules(v, key, parent, canon)?.key;
+        let args = (text, v.path()?, canon.tuple.bind(py), key, rule, v.run);
         let (new, untouched): (Bound<'py, PyAny>, bool) =
             v.san.call_method1(intern!(py, "_judge_fresh"), args)?.extract()?;
         if untouched && text.len()? <= self.cached_chars {
