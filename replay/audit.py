@@ -53,8 +53,31 @@ def _now() -> str:
 
 
 def _canonical(data: dict[str, Any]) -> bytes:
-    """Sorted keys, no whitespace, UTF-8: the same record always hashes the same."""
+    """Sorted keys, no whitespace, UTF-8: the same record always hashes the same. ``json``'s
+    bytes define it; orjson writes the same bytes for plain records (ASCII text, integers,
+    booleans, nulls) three times as fast, and a bulk command writes a record per event."""
+    if _plain(data):
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _plain(record: dict[str, Any], nested: bool = True) -> bool:
+    """Whether orjson and ``json`` write ``record`` alike: a dict of ASCII text, integers of 64
+    bits, booleans and nulls, and of such dicts (``details``). A float (their reprs differ),
+    other text (a lone surrogate must fail as ``json`` fails) or anything deeper is ``json``'s."""
+    for key, value in record.items():
+        kind = type(value)
+        if kind is str:
+            plain = value.isascii()
+        elif kind is int:
+            plain = -(2**63) <= value < 2**64
+        elif kind is dict:
+            plain = nested and _plain(value, nested=False)
+        else:
+            plain = kind is bool or value is None
+        if not plain or type(key) is not str or not key.isascii():
+            return False
+    return True
 
 
 def _content_hash(content: dict[str, Any]) -> str:
@@ -234,7 +257,15 @@ def _entry(action: str, actor: str | None, event_id: str | None, target: str | N
         raise ValueError("an audit record needs an action")
     return {"time": _now(), "actor": actor or current_actor(), "action": action, "event_id": event_id,
             "target": target, "policy_hash": policy_hash, "payload_sha256": payload_sha256,
-            "details": json.loads(_canonical(details or {}))}
+            "details": _json_loads(_canonical(details or {}))}
+
+
+def _json_loads(data: bytes) -> Any:
+    """``json.loads``, by orjson where the text is plain JSON (``json`` also reads ``NaN``)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 def _row(record: AuditRecord) -> tuple:

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from replay.audit import GENESIS, AuditTrail, audit_group
+from replay.audit import GENESIS, AuditTrail, _canonical, audit_group
 
 
 @pytest.fixture
@@ -227,3 +229,25 @@ def test_workers_opening_a_fresh_trail_or_store_together_all_get_it(tmp_path: Pa
         for worker in workers:
             worker.join(60)
         assert [answers.get(timeout=5) for _ in workers] == ["ok"] * 3
+
+
+_TEXT = st.one_of(st.text(st.characters(max_codepoint=127), max_size=12), st.text(max_size=12))
+_SCALAR = st.one_of(_TEXT, st.integers(min_value=-(2**70), max_value=2**70), st.booleans(), st.none(),
+                    st.floats(allow_nan=True))
+_RECORDS = st.dictionaries(_TEXT, st.one_of(
+    _SCALAR, st.dictionaries(_TEXT, st.one_of(_SCALAR, st.lists(_SCALAR, max_size=3)), max_size=4)),
+    max_size=6)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_RECORDS)
+def test_canonical_bytes_are_jsons_whichever_library_writes_them(record: dict[str, Any]) -> None:
+    """A record hashes the same whether orjson (plain records) or ``json`` writes it, so chains
+    written before and after verify alike; text ``json`` cannot encode fails as it did."""
+    try:
+        expected = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            _canonical(record)
+        return
+    assert _canonical(record) == expected
