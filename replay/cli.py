@@ -92,7 +92,7 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
 
     from connectors import read_documents
     from connectors.limits import EventLimits
-    from sanitizers.parallel import cpu_count, sanitize_stream
+    from sanitizers.parallel import cpu_count, sanitize_stream, settle
 
     from replay.audit import AuditTrail
     from replay.ingest import normalize_event_id
@@ -102,6 +102,7 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
     for path in (output, report):
         check_writable(path)
     sanitizer = _sanitizer(policy)
+    settle(sanitizer)
     errors = _Errors()
     reports: list[dict] = []
     refused: Counter[str] = Counter()
