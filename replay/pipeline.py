@@ -419,6 +419,7 @@ def _run(servers, topic, group, target_spec, config, results_topic, dlq_topic, m
     from replay.parity import GateCache
     from replay.store import ResultStore, default_home
     from sanitizers import Sanitizer, load_policy
+    from sanitizers.parallel import settle
 
     try:
         target = resolve_target(target_spec, config)
@@ -428,6 +429,7 @@ def _run(servers, topic, group, target_spec, config, results_topic, dlq_topic, m
     if sanitizer.key_is_ephemeral:
         click.echo("replay: warning: REPLAY_SECRET_KEY is not set; fakes use a random key for this run "
                    "and differ between workers and runs", err=True)
+    settle(sanitizer)  # before joining the group: the first event's warm-up would otherwise stall a poll
     store = ResultStore(Path(store_path) if store_path else default_home() / "results.sqlite3")
     try:
         # reconnect within a second of a restarted broker's return (kafka-python backs off up to 30 s)
