@@ -56,7 +56,7 @@ def _relayout(template: str, digits: str) -> str:
 
 def card(value: str, rng: Rng) -> str:
     """Brand prefix, length, separators and a valid Luhn check digit kept."""
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = "".join(filter(str.isdigit, value))
     if not 12 <= len(digits) <= 19:
         return charclass(value, rng)
     keep = 4 if digits[0] in "26" else 2 if digits[0] in "35" else 1
@@ -71,7 +71,7 @@ def card(value: str, rng: Rng) -> str:
 
 def iban(value: str, rng: Rng) -> str:
     """Country, length, letter/digit layout and a valid mod-97 check kept."""
-    compact = "".join(ch for ch in value if ch.isalnum()).upper()
+    compact = "".join(filter(str.isalnum, value)).upper()
     country, bban = compact[:2], compact[4:]
     fake_bban = "".join(rng.choice(string.digits) if c.isdigit() else rng.choice(string.ascii_uppercase)
                         for c in bban)
@@ -85,7 +85,7 @@ def iban(value: str, rng: Rng) -> str:
 def national_number(value: str) -> str:
     """The digits after the international prefix and country code (+49, 0049) or the trunk
     prefix (0): what +49 151 2345678 and 0151 2345678 share."""
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = "".join(filter(str.isdigit, value))
     stripped = value.lstrip()
     if stripped.startswith(("+", "00")):
         return digits[_country_code_length(value) + (2 if stripped.startswith("00") else 0):]
@@ -118,7 +118,7 @@ def _country_code_length(value: str) -> int:
 def ssn(value: str, rng: Rng) -> str:
     """A valid-looking US SSN for nine digits; other national ids (CPF, PESEL, NIR, DNI, codice
     fiscale) keep their layout with every digit and letter redrawn."""
-    if sum(ch.isdigit() for ch in value) != 9:
+    if sum(map(str.isdigit, value)) != 9:
         return charclass(value, rng)
     while True:
         area = rng.randint(1, 899)

@@ -403,7 +403,7 @@ def detect_ip(text: str) -> list[Span]:
             continue
         if _PRODUCT_TOKEN.search(text, max(0, span.start - 64), span.start):
             continue  # a product's version in a user agent (Chrome/120.0.0.0), not a host
-        if ip.version == 6 and not any(ch.isdigit() for ch in value):
+        if ip.version == 6 and not any(map(str.isdigit, value)):
             continue  # a scope operator between hex-letter words (Feed::add, dead::beef), not an address
         spans.append(span)
     return spans
@@ -549,7 +549,7 @@ def detect_phone(text: str) -> list[Span]:
     for m in _PHONE.finditer(text):
         raw = m.group(0).rstrip()
         core = raw.split("x")[0].split("ext")[0]
-        n = sum(ch.isdigit() for ch in core)
+        n = sum(map(str.isdigit, core))
         if not 7 <= n <= 15 or _DATE_LIKE.fullmatch(raw):
             continue
         international = raw.startswith(("+", "00"))

@@ -250,9 +250,9 @@ def _normal(entity: str, value: str) -> str:
     if entity == "PHONE_NUMBER":
         return national_number(value)
     if entity in ("CREDIT_CARD", "US_SSN"):
-        return "".join(ch for ch in value if ch.isdigit())
+        return "".join(filter(str.isdigit, value))
     if entity == "IBAN_CODE":
-        return "".join(ch for ch in value if ch.isalnum()).upper()
+        return "".join(filter(str.isalnum, value)).upper()
     if entity in ("EMAIL_ADDRESS", "PERSON", "USERNAME", "ADDRESS"):
         return value.strip().casefold()
     return value
@@ -343,7 +343,7 @@ def _address(value: str, rng: Rng) -> str:
 
     def word(m: re.Match[str]) -> str:
         w = m.group(0)
-        if any(ch.isdigit() for ch in w):
+        if any(map(str.isdigit, w)):
             return charclass(w, rng)
         if w.lower().rstrip(".") in streets or w.lower() in streets or w.isascii() and w.isupper() or len(w) <= 2 and w.islower():
             return w

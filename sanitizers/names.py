@@ -252,7 +252,7 @@ def detect_cued_address(text: str) -> list[Span]:
     for m in _ADDRESS_CUE.finditer(text):
         group = "quoted" if m.group("quoted") is not None else "colon"
         value = m.group(group)
-        if any(ch.isalpha() for ch in value) and "@" not in value and "://" not in value:
+        if any(map(str.isalpha, value)) and "@" not in value and "://" not in value:
             spans.append(Span(m.start(group), m.end(group), "ADDRESS", "address"))
     return spans
 
