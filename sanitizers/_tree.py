@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from connectors.schema import API_ENTRY_TYPES, INTERFACE_ALIASES
+from sanitizers._cache import remember
 from sanitizers._core import outline as walk_outline
 
 __all__ = ["IDENTIFIER", "dotted", "is_webhook", "outline", "rename", "regions", "spine_copy", "top_places"]
@@ -110,6 +111,13 @@ def rename(node: Any, replace: Callable[[str], str]) -> None:
             rename(item, replace)
 
 
+_DOTTED: dict[tuple, str] = {}
+
+
 def dotted(path: tuple) -> str:
-    """A path as reports show it: ``request.headers.3.1``."""
-    return ".".join(map(str, path))
+    """A path as reports show it: ``request.headers.3.1``. Every change reports one, and an
+    event's places recur in the next: kept, since a tuple's hash costs less than the join."""
+    text = _DOTTED.get(path)
+    if text is None:
+        text = remember(_DOTTED, path, ".".join(map(str, path)), 8192)
+    return text
