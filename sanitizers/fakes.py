@@ -123,9 +123,9 @@ class FakeFactory:
                 return self._full_name(value, words, avoid)
             result = self._make(entity, value)
             remember(self._cache, (entity, value), result, 100_000)
-        for salt in range(1, 4):
-            if avoid is None or not avoid(result):
-                break
+        salt = 0
+        while avoid is not None and salt < 3 and avoid(result):  # the draws salted 1 to 3, the last as it is
+            salt += 1
             result = self._make(entity, value, salt)
         return result
 
