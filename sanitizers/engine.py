@@ -137,6 +137,7 @@ class _Run:
     known: dict[str, tuple[str, str]] = field(default_factory=dict)  # original -> (replacement, entity)
     fakes: set[str] = field(default_factory=set)
     kept: set[str] = field(default_factory=set)
+    keeps: int = 0  # values kept by a rule, each time: a kept value must be kept (allowed) in every event
     changes: list[Change] = field(default_factory=list)
     filtered: int = 0
     avoid: frozenset[str] = frozenset()  # originals a previous attempt found later than its fakes
@@ -284,10 +285,12 @@ class Sanitizer:
         """A string judged at a place it has not come through untouched before, and whether it came
         through untouched now (nothing replaced, kept or filtered): most strings of an event
         (frame and module names, messages naming no one) recur in every event of their kind,
-        and the walk lets such a string through that place at once from then on."""
-        before = (len(run.changes), run.filtered, len(run.kept))
+        and the walk lets such a string through that place at once from then on. A value a rule
+        keeps is not untouched, even when the event kept it before: let through unjudged, it
+        would be missing from the values the gate allows in an event that holds it only there."""
+        before = (len(run.changes), run.filtered, run.keeps)
         new = self._judge(value, path, canon, key, rule, run)
-        return new, new == value and before == (len(run.changes), run.filtered, len(run.kept))
+        return new, new == value and before == (len(run.changes), run.filtered, run.keeps)
 
     def _rules_at(self, key: str, parent: str, canon: tuple) -> tuple[Rule | None, Rule | None]:
         """(the key rule at a place, the rule the values of a container there inherit)."""
@@ -491,6 +494,7 @@ class Sanitizer:
             new: Any = self.fakes.fake(entity, value, avoid=run.holds_known)
         elif action == "keep":
             run.kept.add(value)
+            run.keeps += 1
             return value
         elif action == "remove":
             new = None

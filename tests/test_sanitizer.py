@@ -850,6 +850,19 @@ def test_the_walk_judges_alike_after_its_memory_of_places_starts_over() -> None:
     small = {**event, "extra": {"early": event["extra"]["early"], "late": event["extra"]["late"]}}
     assert sanitizer.sanitize_or_raise(small).event == fresh.sanitize_or_raise(small).event
 
+def test_a_kept_value_is_judged_as_kept_whatever_events_came_before():
+    """A version kept by its key rule looks like an IPv4 address to the gate, which allows it
+    because the rule kept it. Kept twice in one event, the second place was remembered as one a
+    string comes through untouched, so a later event holding it only there was blocked as a leak,
+    though a fresh sanitizer passes it: what an event gives may not depend on the events before."""
+    sanitizer = Sanitizer(key=b"kept")
+    both = {"tags": {"version": "4.2.0.17"}, "extra": {"version": "4.2.0.17"}}
+    second_only = {"extra": {"version": "4.2.0.17"}}
+    assert sanitizer.sanitize_or_raise(both).kept == 1
+    result = sanitizer.sanitize_or_raise(second_only)
+    assert (result.event, result.kept) == (second_only, 1)
+
+
 @pytest.mark.parametrize("event, gone, kept", [
     ({"extra": {"DATABASE_URL": "mysql://shop:Prove2005#@mysql-1.internal:3306/shop", "host": "shop.example.com"}},
      ["Prove2005#"], ["@mysql-1.internal:3306/shop", "shop.example.com"]),
