@@ -317,11 +317,11 @@ class Sanitizer:
         if len(value) > self._max_string_chars:  # redacted unread: never scanned, never kept
             run.changes.append(Change(dotted(path), "max-string-chars", "OVERSIZE", "redact", len(value)))
             return OVERSIZE_PLACEHOLDER
+        if rule is not None:  # _apply tells a placeholder, quoted or not
+            return self._apply_whole(rule, value, path, run)
         if is_placeholder(value):
             run.filtered += 1
             return value
-        if rule is not None:
-            return self._apply_whole(rule, value, path, run)
         nested = self._nested(value, path, canon, key, run)
         if nested is not None:
             return nested
