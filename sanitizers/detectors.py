@@ -17,10 +17,10 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from sanitizers._core import PREFILTERED, Pattern, email_spans
+from sanitizers._core import PREFILTERED, Pattern, Prefilter, email_spans
 
 __all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "detector_bit", "digit_count", "is_loopback",
-           "luhn_valid"]
+           "luhn_valid", "prefilter"]
 
 
 class Span(NamedTuple):
@@ -801,13 +801,22 @@ def _addresses(text: str) -> list[Span]:
     return detect_address(text) + detect_cued_address(text)
 
 
-#: Set in every mask of ``sanitizers._core.could_hold`` as the engine uses it: the bit of the
+@cache
+def prefilter() -> Prefilter:
+    """The compiled core's one pass that rules detectors out of a text (``could_hold``), with
+    the street words the address detector's own gate asks about."""
+    from sanitizers.names import street_gate_words
+
+    return Prefilter(*street_gate_words())
+
+
+#: Set in every mask of ``prefilter().could_hold`` as the engine uses it: the bit of the
 #: detectors that core has no condition for, which always run.
 ALWAYS = 1 << len(PREFILTERED)
 
 
 def detector_bit(name: str) -> int:
-    """The bit of ``could_hold``'s mask that lets detector ``name`` run."""
+    """The bit of ``prefilter().could_hold``'s mask that lets detector ``name`` run."""
     return 1 << PREFILTERED.index(name) if name in PREFILTERED else ALWAYS
 
 

@@ -28,8 +28,8 @@ from urllib.parse import unquote
 from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
-from sanitizers._core import KnownValues, Walker, could_hold, outline as walk_outline, outline_text
-from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback
+from sanitizers._core import KnownValues, Walker, outline as walk_outline, outline_text
+from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback, prefilter
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
 from sanitizers.errors import LeakBlocked
@@ -170,6 +170,7 @@ class Sanitizer:
         self._detectors = [(DETECTOR_FUNCTIONS[d], rule, detector_bit(d))
                            for rule in self.policy.rules for d in rule.detectors]
         self._chosen: dict[int, list[tuple[Any, Rule]]] = {}  # see _detectors_for
+        self._could_hold = prefilter().could_hold
         patterns = [(pattern, rule) for rule in self.policy.rules for pattern in rule.compiled_patterns]
         # The patterns of rules limited by `where` run only where they apply, when they come after all
         # the others (the spans keep the policy's order); else every pattern runs on every text.
@@ -437,7 +438,7 @@ class Sanitizer:
         found = self._scan_cache.get(text)
         if found is None:
             spans: list[tuple[Span, Rule]] = []
-            for detect, rule in self._detectors_for(could_hold(text)):  # one pass in the core rules most out
+            for detect, rule in self._detectors_for(self._could_hold(text)):  # one pass in the core rules most out
                 if hits := detect(text):
                     spans.extend((span, rule) for span in hits)
             for pattern, rule in self._patterns:
@@ -593,7 +594,7 @@ class Sanitizer:
         output string in which no gate detector finds anything at all (a URL rebuilt from parts
         each judged alone, a repr) is remembered as such: it is the same in the next event."""
         found = False
-        may_hold = could_hold(value) | ALWAYS
+        may_hold = self._could_hold(value) | ALWAYS
         for name, detect, bit in self._gate_detectors:
             for span in detect(value) if may_hold & bit else ():
                 found = True

@@ -15,7 +15,8 @@ from functools import cache
 from sanitizers.detectors import Span, digit_count
 from sanitizers.gazetteer import first_names, last_names, street_words
 
-__all__ = ["detect_person", "detect_device_owner", "detect_address", "detect_cued_address", "street_suffix"]
+__all__ = ["detect_person", "detect_device_owner", "detect_address", "detect_cued_address", "street_gate_words",
+           "street_suffix"]
 
 _UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽА-ЯЁΑ-Ω"
 _LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżžа-яёα-ω"
@@ -307,6 +308,13 @@ def _street_gate() -> tuple[frozenset[str], re.Pattern[str], frozenset[str]]:
     pattern = re.compile(r"(?i)(?<!\w)(?:" + "|".join(re.escape(w) for w in short) + r")(?!\w)")
     short_runs = frozenset(_LETTERS.match(w).group() for w in short)
     return frozenset(stem for word in long_words for stem in _LETTERS.findall(word.lower())), pattern, short_runs
+
+
+def street_gate_words() -> tuple[list[str], list[str], list[str]]:
+    """(stems, short runs, glued endings): what ``_mentions_street`` asks of a text's letter runs,
+    for the compiled core's prefilter to ask first."""
+    stems, _, short_runs = _street_gate()
+    return sorted(stems), sorted(short_runs), list(_GLUED_ENDINGS)
 
 
 def _mentions_street(text: str) -> bool:

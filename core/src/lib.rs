@@ -206,11 +206,31 @@ fn ip_address<'py>(value: &Bound<'py, PyString>, mut rng: PyRefMut<'_, Rng>) -> 
     from_utf8_with_surrogates(value.py(), &if found { bytes } else { redraw_around_surrogates(&wtf8, rng) })
 }
 
-/// The bits (in ``PREFILTERED`` order) of the detectors that may find something in ``text``. A
-/// lone surrogate is read as U+FFFD: neither is a digit, a letter or part of any pattern here.
-#[pyfunction]
-fn could_hold(text: &Bound<'_, PyString>) -> u32 {
-    prefilter::could_hold(&text.to_string_lossy())
+/// The prefilter (`prefilter::could_hold`) with the street words of the address detector's gate.
+#[pyclass(module = "sanitizers._core", frozen)]
+struct Prefilter {
+    streets: prefilter::Streets,
+}
+
+#[pymethods]
+impl Prefilter {
+    /// ``stems``, ``short_runs`` and ``endings`` as `prefilter::Streets` takes them (any case).
+    #[new]
+    fn new(stems: Vec<String>, short_runs: Vec<String>, endings: Vec<String>) -> Self {
+        let lower = |words: Vec<String>| words.into_iter().map(|w| w.to_lowercase().into_bytes());
+        let streets = prefilter::Streets {
+            stems: lower(stems).collect(),
+            short_runs: lower(short_runs).collect(),
+            endings: lower(endings).collect(),
+        };
+        Prefilter { streets }
+    }
+
+    /// The bits (in ``PREFILTERED`` order) of the detectors that may find something in ``text``.
+    /// A lone surrogate is read as U+FFFD: neither is a digit, a letter or part of any pattern here.
+    fn could_hold(&self, text: &Bound<'_, PyString>) -> u32 {
+        prefilter::could_hold(&text.to_string_lossy(), &self.streets)
+    }
 }
 
 /// For each original: ``WHOLE`` if it occurs in ``haystack``, ``ENCODED`` if an encoding of it
@@ -322,9 +342,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Pattern>()?;
     m.add_class::<walk::Walker>()?;
     m.add_class::<KnownValues>()?;
+    m.add_class::<Prefilter>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
-    m.add_function(wrap_pyfunction!(could_hold, m)?)?;
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline, m)?)?;
     m.add_function(wrap_pyfunction!(literal::python_literal, m)?)?;

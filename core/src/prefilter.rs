@@ -3,6 +3,7 @@
 //! and one it rules out would have found nothing): counts of digits, substrings, and gate
 //! patterns with their lookbehinds dropped.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
@@ -166,11 +167,37 @@ fn mentioned(text: &str) -> u16 {
     automaton.find_overlapping_iter(text).fold(0, |found, m| found | lists[m.pattern().as_usize()])
 }
 
+/// The street words of the address detector's own gate (`names._street_gate`): a street word
+/// of three letters or more is one of `stems`, or a word ending in one of `endings` (a street
+/// type glued to its name, Hauptstraße); a shorter one ("St.", "ul.") starts with one of
+/// `short_runs`. Each a lower-case run of letters.
+pub struct Streets {
+    pub stems: HashSet<Vec<u8>>,
+    pub short_runs: HashSet<Vec<u8>>,
+    pub endings: Vec<Vec<u8>>,
+}
+
+impl Streets {
+    /// Whether a run of ASCII letters of ``text``, lower-cased, is a street word as the gate
+    /// reads them: one of the stems or short runs, or ending in a glued street type without
+    /// being one.
+    fn mentioned(&self, text: &str) -> bool {
+        let mut run = Vec::with_capacity(32);
+        text.as_bytes().split(|b| !b.is_ascii_alphabetic()).filter(|word| !word.is_empty()).any(|word| {
+            run.clear();
+            run.extend(word.iter().map(u8::to_ascii_lowercase));
+            self.stems.contains(&run)
+                || self.short_runs.contains(&run)
+                || (self.endings.iter().any(|ending| run.ends_with(ending)) && !self.endings.contains(&run))
+        })
+    }
+}
+
 /// The bits of the detectors in `PREFILTERED` that may find something in ``text``. Case-free
 /// word tests hold for ASCII text only (``(?i)`` folds some other letters into ASCII ones), so
 /// they let every other text through. The costlier patterns run only where the characters they
 /// need are (the separators of an address, a MAC address, a wallet's first digit).
-pub fn could_hold(text: &str) -> u32 {
+pub fn could_hold(text: &str, streets: &Streets) -> u32 {
     let ascii = text.is_ascii();
     let found = if ascii { mentioned(text) } else { u16::MAX };
     let mentions = |list: u16| found & list != 0;
@@ -206,7 +233,7 @@ pub fn could_hold(text: &str) -> u32 {
             .any(|pair| pair[0].is_ascii_uppercase() && (pair[1].is_ascii_lowercase() || pair[1] == b'\''))
             || mentions(DEVICE),
         // a house number and a street word apart, or a word naming an address
-        !ascii || (text.contains([' ', '\t']) && digits > 0) || mentions(ADDRESS),
+        !ascii || mentions(ADDRESS) || (text.contains([' ', '\t']) && digits > 0 && streets.mentioned(text)),
     ];
     conditions.iter().enumerate().fold(0, |mask, (bit, &holds)| if holds { mask | (1 << bit) } else { mask })
 }
