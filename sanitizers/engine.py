@@ -345,18 +345,18 @@ class Sanitizer:
 
     def _nested(self, value: str, path: tuple, canon: tuple, key: str, run: _Run) -> str | None:
         """Open JSON, repr, URL and query strings; walk their parts with their own keys."""
-        head = value[:1]
-        for parser in (parse_json, parse_repr) if head in "{[('\"" else (parse_call_repr,) if head.isalpha() else ():
+        head, named = value[:1], "=" in value  # a call repr, named fields and a query all hold an "="
+        for parser in (parse_json, parse_repr) if head in "{[('\"" else (parse_call_repr,) if named and head.isalpha() else ():
             parsed = parser(value)
             if parsed is not None:
                 obj, dump = parsed
                 new = self._walker.walk(self, obj, path, canon, key, key, None, run)
                 return dump(new) if dump is not None else value
-        if (value[:1] == "/" or "//" in value) and URL_START.match(value):  # what each of its forms holds
+        if (head == "/" or "//" in value) and URL_START.match(value):  # what each of its forms holds
             parts = split_url(value)
             if parts is not None:
                 return self._url(value, parts, path, canon, key, run)
-        fields = parse_fields(value) or parse_query(value)
+        fields = (parse_fields(value) or parse_query(value)) if named else None
         if fields is not None:
             return self._query(fields, path, canon, run)
         return None
