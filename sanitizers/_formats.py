@@ -13,7 +13,7 @@ import string
 from functools import lru_cache
 
 from sanitizers._core import Rng, charclass
-from sanitizers.detectors import card_brand_ok, luhn_valid
+from sanitizers.detectors import card_brand_ok, luhn_check_digit
 
 __all__ = ["card", "charclass", "date", "iban", "identifier", "national_number", "phone", "secret", "ssn"]
 
@@ -62,8 +62,7 @@ def card(value: str, rng: Rng) -> str:
     keep = 4 if digits[0] in "26" else 2 if digits[0] in "35" else 1
     for _ in range(50):
         body = digits[:keep] + "".join(rng.choice(string.digits) for _ in range(len(digits) - keep - 1))
-        check = next(d for d in string.digits if luhn_valid(body + d))
-        candidate = body + check
+        candidate = body + luhn_check_digit(body)
         if candidate != digits and (card_brand_ok(candidate) or not card_brand_ok(digits)):
             return _relayout(value, candidate)
     return _relayout(value, candidate)

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from sanitizers._core import PREFILTERED, Pattern, Prefilter, email_spans
 
 __all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "detector_bit", "digit_count", "is_loopback",
-           "luhn_valid", "prefilter"]
+           "luhn_check_digit", "luhn_valid", "prefilter"]
 
 
 class Span(NamedTuple):
@@ -483,14 +483,24 @@ _DIGIT = re.compile(r"\d")
 _CARD = re.compile(r"(?<![\w.-])(?:\d[ -]?){11,18}\d(?![\w-]|\.\d)")
 
 
-def luhn_valid(digits: str) -> bool:
+def _luhn_total(digits: str) -> int:
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
         if i % 2:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
-    return total % 10 == 0
+    return total
+
+
+def luhn_valid(digits: str) -> bool:
+    return _luhn_total(digits) % 10 == 0
+
+
+def luhn_check_digit(body: str) -> str:
+    """The one digit that makes ``body`` followed by it pass :func:`luhn_valid`: the last digit
+    is not doubled, so it must bring the total of ``body`` in the places before it to a ten."""
+    return str(-_luhn_total(body + "0") % 10)
 
 
 def card_brand_ok(digits: str) -> bool:
