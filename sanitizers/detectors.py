@@ -300,10 +300,10 @@ def detect_email(text: str) -> list[Span]:
     URL is left to the URL-credentials detector. A mailbox URL-encoded in text (Django's
     ``Not Found: /users/jane%40x.com``) is found too.
 
-    The compiled core does all of it for ASCII text without ``%40`` (most text); the rest is read
-    here, as :func:`_detect_email_here` reads it."""
-    if "@" not in text:
-        return _encoded_emails(text) if "%40" in text else []
+    The compiled core does all of it for ASCII text (most text); the rest is read here, as
+    :func:`_detect_email_here` reads it."""
+    if "@" not in text and "%40" not in text:
+        return []
     pattern = _email_pattern()
     found = None if pattern is None else email_spans(text, pattern, _email_domains())
     if found is not None:

@@ -20,19 +20,32 @@ fn is_local(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-')
 }
 
-/// (start, end) of each e-mail address in ``text`` as `detect_email` finds it, or None where the
-/// text is not ASCII or holds `%40` (`detect_email` itself reads those). ``pattern`` is presidio's
-/// e-mail pattern; ``valid_domain`` says whether a lower-cased domain is one.
+/// (start, end) of each e-mail address in ``text`` as `detect_email` finds it (URL-encoded ones
+/// first, as `_encoded_emails` finds them), or None where the text is not ASCII (`detect_email`
+/// itself reads those). ``pattern`` is presidio's e-mail pattern; ``valid_domain`` says whether a
+/// lower-cased domain is one.
 #[pyfunction]
 pub fn email_spans(
     text: &Bound<'_, PyString>, pattern: PyRef<'_, Pattern>, valid_domain: &Bound<'_, PyAny>,
 ) -> PyResult<Option<Vec<(usize, usize)>>> {
     let Ok(text) = text.to_str() else { return Ok(None) };
-    if !text.is_ascii() || text.contains("%40") {
+    if !text.is_ascii() {
         return Ok(None);
     }
-    let bytes = text.as_bytes();
+    let is_address = |address: &str| -> PyResult<bool> {
+        let domain = address.rsplit_once('@').map_or(address, |(_, domain)| domain).to_ascii_lowercase();
+        valid_domain.call1((domain,))?.is_truthy()
+    };
     let mut found = Vec::new();
+    if text.contains("%40") {
+        for (start, end) in encoded_mailboxes(text.as_bytes()) {
+            let decoded = text[start..end].replace("%2B", "+").replace("%2b", "+").replace("%40", "@");
+            if pattern.inner.spans(&decoded) == [(0, decoded.len())] && is_address(&decoded)? {
+                found.push((start, end));
+            }
+        }
+    }
+    let bytes = text.as_bytes();
     let mut at = 0;
     while at < bytes.len() {
         let start = at + bytes[at..].iter().take_while(|&&b| is_space(b)).count();
@@ -42,9 +55,7 @@ pub fn email_spans(
             continue;
         }
         for (match_start, match_end) in pattern.inner.spans(token) {
-            let address = &token[match_start..match_end];
-            let domain = address.rsplit_once('@').map_or(address, |(_, domain)| domain).to_ascii_lowercase();
-            if !valid_domain.call1((domain,))?.is_truthy()? {
+            if !is_address(&token[match_start..match_end])? {
                 continue;
             }
             let (span_start, span_end) = (start + match_start, start + match_end);
@@ -57,6 +68,63 @@ pub fn email_spans(
         }
     }
     Ok(Some(found))
+}
+
+/// `_ENCODED_MAILBOX`'s matches in ASCII ``bytes``, as `re.finditer` finds them:
+/// `(?<![\w.+%-])(?:[\w.+-]|%2[Bb]){1,64}%40[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])`.
+/// Read without backtracking: the mailbox's units cannot start with `%40`, so giving one back
+/// never lets `%40` match; a label given back in part leaves a label character where a dot or
+/// the end must be; so the only choice is which label is the top-level one, the last that can be
+/// (letters only, two or more, no `_` after it).
+fn encoded_mailboxes(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let label = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+    let run = |from: usize, class: &dyn Fn(u8) -> bool| from + bytes[from..].iter().take_while(|&&b| class(b)).count();
+    let mut found = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        if start > 0 && (is_local(bytes[start - 1]) || bytes[start - 1] == b'%') {
+            start += 1;
+            continue;
+        }
+        let (mut at, mut units) = (start, 0);
+        while units < 64 {
+            if at < bytes.len() && is_local(bytes[at]) {
+                at += 1;
+            } else if bytes[at..].starts_with(b"%2B") || bytes[at..].starts_with(b"%2b") {
+                at += 3;
+            } else {
+                break;
+            }
+            units += 1;
+        }
+        let end = (units > 0 && bytes[at..].starts_with(b"%40")).then_some(at + 3).and_then(|domain| {
+            let mut labels = vec![run(domain, &label)];
+            if labels[0] == domain {
+                return None;
+            }
+            while let Some(&end) = labels.last() {
+                if end + 1 < bytes.len() && bytes[end] == b'.' && label(bytes[end + 1]) {
+                    labels.push(run(end + 1, &label));
+                } else {
+                    break;
+                }
+            }
+            // the top-level label: after a dot, letters only, two or more, and no `_` after it
+            (1..labels.len()).rev().find_map(|i| {
+                let (from, to) = (labels[i - 1] + 1, labels[i]);
+                let letters = to - from >= 2 && bytes[from..to].iter().all(u8::is_ascii_alphabetic);
+                (letters && bytes.get(to) != Some(&b'_')).then_some(to)
+            })
+        });
+        match end {
+            Some(end) => {
+                found.push((start, end));
+                start = end;
+            }
+            None => start += 1,
+        }
+    }
+    found
 }
 
 /// Whether `_URL_USERINFO` (`(?<![\w+.-])[A-Za-z][\w+.-]*://[^\s/@]*$`) is found in
