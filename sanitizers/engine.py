@@ -281,16 +281,16 @@ class Sanitizer:
         spans = tuple((span, rule) for span, rule in self._scan(name, canon) if span.entity in _NAME_ENTITIES)
         return self._replace_spans(name, spans, path, run)
 
-    def _judge_fresh(self, value: str, path: tuple, canon: tuple, key: str, rule: Rule | None,
-                     run: _Run) -> tuple[Any, bool]:
-        """A string judged at a place it has not come through untouched before, and whether it came
-        through untouched now (nothing replaced, kept or filtered): most strings of an event
-        (frame and module names, messages naming no one) recur in every event of their kind,
-        and the walk lets such a string through that place at once from then on. A value a rule
-        keeps is not untouched, even when the event kept it before: let through unjudged, it
-        would be missing from the values the gate allows in an event that holds it only there."""
+    def _judge_fresh(self, value: str, path: tuple, canon: tuple, key: str, run: _Run) -> tuple[Any, bool]:
+        """A string no rule names, judged at a place it has not come through untouched before, and
+        whether it came through untouched now (nothing replaced, kept or filtered): most strings of
+        an event (frame and module names, messages naming no one) recur in every event of their
+        kind, and the walk lets such a string through that place at once from then on. A value a
+        rule keeps (in a JSON text, say) is not untouched, even when the event kept it before: let
+        through unjudged, it would be missing from the values the gate allows in an event that
+        holds it only there. (A string a rule names is never untouched: the walk calls _judge.)"""
         before = (len(run.changes), run.filtered, run.keeps)
-        new = self._judge(value, path, canon, key, rule, run)
+        new = self._judge(value, path, canon, key, None, run)
         return new, new == value and before == (len(run.changes), run.filtered, run.keeps)
 
     def _rules_at(self, key: str, parent: str, canon: tuple) -> tuple[Rule | None, Rule | None]:

@@ -323,7 +323,12 @@ impl Walker {
         if text.len()? == 0 || self.is_safe(v.san, canon)? {
             return Ok(text.clone().into_any()); // left as it is: the sanitizer judges neither
         }
-        if let Some(rule) = inherited {
+        // a string under a rule never comes through untouched (it is replaced, kept or filtered)
+        let rule = match inherited {
+            Some(rule) => Some(rule.clone()),
+            None => self.rules(v, key, parent, canon)?.key,
+        };
+        if let Some(rule) = rule {
             let args = (text, v.path()?, canon.tuple.bind(py), key, rule, v.run);
             return v.san.call_method1(intern!(py, "_judge"), args);
         }
@@ -331,8 +336,7 @@ impl Walker {
         if with_key(&parts, &id, |place| self.places().untouched.contains(place))? {
             return Ok(text.clone().into_any());
         }
-        let rule = self.rules(v, key, parent, canon)?.key;
-        let args = (text, v.path()?, canon.tuple.bind(py), key, rule, v.run);
+        let args = (text, v.path()?, canon.tuple.bind(py), key, v.run);
         let (new, untouched): (Bound<'py, PyAny>, bool) =
             v.san.call_method1(intern!(py, "_judge_fresh"), args)?.extract()?;
         if untouched && text.len()? <= self.cached_chars {
