@@ -37,16 +37,19 @@ def parse_json(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:
         parsed = json.loads(text)
     except (ValueError, RecursionError):
         return None
-    for ascii_only in (False, True):
-        for separators in ((",", ":"), (", ", ": ")):
-            def dump(obj: Any, a: bool = ascii_only, s: tuple[str, str] = separators) -> str:
-                return json.dumps(obj, ensure_ascii=a, separators=s)
-            try:
-                if dump(parsed) == text:
-                    return parsed, dump
-            except (ValueError, RecursionError):
-                return parsed, None
+    for dump in _JSON_LAYOUTS:
+        try:
+            if dump(parsed) == text:
+                return parsed, dump
+        except (ValueError, RecursionError):
+            return parsed, None
     return parsed, None
+
+
+# json.dumps(obj, ensure_ascii=..., separators=...) in the layouts tried, in order: the encoders
+# made once, where json.dumps makes one per call.
+_JSON_LAYOUTS = tuple(json.JSONEncoder(ensure_ascii=ascii_only, separators=separators).encode
+                      for ascii_only in (False, True) for separators in ((",", ":"), (", ", ": ")))
 
 
 def parse_repr(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:
