@@ -336,6 +336,17 @@ def test_workers_give_the_same_output_in_the_same_order(tmp_path: Path) -> None:
     assert ids == [e["event_id"] for e in events]
 
 
+def test_a_settled_sanitizer_is_warm_and_start_up_is_out_of_garbage_collection() -> None:
+    """What replay sanitize, its workers and replay pipeline do before their first event (in a
+    process of its own: freezing is for the whole process)."""
+    code = ("import gc; from sanitizers import Sanitizer; from sanitizers.parallel import settle; "
+            "s = Sanitizer(key=b'k'); before = gc.get_freeze_count(); settle(s); "
+            "print(s._ready, before, gc.get_freeze_count() > 100_000, s.sanitize({'message': 'mail jo@example.org'}).event)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    ready, before, frozen, event = out.split(" ", 3)
+    assert (ready, before, frozen) == ("True", "0", "True") and "jo@example.org" not in event
+
+
 def test_a_line_that_is_no_event_is_named_as_such(tmp_path: Path) -> None:
     path = tmp_path / "mixed.jsonl"
     path.write_text('{"message": "ok"}\nnull\n3\n"text"\n[1]\n')
