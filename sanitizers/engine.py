@@ -169,7 +169,8 @@ class Sanitizer:
         self.fakes = FakeFactory(key)
         self._detectors = [(DETECTOR_FUNCTIONS[d], rule, detector_bit(d))
                            for rule in self.policy.rules for d in rule.detectors]
-        self._chosen: dict[int, list[tuple[Any, Rule]]] = {}  # see _detectors_for
+        self._scan_choices: dict[int, list[tuple[Any, Rule]]] = {}  # see _detectors_for
+        self._gate_choices: dict[int, list[tuple[str, Any]]] = {}
         self._could_hold = prefilter().could_hold
         patterns = [(pattern, rule) for rule in self.policy.rules for pattern in rule.compiled_patterns]
         # The patterns of rules limited by `where` run only where they apply, when they come after all
@@ -438,7 +439,7 @@ class Sanitizer:
         found = self._scan_cache.get(text)
         if found is None:
             spans: list[tuple[Span, Rule]] = []
-            for detect, rule in self._detectors_for(self._could_hold(text)):  # one pass in the core rules most out
+            for detect, rule in self._detectors_for(self._could_hold(text), self._detectors, self._scan_choices):
                 if hits := detect(text):
                     spans.extend((span, rule) for span in hits)
             for pattern, rule in self._patterns:
@@ -472,13 +473,15 @@ class Sanitizer:
         remember(self._places, id(canon), (canon, joined, placed), 4096)
         return joined, placed
 
-    def _detectors_for(self, may_hold: int) -> list[tuple[Any, Rule]]:
-        """The policy's detectors the prefilter's verdict on a text leaves, in policy order: the
-        verdicts texts get are few, so each list is made once."""
-        chosen = self._chosen.get(may_hold)
+    @staticmethod
+    def _detectors_for(may_hold: int, detectors: list[tuple[Any, Any, int]], choices: dict[int, list]) -> list:
+        """Of ``detectors`` (the scan's, each with its rule, or the gate's, each after its name;
+        each with its bit), those the prefilter's verdict on a text leaves, in their order: the
+        verdicts texts get are few, so each list is made once, in ``choices``."""
+        chosen = choices.get(may_hold)
         if chosen is None:
-            chosen = remember(self._chosen, may_hold, [(detect, rule) for detect, rule, bit in self._detectors
-                                                       if (may_hold | ALWAYS) & bit], 4096)
+            chosen = remember(choices, may_hold, [(first, second) for first, second, bit in detectors
+                                                  if (may_hold | ALWAYS) & bit], 4096)
         return chosen
 
     def _ner_field(self, canon: tuple) -> bool:
@@ -594,9 +597,8 @@ class Sanitizer:
         output string in which no gate detector finds anything at all (a URL rebuilt from parts
         each judged alone, a repr) is remembered as such: it is the same in the next event."""
         found = False
-        may_hold = self._could_hold(value) | ALWAYS
-        for name, detect, bit in self._gate_detectors:
-            for span in detect(value) if may_hold & bit else ():
+        for name, detect in self._detectors_for(self._could_hold(value), self._gate_detectors, self._gate_choices):
+            for span in detect(value):
                 found = True
                 hit = value[span.start:span.end]
                 if not is_allowed(unquote(hit) if "%" in hit else hit, allowed):  # a fake URL-encoded where it was put
