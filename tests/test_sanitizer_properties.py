@@ -289,3 +289,18 @@ def test_every_json_object_or_array_is_opened_whatever_follows_its_bracket(value
     text = json.dumps(value)
     text = text[0] + space + text[1:]
     assert parse_json(text) is not None and parse_json(text)[0] == json.loads(text)
+
+
+_FIELD_PIECES = ["a", "=", "&", ",", "b", "--x\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nj@x.io\r\n--x",
+                 "[email] => j@x.io\n", "input[name=email][value='j@x.io']", "Customer(", "name", "'Jane'", ")", " ",
+                 "%40", "?", "#", "\n", "Customer(name='Jane', email='j@x.io')", "q=1&r=2", "k=v,l=w"]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(_FIELD_PIECES), min_size=1, max_size=6).map("".join))
+def test_the_readers_of_named_fields_read_only_text_with_an_equals_sign(text):
+    """The engine asks the call-repr, named-field and query readers only about text with an "=":
+    each reads nothing in text without one."""
+    from sanitizers.encodings import parse_call_repr, parse_fields, parse_query
+    if "=" not in text:
+        assert (parse_call_repr(text), parse_fields(text), parse_query(text)) == (None, None, None)
