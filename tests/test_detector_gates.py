@@ -101,6 +101,9 @@ FINDS = [
     # street words the prefilter knows from the gazetteer: long, short ("St.", "ul.", "c/") and glued to the name
     "Kerkstraat 7", "Kaiserring 12", "Via Roma, 10", "ul. Dluga 3", "c/ Mayor 5", "221B Baker St.", "12 RUE DE LA PAIX",
     "Stenstraat 4, 1012 AB Amsterdam", "Vila Moraes, 69007128 Sul",
+    # phones at the edges of the runs the prefilter reads: extensions, parentheses, a full stop after one
+    "call 593.784.1458x67772 now", "tel 415 555 0100 ext. 12", "(019)-9331751", "+31(0)275-636450", "phone: 555 0100.",
+    "tel:5550100", "tel 5550100+1a", "=+4915123456789&", " \x1c+12345678\x0b", "phone 0049 (0) 151/234 5678",
 ]
 
 
@@ -123,6 +126,15 @@ def test_the_prefilter_rules_out_addresses_in_text_without_a_street_word() -> No
     assert prefilter().could_hold("order 12345 shipped to 3 Main Street") & address
 
 
+def test_the_prefilter_rules_out_phones_where_no_run_of_digits_could_be_one() -> None:
+    """Seven digits are not enough: a timestamp, a UUID or an order number holds no phone."""
+    phone, value = detector_bit("PHONE_NUMBER"), detector_bit("PHONE_VALUE")
+    for text in ("2025-03-23T06:19:12.640Z", "2b484d9e-66f5-416c-b0d0-a3fff06d7476", "ORD-2025-745964"):
+        assert not prefilter().could_hold(text) & (phone | value), text
+    assert prefilter().could_hold("call 555-0100 ext 7") & phone
+    assert prefilter().could_hold(" +4915123456789 ") & value
+
+
 def test_the_prefilter_rules_out_nothing_found_in_corpus_and_fixtures(texts: list[str]) -> None:
     for text in texts:
         assert_prefilter_sound(text)
@@ -133,6 +145,15 @@ def test_the_prefilter_rules_out_nothing_found_in_corpus_and_fixtures(texts: lis
        joiner=st.sampled_from([" ", "", "=", ", ", "\n", "/"]))
 def test_the_prefilter_rules_out_nothing_found_in_made_up_texts(parts: list[str], joiner: str) -> None:
     assert_prefilter_sound(joiner.join(parts))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["+", "00", "(0)", "(415)", "555", "0100", "12", "7", " ", "-", ".", "/", "x12",
+                                 " ext. 3", "e", ":", "A", "_", "\t", "\x1c"]), max_size=9),
+       st.sampled_from(["", "tel ", "call "]))
+def test_the_prefilter_lets_through_every_phone_made_of_digits_and_separators(pieces: list[str], cue: str) -> None:
+    """The phone bits read runs of digits and separators, where `_PHONE` could start and end."""
+    assert_prefilter_sound(cue + "".join(pieces))
 
 
 @settings(max_examples=300, deadline=None)

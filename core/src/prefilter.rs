@@ -193,6 +193,63 @@ impl Streets {
     }
 }
 
+/// What `_PHONE` reads a number from: digits, `+`, parentheses and its separators.
+fn in_phone_run(byte: u8) -> bool {
+    byte.is_ascii_digit() || b"()+ .-/".contains(&byte)
+}
+
+/// Whether `_PHONE` could match a number of seven digits or more in ASCII ``text``. A match lies
+/// within a run of `in_phone_run` bytes. It starts at a `+`, `(` or digit with no word
+/// character nor one of `+/.:-` before it: at the start of a run, or after a space or a
+/// parenthesis in it. It ends where its lookahead allows: before a space, parenthesis, `+`
+/// or a `.` that no digit follows, or at the run's end before anything but a word character
+/// or `:`, unless an extension (`x`, `ext`) may follow there. So the digits between a run's
+/// first start and its last end are the most any match of the run holds.
+fn phone_run(text: &[u8]) -> bool {
+    let word = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
+    let mut i = 0;
+    while i < text.len() {
+        if !in_phone_run(text[i]) {
+            i += 1;
+            continue;
+        }
+        let end = i + text[i..].iter().position(|&b| !in_phone_run(b)).unwrap_or(text.len() - i);
+        let may_start = |k: usize| {
+            b"+(0123456789".contains(&text[k])
+                && if k == i {
+                    k == 0 || !(word(text[k - 1]) || text[k - 1] == b':')
+                } else {
+                    b" ()".contains(&text[k - 1])
+                }
+        };
+        let may_end = |k: usize| match text.get(k) {
+            _ if k < end => {
+                b" ()+".contains(&text[k]) || (text[k] == b'.' && !text.get(k + 1).is_some_and(u8::is_ascii_digit))
+            }
+            None => true,
+            Some(&next) => !(word(next) || next == b':') || next == b'x' || next == b'e',
+        };
+        if let (Some(first), Some(last)) = ((i..end).find(|&k| may_start(k)), (i + 1..=end).rev().find(|&k| may_end(k)))
+        {
+            if last > first && text[first..last].iter().filter(|b| b.is_ascii_digit()).count() >= 7 {
+                return true;
+            }
+        }
+        i = end;
+    }
+    false
+}
+
+/// `_BARE_NUMBER`'s whole-value test on ASCII ``text``: 7 to 15 digits, perhaps after a `+`,
+/// with whitespace (Python's, `\x1c`-`\x1f` included) around.
+fn bare_number(text: &[u8]) -> bool {
+    let space = |b: &u8| b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f".contains(b);
+    let start = text.iter().position(|b| !space(b)).unwrap_or(text.len());
+    let end = text.iter().rposition(|b| !space(b)).map_or(start, |k| k + 1);
+    let number = text[start..end].strip_prefix(b"+").unwrap_or(&text[start..end]);
+    (7..=15).contains(&number.len()) && number.iter().all(u8::is_ascii_digit)
+}
+
 /// The bits of the detectors in `PREFILTERED` that may find something in ``text``. Case-free
 /// word tests hold for ASCII text only (``(?i)`` folds some other letters into ASCII ones), so
 /// they let every other text through. The costlier patterns run only where the characters they
@@ -220,8 +277,8 @@ pub fn could_hold(text: &str, streets: &Streets) -> u32 {
         digits >= 9 && (SSN_SEPARATED.is_match(text) || (mentions(SSN_CUE) && NINE_DIGITS.is_match(text))),
         digits >= 5 && mentions(NATIONAL_ID),
         ((count(b'.') >= 3 && digits >= 4) || text.contains("::") || colons >= 7) && IP.is_match(text),
-        digits >= 7,
-        digits >= 7,
+        digits >= 7 && (!ascii || phone_run(text.as_bytes())),
+        digits >= 7 && (!ascii || bare_number(text.as_bytes())),
         (colons >= 2 || dashes >= 2) && (MAC.is_match(text) || (MAC_PAIRS.is_match(text) && MAC_DOTS.is_match(text))),
         text.len() >= 26 && text.contains(['1', '3']) && CRYPTO.is_match(text),
         mentions(USERNAME),
