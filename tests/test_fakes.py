@@ -14,7 +14,7 @@ from datetime import date
 
 import phonenumbers
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sanitizers.detectors import luhn_check_digit, luhn_valid
@@ -313,3 +313,22 @@ def test_the_luhn_check_digit_is_the_first_digit_that_passes(body: str) -> None:
     """Computed, not tried digit by digit: the same digit for any body, even one with digits
     beyond ASCII (an original's brand prefix), for which luhn_valid's arithmetic is its own."""
     assert luhn_check_digit(body) == next(d for d in "0123456789" if luhn_valid(body + d))
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(["+", "00", " +", "\t+", "+ ", "000"]),
+       st.lists(st.sampled_from(["1", "7", "9", "4", "0", "35", "49", "998", "999", "80", "12345", "0000000", " ", "(0)", "-",
+                                 ".", "/", ")"]), max_size=10))
+def test_a_plain_international_number_has_the_calling_code_phonenumbers_reads(prefix: str, parts: list[str]) -> None:
+    """_country_code_length reads a plain number's calling code itself: as phonenumbers' parse
+    does, refusals (a leading zero, a code no country has) included."""
+    from sanitizers._formats import _country_code_length
+
+    value = prefix + "".join(parts)
+    text = "+" + value.lstrip()[2:] if value.lstrip().startswith("00") else value
+    try:
+        expected = len(str(phonenumbers.parse(text, None).country_code))
+    except phonenumbers.NumberParseException:
+        expected = 2
+    _country_code_length.cache_clear()
+    assert _country_code_length(value) == expected
