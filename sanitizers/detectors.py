@@ -417,8 +417,9 @@ _HOST_REST = re.compile(r"\s*\[?\]?(?::\d{1,5})?\s*")  # what may surround a who
 def is_loopback(value: str) -> bool:
     """Whether ``value`` is a loopback address (``127.0.0.1``, ``::1``), with or without a port."""
     host = value.rsplit(":", 1)[0] if value.count(":") == 1 else value.strip("[]")
-    if not host.startswith("127.") and not host.endswith("1") and "%" not in host:
-        return False  # parsing is the cost: only 127.x, ::1 (::0001, ::0.0.0.1) or a scoped ::1%lo can be one
+    if not host.startswith("127.") and (":" not in host or (not host.endswith("1") and "%" not in host)):
+        # parsing is the cost: only 127.x (no leading zeros), ::1 (::0001, ::0.0.0.1) or a scoped ::1%lo can be one
+        return False
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -47,6 +47,7 @@ KEY_ENV = "REPLAY_SECRET_KEY"
 OVERSIZE_PLACEHOLDER = "[redacted: longer than max_string_chars]"
 _NAME_ENTITIES = {"EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "JWT", "API_KEY", "PHONE_NUMBER"}
 _WORD_RE = re.compile(r"\w+")
+_ASCII_WORD_RE = re.compile(r"\w+", re.ASCII)  # the same words in ASCII text, without Unicode's category lookups
 _FAKE_WORDS: dict[str, list[str]] = {}  # see _Run.holds_known
 _FIELD_NAME = re.compile(r"['\"]?[\w$@.:/ \[\]-]{1,64}['\"]?")  # user[password]: a form field
 # Overlapping spans: secrets first (a JWT holds e-mails), then exact formats; a name and an
@@ -151,7 +152,7 @@ class _Run:
             return False
         words = _FAKE_WORDS.get(fake)
         if words is None:  # a fake is asked about each time it is used, and fakes recur
-            words = _WORD_RE.findall(fake)
+            words = (_ASCII_WORD_RE if fake.isascii() else _WORD_RE).findall(fake)
             if len(fake) <= 256:
                 remember(_FAKE_WORDS, fake, words, 8192)
         return not self.known.keys().isdisjoint(words) or not self.avoid.isdisjoint(words)

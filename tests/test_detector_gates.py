@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import sanitizers.detectors as detectors
@@ -212,3 +212,22 @@ def test_e_mails_are_read_in_python_where_the_core_cannot_run_presidios_pattern(
     monkeypatch.setattr(detectors, "_email_pattern", lambda: None)
     assert detectors.detect_email(text) == expected == detectors._detect_email_here(text)
     assert len(expected) == 2
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["127.", "0.0.1", "10.", "0.", "1", "01", "0127.", ":", "::", "[", "]", "%lo", "ffff:",
+                                 "0:", "8080", "255", " "]), max_size=8))
+@example(["::", "1", "%lo"])
+@example(["[", "::", "ffff:", "127.", "0.0.1", "]", ":", "8080"])
+@example(["127.", "0.0.1", ":", "8080"])
+def test_loopback_is_told_apart_before_any_parse_as_the_parse_tells_it(pieces: list[str]) -> None:
+    """is_loopback rules an address out by its text before parsing it: an IPv4 loopback starts with 127."""
+    import ipaddress
+
+    value = "".join(pieces)
+    host = value.rsplit(":", 1)[0] if value.count(":") == 1 else value.strip("[]")
+    try:
+        expected = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        expected = False
+    assert detectors.is_loopback(value) == expected
