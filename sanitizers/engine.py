@@ -28,7 +28,7 @@ from urllib.parse import unquote
 from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
-from sanitizers._core import KnownValues, Walker, outline as walk_outline, outline_text
+from sanitizers._core import KnownValues, Walker, holds_word, outline as walk_outline, outline_text
 from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback, prefilter
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
@@ -47,7 +47,6 @@ KEY_ENV = "REPLAY_SECRET_KEY"
 OVERSIZE_PLACEHOLDER = "[redacted: longer than max_string_chars]"
 _NAME_ENTITIES = {"EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "JWT", "API_KEY", "PHONE_NUMBER"}
 _WORD_RE = re.compile(r"\w+")
-_ASCII_WORD_RE = re.compile(r"\w+", re.ASCII)  # the same words in ASCII text, without Unicode's category lookups
 _FAKE_WORDS: dict[str, list[str]] = {}  # see _Run.holds_known
 _FIELD_NAME = re.compile(r"['\"]?[\w$@.:/ \[\]-]{1,64}['\"]?")  # user[password]: a form field
 # Overlapping spans: secrets first (a JWT holds e-mails), then exact formats; a name and an
@@ -150,9 +149,12 @@ class _Run:
         pass, or anywhere by a previous attempt."""
         if not self.known and not self.avoid:
             return False
+        held = holds_word(fake, self.known, self.avoid)  # an ASCII fake's words, read by the core
+        if held is not None:
+            return held
         words = _FAKE_WORDS.get(fake)
         if words is None:  # a fake is asked about each time it is used, and fakes recur
-            words = (_ASCII_WORD_RE if fake.isascii() else _WORD_RE).findall(fake)
+            words = _WORD_RE.findall(fake)
             if len(fake) <= 256:
                 remember(_FAKE_WORDS, fake, words, 8192)
         return not self.known.keys().isdisjoint(words) or not self.avoid.isdisjoint(words)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sanitizers._core import ENCODED, WHOLE, Keyed, Pattern, Rng, charclass, ip_address, known_present
+from sanitizers._core import ENCODED, WHOLE, Keyed, Pattern, Rng, charclass, holds_word, ip_address, known_present
 from sanitizers.detectors import prefilter
 from sanitizers._known import _ENCODINGS
 from sanitizers.fakes import FakeFactory
@@ -275,3 +275,16 @@ def test_python_literal_on_texts_near_reprs(text: str) -> None:
     read = python_literal(text)
     if read is not None:
         assert same_value(read[0], ast.literal_eval(text))
+
+
+WORDISH = ["jane", "Doe", "u_123", "_", "x9", " ", ".", "-", "@", "ß", "é", "\u0663", "\udce9", "ǅ"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(WORDISH), max_size=8), st.sets(st.sampled_from(["jane", "Doe", "u_123", "x9", "jane.doe", "_"])),
+       st.frozensets(st.sampled_from(["Doe", "x9", "é", "u_123x"])))
+def test_holds_word_reads_an_ascii_text_s_words_as_the_pattern_does(pieces, known, avoid) -> None:
+    """The engine asks the core whether a fake holds an original as a word; ``\\w+`` is the reference."""
+    text = "".join(pieces)
+    expected = any(word in known or word in avoid for word in re.findall(r"\w+", text))
+    assert holds_word(text, dict.fromkeys(known, ("fake", "PERSON")), avoid) == (expected if text.isascii() else None)

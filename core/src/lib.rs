@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyDict, PyString};
 use sha2::Sha256;
 
 /// The secret key, hashed into HMAC-SHA256's inner and outer states once: every value's seed
@@ -241,6 +241,26 @@ fn known_present(originals: Vec<Bound<'_, PyString>>, haystack: &Bound<'_, PyStr
     Ok(known::known_present(&originals, &utf8(haystack)?))
 }
 
+/// Whether a word of ASCII ``text`` (a run of letters, digits and underscores, as ``\\w+`` reads
+/// ASCII) is a key of ``known`` or in ``avoid``; None for other text, whose words are Python's to
+/// tell (Unicode's word characters are not Rust's). A fake is asked this each time it is used.
+#[pyfunction]
+fn holds_word(
+    text: &Bound<'_, PyString>, known: &Bound<'_, PyDict>, avoid: &Bound<'_, PyAny>,
+) -> PyResult<Option<bool>> {
+    let Some(text) = text.to_str().ok().filter(|text| text.is_ascii()) else {
+        return Ok(None); // a lone surrogate fails to_str: not ASCII either
+    };
+    let py = known.py();
+    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|word| !word.is_empty()) {
+        let word = PyString::new(py, word);
+        if known.contains(&word)? || avoid.contains(&word)? {
+            return Ok(Some(true));
+        }
+    }
+    Ok(Some(false))
+}
+
 /// An event's known originals present in its output, each with its fake and whether it is
 /// unmistakable (replaced in safe paths too): what propagation replaces and the leak gate looks
 /// for, matched as Python's `re` would match the alternation of them (see `known::Matcher`).
@@ -346,6 +366,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
+    m.add_function(wrap_pyfunction!(holds_word, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline, m)?)?;
     m.add_function(wrap_pyfunction!(literal::python_literal, m)?)?;
     m.add_function(wrap_pyfunction!(email::email_spans, m)?)?;
