@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from sanitizers._core import name_runs
 from sanitizers.detectors import Span, digit_count
 from sanitizers.gazetteer import first_names, last_names, street_words
 
@@ -24,6 +25,7 @@ _LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĺ�
 # capital, so a failing match cannot backtrack through the ways of splitting a lowercase run.
 _WORD = f"[{_UP}](?:[{_LOW}]+|['’](?=[{_UP}]))(?:['’-][{_UP}]?[{_LOW}]+|[{_UP}][{_LOW}]+)*"
 _PARTICLE = r"(?:van|von|der|den|de|da|del|della|di|du|le|la|dos|das|zu|ten|ter|y|bin|al)"
+# ASCII text is read by the compiled core's replica (core/src/names.rs); tests/test_core.py holds the two to one reading.
 _SEQ = re.compile(
     rf"(?<![\w@.])({_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_WORD}){{0,3}})(?![\w@])"
 )
@@ -77,34 +79,28 @@ _NOT_FIRST = _NOT_NAMES | _TITLES  # skipped at the start of a sequence ("Error 
 _MAILBOX = re.compile(r'\s*<[^<>@\s]+@|"\s?<')
 
 
-# How every _WORD starts, in ASCII text: a capital, then a lowercase letter or an apostrophe.
-_ASCII_WORD_START = re.compile(r"[A-Z][a-z']")
-
-
 def _may_hold_words(text: str) -> bool:
-    """False only where _SEQ finds nothing: ASCII text without the start of a _WORD, or text
-    without an upper-case character."""
-    if text.isascii():
-        return bool(_ASCII_WORD_START.search(text))
+    """False only where _SEQ finds nothing in text beyond ASCII: text without an upper-case character."""
     return any(map(str.isupper, text))
 
 
 def detect_person(text: str) -> list[Span]:
     """Spans of probable person names in ``text``."""
-    if not _may_hold_words(text):
-        return _uncased_names(text)
+    runs = name_runs(text)  # _SEQ's spans in ASCII text, read by the compiled core
+    if runs is None:
+        if not _may_hold_words(text):
+            return _uncased_names(text)
+        runs = [m.span(1) for m in _SEQ.finditer(text)]
     firsts, lasts = first_names(), last_names()
     spans = []
-    for m in _SEQ.finditer(text):
-        words = m.group(1).split()
-        start = m.start(1)
+    for start, end in runs:
+        words = text[start:end].split()
         while words and words[0].lower().rstrip(".") in _NOT_FIRST:
             start = text.index(words[0], start) + len(words[0])
             start += len(text[start:]) - len(text[start:].lstrip())
             words = words[1:]
         if not words:
             continue
-        end = m.end(1)
         while len(words) > 1 and words[-1].lower() in _NOT_NAMES and words[-1].lower() not in lasts:
             words.pop()  # "Jane Payment" is Jane; "Danielle White" stays whole
             end = text.rindex(" ", start, end)

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sanitizers._core import ENCODED, WHOLE, Keyed, Pattern, Rng, charclass, holds_word, ip_address, known_present
+from sanitizers._core import (ENCODED, WHOLE, Keyed, Pattern, Rng, charclass, holds_word, ip_address, known_present,
+                              name_runs)
 from sanitizers.detectors import prefilter
 from sanitizers._known import _ENCODINGS
 from sanitizers.fakes import FakeFactory
@@ -288,3 +289,28 @@ def test_holds_word_reads_an_ascii_text_s_words_as_the_pattern_does(pieces, know
     text = "".join(pieces)
     expected = any(word in known or word in avoid for word in re.findall(r"\w+", text))
     assert holds_word(text, dict.fromkeys(known, ("fake", "PERSON")), avoid) == (expected if text.isascii() else None)
+
+
+NAME_PIECES = ["Jane", "Doe", "O'", "Neil", "O'N", "van ", "de", "della ", "y ", "bin", "Jean-Luc", "McDonald", "DOE", "A", "Ab",
+               "X-Y", " ", "  ", "\t", "\n", "@", ".", "-", "'", "x", "1", "_", "Mr. ", "é", "Żaneta"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(NAME_PIECES), max_size=12))
+def test_the_core_reads_runs_of_names_in_ascii_text_as_the_pattern_does(pieces: list[str]) -> None:
+    """detect_person takes _SEQ's spans of ASCII text from the core, which replicates the
+    pattern's backtracking (a word's parts, particles, up to four words, the lookarounds)."""
+    from sanitizers.names import _SEQ
+
+    text = "".join(pieces)
+    expected = [m.span(1) for m in _SEQ.finditer(text)] if text.isascii() else None
+    assert name_runs(text) == expected
+
+
+def test_the_core_reads_runs_of_names_in_the_corpus_as_the_pattern_does() -> None:
+    from sanitizers.names import _SEQ
+    from tests.texts import sample_texts
+
+    texts = [text for text in sample_texts(300, seed=5) if text.isascii()]
+    assert any(name_runs(text) for text in texts)
+    assert [t for t in texts if name_runs(t) != [m.span(1) for m in _SEQ.finditer(t)]] == []

@@ -7,6 +7,7 @@ mod ip;
 mod known;
 mod literal;
 mod mt;
+mod names;
 mod pattern;
 mod prefilter;
 mod tree;
@@ -241,6 +242,13 @@ fn known_present(originals: Vec<Bound<'_, PyString>>, haystack: &Bound<'_, PyStr
     Ok(known::known_present(&originals, &utf8(haystack)?))
 }
 
+/// ``names._SEQ``'s spans in ASCII ``text`` (see `names`); None for other text.
+#[pyfunction]
+fn name_runs(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
+    let text = text.to_str().ok().filter(|text| text.is_ascii())?;
+    Some(names::name_runs(text.as_bytes()))
+}
+
 /// Whether a word of ASCII ``text`` (a run of letters, digits and underscores, as ``\\w+`` reads
 /// ASCII) is a key of ``known`` or in ``avoid``; None for other text, whose words are Python's to
 /// tell (Unicode's word characters are not Rust's). A fake is asked this each time it is used.
@@ -367,6 +375,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
     m.add_function(wrap_pyfunction!(holds_word, m)?)?;
+    m.add_function(wrap_pyfunction!(name_runs, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline, m)?)?;
     m.add_function(wrap_pyfunction!(literal::python_literal, m)?)?;
     m.add_function(wrap_pyfunction!(email::email_spans, m)?)?;
