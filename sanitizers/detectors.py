@@ -801,9 +801,13 @@ def detect_user_id(text: str) -> list[Span]:
 
 
 def _names(text: str) -> list[Span]:
-    from sanitizers.names import detect_device_owner, detect_person
+    from sanitizers.names import detect_device_owner, detect_person, person_finder
 
-    return detect_person(text) + detect_device_owner(text)
+    found = person_finder().find(text)  # ASCII text: by the compiled core
+    if found is None:
+        return detect_person(text) + detect_device_owner(text)
+    spans, devices = found
+    return [Span(start, end, "PERSON", "person") for start, end in spans] + (detect_device_owner(text) if devices else [])
 
 
 def _addresses(text: str) -> list[Span]:

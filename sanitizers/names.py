@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from sanitizers._core import name_runs
+from sanitizers._core import PersonFinder
 from sanitizers.detectors import Span, digit_count
 from sanitizers.gazetteer import first_names, last_names, street_words
 
@@ -25,7 +25,6 @@ _LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĺ�
 # capital, so a failing match cannot backtrack through the ways of splitting a lowercase run.
 _WORD = f"[{_UP}](?:[{_LOW}]+|['’](?=[{_UP}]))(?:['’-][{_UP}]?[{_LOW}]+|[{_UP}][{_LOW}]+)*"
 _PARTICLE = r"(?:van|von|der|den|de|da|del|della|di|du|le|la|dos|das|zu|ten|ter|y|bin|al)"
-# ASCII text is read by the compiled core's replica (core/src/names.rs); tests/test_core.py holds the two to one reading.
 _SEQ = re.compile(
     rf"(?<![\w@.])({_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_WORD}){{0,3}})(?![\w@])"
 )
@@ -79,22 +78,28 @@ _NOT_FIRST = _NOT_NAMES | _TITLES  # skipped at the start of a sequence ("Error 
 _MAILBOX = re.compile(r'\s*<[^<>@\s]+@|"\s?<')
 
 
+# How every _WORD starts, in ASCII text: a capital, then a lowercase letter or an apostrophe.
+_ASCII_WORD_START = re.compile(r"[A-Z][a-z']")
+
+
 def _may_hold_words(text: str) -> bool:
-    """False only where _SEQ finds nothing in text beyond ASCII: text without an upper-case character."""
+    """False only where _SEQ finds nothing: ASCII text without the start of a _WORD, or text
+    without an upper-case character."""
+    if text.isascii():
+        return bool(_ASCII_WORD_START.search(text))
     return any(map(str.isupper, text))
 
 
 def detect_person(text: str) -> list[Span]:
-    """Spans of probable person names in ``text``."""
-    runs = name_runs(text)  # _SEQ's spans in ASCII text, read by the compiled core
-    if runs is None:
-        if not _may_hold_words(text):
-            return _uncased_names(text)
-        runs = [m.span(1) for m in _SEQ.finditer(text)]
+    """Spans of probable person names in ``text``. The engine reads ASCII text with the compiled
+    core's replica (``person_finder``); this reading is the reference, and reads all other text."""
+    if not _may_hold_words(text):
+        return _uncased_names(text)
     firsts, lasts = first_names(), last_names()
     spans = []
-    for start, end in runs:
-        words = text[start:end].split()
+    for m in _SEQ.finditer(text):
+        words = m.group(1).split()
+        start, end = m.span(1)
         while words and words[0].lower().rstrip(".") in _NOT_FIRST:
             start = text.index(words[0], start) + len(words[0])
             start += len(text[start:]) - len(text[start:].lstrip())
@@ -102,8 +107,9 @@ def detect_person(text: str) -> list[Span]:
         if not words:
             continue
         while len(words) > 1 and words[-1].lower() in _NOT_NAMES and words[-1].lower() not in lasts:
-            words.pop()  # "Jane Payment" is Jane; "Danielle White" stays whole
-            end = text.rindex(" ", start, end)
+            # "Jane Payment" is Jane; "Danielle White" stays whole. The run ends with the last
+            # word, and blanks (spaces or tabs) separate the words.
+            end = len(text[:end - len(words.pop())].rstrip(" \t"))
         first = words[0].lower()
         if first in _NOT_NAMES:
             continue
@@ -141,8 +147,9 @@ _DEVICE_OWNER = re.compile(
 
 # Every alternative of _DEVICE holds one of these: a substring search (one regex over the
 # case-folded text, no IGNORECASE) keeps the device regex off most strings.
-_DEVICE_WORDS = re.compile("mac|mbp|iphone|ipad|pixel|galaxy|oneplus|thinkpad|laptop|desktop|notebook|surface|pc"
-                           "|workstation")
+_DEVICE_WORD_LIST = ("mac", "mbp", "iphone", "ipad", "pixel", "galaxy", "oneplus", "thinkpad", "laptop", "desktop",
+                     "notebook", "surface", "pc", "workstation")
+_DEVICE_WORDS = re.compile("|".join(_DEVICE_WORD_LIST))
 # Words that name a machine's job, not its owner ("build-macbook", "Office-PC").
 _HOST_WORDS = {"build", "builder", "runner", "agent", "worker", "ci", "dev", "devs", "test", "tests", "qa", "prod",
                "staging", "stage", "web", "app", "api", "admin", "office", "lab", "labs", "shared", "home", "my",
@@ -164,6 +171,36 @@ def detect_device_owner(text: str) -> list[Span]:
         if word not in _NOT_NAMES and word not in _HOST_WORDS:
             spans.append(Span(m.start(group), m.end(group), "GENERIC" if group == "user" else "PERSON", "person"))
     return spans
+
+
+@cache
+def person_finder() -> PersonFinder:
+    """``detect_person`` and ``detect_device_owner``'s gate for ASCII text, in the compiled core
+    (``core/src/names.rs``): the same word lists, the patterns around a name as they read ASCII
+    text. ``tests/test_core.py`` holds its spans to ``detect_person``'s."""
+    return PersonFinder(list(first_names()), list(last_names()), list(_NOT_FIRST), list(_NOT_NAMES),
+                        _ascii_pattern(_TITLED), _ascii_pattern(_CUES), _ascii_pattern(_ADDRESSING),
+                        "^(?:" + _ascii_pattern(_MAILBOX) + ")", list(_DEVICE_WORD_LIST))
+
+
+_ASCII = "".join(map(chr, range(128)))
+_PYTHON_SPACE = r"[\t\n\x0B\x0C\r\x1C-\x1F ]"  # what \s is in ASCII text: Rust's \s lacks \x1c-\x1f
+
+
+def _ascii_pattern(pattern: re.Pattern[str]) -> str:
+    """``pattern`` (searched, or matched at a place) for Rust's engine, as it reads ASCII text:
+    ``\\s`` as Python's, a final ``$`` as its end or before a last newline, and a letter beyond
+    ASCII as the ASCII letters it matches ignoring case (``ı`` matches ``i``); any other stays, as
+    it never matches ASCII text."""
+    source = pattern.pattern.replace(r"\s", _PYTHON_SPACE)
+    if source.endswith("$"):
+        source = source[:-1] + r"\n?\z"
+    flags = re.IGNORECASE if pattern.flags & re.IGNORECASE else 0
+    out = []
+    for char in source:
+        same = [a for a in _ASCII if a.isalpha() and re.fullmatch(re.escape(char), a, flags)] if not char.isascii() else []
+        out.append("[" + "".join(same) + "]" if same else char)
+    return "".join(out)
 
 
 def _uncased_names(text: str) -> list[Span]:

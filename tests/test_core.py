@@ -17,8 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sanitizers._core import (ENCODED, WHOLE, Keyed, Pattern, Rng, charclass, holds_word, ip_address, known_present,
-                              name_runs)
+from sanitizers._core import ENCODED, WHOLE, Keyed, Pattern, Rng, charclass, holds_word, ip_address, known_present
 from sanitizers.detectors import prefilter
 from sanitizers._known import _ENCODINGS
 from sanitizers.fakes import FakeFactory
@@ -291,26 +290,38 @@ def test_holds_word_reads_an_ascii_text_s_words_as_the_pattern_does(pieces, know
     assert holds_word(text, dict.fromkeys(known, ("fake", "PERSON")), avoid) == (expected if text.isascii() else None)
 
 
-NAME_PIECES = ["Jane", "Doe", "O'", "Neil", "O'N", "van ", "de", "della ", "y ", "bin", "Jean-Luc", "McDonald", "DOE", "A", "Ab",
-               "X-Y", " ", "  ", "\t", "\n", "@", ".", "-", "'", "x", "1", "_", "Mr. ", "é", "Żaneta"]
+NAME_PIECES = ["Jane", "Doe", "Smith", "O'", "Neil", "O'N", "van ", "de", "della ", "y ", "bin", "Jean-Luc", "McDonald", "DOE",
+               "A", "Ab", "X-Y", "Payment", "Error", "White", "Dear ", "Mr. ", "Sayin ", "customer ", "name=\"", "Cheers, ",
+               " <jane@x.com>", "\" <", "iPhone", "MacBook", "pc", " ", "  ", "\t", "\n", "\x1c", "@", ".", "-", "'", "x", "1",
+               "_", ":", "é", "Żaneta"]
 
 
-@settings(max_examples=500, deadline=None)
+def _person_reading(text: str) -> tuple[list[tuple[int, int]], bool] | None:
+    """What the core's person finder must give for ``text``: detect_person's spans and the
+    device owner detector's gate, for ASCII text."""
+    from sanitizers.names import _DEVICE_WORDS, detect_person
+
+    if not text.isascii():
+        return None
+    return [(span.start, span.end) for span in detect_person(text)], bool(_DEVICE_WORDS.search(text.casefold()))
+
+
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(st.sampled_from(NAME_PIECES), max_size=12))
-def test_the_core_reads_runs_of_names_in_ascii_text_as_the_pattern_does(pieces: list[str]) -> None:
-    """detect_person takes _SEQ's spans of ASCII text from the core, which replicates the
-    pattern's backtracking (a word's parts, particles, up to four words, the lookarounds)."""
-    from sanitizers.names import _SEQ
+def test_the_core_finds_the_names_the_person_detector_finds_in_ascii_text(pieces: list[str]) -> None:
+    """The engine reads ASCII text with the core's person finder: _SEQ's backtracking (a word's
+    parts, particles, up to four words, the lookarounds), the word lists, and the patterns
+    around a name as Rust reads them (Python's \\s, ``$`` before a last newline, ``ı`` for ``i``)."""
+    from sanitizers.names import person_finder
 
     text = "".join(pieces)
-    expected = [m.span(1) for m in _SEQ.finditer(text)] if text.isascii() else None
-    assert name_runs(text) == expected
+    assert person_finder().find(text) == _person_reading(text)
 
 
-def test_the_core_reads_runs_of_names_in_the_corpus_as_the_pattern_does() -> None:
-    from sanitizers.names import _SEQ
+def test_the_core_finds_the_names_the_person_detector_finds_in_the_corpus() -> None:
+    from sanitizers.names import person_finder
     from tests.texts import sample_texts
 
     texts = [text for text in sample_texts(300, seed=5) if text.isascii()]
-    assert any(name_runs(text) for text in texts)
-    assert [t for t in texts if name_runs(t) != [m.span(1) for m in _SEQ.finditer(t)]] == []
+    assert sum(bool(_person_reading(text)[0]) for text in texts) > 50
+    assert [t for t in texts if person_finder().find(t) != _person_reading(t)] == []

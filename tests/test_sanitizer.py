@@ -972,3 +972,13 @@ def test_an_internal_error_blocks_the_event_naming_where_it_was_raised_but_never
     assert result.blocked
     reason = result.leaks[0]["reason"]
     assert reason.startswith("sanitizer error (ValueError at test_sanitizer:broken:") and "jo@" not in reason
+
+
+@pytest.mark.parametrize("name", ["Jane", "Żaneta"])  # read by the compiled core, and by the pattern
+def test_a_tab_between_a_name_and_a_word_that_is_never_one_does_not_block_the_event(sanitizer, name):
+    """The person detector dropped "Error" after the name by looking for a space before it; a tab
+    there raised, and the event was blocked as a sanitizer error."""
+    result = sanitizer.sanitize({"message": f"Dear {name}\tError in checkout"})
+    assert not result.blocked, result.leaks
+    faked = result.event["message"]
+    assert name not in faked and faked.startswith("Dear ") and faked.endswith("\tError in checkout")

@@ -15,6 +15,7 @@ mod walk;
 
 use std::borrow::Cow;
 
+use aho_corasick::AhoCorasick;
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
@@ -234,19 +235,56 @@ impl Prefilter {
     }
 }
 
+/// The person detector on ASCII text (`names::Names`), and the device owner detector's gate.
+#[pyclass(module = "sanitizers._core", frozen)]
+struct PersonFinder {
+    names: names::Names,
+    devices: AhoCorasick,
+}
+
+#[pymethods]
+impl PersonFinder {
+    /// The word lists (lower case; words beyond ASCII are left out, as no ASCII text holds
+    /// them), the patterns around a name as they read ASCII text, and the device words.
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        firsts: Vec<String>, lasts: Vec<String>, not_first: Vec<String>, not_names: Vec<String>, titled: &str,
+        cues: &str, addressing: &str, mailbox: &str, devices: Vec<String>,
+    ) -> PyResult<Self> {
+        let ascii = |words: Vec<String>| words.into_iter().filter(|w| w.is_ascii()).map(String::into_bytes).collect();
+        let pattern = |source: &str| regex::bytes::Regex::new(source).map_err(|e| PyValueError::new_err(e.to_string()));
+        let names = names::Names {
+            firsts: ascii(firsts),
+            lasts: ascii(lasts),
+            not_first: ascii(not_first),
+            not_names: ascii(not_names),
+            titled: pattern(titled)?,
+            cues: pattern(cues)?,
+            addressing: pattern(addressing)?,
+            mailbox: pattern(mailbox)?,
+        };
+        let devices = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(devices)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(PersonFinder { names, devices })
+    }
+
+    /// For ASCII ``text``: (the spans `detect_person` finds, whether a device word is there for
+    /// `detect_device_owner` to read); None for other text.
+    fn find(&self, text: &Bound<'_, PyString>) -> Option<(Vec<(usize, usize)>, bool)> {
+        let text = text.to_str().ok().filter(|text| text.is_ascii())?;
+        Some((self.names.person_spans(text.as_bytes()), self.devices.is_match(text)))
+    }
+}
+
 /// For each original: ``WHOLE`` if it occurs in ``haystack``, ``ENCODED`` if an encoding of it
 /// may (it is not plain, and each of its plain runs occurs).
 #[pyfunction]
 fn known_present(originals: Vec<Bound<'_, PyString>>, haystack: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
     let originals = originals.iter().map(utf8).collect::<PyResult<Vec<_>>>()?;
     Ok(known::known_present(&originals, &utf8(haystack)?))
-}
-
-/// ``names._SEQ``'s spans in ASCII ``text`` (see `names`); None for other text.
-#[pyfunction]
-fn name_runs(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
-    let text = text.to_str().ok().filter(|text| text.is_ascii())?;
-    Some(names::name_runs(text.as_bytes()))
 }
 
 /// Whether a word of ASCII ``text`` (a run of letters, digits and underscores, as ``\\w+`` reads
@@ -371,11 +409,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<walk::Walker>()?;
     m.add_class::<KnownValues>()?;
     m.add_class::<Prefilter>()?;
+    m.add_class::<PersonFinder>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
     m.add_function(wrap_pyfunction!(holds_word, m)?)?;
-    m.add_function(wrap_pyfunction!(name_runs, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline, m)?)?;
     m.add_function(wrap_pyfunction!(literal::python_literal, m)?)?;
     m.add_function(wrap_pyfunction!(email::email_spans, m)?)?;

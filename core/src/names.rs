@@ -11,6 +11,10 @@
 //! lower-case particle where a word must start. What remains is how many parts each word takes
 //! and how many words the run takes: the most first, fewer when the lookahead fails at the end.
 
+use std::collections::HashSet;
+
+use regex::bytes::Regex;
+
 const PARTICLES: [&[u8]; 20] = [
     b"van", b"von", b"der", b"den", b"de", b"da", b"del", b"della", b"di", b"du", b"le", b"la", b"dos", b"das", b"zu",
     b"ten", b"ter", b"y", b"bin", b"al",
@@ -99,7 +103,7 @@ fn run_end(text: &[u8], end: usize, words: usize) -> Option<usize> {
 }
 
 /// The spans `_SEQ.finditer` gives an ASCII text (its group 1, which is the whole match).
-pub fn name_runs(text: &[u8]) -> Vec<(usize, usize)> {
+fn name_runs(text: &[u8]) -> Vec<(usize, usize)> {
     let mut runs = Vec::new();
     let mut at = 0;
     while at < text.len() {
@@ -118,4 +122,92 @@ pub fn name_runs(text: &[u8]) -> Vec<(usize, usize)> {
         }
     }
     runs
+}
+
+/// The person detector (`names.detect_person`) on ASCII text, with its word lists (ASCII, lower
+/// case) and its patterns around a name as they read ASCII text (see `names._ascii_pattern`).
+pub struct Names {
+    pub firsts: HashSet<Vec<u8>>,
+    pub lasts: HashSet<Vec<u8>>,
+    pub not_first: HashSet<Vec<u8>>,
+    pub not_names: HashSet<Vec<u8>>,
+    /// A title right before the name (`Mr.`), searched in the 40 bytes before it.
+    pub titled: Regex,
+    /// A word that cues a name (`customer`, `name=`), likewise.
+    pub cues: Regex,
+    /// A greeting or sign-off (`Dear`, `Cheers,`), likewise.
+    pub addressing: Regex,
+    /// A mailbox after the name (`Jane Doe <jane@`), matched at its end, within 80 bytes.
+    pub mailbox: Regex,
+}
+
+impl Names {
+    /// The spans `detect_person` finds in ASCII ``text``, in its order of tests.
+    pub fn person_spans(&self, text: &[u8]) -> Vec<(usize, usize)> {
+        let lower = |word: &[u8]| word.to_ascii_lowercase();
+        let mut spans = Vec::new();
+        for (run_start, run_end) in name_runs(text) {
+            let all: Vec<(usize, usize)> = words(text, run_start, run_end);
+            // titles and words that are never names go at the start ("Error Jane Doe", "Mr Doe")
+            let Some(first_at) = all.iter().position(|&(s, e)| !self.not_first.contains(&lower(&text[s..e]))) else {
+                continue;
+            };
+            let mut names = &all[first_at..];
+            // ... and at the end, unless a family name ("Jane Payment" is Jane; "Danielle White" stays whole)
+            while names.len() > 1 {
+                let (s, e) = names[names.len() - 1];
+                let last = lower(&text[s..e]);
+                if !self.not_names.contains(&last) || self.lasts.contains(&last) {
+                    break;
+                }
+                names = &names[..names.len() - 1];
+            }
+            let (start, end) = (names[0].0, names[names.len() - 1].1);
+            let first = lower(&text[names[0].0..names[0].1]);
+            if self.not_names.contains(&first) {
+                continue;
+            }
+            let before = &text[start.saturating_sub(40)..start];
+            let mailbox = || self.mailbox.is_match(&text[end..text.len().min(end + 80)]);
+            let known_first = self.firsts.contains(&first);
+            let found = if names.len() >= 2 {
+                let word = |i: usize| lower(&text[names[i].0..names[i].1]);
+                let known_lasts =
+                    self.lasts.contains(&first) && (1..names.len()).any(|i| self.lasts.contains(&word(i)));
+                // a family name first, then a given name (the patronymic of a Russian name is never ASCII)
+                let family_first = names.len() == 2 && self.lasts.contains(&first) && self.firsts.contains(&word(1));
+                known_first
+                    || family_first
+                    || known_lasts
+                    || self.titled.is_match(before)
+                    || self.cues.is_match(before)
+                    || mailbox()
+            } else {
+                self.titled.is_match(before)
+                    || mailbox()
+                    || (known_first && self.cues.is_match(before))
+                    || self.addressing.is_match(before)
+            };
+            if found {
+                spans.push((start, end));
+            }
+        }
+        spans
+    }
+}
+
+/// The words of a run: what `str.split` gives, by position (a run's blanks are spaces and tabs).
+fn words(text: &[u8], start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut at = start;
+    while at < end {
+        let blank = |b: &u8| *b == b' ' || *b == b'\t';
+        let word_start = at + text[at..end].iter().take_while(|b| blank(b)).count();
+        let word_end = word_start + text[word_start..end].iter().take_while(|b| !blank(b)).count();
+        if word_end > word_start {
+            found.push((word_start, word_end));
+        }
+        at = word_end;
+    }
+    found
 }
