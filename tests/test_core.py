@@ -325,3 +325,24 @@ def test_the_core_finds_the_names_the_person_detector_finds_in_the_corpus() -> N
     texts = [text for text in sample_texts(300, seed=5) if text.isascii()]
     assert sum(bool(_person_reading(text)[0]) for text in texts) > 50
     assert [t for t in texts if person_finder().find(t) != _person_reading(t)] == []
+
+
+IP_PIECES = ["1.2.3.4", "127.0.0.1", "0.0.0.0", "10.0.0.01", "192.168.1.255", "256.1.1.1", "1.2.3.4/24", "1.2.3.4/33", "v",
+             "V", "version ", "ver:", "build  \n", "Chrome/", "(Mozilla/", "x/", ";", "(", ",", " ", "  ", "\t", "\n", "\x1c",
+             "[", "]", ":8080", "::1", "a", "_", "-", ".", "0", "12", "255", "release-", "é"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(IP_PIECES), max_size=8))
+def test_the_core_finds_the_ipv4_addresses_the_ip_detector_finds(pieces: list[str]) -> None:
+    """detect_ip hands ASCII text without a colon in a candidate to the core: presidio's IPv4
+    pattern, ipaddress's refusals (a leading zero), and the detector's exclusions (0.0.0.0, a
+    loopback address in a longer text, versions, a product token's version)."""
+    from sanitizers.detectors import _detect_ip_here, _ip_finder
+
+    text = "".join(pieces)
+    found = _ip_finder().spans(text)
+    if found is None:
+        assert not text.isascii() or ":" in text
+    else:
+        assert found == [(span.start, span.end) for span in _detect_ip_here(text)]

@@ -91,7 +91,7 @@ fn parse(text: &str) -> Option<Ip> {
     parse_v4(text).map(Ip::V4).or_else(|| parse_v6(text).map(Ip::V6))
 }
 
-fn parse_v4(text: &str) -> Option<u32> {
+pub(crate) fn parse_v4(text: &str) -> Option<u32> {
     let octets: Vec<&str> = text.split('.').collect();
     if octets.len() != 4 {
         return None;

@@ -4,6 +4,7 @@
 mod classes;
 mod email;
 mod ip;
+mod ip_find;
 mod known;
 mod literal;
 mod mt;
@@ -279,6 +280,29 @@ impl PersonFinder {
     }
 }
 
+/// `detectors.detect_ip` on ASCII text whose candidates hold no colon (`ip_find`).
+#[pyclass(module = "sanitizers._core", frozen)]
+struct IpFinder {
+    ipv4: pattern::Pattern,
+}
+
+#[pymethods]
+impl IpFinder {
+    /// presidio's IPv4 pattern under its recognizer's flags.
+    #[new]
+    fn new(ipv4: &str, ignore_case: bool, multi_line: bool, dot_all: bool) -> PyResult<Self> {
+        let ipv4 = pattern::Pattern::new(ipv4, ignore_case, multi_line, dot_all)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(IpFinder { ipv4 })
+    }
+
+    /// The spans `detect_ip` finds in ``text``; None where it is not ASCII or a candidate run
+    /// holds a colon (presidio's IPv6 patterns are Python's to run).
+    fn spans(&self, text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
+        ip_find::ipv4_spans(text.to_str().ok()?, &self.ipv4)
+    }
+}
+
 /// For each original: ``WHOLE`` if it occurs in ``haystack``, ``ENCODED`` if an encoding of it
 /// may (it is not plain, and each of its plain runs occurs).
 #[pyfunction]
@@ -410,6 +434,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<KnownValues>()?;
     m.add_class::<Prefilter>()?;
     m.add_class::<PersonFinder>()?;
+    m.add_class::<IpFinder>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
