@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from sanitizers._core import PREFILTERED, IpFinder, Pattern, Prefilter, email_spans
+from sanitizers._core import IBAN_PATTERN, PREFILTERED, IbanFinder, IpFinder, Pattern, Prefilter, email_spans
 
 __all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "detector_bit", "digit_count", "is_loopback",
            "luhn_check_digit", "luhn_valid", "prefilter"]
@@ -368,7 +368,37 @@ _LOWER_IBAN = re.compile(r"(?<![\w-])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]
 def detect_iban(text: str) -> list[Span]:
     """presidio's IBANs (upper case only), and in a text that says IBAN also lower-case ones,
     each candidate upper-cased alone for presidio to validate (the whole text upper-cased would
-    join the next word into a candidate). Not without the word: one hex id in 97 passes the checksum."""
+    join the next word into a candidate). Not without the word: one hex id in 97 passes the checksum.
+    The compiled core reads ASCII text (``_iban_finder``)."""
+    finder = _iban_finder()
+    found = None if finder is None else finder.spans(text)
+    if found is not None:
+        return [Span(start, end, "IBAN_CODE", "iban_code") for start, end in found]
+    return _detect_iban_here(text)
+
+
+@cache
+def _iban_finder() -> IbanFinder | None:
+    """detect_iban for ASCII text in the compiled core, which replicates presidio's one IBAN
+    pattern (``IBAN_PATTERN``) and its validation with presidio's country formats. None (every
+    text read here) should a presidio release change the pattern, its flags or its validation's
+    parts. ``tests/test_core.py`` holds the two readings to the same spans."""
+    import inspect
+    import string
+
+    import regex
+
+    recognizer = _presidio("IBAN_CODE")
+    formats = getattr(inspect.getmodule(type(recognizer)), "regex_per_country", None)
+    letters = {ord(d): str(i) for i, d in enumerate(string.digits + string.ascii_uppercase)}
+    if ([p.regex for p in recognizer.patterns] != [IBAN_PATTERN] or recognizer.global_regex_flags & regex.I
+            or not isinstance(formats, dict) or getattr(recognizer, "BOSEOS", None) != ()
+            or recognizer.replacement_pairs != [("-", ""), (" ", "")] or recognizer.LETTERS != letters):
+        return None
+    return IbanFinder({country: pattern for country, pattern in formats.items() if pattern})
+
+
+def _detect_iban_here(text: str) -> list[Span]:
     spans = _presidio_iban(text)
     if _mentions(text, ("iban",)):
         for m in _LOWER_IBAN.finditer(text):

@@ -14,7 +14,7 @@ import re
 import uuid
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sanitizers._core import ENCODED, WHOLE, Keyed, Pattern, Rng, charclass, holds_word, ip_address, known_present
@@ -346,3 +346,23 @@ def test_the_core_finds_the_ipv4_addresses_the_ip_detector_finds(pieces: list[st
         assert not text.isascii() or ":" in text
     else:
         assert found == [(span.start, span.end) for span in _detect_ip_here(text)]
+
+
+IBAN_PIECES = ["DE89370400440532013000", "DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "NO9386011117947",
+               "FR1420041010050500013M02606", "de89370400440532013000", "gb82 west 1234 5698 7654 32", "IBAN ", "iban: ",
+               "LC55 HEMM 0001 0001 0012 0012 0002 3015",  # seven groups of four: the pattern's second part takes one
+               "DE", "89", "3704", "0044", "00", "7", "AB", "ab", " ", "-", "  ", "x", "X", "_", "\n", ".", "é"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(IBAN_PIECES), max_size=8))
+@example(["LC55 HEMM 0001 0001 0012 0012 0002 3015"])
+def test_the_core_finds_the_ibans_the_iban_detector_finds(pieces: list[str]) -> None:
+    """detect_iban hands ASCII text to the core: presidio's pattern matched with the backtracking
+    engine's choices (groups of four, the optional tail, the lookarounds), its checksum and
+    country formats, its gate, and the lower-case IBANs of a text that says "iban"."""
+    from sanitizers.detectors import _detect_iban_here, _iban_finder
+
+    text = "".join(pieces)
+    found = _iban_finder().spans(text)
+    assert found == ([(span.start, span.end) for span in _detect_iban_here(text)] if text.isascii() else None)

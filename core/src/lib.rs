@@ -3,6 +3,7 @@
 
 mod classes;
 mod email;
+mod iban;
 mod ip;
 mod ip_find;
 mod known;
@@ -15,6 +16,8 @@ mod tree;
 mod walk;
 
 use std::borrow::Cow;
+
+use std::collections::HashMap;
 
 use aho_corasick::AhoCorasick;
 use hmac::{Hmac, Mac};
@@ -303,6 +306,34 @@ impl IpFinder {
     }
 }
 
+/// `detectors.detect_iban` on ASCII text (`iban`), with presidio's country formats.
+#[pyclass(module = "sanitizers._core", frozen)]
+struct IbanFinder {
+    iban: iban::Iban,
+}
+
+#[pymethods]
+impl IbanFinder {
+    /// ``formats``: presidio's ``regex_per_country`` (country code to pattern).
+    #[new]
+    fn new(formats: HashMap<String, String>) -> PyResult<Self> {
+        let mut compiled = HashMap::new();
+        for (country, format) in formats {
+            let code: [u8; 2] = country.as_bytes().try_into().map_err(|_| PyValueError::new_err("a country code"))?;
+            let regex =
+                regex::Regex::new(&format!("^(?:{format})")).map_err(|e| PyValueError::new_err(e.to_string()))?;
+            compiled.insert(code, regex);
+        }
+        Ok(IbanFinder { iban: iban::Iban { formats: compiled } })
+    }
+
+    /// The spans `detect_iban` finds in ASCII ``text``; None for other text.
+    fn spans(&self, text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
+        let text = text.to_str().ok().filter(|text| text.is_ascii())?;
+        Some(self.iban.spans(text.as_bytes()))
+    }
+}
+
 /// For each original: ``WHOLE`` if it occurs in ``haystack``, ``ENCODED`` if an encoding of it
 /// may (it is not plain, and each of its plain runs occurs).
 #[pyfunction]
@@ -435,6 +466,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Prefilter>()?;
     m.add_class::<PersonFinder>()?;
     m.add_class::<IpFinder>()?;
+    m.add_class::<IbanFinder>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
@@ -446,5 +478,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("WHOLE", known::WHOLE)?;
     m.add("ENCODED", known::ENCODED)?;
     m.add("PREFILTERED", prefilter::PREFILTERED)?;
+    m.add("IBAN_PATTERN", iban::PRESIDIO_PATTERN)?;
     Ok(())
 }
