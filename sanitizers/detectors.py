@@ -17,7 +17,8 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from sanitizers._core import IBAN_PATTERN, PREFILTERED, IbanFinder, IpFinder, Pattern, Prefilter, email_spans
+from sanitizers._core import (IBAN_PATTERN, PREFILTERED, IbanFinder, IpFinder, Pattern, Prefilter, card_spans,
+                              email_spans)
 
 __all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "detector_bit", "digit_count", "is_loopback",
            "luhn_check_digit", "luhn_valid", "prefilter"]
@@ -578,6 +579,13 @@ def card_brand_ok(digits: str) -> bool:
 
 
 def detect_card(text: str) -> list[Span]:
+    found = card_spans(text)  # ASCII text, read by the compiled core as _detect_card_here reads it
+    if found is not None:
+        return [Span(start, end, "CREDIT_CARD", "card") for start, end in found]
+    return _detect_card_here(text)
+
+
+def _detect_card_here(text: str) -> list[Span]:
     spans = []
     for m in _CARD.finditer(text):
         raw = m.group(0)

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sanitizers._core import ENCODED, WHOLE, Keyed, Pattern, Rng, charclass, holds_word, ip_address, known_present
+from sanitizers._core import (ENCODED, WHOLE, Keyed, Pattern, Rng, card_spans, charclass, holds_word, ip_address,
+                              known_present)
 from sanitizers.detectors import prefilter
 from sanitizers._known import _ENCODINGS
 from sanitizers.fakes import FakeFactory
@@ -366,3 +367,20 @@ def test_the_core_finds_the_ibans_the_iban_detector_finds(pieces: list[str]) -> 
     text = "".join(pieces)
     found = _iban_finder().spans(text)
     assert found == ([(span.start, span.end) for span in _detect_iban_here(text)] if text.isascii() else None)
+
+
+CARD_PIECES = ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "5555 5555 5555 4444", "378282246310005",
+               "6011111111111117", "2223000048400011", "4111 1111-1111 1111", "1234", "0", "9", " ", "-", "  ", ".", ".5", "_",
+               "a", "x", "\n", "/", "é"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(CARD_PIECES), max_size=8))
+def test_the_core_finds_the_cards_the_card_detector_finds(pieces: list[str]) -> None:
+    """detect_card hands ASCII text to the core: _CARD's longest chain of digits the lookarounds
+    allow, one kind of separator, the Luhn check and the brands' prefixes and lengths."""
+    from sanitizers.detectors import _detect_card_here
+
+    text = "".join(pieces)
+    found = card_spans(text)
+    assert found == ([(span.start, span.end) for span in _detect_card_here(text)] if text.isascii() else None)

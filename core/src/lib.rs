@@ -1,6 +1,7 @@
 //! `sanitizers._core`: the sanitizer's hot paths in Rust, one output for one input as the
 //! Python they replace had (the fakes of a key stay the fakes of that key).
 
+mod card;
 mod classes;
 mod email;
 mod iban;
@@ -342,6 +343,13 @@ fn known_present(originals: Vec<Bound<'_, PyString>>, haystack: &Bound<'_, PyStr
     Ok(known::known_present(&originals, &utf8(haystack)?))
 }
 
+/// `detectors.detect_card`'s spans in ASCII ``text`` (`card`); None for other text.
+#[pyfunction]
+fn card_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
+    let text = text.to_str().ok().filter(|text| text.is_ascii())?;
+    Some(card::card_spans(text.as_bytes()))
+}
+
 /// Whether a word of ASCII ``text`` (a run of letters, digits and underscores, as ``\\w+`` reads
 /// ASCII) is a key of ``known`` or in ``avoid``; None for other text, whose words are Python's to
 /// tell (Unicode's word characters are not Rust's). A fake is asked this each time it is used.
@@ -471,6 +479,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
     m.add_function(wrap_pyfunction!(holds_word, m)?)?;
+    m.add_function(wrap_pyfunction!(card_spans, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline, m)?)?;
     m.add_function(wrap_pyfunction!(literal::python_literal, m)?)?;
     m.add_function(wrap_pyfunction!(email::email_spans, m)?)?;
