@@ -28,7 +28,7 @@ from urllib.parse import unquote
 from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
-from sanitizers._core import KnownValues, Walker, holds_word, outline as walk_outline, outline_text
+from sanitizers._core import KnownValues, Rememberer, Walker, holds_word, outline as walk_outline, outline_text
 from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback, prefilter
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
@@ -195,6 +195,7 @@ class Sanitizer:
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
         self._walker = Walker(bool(self._beside_rules), _CACHED_CHARS, _CACHED_TEXTS)  # pass 1's walk, in the core
+        self._rememberer = Rememberer(sorted(_PROPAGATED), sorted(_NOT_NAMES), sorted(street_words()))
         self._ready = False
 
     # -- public ---------------------------------------------------------------------------------
@@ -539,6 +540,14 @@ class Sanitizer:
         return "".join(out)
 
     def _remember(self, original: str, fake: str, entity: str, run: _Run) -> None:
+        """The fake allowed in the output, the original (with a name's words, its lower case and a
+        mailbox's name) a known value: by the compiled core for an ASCII original and fake, else
+        by ``_remember_here``, its reference (``tests/test_core.py`` holds the two alike)."""
+        if not self._rememberer.remember(original, fake, entity, run.known, run.fakes):  # ASCII: done by the core
+            self._remember_here(original, fake, entity, run)
+
+    @staticmethod
+    def _remember_here(original: str, fake: str, entity: str, run: _Run) -> None:
         run.fakes.update(escaped(fake))
         if entity not in _PROPAGATED or len(original) < min_known_length(original) or original.lower() in _NOT_NAMES:
             return  # too short or too common a word ("user") to replace wherever it appears

@@ -5,6 +5,7 @@ Rust, so a QA database filled from yesterday's bundles still matches today's."""
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -384,3 +385,34 @@ def test_the_core_finds_the_cards_the_card_detector_finds(pieces: list[str]) -> 
     text = "".join(pieces)
     found = card_spans(text)
     assert found == ([(span.start, span.end) for span in _detect_card_here(text)] if text.isascii() else None)
+
+
+REMEMBERED = ["Jane Doe", "JANE DOE", "Jane\tDoe", "jane.doe@example.com", "Jane.Doe+shop@Example.com", "jdoe84", "user", "Street",
+              "Brooks", "Jean Street", "abc", "12 34", "Élodie Durand", "10.0.0.1", "127.0.0.1", "a b c", "Li Na", "x@y"]
+FAKES_OF = ["Mary Roe", "MARY ROE", "mroe77@example.org", "m.roe+tag@Example.org", "Mary", "", "x'y", 'q"z', "ab\\c",
+            "Ünal Öz", "10.2.3.4", "Mary Roe Jr", "\x7f"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(REMEMBERED), st.sampled_from(FAKES_OF),
+                          st.sampled_from(["PERSON", "EMAIL_ADDRESS", "USERNAME", "USER_ID", "SECRET", "GENERIC",
+                                           "ADDRESS", "IP_ADDRESS"])), max_size=6))
+def test_the_core_remembers_originals_and_fakes_as_the_sanitizer_does(calls) -> None:
+    """_remember hands ASCII originals and fakes to the core: the same known values, in the same
+    order (propagation tries them in it), and the same fakes allowed."""
+    from sanitizers.engine import Sanitizer, _Run
+
+    core, here = _Run(), _Run()
+    for original, fake, entity in calls:
+        if not _sanitizer()._rememberer.remember(original, fake, entity, core.known, core.fakes):
+            Sanitizer._remember_here(original, fake, entity, core)
+        Sanitizer._remember_here(original, fake, entity, here)
+    assert list(core.known.items()) == list(here.known.items())
+    assert core.fakes == here.fakes
+
+
+@functools.cache
+def _sanitizer():
+    from sanitizers import Sanitizer
+
+    return Sanitizer(key=b"core-tests")

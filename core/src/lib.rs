@@ -13,6 +13,7 @@ mod mt;
 mod names;
 mod pattern;
 mod prefilter;
+mod remember;
 mod tree;
 mod walk;
 
@@ -24,7 +25,7 @@ use aho_corasick::AhoCorasick;
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PySet, PyString};
 use sha2::Sha256;
 
 /// The secret key, hashed into HMAC-SHA256's inner and outer states once: every value's seed
@@ -335,6 +336,37 @@ impl IbanFinder {
     }
 }
 
+/// `engine.Sanitizer._remember` for ASCII originals and fakes (`remember`).
+#[pyclass(module = "sanitizers._core", frozen)]
+struct Rememberer {
+    inner: remember::Remember,
+}
+
+#[pymethods]
+impl Rememberer {
+    /// The entities propagated, the words that are never names and the street words (lower case).
+    #[new]
+    fn new(propagated: Vec<String>, not_names: Vec<String>, street_words: Vec<String>) -> Self {
+        let bytes = |words: Vec<String>| words.into_iter().map(String::into_bytes).collect();
+        Rememberer {
+            inner: remember::Remember {
+                propagated: propagated.into_iter().collect(),
+                not_names: bytes(not_names),
+                street_words: bytes(street_words),
+            },
+        }
+    }
+
+    /// Remember ``original``'s ``fake`` in ``known`` and ``fakes``, as ``_remember`` does;
+    /// False (nothing done) where that is Python's to do.
+    fn remember<'py>(
+        &self, original: &Bound<'py, PyString>, fake: &Bound<'py, PyString>, entity: &Bound<'py, PyString>,
+        known: &Bound<'py, PyDict>, fakes: &Bound<'py, PySet>,
+    ) -> PyResult<bool> {
+        self.inner.remember(original, fake, entity, known, fakes)
+    }
+}
+
 /// For each original: ``WHOLE`` if it occurs in ``haystack``, ``ENCODED`` if an encoding of it
 /// may (it is not plain, and each of its plain runs occurs).
 #[pyfunction]
@@ -475,6 +507,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PersonFinder>()?;
     m.add_class::<IpFinder>()?;
     m.add_class::<IbanFinder>()?;
+    m.add_class::<Rememberer>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
