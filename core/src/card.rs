@@ -6,6 +6,8 @@
 //! separator), so from a start the digits form one chain; what remains to choose is how many of
 //! its digits the match takes: 19 at most, 12 at least, the most whose end the lookahead allows.
 
+use crate::finditer::finditer;
+
 /// The positions of the chain of digits starting at `at`, each after at most one separator.
 fn chain(text: &[u8], at: usize) -> Vec<usize> {
     let mut digits = vec![at];
@@ -92,22 +94,16 @@ fn brand_ok(digits: &[u8]) -> bool {
 
 /// The spans `detect_card` finds in ASCII ``text``.
 pub fn card_spans(text: &[u8]) -> Vec<(usize, usize)> {
-    let mut spans = Vec::new();
-    let mut at = 0;
-    while at < text.len() {
-        let Some(end) = card_match(text, at) else {
-            at += 1;
-            continue;
-        };
-        let raw = &text[at..end];
-        let mut separators = raw.iter().filter(|b| !b.is_ascii_digit());
-        let first = separators.next();
-        let one_kind = separators.all(|b| Some(b) == first);
-        let digits: Vec<u8> = raw.iter().copied().filter(u8::is_ascii_digit).collect();
-        if one_kind && luhn_valid(&digits) && brand_ok(&digits) {
-            spans.push((at, end));
-        }
-        at = end;
-    }
-    spans
+    let found = finditer(text.len(), |at| card_match(text, at), |end| end);
+    found
+        .into_iter()
+        .filter(|&(at, end)| {
+            let raw = &text[at..end];
+            let mut separators = raw.iter().filter(|b| !b.is_ascii_digit());
+            let first = separators.next();
+            let one_kind = separators.all(|b| Some(b) == first);
+            let digits: Vec<u8> = raw.iter().copied().filter(u8::is_ascii_digit).collect();
+            one_kind && luhn_valid(&digits) && brand_ok(&digits)
+        })
+        .collect()
 }

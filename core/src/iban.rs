@@ -12,6 +12,8 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
+use crate::finditer::finditer;
+
 /// The exact pattern this module replicates; a presidio release with another is read in Python.
 pub const PRESIDIO_PATTERN: &str = "(?<![A-Z0-9])([A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,6})((?:[ -]?[A-Z0-9]{4})?)\
 ((?:[ -]?[A-Z0-9]{1,3})?)(?![A-Z0-9])";
@@ -22,6 +24,14 @@ fn upper_alnum(byte: u8) -> bool {
 
 fn lower_alnum(byte: u8) -> bool {
     byte.is_ascii_lowercase() || byte.is_ascii_digit()
+}
+
+/// Two letters (`letter`) then two digits at `at`, with no byte `before` matches right before them.
+fn starts_here(text: &[u8], at: usize, before: impl Fn(u8) -> bool, letter: fn(&u8) -> bool) -> bool {
+    !(at > 0 && before(text[at - 1]))
+        && text
+            .get(at..at + 4)
+            .is_some_and(|head| head[..2].iter().all(letter) && head[2..].iter().all(u8::is_ascii_digit))
 }
 
 /// The end of `count` bytes of `class` at `at`, after one of `separators` if there is one
@@ -95,29 +105,18 @@ impl Iban {
     /// `CompiledIban.spans`: for each match of presidio's pattern, the longest of its group
     /// ends that makes a valid IBAN.
     fn presidio_spans(&self, text: &[u8]) -> Vec<(usize, usize)> {
-        let mut spans = Vec::new();
-        let mut at = 0;
-        while at < text.len() {
-            match self.presidio_match(text, at) {
-                Some((first, second, third)) => {
-                    if let Some(end) = [third, second, first].into_iter().find(|&end| self.valid(&text[at..end])) {
-                        spans.push((at, end));
-                    }
-                    at = third;
-                }
-                None => at += 1,
-            }
-        }
-        spans
+        let found = finditer(text.len(), |at| self.presidio_match(text, at), |(_, _, third)| third);
+        found
+            .into_iter()
+            .filter_map(|(at, (first, second, third))| {
+                [third, second, first].into_iter().find(|&end| self.valid(&text[at..end])).map(|end| (at, end))
+            })
+            .collect()
     }
 
     /// The ends of the three groups of presidio's pattern matched at `at`, if it matches there.
     fn presidio_match(&self, text: &[u8], at: usize) -> Option<(usize, usize, usize)> {
-        if at > 0 && upper_alnum(text[at - 1]) {
-            return None;
-        }
-        let head = text.get(at..at + 4)?;
-        if !(head[..2].iter().all(u8::is_ascii_uppercase) && head[2..].iter().all(u8::is_ascii_digit)) {
+        if !starts_here(text, at, upper_alnum, u8::is_ascii_uppercase) {
             return None;
         }
         let fours = groups_of_four(text, at + 4, b" -", upper_alnum, 6);
@@ -171,19 +170,11 @@ impl Iban {
     pub fn spans(&self, text: &[u8]) -> Vec<(usize, usize)> {
         let mut spans = if Iban::gate(text) { self.presidio_spans(text) } else { Vec::new() };
         if text.to_ascii_lowercase().windows(4).any(|w| w == b"iban") {
-            let mut at = 0;
-            while at < text.len() {
-                match lower_match(text, at) {
-                    Some(end) => {
-                        let upper = text[at..end].to_ascii_uppercase();
-                        if self.presidio_spans(&upper) == [(0, upper.len())] {
-                            spans.push((at, end));
-                        }
-                        at = end;
-                    }
-                    None => at += 1,
-                }
-            }
+            let found = finditer(text.len(), |at| lower_match(text, at), |end| end);
+            spans.extend(found.into_iter().filter(|&(at, end)| {
+                let upper = text[at..end].to_ascii_uppercase();
+                self.presidio_spans(&upper) == [(0, upper.len())]
+            }));
         }
         spans
     }
@@ -192,11 +183,7 @@ impl Iban {
 /// `_LOWER_IBAN` at `at`: `(?<![\w-])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,3})?(?![\w-])`.
 fn lower_match(text: &[u8], at: usize) -> Option<usize> {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
-    if at > 0 && word(text[at - 1]) {
-        return None;
-    }
-    let head = text.get(at..at + 4)?;
-    if !(head[..2].iter().all(u8::is_ascii_lowercase) && head[2..].iter().all(u8::is_ascii_digit)) {
+    if !starts_here(text, at, word, u8::is_ascii_lowercase) {
         return None;
     }
     let fours = groups_of_four(text, at + 4, b" ", lower_alnum, 7);

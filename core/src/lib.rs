@@ -4,6 +4,7 @@
 mod card;
 mod classes;
 mod email;
+mod finditer;
 mod iban;
 mod ip;
 mod ip_find;

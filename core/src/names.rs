@@ -15,6 +15,8 @@ use std::collections::HashSet;
 
 use regex::bytes::Regex;
 
+use crate::finditer::finditer;
+
 const PARTICLES: [&[u8]; 20] = [
     b"van", b"von", b"der", b"den", b"de", b"da", b"del", b"della", b"di", b"du", b"le", b"la", b"dos", b"das", b"zu",
     b"ten", b"ter", b"y", b"bin", b"al",
@@ -104,24 +106,14 @@ fn run_end(text: &[u8], end: usize, words: usize) -> Option<usize> {
 
 /// The spans `_SEQ.finditer` gives an ASCII text (its group 1, which is the whole match).
 fn name_runs(text: &[u8]) -> Vec<(usize, usize)> {
-    let mut runs = Vec::new();
-    let mut at = 0;
-    while at < text.len() {
+    let run_at = |at: usize| {
         let free = at == 0 || !(word_byte(text[at - 1]) || text[at - 1] == b'@' || text[at - 1] == b'.');
-        let found = if free && text[at].is_ascii_uppercase() {
-            word_ends(text, at).into_iter().find_map(|e| run_end(text, e, 1))
-        } else {
-            None
-        };
-        match found {
-            Some(end) => {
-                runs.push((at, end));
-                at = end;
-            }
-            None => at += 1,
+        if !(free && text[at].is_ascii_uppercase()) {
+            return None;
         }
-    }
-    runs
+        word_ends(text, at).into_iter().find_map(|e| run_end(text, e, 1))
+    };
+    finditer(text.len(), run_at, |end| end)
 }
 
 /// The person detector (`names.detect_person`) on ASCII text, with its word lists (ASCII, lower
