@@ -432,9 +432,9 @@ def _ip_finder() -> IpFinder | None:
     IPv4 pattern, ``ipaddress``'s validation and the exclusions below. None (every text read
     here) should a presidio release rename or drop that pattern. ``tests/test_core.py`` holds
     the two readings to the same spans."""
-    recognizer = _presidio("IP_ADDRESS")
     import regex
 
+    recognizer = _presidio("IP_ADDRESS")
     flags = recognizer.global_regex_flags
     ipv4 = next((p.regex for p in recognizer.patterns if p.name == "IPv4"), None)
     return None if ipv4 is None else IpFinder(ipv4, bool(flags & regex.I), bool(flags & regex.M), bool(flags & regex.S))
@@ -867,7 +867,8 @@ def _names(text: str) -> list[Span]:
     if found is None:
         return detect_person(text) + detect_device_owner(text)
     spans, devices = found
-    return [Span(start, end, "PERSON", "person") for start, end in spans] + (detect_device_owner(text) if devices else [])
+    owners = detect_device_owner(text) if devices else []
+    return [Span(start, end, "PERSON", "person") for start, end in spans] + owners
 
 
 def _addresses(text: str) -> list[Span]:

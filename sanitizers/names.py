@@ -198,7 +198,7 @@ def _ascii_pattern(pattern: re.Pattern[str]) -> str:
     flags = re.IGNORECASE if pattern.flags & re.IGNORECASE else 0
     out = []
     for char in source:
-        same = [a for a in _ASCII if a.isalpha() and re.fullmatch(re.escape(char), a, flags)] if not char.isascii() else []
+        same = [] if char.isascii() else [a for a in _ASCII if a.isalpha() and re.fullmatch(re.escape(char), a, flags)]
         out.append("[" + "".join(same) + "]" if same else char)
     return "".join(out)
 
