@@ -861,20 +861,20 @@ def detect_user_id(text: str) -> list[Span]:
 
 
 def _names(text: str) -> list[Span]:
-    from sanitizers.names import detect_device_owner, detect_person, person_finder
-
-    found = person_finder().find(text)  # ASCII text: by the compiled core
-    if found is None:
-        return detect_person(text) + detect_device_owner(text)
-    spans, devices = found
-    owners = detect_device_owner(text) if devices else []
-    return [Span(start, end, "PERSON", "person") for start, end in spans] + owners
+    return _names_module().detect_names(text)
 
 
 def _addresses(text: str) -> list[Span]:
-    from sanitizers.names import detect_address, detect_cued_address
+    return _names_module().detect_addresses(text)
 
-    return detect_address(text) + detect_cued_address(text)
+
+@cache
+def _names_module():
+    """``sanitizers.names``, imported on first use (it imports this module): a cached call costs
+    a twentieth of an import statement, and the name and address detectors run on most strings."""
+    from sanitizers import names
+
+    return names
 
 
 @cache

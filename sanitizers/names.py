@@ -16,8 +16,8 @@ from sanitizers._core import PersonFinder
 from sanitizers.detectors import Span, digit_count
 from sanitizers.gazetteer import first_names, last_names, street_words
 
-__all__ = ["detect_person", "detect_device_owner", "detect_address", "detect_cued_address", "street_gate_words",
-           "street_suffix"]
+__all__ = ["detect_addresses", "detect_names", "detect_person", "detect_device_owner", "detect_address",
+           "detect_cued_address", "street_gate_words", "street_suffix"]
 
 _UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽА-ЯЁΑ-Ω"
 _LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżžа-яёα-ω"
@@ -171,6 +171,20 @@ def detect_device_owner(text: str) -> list[Span]:
         if word not in _NOT_NAMES and word not in _HOST_WORDS:
             spans.append(Span(m.start(group), m.end(group), "GENERIC" if group == "user" else "PERSON", "person"))
     return spans
+
+
+def detect_names(text: str) -> list[Span]:
+    """The person detector and the device owner detector: ASCII text by the compiled core."""
+    found = person_finder().find(text)
+    if found is None:
+        return detect_person(text) + detect_device_owner(text)
+    spans, devices = found
+    owners = detect_device_owner(text) if devices else []
+    return [Span(start, end, "PERSON", "person") for start, end in spans] + owners
+
+
+def detect_addresses(text: str) -> list[Span]:
+    return detect_address(text) + detect_cued_address(text)
 
 
 @cache
