@@ -1,6 +1,8 @@
-//! `names._SEQ` on ASCII text: the runs of capitalised words the person detector judges.
+//! `names.detect_person` on ASCII text: the runs of capitalised words `_SEQ` finds, then the
+//! detector's tests of each (its word lists, and the patterns around a name, which Python hands
+//! over as they read ASCII text).
 //!
-//! The pattern, as it reads ASCII (its other letters never match there):
+//! `_SEQ`, as it reads ASCII (its other letters never match there):
 //! `(?<![\w@.])(W(?:[ \t]+(?:P[ \t]+){0,2}W){0,3})(?![\w@])`, a word `W` being
 //! `[A-Z](?:[a-z]+|'(?=[A-Z]))(?:['-][A-Z]?[a-z]+|[A-Z][a-z]+)*` and `P` a particle (`van`, `de`).
 //!
