@@ -17,8 +17,8 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from sanitizers._core import (IBAN_PATTERN, PREFILTERED, IbanFinder, IpFinder, Pattern, Prefilter, card_spans,
-                              email_spans)
+from sanitizers._core import (IBAN_PATTERN, PREFILTERED, IbanFinder, IpFinder, Pattern, Prefilter, SsnFinder,
+                              card_spans, email_spans)
 
 __all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "detector_bit", "digit_count", "is_loopback",
            "luhn_check_digit", "luhn_valid", "prefilter"]
@@ -495,7 +495,36 @@ def _may_hold_ssn(text: str) -> bool:
 
 
 def detect_ssn(text: str) -> list[Span]:
-    """Only the separated form counts unless an SSN cue is near: nine bare digits are usually ids."""
+    """Only the separated form counts unless an SSN cue is near: nine bare digits are usually ids.
+    The compiled core reads ASCII text (``_ssn_finder``)."""
+    finder = _ssn_finder()
+    found = None if finder is None else finder.spans(text)
+    if found is not None:
+        return [Span(start, end, "US_SSN", "us_ssn") for start, end in found]
+    return _detect_ssn_here(text)
+
+
+@cache
+def _ssn_finder() -> SsnFinder | None:
+    """detect_ssn for ASCII text in the compiled core: presidio's SSN patterns (handed over), its
+    ``invalidate_result`` and the removal of results inside better ones, replicated. None (every
+    text read here) should a presidio release validate results or bring a pattern beyond Rust's
+    engine. ``tests/test_core.py`` holds the two readings to the same spans."""
+    import regex
+    from presidio_analyzer import PatternRecognizer
+
+    recognizer = _presidio("US_SSN")
+    if type(recognizer).validate_result is not PatternRecognizer.validate_result:
+        return None
+    flags = recognizer.global_regex_flags
+    try:
+        return SsnFinder([(p.regex, p.score) for p in recognizer.patterns], bool(flags & regex.I),
+                         bool(flags & regex.M), bool(flags & regex.S))
+    except ValueError:
+        return None
+
+
+def _detect_ssn_here(text: str) -> list[Span]:
     if not _may_hold_ssn(text):
         return []
     cued = bool(_SSN_CUE.search(text))

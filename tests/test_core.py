@@ -420,3 +420,21 @@ def _sanitizer():
     from sanitizers import Sanitizer
 
     return Sanitizer(key=b"core-tests")
+
+
+SSN_PIECES = ["219-09-9999", "219 09 9999", "219.09.9999", "219-09 9999", "123456789", "219099999", "12345-6789",
+              "123-456789", "000-12-3456", "666-12-3456", "123-00-4567", "123-45-0000", "111-11-1111", "078-05-1120",
+              "ssn ", "Tax: ", "1", "12", "-", " ", ".", "x", "_", "\n", "é"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(SSN_PIECES), max_size=7))
+def test_the_core_finds_the_ssns_the_ssn_detector_finds(pieces: list[str]) -> None:
+    """detect_ssn hands ASCII text to the core: presidio's five patterns, its invalidate_result
+    (mixed delimiters, one digit repeated, zero groups, unissued areas, published samples), the
+    removal of a result inside a better one, and the detector's shapes (separated, or cued)."""
+    from sanitizers.detectors import _detect_ssn_here, _ssn_finder
+
+    text = "".join(pieces)
+    found = _ssn_finder().spans(text)
+    assert found == ([(span.start, span.end) for span in _detect_ssn_here(text)] if text.isascii() else None)

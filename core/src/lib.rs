@@ -15,6 +15,7 @@ mod names;
 mod pattern;
 mod prefilter;
 mod remember;
+mod ssn;
 mod tree;
 mod walk;
 
@@ -337,6 +338,35 @@ impl IbanFinder {
     }
 }
 
+/// `detectors.detect_ssn` on ASCII text (`ssn`).
+#[pyclass(module = "sanitizers._core", frozen)]
+struct SsnFinder {
+    ssn: ssn::Ssn,
+}
+
+#[pymethods]
+impl SsnFinder {
+    /// presidio's SSN patterns with their scores, under its recognizer's flags.
+    #[new]
+    fn new(patterns: Vec<(String, f64)>, ignore_case: bool, multi_line: bool, dot_all: bool) -> PyResult<Self> {
+        let patterns = patterns
+            .into_iter()
+            .map(|(source, score)| {
+                pattern::Pattern::new(&source, ignore_case, multi_line, dot_all)
+                    .map(|p| (p, score))
+                    .map_err(|e| PyValueError::new_err(e.to_string()))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(SsnFinder { ssn: ssn::Ssn { patterns } })
+    }
+
+    /// The spans `detect_ssn` finds in ASCII ``text``; None for other text.
+    fn spans(&self, text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
+        let text = text.to_str().ok().filter(|text| text.is_ascii())?;
+        Some(self.ssn.spans(text))
+    }
+}
+
 /// `engine.Sanitizer._remember` for ASCII originals and fakes (`remember`).
 #[pyclass(module = "sanitizers._core", frozen)]
 struct Rememberer {
@@ -509,6 +539,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<IpFinder>()?;
     m.add_class::<IbanFinder>()?;
     m.add_class::<Rememberer>()?;
+    m.add_class::<SsnFinder>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
