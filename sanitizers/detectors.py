@@ -366,20 +366,27 @@ _presidio_iban = _gated("IBAN_CODE", re.compile(r"(?i)(?<![a-z0-9])[a-z]{2}[ -]?
 _LOWER_IBAN = re.compile(r"(?<![\w-])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,3})?(?![\w-])")
 
 
+def _in_core(spans: Callable[[str], list[tuple[int, int]] | None] | None, text: str, entity: str, detector: str,
+             here: Detector) -> list[Span]:
+    """A detector's spans: by its replica in the compiled core (``spans``) in the text that reads,
+    ASCII text, and by ``here``, its Python reading and the replica's reference, in the rest (or
+    in all text when presidio no longer has what the replica copies: ``spans`` is None)."""
+    found = None if spans is None else spans(text)
+    if found is None:
+        return here(text)
+    return [Span(start, end, entity, detector) for start, end in found]
+
+
 def detect_iban(text: str) -> list[Span]:
     """presidio's IBANs (upper case only), and in a text that says IBAN also lower-case ones,
     each candidate upper-cased alone for presidio to validate (the whole text upper-cased would
     join the next word into a candidate). Not without the word: one hex id in 97 passes the checksum.
     The compiled core reads ASCII text (``_iban_finder``)."""
-    finder = _iban_finder()
-    found = None if finder is None else finder.spans(text)
-    if found is not None:
-        return [Span(start, end, "IBAN_CODE", "iban_code") for start, end in found]
-    return _detect_iban_here(text)
+    return _in_core(_iban_finder(), text, "IBAN_CODE", "iban_code", _detect_iban_here)
 
 
 @cache
-def _iban_finder() -> IbanFinder | None:
+def _iban_finder() -> Callable[[str], list[tuple[int, int]] | None] | None:
     """detect_iban for ASCII text in the compiled core, which replicates presidio's one IBAN
     pattern (``IBAN_PATTERN``) and its validation with presidio's country formats. None (every
     text read here) should a presidio release change the pattern, its flags or its validation's
@@ -396,7 +403,7 @@ def _iban_finder() -> IbanFinder | None:
             or not isinstance(formats, dict) or getattr(recognizer, "BOSEOS", None) != ()
             or recognizer.replacement_pairs != [("-", ""), (" ", "")] or recognizer.LETTERS != letters):
         return None
-    return IbanFinder({country: pattern for country, pattern in formats.items() if pattern})
+    return IbanFinder({country: pattern for country, pattern in formats.items() if pattern}).spans
 
 
 def _detect_iban_here(text: str) -> list[Span]:
@@ -419,15 +426,11 @@ def _may_hold_ip(text: str) -> bool:
 
 
 def detect_ip(text: str) -> list[Span]:
-    finder = _ip_finder()
-    found = None if finder is None else finder.spans(text)  # the core reads ASCII text's IPv4 addresses
-    if found is not None:
-        return [Span(start, end, "IP_ADDRESS", "ip_address") for start, end in found]
-    return _detect_ip_here(text)
+    return _in_core(_ip_finder(), text, "IP_ADDRESS", "ip_address", _detect_ip_here)
 
 
 @cache
-def _ip_finder() -> IpFinder | None:
+def _ip_finder() -> Callable[[str], list[tuple[int, int]] | None] | None:
     """detect_ip for ASCII text whose candidates hold no colon, in the compiled core: presidio's
     IPv4 pattern, ``ipaddress``'s validation and the exclusions below. None (every text read
     here) should a presidio release rename or drop that pattern. ``tests/test_core.py`` holds
@@ -437,7 +440,8 @@ def _ip_finder() -> IpFinder | None:
     recognizer = _presidio("IP_ADDRESS")
     flags = recognizer.global_regex_flags
     ipv4 = next((p.regex for p in recognizer.patterns if p.name == "IPv4"), None)
-    return None if ipv4 is None else IpFinder(ipv4, bool(flags & regex.I), bool(flags & regex.M), bool(flags & regex.S))
+    return None if ipv4 is None else IpFinder(ipv4, bool(flags & regex.I), bool(flags & regex.M),
+                                              bool(flags & regex.S)).spans
 
 
 def _detect_ip_here(text: str) -> list[Span]:
@@ -497,15 +501,11 @@ def _may_hold_ssn(text: str) -> bool:
 def detect_ssn(text: str) -> list[Span]:
     """Only the separated form counts unless an SSN cue is near: nine bare digits are usually ids.
     The compiled core reads ASCII text (``_ssn_finder``)."""
-    finder = _ssn_finder()
-    found = None if finder is None else finder.spans(text)
-    if found is not None:
-        return [Span(start, end, "US_SSN", "us_ssn") for start, end in found]
-    return _detect_ssn_here(text)
+    return _in_core(_ssn_finder(), text, "US_SSN", "us_ssn", _detect_ssn_here)
 
 
 @cache
-def _ssn_finder() -> SsnFinder | None:
+def _ssn_finder() -> Callable[[str], list[tuple[int, int]] | None] | None:
     """detect_ssn for ASCII text in the compiled core: presidio's SSN patterns (handed over), its
     ``invalidate_result`` and the removal of results inside better ones, replicated. None (every
     text read here) should a presidio release validate results or bring a pattern beyond Rust's
@@ -519,7 +519,7 @@ def _ssn_finder() -> SsnFinder | None:
     flags = recognizer.global_regex_flags
     try:
         return SsnFinder([(p.regex, p.score) for p in recognizer.patterns], bool(flags & regex.I),
-                         bool(flags & regex.M), bool(flags & regex.S))
+                         bool(flags & regex.M), bool(flags & regex.S)).spans
     except ValueError:
         return None
 
@@ -608,10 +608,7 @@ def card_brand_ok(digits: str) -> bool:
 
 
 def detect_card(text: str) -> list[Span]:
-    found = card_spans(text)  # ASCII text, read by the compiled core as _detect_card_here reads it
-    if found is not None:
-        return [Span(start, end, "CREDIT_CARD", "card") for start, end in found]
-    return _detect_card_here(text)
+    return _in_core(card_spans, text, "CREDIT_CARD", "card", _detect_card_here)
 
 
 def _detect_card_here(text: str) -> list[Span]:

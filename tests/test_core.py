@@ -345,7 +345,7 @@ def test_the_core_finds_the_ipv4_addresses_the_ip_detector_finds(pieces: list[st
     from sanitizers.detectors import _detect_ip_here, _ip_finder
 
     text = "".join(pieces)
-    found = _ip_finder().spans(text)
+    found = _ip_finder()(text)
     if found is None:
         assert not text.isascii() or ":" in text
     else:
@@ -369,7 +369,7 @@ def test_the_core_finds_the_ibans_the_iban_detector_finds(pieces: list[str]) -> 
     from sanitizers.detectors import _detect_iban_here, _iban_finder
 
     text = "".join(pieces)
-    found = _iban_finder().spans(text)
+    found = _iban_finder()(text)
     assert found == ([(span.start, span.end) for span in _detect_iban_here(text)] if text.isascii() else None)
 
 
@@ -436,5 +436,5 @@ def test_the_core_finds_the_ssns_the_ssn_detector_finds(pieces: list[str]) -> No
     from sanitizers.detectors import _detect_ssn_here, _ssn_finder
 
     text = "".join(pieces)
-    found = _ssn_finder().spans(text)
+    found = _ssn_finder()(text)
     assert found == ([(span.start, span.end) for span in _detect_ssn_here(text)] if text.isascii() else None)
