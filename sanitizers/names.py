@@ -24,7 +24,9 @@ _LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĺ�
 # "Jane", "Jean-Luc", "O'Connor", "McDonald"; every repetition starts with a separator or a
 # capital, so a failing match cannot backtrack through the ways of splitting a lowercase run.
 _WORD = f"[{_UP}](?:[{_LOW}]+|['’](?=[{_UP}]))(?:['’-][{_UP}]?[{_LOW}]+|[{_UP}][{_LOW}]+)*"
-_PARTICLE = r"(?:van|von|der|den|de|da|del|della|di|du|le|la|dos|das|zu|ten|ter|y|bin|al)"
+_PARTICLES = ("van", "von", "der", "den", "de", "da", "del", "della", "di", "du", "le", "la", "dos", "das", "zu", "ten",
+              "ter", "y", "bin", "al")
+_PARTICLE = "(?:" + "|".join(_PARTICLES) + ")"
 _SEQ = re.compile(
     rf"(?<![\w@.])({_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_WORD}){{0,3}})(?![\w@])"
 )
@@ -190,10 +192,10 @@ def detect_addresses(text: str) -> list[Span]:
 @cache
 def person_finder() -> PersonFinder:
     """``detect_person`` and ``detect_device_owner``'s gate for ASCII text, in the compiled core
-    (``core/src/names.rs``): the same word lists, the patterns around a name as they read ASCII
+    (``core/src/names.rs``): the same particles and word lists, the patterns around a name as they read ASCII
     text. ``tests/test_core.py`` holds its spans to ``detect_person``'s."""
-    return PersonFinder(list(first_names()), list(last_names()), list(_NOT_FIRST), list(_NOT_NAMES),
-                        _ascii_pattern(_TITLED), _ascii_pattern(_CUES), _ascii_pattern(_ADDRESSING),
+    return PersonFinder(list(_PARTICLES), list(first_names()), list(last_names()), list(_NOT_FIRST),
+                        list(_NOT_NAMES), _ascii_pattern(_TITLED), _ascii_pattern(_CUES), _ascii_pattern(_ADDRESSING),
                         "^(?:" + _ascii_pattern(_MAILBOX) + ")", list(_DEVICE_WORD_LIST))
 
 

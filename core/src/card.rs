@@ -6,7 +6,7 @@
 //! separator), so from a start the digits form one chain; what remains to choose is how many of
 //! its digits the match takes: 19 at most, 12 at least, the most whose end the lookahead allows.
 
-use crate::finditer::finditer;
+use crate::python::{finditer, word};
 
 /// The positions of the chain of digits starting at `at`, each after at most one separator.
 fn chain(text: &[u8], at: usize) -> Vec<usize> {
@@ -24,14 +24,10 @@ fn chain(text: &[u8], at: usize) -> Vec<usize> {
     digits
 }
 
-fn word_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
-}
-
 /// `(?![\w-]|\.\d)` at `at`.
 fn free_after(text: &[u8], at: usize) -> bool {
     match text.get(at) {
-        Some(&b) if word_byte(b) || b == b'-' => false,
+        Some(&b) if word(b) || b == b'-' => false,
         Some(b'.') => !text.get(at + 1).is_some_and(u8::is_ascii_digit),
         _ => true,
     }
@@ -39,7 +35,7 @@ fn free_after(text: &[u8], at: usize) -> bool {
 
 /// `_CARD`'s match at `at`, if any: its end.
 fn card_match(text: &[u8], at: usize) -> Option<usize> {
-    if !text[at].is_ascii_digit() || (at > 0 && (word_byte(text[at - 1]) || matches!(text[at - 1], b'.' | b'-'))) {
+    if !text[at].is_ascii_digit() || (at > 0 && (word(text[at - 1]) || matches!(text[at - 1], b'.' | b'-'))) {
         return None;
     }
     let digits = chain(text, at);

@@ -5,15 +5,11 @@
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+use crate::python::{finditer, space, split};
 use crate::Pattern;
 
 /// How far before a mailbox a URL's scheme is looked for (as `detect_email` does).
 const SCHEME_REACH: usize = 512;
-
-/// Python's `\s` in ASCII: what `str.split` splits on.
-fn is_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1C..=0x1F | b' ')
-}
 
 /// `[\w.+-]` in ASCII: what a mailbox's local part keeps (`_LOCAL_PART_STOP` is its complement).
 fn is_local(b: u8) -> bool {
@@ -46,11 +42,7 @@ pub fn email_spans(
         }
     }
     let bytes = text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        let start = at + bytes[at..].iter().take_while(|&&b| is_space(b)).count();
-        at = start + bytes[start..].iter().take_while(|&&b| !is_space(b)).count();
-        let token = &text[start..at];
+    for (start, token) in split(text) {
         if !token.contains('@') {
             continue;
         }
@@ -79,12 +71,9 @@ pub fn email_spans(
 fn encoded_mailboxes(bytes: &[u8]) -> Vec<(usize, usize)> {
     let label = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
     let run = |from: usize, class: &dyn Fn(u8) -> bool| from + bytes[from..].iter().take_while(|&&b| class(b)).count();
-    let mut found = Vec::new();
-    let mut start = 0;
-    while start < bytes.len() {
+    let mailbox_at = |start: usize| {
         if start > 0 && (is_local(bytes[start - 1]) || bytes[start - 1] == b'%') {
-            start += 1;
-            continue;
+            return None;
         }
         let (mut at, mut units) = (start, 0);
         while units < 64 {
@@ -97,7 +86,7 @@ fn encoded_mailboxes(bytes: &[u8]) -> Vec<(usize, usize)> {
             }
             units += 1;
         }
-        let end = (units > 0 && bytes[at..].starts_with(b"%40")).then_some(at + 3).and_then(|domain| {
+        (units > 0 && bytes[at..].starts_with(b"%40")).then_some(at + 3).and_then(|domain| {
             let mut labels = vec![run(domain, &label)];
             if labels[0] == domain {
                 return None;
@@ -115,16 +104,9 @@ fn encoded_mailboxes(bytes: &[u8]) -> Vec<(usize, usize)> {
                 let letters = to - from >= 2 && bytes[from..to].iter().all(u8::is_ascii_alphabetic);
                 (letters && bytes.get(to) != Some(&b'_')).then_some(to)
             })
-        });
-        match end {
-            Some(end) => {
-                found.push((start, end));
-                start = end;
-            }
-            None => start += 1,
-        }
-    }
-    found
+        })
+    };
+    finditer(bytes.len(), mailbox_at, |end| end)
 }
 
 /// Whether `_URL_USERINFO` (`(?<![\w+.-])[A-Za-z][\w+.-]*://[^\s/@]*$`) is found in
@@ -136,7 +118,7 @@ fn ends_userinfo(bytes: &[u8], start: usize, end: usize) -> bool {
     let newline_end = (end > start && bytes[end - 1] == b'\n').then(|| end - 1);
     [Some(end), newline_end].into_iter().flatten().any(|end| {
         let after =
-            end - bytes[start..end].iter().rev().take_while(|&&b| !(is_space(b) || b == b'/' || b == b'@')).count();
+            end - bytes[start..end].iter().rev().take_while(|&&b| !(space(b) || b == b'/' || b == b'@')).count();
         if after < start + 4 || &bytes[after - 3..after] != b"://" {
             return false;
         }

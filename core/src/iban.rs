@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
-use crate::finditer::finditer;
+use crate::prefilter::IBAN;
+use crate::python::{finditer, word};
 
 /// The exact pattern this module replicates; a presidio release with another is read in Python.
 pub const PRESIDIO_PATTERN: &str = "(?<![A-Z0-9])([A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,6})((?:[ -]?[A-Z0-9]{4})?)\
@@ -134,41 +135,12 @@ impl Iban {
         None
     }
 
-    /// presidio's IBAN detector's gate (`detectors._presidio_iban`): two letters after no letter
-    /// or digit, two digits, nine more letters or digits, each perhaps after a separator.
-    fn gate(text: &[u8]) -> bool {
-        let alnum = |b: u8| b.is_ascii_alphanumeric();
-        (0..text.len()).any(|at| {
-            if (at > 0 && alnum(text[at - 1]))
-                || !text[at..].iter().take(2).filter(|b| b.is_ascii_alphabetic()).count().eq(&2)
-            {
-                return false;
-            }
-            let digits_at = if text.get(at + 2).is_some_and(|b| matches!(b, b' ' | b'-'))
-                && text.get(at + 3..at + 5).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
-            {
-                at + 3
-            } else {
-                at + 2
-            };
-            if !text.get(digits_at..digits_at + 2).is_some_and(|d| d.iter().all(u8::is_ascii_digit)) {
-                return false;
-            }
-            let mut next = digits_at + 2;
-            (0..9).all(|_| match group(text, next, b" -", |b| b.is_ascii_alphanumeric(), 1) {
-                Some(end) => {
-                    next = end;
-                    true
-                }
-                None => false,
-            })
-        })
-    }
-
     /// The spans `detect_iban` finds in ASCII ``text``: presidio's, then the lower-case IBANs
     /// of a text that says "iban" that presidio validates upper-cased.
     pub fn spans(&self, text: &[u8]) -> Vec<(usize, usize)> {
-        let mut spans = if Iban::gate(text) { self.presidio_spans(text) } else { Vec::new() };
+        // presidio's spans behind its gate (`detectors._presidio_iban`), which the prefilter's reads exactly
+        let gate = std::str::from_utf8(text).is_ok_and(|text| IBAN.is_match(text));
+        let mut spans = if gate { self.presidio_spans(text) } else { Vec::new() };
         if text.to_ascii_lowercase().windows(4).any(|w| w == b"iban") {
             let found = finditer(text.len(), |at| lower_match(text, at), |end| end);
             spans.extend(found.into_iter().filter(|&(at, end)| {
@@ -182,7 +154,7 @@ impl Iban {
 
 /// `_LOWER_IBAN` at `at`: `(?<![\w-])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,3})?(?![\w-])`.
 fn lower_match(text: &[u8], at: usize) -> Option<usize> {
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let word = |b: u8| word(b) || b == b'-';
     if !starts_here(text, at, word, u8::is_ascii_lowercase) {
         return None;
     }

@@ -9,24 +9,19 @@ use regex::bytes::Regex;
 
 use crate::ip::parse_v4;
 use crate::pattern::Pattern;
+use crate::prefilter::{may_hold_ip, IP};
+use crate::python::{space, split, word, SPACE_CLASS};
 
 fn pattern(source: &str) -> Regex {
     Regex::new(source).expect("a valid pattern")
 }
 
-/// `detectors._IP_GATE`.
-static GATE: LazyLock<Regex> = LazyLock::new(|| pattern(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d|::|(?:[0-9a-fA-F]{1,4}:){7}"));
 /// `detectors._HOST_REST`, whole: what may surround a whole-value address (`[ ]:port`).
 static HOST_REST: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"\A[\t\n\x0B\x0C\r\x1C-\x1F ]*\[?\]?(?::[0-9]{1,5})?[\t\n\x0B\x0C\r\x1C-\x1F ]*\z"));
+    LazyLock::new(|| pattern(&format!(r"\A{SPACE_CLASS}*\[?\]?(?::[0-9]{{1,5}})?{SPACE_CLASS}*\z")));
 /// `detectors._VERSION_WORD` (`$` is also before a last newline).
 static VERSION_WORD: LazyLock<Regex> =
     LazyLock::new(|| pattern(r"(?i)\b(?:version|ver|release|build)[^A-Za-z0-9_]{0,3}\n?\z"));
-
-/// Python's whitespace in ASCII text (`str.split`'s and `\s`'s).
-fn space(byte: u8) -> bool {
-    matches!(byte, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1C..=0x1F | b' ')
-}
 
 /// `_PRODUCT_TOKEN.search(text, max(0, at - 64), at)`: a word of letters, digits, `_`, `.` or
 /// `-` that starts with a letter after a space, `(`, `;`, `,` or the text's start, and ends
@@ -35,7 +30,7 @@ fn after_product_token(text: &[u8], at: usize) -> bool {
     if at < 2 || text[at - 1] != b'/' {
         return false;
     }
-    let token = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+    let token = |b: &u8| word(*b) || matches!(b, b'.' | b'-');
     let floor = at.saturating_sub(64);
     (floor..at - 1).rev().take_while(|&a| a == at - 2 || token(&text[a + 1])).any(|a| {
         text[a].is_ascii_alphabetic() && (a == 0 || space(text[a - 1]) || matches!(text[a - 1], b'(' | b';' | b','))
@@ -49,25 +44,18 @@ pub fn ipv4_spans(text: &str, ipv4: &Pattern) -> Option<Vec<(usize, usize)>> {
         return None;
     }
     let bytes = text.as_bytes();
-    let count = |byte: u8| bytes.iter().filter(|&&b| b == byte).count();
-    let digits = bytes.iter().filter(|b| b.is_ascii_digit()).count();
-    if !(((count(b'.') >= 3 && digits >= 4) || text.contains("::") || count(b':') >= 7) && GATE.is_match(bytes)) {
+    if !may_hold_ip(text, bytes.iter().filter(|b| b.is_ascii_digit()).count()) {
         return Some(Vec::new());
     }
     let mut spans = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        let start = at + bytes[at..].iter().take_while(|&&b| space(b)).count();
-        let end = start + bytes[start..].iter().take_while(|&&b| !space(b)).count();
-        at = end;
-        let run = &bytes[start..end];
-        if run.is_empty() || !GATE.is_match(run) {
+    for (start, run) in split(text) {
+        if !IP.is_match(run) {
             continue;
         }
-        if run.contains(&b':') {
+        if run.contains(':') {
             return None; // presidio's IPv6 patterns would run on it
         }
-        for (m_start, m_end) in ipv4.spans(&text[start..end]) {
+        for (m_start, m_end) in ipv4.spans(run) {
             let (s, e) = (start + m_start, start + m_end);
             let address = text[s..e].split('/').next().unwrap_or_default();
             let Some(ip) = parse_v4(address) else {

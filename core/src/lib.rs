@@ -4,7 +4,6 @@
 mod card;
 mod classes;
 mod email;
-mod finditer;
 mod iban;
 mod ip;
 mod ip_find;
@@ -14,6 +13,7 @@ mod mt;
 mod names;
 mod pattern;
 mod prefilter;
+mod python;
 mod remember;
 mod ssn;
 mod tree;
@@ -252,17 +252,18 @@ struct PersonFinder {
 
 #[pymethods]
 impl PersonFinder {
-    /// The word lists (lower case; words beyond ASCII are left out, as no ASCII text holds
-    /// them), the patterns around a name as they read ASCII text, and the device words.
+    /// The particles and word lists (lower case; words beyond ASCII are left out, as no ASCII
+    /// text holds them), the patterns around a name as they read ASCII text, and the device words.
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        firsts: Vec<String>, lasts: Vec<String>, not_first: Vec<String>, not_names: Vec<String>, titled: &str,
-        cues: &str, addressing: &str, mailbox: &str, devices: Vec<String>,
+        particles: Vec<String>, firsts: Vec<String>, lasts: Vec<String>, not_first: Vec<String>,
+        not_names: Vec<String>, titled: &str, cues: &str, addressing: &str, mailbox: &str, devices: Vec<String>,
     ) -> PyResult<Self> {
         let ascii = |words: Vec<String>| words.into_iter().filter(|w| w.is_ascii()).map(String::into_bytes).collect();
         let pattern = |source: &str| regex::bytes::Regex::new(source).map_err(|e| PyValueError::new_err(e.to_string()));
         let names = names::Names {
+            particles: particles.into_iter().map(String::into_bytes).collect(),
             firsts: ascii(firsts),
             lasts: ascii(lasts),
             not_first: ascii(not_first),

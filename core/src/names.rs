@@ -17,16 +17,7 @@ use std::collections::HashSet;
 
 use regex::bytes::Regex;
 
-use crate::finditer::finditer;
-
-const PARTICLES: [&[u8]; 20] = [
-    b"van", b"von", b"der", b"den", b"de", b"da", b"del", b"della", b"di", b"du", b"le", b"la", b"dos", b"das", b"zu",
-    b"ten", b"ter", b"y", b"bin", b"al",
-];
-
-fn word_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
-}
+use crate::python::{finditer, word};
 
 /// The end of the run of lower-case letters at `at`, if there is one.
 fn lower_run(text: &[u8], at: usize) -> Option<usize> {
@@ -75,7 +66,7 @@ fn blanks(text: &[u8], at: usize) -> usize {
 
 /// Where the next word of a run may start after a word ending at `at`: blanks, up to two
 /// particles each followed by blanks, then (the caller's to test) a capital.
-fn next_word(text: &[u8], at: usize) -> Option<usize> {
+fn next_word(text: &[u8], at: usize, particles: &[Vec<u8>]) -> Option<usize> {
     let mut next = blanks(text, at);
     if next == at {
         return None;
@@ -83,7 +74,7 @@ fn next_word(text: &[u8], at: usize) -> Option<usize> {
     for _ in 0..2 {
         let word = &text[next..];
         let Some(particle) =
-            PARTICLES.iter().find(|p| word.starts_with(p) && matches!(word.get(p.len()), Some(b' ' | b'\t')))
+            particles.iter().find(|p| word.starts_with(p) && matches!(word.get(p.len()), Some(b' ' | b'\t')))
         else {
             break;
         };
@@ -94,26 +85,27 @@ fn next_word(text: &[u8], at: usize) -> Option<usize> {
 
 /// The end of a run whose last word ends at `end`, `words` words in: more words first, then
 /// this end if the lookahead allows it.
-fn run_end(text: &[u8], end: usize, words: usize) -> Option<usize> {
+fn run_end(text: &[u8], end: usize, words: usize, particles: &[Vec<u8>]) -> Option<usize> {
     if words < 4 {
-        if let Some(start) = next_word(text, end) {
-            if let Some(found) = word_ends(text, start).into_iter().find_map(|e| run_end(text, e, words + 1)) {
+        if let Some(start) = next_word(text, end, particles) {
+            if let Some(found) = word_ends(text, start).into_iter().find_map(|e| run_end(text, e, words + 1, particles))
+            {
                 return Some(found);
             }
         }
     }
     let next = text.get(end);
-    (!next.is_some_and(|&b| word_byte(b) || b == b'@')).then_some(end)
+    (!next.is_some_and(|&b| word(b) || b == b'@')).then_some(end)
 }
 
 /// The spans `_SEQ.finditer` gives an ASCII text (its group 1, which is the whole match).
-fn name_runs(text: &[u8]) -> Vec<(usize, usize)> {
+fn name_runs(text: &[u8], particles: &[Vec<u8>]) -> Vec<(usize, usize)> {
     let run_at = |at: usize| {
-        let free = at == 0 || !(word_byte(text[at - 1]) || text[at - 1] == b'@' || text[at - 1] == b'.');
+        let free = at == 0 || !(word(text[at - 1]) || text[at - 1] == b'@' || text[at - 1] == b'.');
         if !(free && text[at].is_ascii_uppercase()) {
             return None;
         }
-        word_ends(text, at).into_iter().find_map(|e| run_end(text, e, 1))
+        word_ends(text, at).into_iter().find_map(|e| run_end(text, e, 1, particles))
     };
     finditer(text.len(), run_at, |end| end)
 }
@@ -121,6 +113,8 @@ fn name_runs(text: &[u8]) -> Vec<(usize, usize)> {
 /// The person detector (`names.detect_person`) on ASCII text, with its word lists (ASCII, lower
 /// case) and its patterns around a name as they read ASCII text (see `names._ascii_pattern`).
 pub struct Names {
+    /// `names._PARTICLES`: the lower-case words between the words of a name (`van`, `de`).
+    pub particles: Vec<Vec<u8>>,
     pub firsts: HashSet<Vec<u8>>,
     pub lasts: HashSet<Vec<u8>>,
     pub not_first: HashSet<Vec<u8>>,
@@ -140,7 +134,7 @@ impl Names {
     pub fn person_spans(&self, text: &[u8]) -> Vec<(usize, usize)> {
         let lower = |word: &[u8]| word.to_ascii_lowercase();
         let mut spans = Vec::new();
-        for (run_start, run_end) in name_runs(text) {
+        for (run_start, run_end) in name_runs(text, &self.particles) {
             let all: Vec<(usize, usize)> = words(text, run_start, run_end);
             // titles and words that are never names go at the start ("Error Jane Doe", "Mr Doe")
             let Some(first_at) = all.iter().position(|&(s, e)| !self.not_first.contains(&lower(&text[s..e]))) else {

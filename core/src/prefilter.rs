@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 
+use crate::python::{space, word};
+
 /// The detectors with a condition, in bit order; the others always run.
 pub const PREFILTERED: [&str; 20] = [
     "JWT",
@@ -41,16 +43,18 @@ static API_KEY: LazyLock<Regex> =
     LazyLock::new(|| pattern(r"_(?:live|test)_|gh[pousr]_|github_pat_|AKIA|ASIA|xox|glpat-|AIza|SG\.|npm_|shp|sq0"));
 /// presidio's IBAN gate (two letters after no letter or digit, two digits, nine more letters
 /// or digits), its lookahead as part of the match.
-static IBAN: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?i)(?:^|[^a-z0-9])[a-z]{2}[ -]?\d{2}(?:[ -]?[a-z0-9]){9}"));
+pub(crate) static IBAN: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"(?i)(?:^|[^a-z0-9])[a-z]{2}[ -]?\d{2}(?:[ -]?[a-z0-9]){9}"));
 /// The start of a lower-case IBAN (`_LOWER_IBAN`, looked for where the text says "iban").
 static LOWER_IBAN: LazyLock<Regex> =
     LazyLock::new(|| pattern(r"(?:^|[^A-Za-z0-9_-])[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2}"));
 /// The SSN detector keeps a separated number, or nine digits where a cue word is.
-static SSN_SEPARATED: LazyLock<Regex> = LazyLock::new(|| pattern(r"\d{3}[- .]\d{2}[- .]\d{4}"));
-static NINE_DIGITS: LazyLock<Regex> = LazyLock::new(|| pattern(r"\d{9}"));
+pub(crate) static SSN_SEPARATED: LazyLock<Regex> = LazyLock::new(|| pattern(r"\d{3}[- .]\d{2}[- .]\d{4}"));
+pub(crate) static NINE_DIGITS: LazyLock<Regex> = LazyLock::new(|| pattern(r"\d{9}"));
 /// A card number's digits and separators (`_CARD`), its lookarounds dropped.
 static CARD: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?:\d[ -]?){11}\d"));
-static IP: LazyLock<Regex> = LazyLock::new(|| pattern(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d|::|(?:[0-9a-fA-F]{1,4}:){7}"));
+pub(crate) static IP: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d|::|(?:[0-9a-fA-F]{1,4}:){7}"));
 /// presidio's MAC address patterns: six hex pairs joined by one separator, or three groups of
 /// four joined by dots (found only where the detector's own gate, three pairs, passes too).
 static MAC: LazyLock<Regex> =
@@ -86,7 +90,7 @@ const DEVICE_WORDS: [&str; 14] = [
     "workstation",
 ];
 const ADDRESS_CUES: [&str; 6] = ["addres", "adres", "direccion", "indirizzo", "anschrift", "geocod"];
-const SSN_CUES: [&str; 5] = ["ssn", "social", "security", "national", "tax"];
+pub(crate) const SSN_CUES: [&str; 5] = ["ssn", "social", "security", "national", "tax"];
 /// A part of each ASCII word `_NATIONAL_ID` takes as naming a national id.
 const NATIONAL_ID_CUES: [&str; 30] = [
     "ssn",
@@ -206,7 +210,6 @@ fn in_phone_run(byte: u8) -> bool {
 /// or `:`, unless an extension (`x`, `ext`) may follow there. So the digits between a run's
 /// first start and its last end are the most any match of the run holds.
 fn phone_run(text: &[u8]) -> bool {
-    let word = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
     let mut i = 0;
     while i < text.len() {
         if !in_phone_run(text[i]) {
@@ -243,11 +246,17 @@ fn phone_run(text: &[u8]) -> bool {
 /// `_BARE_NUMBER`'s whole-value test on ASCII ``text``: 7 to 15 digits, perhaps after a `+`,
 /// with whitespace (Python's, `\x1c`-`\x1f` included) around.
 fn bare_number(text: &[u8]) -> bool {
-    let space = |b: &u8| b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f".contains(b);
-    let start = text.iter().position(|b| !space(b)).unwrap_or(text.len());
-    let end = text.iter().rposition(|b| !space(b)).map_or(start, |k| k + 1);
+    let start = text.iter().position(|&b| !space(b)).unwrap_or(text.len());
+    let end = text.iter().rposition(|&b| !space(b)).map_or(start, |k| k + 1);
     let number = text[start..end].strip_prefix(b"+").unwrap_or(&text[start..end]);
     (7..=15).contains(&number.len()) && number.iter().all(u8::is_ascii_digit)
+}
+
+/// `detectors._may_hold_ip` on a text with `digits` decimal digits: IPv4 needs three dots and
+/// four digits, IPv6 `::` or seven colons, and then the gate pattern.
+pub(crate) fn may_hold_ip(text: &str, digits: usize) -> bool {
+    let count = |byte: u8| text.bytes().filter(|&b| b == byte).count();
+    ((count(b'.') >= 3 && digits >= 4) || text.contains("::") || count(b':') >= 7) && IP.is_match(text)
 }
 
 /// The bits of the detectors in `PREFILTERED` that may find something in ``text``. Case-free
@@ -276,7 +285,7 @@ pub fn could_hold(text: &str, streets: &Streets) -> u32 {
         !ascii || (digits >= 2 && (IBAN.is_match(text) || (mentions(IBAN_WORD) && LOWER_IBAN.is_match(text)))),
         digits >= 9 && (SSN_SEPARATED.is_match(text) || (mentions(SSN_CUE) && NINE_DIGITS.is_match(text))),
         digits >= 5 && mentions(NATIONAL_ID),
-        ((count(b'.') >= 3 && digits >= 4) || text.contains("::") || colons >= 7) && IP.is_match(text),
+        may_hold_ip(text, digits),
         digits >= 7 && (!ascii || phone_run(text.as_bytes())),
         digits >= 7 && (!ascii || bare_number(text.as_bytes())),
         (colons >= 2 || dashes >= 2) && (MAC.is_match(text) || (MAC_PAIRS.is_match(text) && MAC_DOTS.is_match(text))),

@@ -8,6 +8,8 @@ use std::collections::HashSet;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PySet, PyString, PyTuple};
 
+use crate::python::split;
+
 pub struct Remember {
     /// `engine._PROPAGATED`: the entities whose originals are replaced wherever they appear.
     pub propagated: HashSet<String>,
@@ -15,15 +17,6 @@ pub struct Remember {
     pub not_names: HashSet<Vec<u8>>,
     /// `gazetteer.street_words()`: a person's name that is also a street type stays.
     pub street_words: HashSet<Vec<u8>>,
-}
-
-/// Python's whitespace in ASCII text, as `str.split` splits on it.
-fn space(byte: u8) -> bool {
-    matches!(byte, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1C..=0x1F | b' ')
-}
-
-fn split(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| c.is_ascii() && space(c as u8)).filter(|part| !part.is_empty())
 }
 
 /// `engine._LOGIN_SHAPED` in ASCII text: a letter, a dot, dash or underscore, a letter; or a digit.
@@ -67,7 +60,7 @@ impl Remember {
         };
         known.set_item(original, PyTuple::new(py, [fake.as_any(), entity.as_any()])?)?;
         if kind == "PERSON" {
-            for (part, fake_part) in split(text).zip(split(faked)) {
+            for ((_, part), (_, fake_part)) in split(text).zip(split(faked)) {
                 let part_lower = part.to_ascii_lowercase();
                 if part.len() >= 3
                     && part != fake_part

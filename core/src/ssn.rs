@@ -3,6 +3,7 @@
 //! result inside a better one, then the detector's own test of each span's shape.
 
 use crate::pattern::Pattern;
+use crate::prefilter::{NINE_DIGITS, SSN_CUES, SSN_SEPARATED};
 
 /// presidio's `UsSsnRecognizer.invalidate_result`.
 fn invalidated(candidate: &[u8]) -> bool {
@@ -50,14 +51,6 @@ fn separated(value: &[u8]) -> bool {
         && digits(7..11)
 }
 
-/// `detectors._SSN_GATE`: a separated number or nine digits in a row.
-fn gate(text: &[u8]) -> bool {
-    (0..text.len()).any(|at| {
-        let rest = &text[at..];
-        (rest.len() >= 11 && separated(&rest[..11])) || (rest.len() >= 9 && rest[..9].iter().all(u8::is_ascii_digit))
-    })
-}
-
 pub struct Ssn {
     /// presidio's patterns, in its order, each with its score.
     pub patterns: Vec<(Pattern, f64)>,
@@ -67,11 +60,13 @@ impl Ssn {
     /// The spans `detect_ssn` finds in ASCII ``text``.
     pub fn spans(&self, text: &str) -> Vec<(usize, usize)> {
         let bytes = text.as_bytes();
-        if bytes.iter().filter(|b| b.is_ascii_digit()).count() < 9 || !gate(bytes) {
+        // `_may_hold_ssn`, whose gate `_SSN_GATE` is a separated number or nine digits in a row
+        let digits = bytes.iter().filter(|b| b.is_ascii_digit()).count();
+        if digits < 9 || !(SSN_SEPARATED.is_match(text) || NINE_DIGITS.is_match(text)) {
             return Vec::new();
         }
         let lower = text.to_ascii_lowercase();
-        let cued = ["ssn", "social", "security", "national", "tax"].iter().any(|cue| lower.contains(cue));
+        let cued = SSN_CUES.iter().any(|cue| lower.contains(cue));
         let mut found = Vec::new();
         for (pattern, score) in &self.patterns {
             for (start, end) in pattern.spans(text) {

@@ -1,0 +1,44 @@
+//! How Python's `str` and `re` read ASCII text, for the detectors replicated in Rust.
+
+/// Python's whitespace in ASCII text: `\s`, `str.isspace` and what `str.split` splits on
+/// (`\x1c`-`\x1f` included, which Rust's `\s` lacks).
+pub fn space(byte: u8) -> bool {
+    matches!(byte, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1C..=0x1F | b' ')
+}
+
+/// `space` as a class of Rust's regex syntax.
+pub const SPACE_CLASS: &str = r"[\t\n\x0B\x0C\r\x1C-\x1F ]";
+
+/// Python's `\w` in ASCII text.
+pub fn word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+/// `str.split()` of ASCII ``text``: its whitespace-free runs, each with its start.
+pub fn split(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let start = at + bytes[at..].iter().take_while(|&&b| space(b)).count();
+        at = start + bytes[start..].iter().take_while(|&&b| !space(b)).count();
+        (at > start).then(|| (start, &text[start..at]))
+    })
+}
+
+/// Where `match_at` matches in a text of `len` bytes, as `re.finditer` scans: at each position
+/// in turn, and on from the end of a match (`end_of`, never the start: matches are not empty).
+pub fn finditer<M: Copy>(
+    len: usize, mut match_at: impl FnMut(usize) -> Option<M>, end_of: impl Fn(M) -> usize,
+) -> Vec<(usize, M)> {
+    let (mut found, mut at) = (Vec::new(), 0);
+    while at < len {
+        match match_at(at) {
+            Some(m) => {
+                found.push((at, m));
+                at = end_of(m);
+            }
+            None => at += 1,
+        }
+    }
+    found
+}
