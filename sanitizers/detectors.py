@@ -176,15 +176,24 @@ def _matcher(pattern: str, flags: int) -> Callable[[str], Iterable[tuple[int, in
 def _rust_pattern(pattern: str, flags: int) -> Pattern | None:
     """``pattern`` compiled by Rust's engine, or None where it cannot run it (lookaround, a
     backreference, a flag beyond case, multi-line and dot-all)."""
+    rust = _rust_flags(flags)
+    if rust is None:
+        return None
+    ignore_case, multi_line, dot_all = rust
+    try:
+        return Pattern(pattern, ignore_case=ignore_case, multi_line=multi_line, dot_all=dot_all)
+    except ValueError:
+        return None
+
+
+def _rust_flags(flags: int) -> tuple[bool, bool, bool] | None:
+    """(ignore case, multi-line, dot-all): a presidio recognizer's ``regex`` flags as Rust's engine
+    takes them, or None for a flag beyond those three, which it has nothing for."""
     import regex
 
     if flags & ~(regex.I | regex.M | regex.S):
         return None
-    try:
-        return Pattern(pattern, ignore_case=bool(flags & regex.I), multi_line=bool(flags & regex.M),
-                       dot_all=bool(flags & regex.S))
-    except ValueError:
-        return None
+    return bool(flags & regex.I), bool(flags & regex.M), bool(flags & regex.S)
 
 
 def _not_contained(found: list[tuple[int, int, float]]) -> tuple[tuple[int, int], ...]:
@@ -394,12 +403,11 @@ def _iban_finder() -> Callable[[str], list[tuple[int, int]] | None] | None:
     import inspect
     import string
 
-    import regex
-
     recognizer = _presidio("IBAN_CODE")
     formats = getattr(inspect.getmodule(type(recognizer)), "regex_per_country", None)
     letters = {ord(d): str(i) for i, d in enumerate(string.digits + string.ascii_uppercase)}
-    if ([p.regex for p in recognizer.patterns] != [IBAN_PATTERN] or recognizer.global_regex_flags & regex.I
+    rust = _rust_flags(recognizer.global_regex_flags)  # the replica matches case as it is
+    if ([p.regex for p in recognizer.patterns] != [IBAN_PATTERN] or rust is None or rust[0]
             or not isinstance(formats, dict) or getattr(recognizer, "BOSEOS", None) != ()
             or recognizer.replacement_pairs != [("-", ""), (" ", "")] or recognizer.LETTERS != letters):
         return None
@@ -433,15 +441,15 @@ def detect_ip(text: str) -> list[Span]:
 def _ip_finder() -> Callable[[str], list[tuple[int, int]] | None] | None:
     """detect_ip for ASCII text whose candidates hold no colon, in the compiled core: presidio's
     IPv4 pattern, ``ipaddress``'s validation and the exclusions below. None (every text read
-    here) should a presidio release rename or drop that pattern. ``tests/test_core.py`` holds
-    the two readings to the same spans."""
-    import regex
-
+    here) should a presidio release rename or drop that pattern, or bring one or flags beyond Rust's
+    engine. ``tests/test_core.py`` holds the two readings to the same spans."""
     recognizer = _presidio("IP_ADDRESS")
-    flags = recognizer.global_regex_flags
     ipv4 = next((p.regex for p in recognizer.patterns if p.name == "IPv4"), None)
-    return None if ipv4 is None else IpFinder(ipv4, bool(flags & regex.I), bool(flags & regex.M),
-                                              bool(flags & regex.S)).spans
+    rust = _rust_flags(recognizer.global_regex_flags)
+    try:
+        return None if ipv4 is None or rust is None else IpFinder(ipv4, *rust).spans
+    except ValueError:
+        return None
 
 
 def _detect_ip_here(text: str) -> list[Span]:
@@ -510,16 +518,14 @@ def _ssn_finder() -> Callable[[str], list[tuple[int, int]] | None] | None:
     ``invalidate_result`` and the removal of results inside better ones, replicated. None (every
     text read here) should a presidio release validate results or bring a pattern beyond Rust's
     engine. ``tests/test_core.py`` holds the two readings to the same spans."""
-    import regex
     from presidio_analyzer import PatternRecognizer
 
     recognizer = _presidio("US_SSN")
-    if type(recognizer).validate_result is not PatternRecognizer.validate_result:
+    rust = _rust_flags(recognizer.global_regex_flags)
+    if type(recognizer).validate_result is not PatternRecognizer.validate_result or rust is None:
         return None
-    flags = recognizer.global_regex_flags
     try:
-        return SsnFinder([(p.regex, p.score) for p in recognizer.patterns], bool(flags & regex.I),
-                         bool(flags & regex.M), bool(flags & regex.S)).spans
+        return SsnFinder([(p.regex, p.score) for p in recognizer.patterns], *rust).spans
     except ValueError:
         return None
 
