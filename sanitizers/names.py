@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from sanitizers._core import PersonFinder
+from sanitizers._core import SPACE_CLASS, PersonFinder
 from sanitizers.detectors import Span, digit_count
 from sanitizers.gazetteer import first_names, last_names, street_words
 
@@ -24,8 +24,8 @@ _LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĺ�
 # "Jane", "Jean-Luc", "O'Connor", "McDonald"; every repetition starts with a separator or a
 # capital, so a failing match cannot backtrack through the ways of splitting a lowercase run.
 _WORD = f"[{_UP}](?:[{_LOW}]+|['’](?=[{_UP}]))(?:['’-][{_UP}]?[{_LOW}]+|[{_UP}][{_LOW}]+)*"
-_PARTICLES = ("van", "von", "der", "den", "de", "da", "del", "della", "di", "du", "le", "la", "dos", "das", "zu", "ten",
-              "ter", "y", "bin", "al")
+_PARTICLES = ("van", "von", "der", "den", "de", "da", "del", "della", "di", "du", "le", "la", "dos", "das", "zu",
+              "ten", "ter", "y", "bin", "al")
 _PARTICLE = "(?:" + "|".join(_PARTICLES) + ")"
 _SEQ = re.compile(
     rf"(?<![\w@.])({_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_WORD}){{0,3}})(?![\w@])"
@@ -192,15 +192,14 @@ def detect_addresses(text: str) -> list[Span]:
 @cache
 def person_finder() -> PersonFinder:
     """``detect_person`` and ``detect_device_owner``'s gate for ASCII text, in the compiled core
-    (``core/src/names.rs``): the same particles and word lists, the patterns around a name as they read ASCII
-    text. ``tests/test_core.py`` holds its spans to ``detect_person``'s."""
+    (``core/src/names.rs``): the same particles and word lists, the patterns around a name as they
+    read ASCII text. ``tests/test_core.py`` holds its spans to ``detect_person``'s."""
     return PersonFinder(list(_PARTICLES), list(first_names()), list(last_names()), list(_NOT_FIRST),
                         list(_NOT_NAMES), _ascii_pattern(_TITLED), _ascii_pattern(_CUES), _ascii_pattern(_ADDRESSING),
                         "^(?:" + _ascii_pattern(_MAILBOX) + ")", list(_DEVICE_WORD_LIST))
 
 
 _ASCII = "".join(map(chr, range(128)))
-_PYTHON_SPACE = r"[\t\n\x0B\x0C\r\x1C-\x1F ]"  # what \s is in ASCII text: Rust's \s lacks \x1c-\x1f
 
 
 def _ascii_pattern(pattern: re.Pattern[str]) -> str:
@@ -208,7 +207,7 @@ def _ascii_pattern(pattern: re.Pattern[str]) -> str:
     ``\\s`` as Python's, a final ``$`` as its end or before a last newline, and a letter beyond
     ASCII as the ASCII letters it matches ignoring case (``ı`` matches ``i``); any other stays, as
     it never matches ASCII text."""
-    source = pattern.pattern.replace(r"\s", _PYTHON_SPACE)
+    source = pattern.pattern.replace(r"\s", SPACE_CLASS)  # Rust's \s lacks \x1c-\x1f
     if source.endswith("$"):
         source = source[:-1] + r"\n?\z"
     flags = re.IGNORECASE if pattern.flags & re.IGNORECASE else 0

@@ -554,5 +554,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ENCODED", known::ENCODED)?;
     m.add("PREFILTERED", prefilter::PREFILTERED)?;
     m.add("IBAN_PATTERN", iban::PRESIDIO_PATTERN)?;
+    m.add("SPACE_CLASS", python::SPACE_CLASS)?;
     Ok(())
 }
