@@ -26,7 +26,7 @@ from connectors.http_records import har_events, table_events
 from connectors.limits import DEFAULT_LIMITS, EventLimits, check_event, check_size, parse_json
 from connectors.schema import normalize_event
 
-__all__ = ["SourceItem", "read_documents", "read_events"]
+__all__ = ["SourceItem", "parse_line", "read_documents", "read_events"]
 
 
 @dataclass(slots=True)
@@ -38,13 +38,18 @@ class SourceItem:
     document: Any = None
     error: str | None = None
     limit: str | None = None  # the limit that refused the item (``max_depth``, ...), to count refusals
+    raw: bytes | None = None  # a JSONL line left to parse (``read_documents(defer=True)``): see parse_line
 
 
-def read_documents(source: str, limits: EventLimits = DEFAULT_LIMITS) -> Iterator[SourceItem]:
-    """Yield the raw JSON documents of ``source`` (a path, or ``-`` for stdin), in order."""
+def read_documents(source: str, limits: EventLimits = DEFAULT_LIMITS, *, defer: bool = False) -> Iterator[SourceItem]:
+    """Yield the raw JSON documents of ``source`` (a path, or ``-`` for stdin), in order.
+
+    ``defer`` leaves each JSONL line within the size limit unparsed, in ``raw``, for
+    :func:`parse_line` to read where the document is wanted: a bulk command's worker processes
+    then parse in parallel, and the reading process only splits lines."""
     name = "stdin" if source == "-" else source
     if source == "-":
-        yield from _read_stream(sys.stdin.buffer, name, limits, jsonl_by_name=False)
+        yield from _read_stream(sys.stdin.buffer, name, limits, jsonl_by_name=False, defer=defer)
         return
     path = Path(source)
     if path.is_dir():
@@ -59,7 +64,7 @@ def read_documents(source: str, limits: EventLimits = DEFAULT_LIMITS) -> Iterato
     except OSError as exc:
         raise ConnectorError(f"{name}: cannot be read ({exc.strerror})") from None
     with handle:
-        yield from _read_stream(handle, name, limits, jsonl_by_name=path.suffix in (".jsonl", ".ndjson"))
+        yield from _read_stream(handle, name, limits, jsonl_by_name=path.suffix in (".jsonl", ".ndjson"), defer=defer)
 
 
 def read_events(source: str, limits: EventLimits = DEFAULT_LIMITS) -> Iterator[SourceItem]:
@@ -88,7 +93,8 @@ def _refused(ref: str, form: str, exc: LimitExceeded) -> SourceItem:
     return SourceItem(ref, form, error=str(exc), limit=exc.limit)
 
 
-def _read_stream(handle: IO[bytes], name: str, limits: EventLimits, *, jsonl_by_name: bool) -> Iterator[SourceItem]:
+def _read_stream(handle: IO[bytes], name: str, limits: EventLimits, *, jsonl_by_name: bool,
+                 defer: bool) -> Iterator[SourceItem]:
     first, lineno = b"", 0
     for raw in handle:
         lineno += 1
@@ -108,7 +114,7 @@ def _read_stream(handle: IO[bytes], name: str, limits: EventLimits, *, jsonl_by_
             return
         handle = io.BytesIO(rest)
     if jsonl_by_name or kind is not None:
-        yield from _jsonl(first, lineno, handle, name, limits)
+        yield from _jsonl(first, lineno, handle, name, limits, defer)
         return
     following = []  # the first line is no JSON value: a document over many lines, or JSONL whose first line is broken
     for raw in handle:
@@ -116,7 +122,7 @@ def _read_stream(handle: IO[bytes], name: str, limits: EventLimits, *, jsonl_by_
         if raw.strip():
             break
     if len(first.strip()) > 1 and following and _json_kind(following[-1]) == "object":
-        yield from _jsonl(first, lineno, itertools.chain(following, handle), name, limits)
+        yield from _jsonl(first, lineno, itertools.chain(following, handle), name, limits, defer)
         return
     yield from _within(_document(first + b"".join(following) + handle.read(), name), limits)
 
@@ -167,18 +173,21 @@ def _table(path: str, name: str) -> Iterator[SourceItem]:
         yield SourceItem(name, "jsonl", error=str(exc))
 
 
-def _jsonl(first: bytes, first_lineno: int, rest: Iterable[bytes], name: str, limits: EventLimits) -> Iterator[SourceItem]:
-    yield _line_item(first, first_lineno, name, limits)
+def _jsonl(first: bytes, first_lineno: int, rest: Iterable[bytes], name: str, limits: EventLimits,
+           defer: bool) -> Iterator[SourceItem]:
+    yield parse_line(first, limits, f"{name}:{first_lineno}", defer=defer)
     for lineno, raw in enumerate(rest, start=first_lineno + 1):
         if raw.strip():
-            yield _line_item(raw, lineno, name, limits)
+            yield parse_line(raw, limits, f"{name}:{lineno}", defer=defer)
 
 
-def _line_item(raw: bytes, lineno: int, name: str, limits: EventLimits) -> SourceItem:
-    """One JSONL line; its size is checked before parsing, so a huge line is never parsed."""
-    ref = f"{name}:{lineno}"
+def parse_line(raw: bytes, limits: EventLimits = DEFAULT_LIMITS, ref: str = "", *, defer: bool = False) -> SourceItem:
+    """One JSONL line as an item: its document, or why it has none. Its size is checked before
+    parsing, so a huge line is never parsed; ``defer`` stops there, leaving the line in ``raw``."""
     try:
         check_size(len(raw), limits)
+        if defer:
+            return SourceItem(ref, "jsonl", raw=raw)
         document = parse_json(raw)
         check_event(document, limits, size=len(raw), raw=raw)
     except orjson.JSONDecodeError as exc:

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 import orjson
@@ -80,8 +80,15 @@ def _plain(record: dict[str, Any], nested: bool = True) -> bool:
     return True
 
 
-def _content_hash(content: dict[str, Any]) -> str:
-    """A record's hash: over every field but the hash itself, ``prev_hash`` included."""
+def _content_hash(content: dict[str, Any], details_json: bytes | None = None) -> str:
+    """A record's hash: over every field but the hash itself, ``prev_hash`` included. Given the
+    details' canonical bytes (a bulk command's records have them from ``_entry``), they are
+    spliced in as they are: the canonical form of a record is its details' within its own."""
+    if details_json is not None:
+        rest = {name: value for name, value in content.items() if name != "details"}
+        if _plain(rest, nested=False):
+            return hashlib.sha256(orjson.dumps({**rest, "details": orjson.Fragment(details_json)},
+                                               option=orjson.OPT_SORT_KEYS)).hexdigest()
     return hashlib.sha256(_canonical(content)).hexdigest()
 
 
@@ -159,21 +166,23 @@ class AuditTrail:
         finally:
             batch.flush()
 
-    def _write(self, entries: list[dict[str, Any]]) -> list[AuditRecord]:
+    def _write(self, entries: list[_Entry]) -> list[AuditRecord]:
         """Chain ``entries`` after the head in one transaction: all of them are written, or none."""
         records: list[AuditRecord] = []
+        rows: list[tuple] = []
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 # inside one IMMEDIATE transaction no other writer can move the head: read it once
                 head = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-                for entry in entries:
-                    content = {**entry, "seq": seq, "prev_hash": prev}  # what expected_hash covers
-                    record = AuditRecord(**content, hash=_content_hash(content))
-                    self._db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(record))
+                for fields, details_json in entries:
+                    content = {**fields, "seq": seq, "prev_hash": prev}  # what expected_hash covers
+                    record = AuditRecord(**content, hash=_content_hash(content, details_json))
+                    rows.append(_row(record, details_json))
                     records.append(record)
                     seq, prev = seq + 1, record.hash
+                self._db.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
                 self._db.execute("COMMIT")
             except BaseException:
                 if self._db.in_transaction:  # SQLite has already rolled back on a full disk
@@ -235,7 +244,7 @@ class AuditBatch:
 
     def __init__(self, trail: AuditTrail, every: int) -> None:
         self._trail, self._every = trail, every
-        self._entries: list[dict[str, Any]] = []
+        self._entries: list[_Entry] = []
 
     def append(self, action: str, *, actor: str | None = None, event_id: str | None = None,
                target: str | None = None, policy_hash: str | None = None, payload_sha256: str | None = None,
@@ -250,14 +259,22 @@ class AuditBatch:
             self._trail._write(entries)
 
 
+class _Entry(NamedTuple):
+    """A record's fields but its place in the chain, made plain JSON as they will be read back,
+    and its details' canonical bytes, which the hash and the row both take as they are."""
+
+    fields: dict[str, Any]
+    details_json: bytes
+
+
 def _entry(action: str, actor: str | None, event_id: str | None, target: str | None, policy_hash: str | None,
-           payload_sha256: str | None, details: dict[str, Any] | None) -> dict[str, Any]:
-    """A record's fields but its place in the chain, checked and made plain JSON as it will be read back."""
+           payload_sha256: str | None, details: dict[str, Any] | None) -> _Entry:
     if not action:
         raise ValueError("an audit record needs an action")
-    return {"time": _now(), "actor": actor or current_actor(), "action": action, "event_id": event_id,
-            "target": target, "policy_hash": policy_hash, "payload_sha256": payload_sha256,
-            "details": _json_loads(_canonical(details or {}))}
+    details_json = _canonical(details or {})
+    return _Entry({"time": _now(), "actor": actor or current_actor(), "action": action, "event_id": event_id,
+                   "target": target, "policy_hash": policy_hash, "payload_sha256": payload_sha256,
+                   "details": _json_loads(details_json)}, details_json)
 
 
 def _json_loads(data: bytes) -> Any:
@@ -268,8 +285,8 @@ def _json_loads(data: bytes) -> Any:
         return json.loads(data)
 
 
-def _row(record: AuditRecord) -> tuple:
-    return tuple(_canonical(record.details).decode("utf-8") if name == "details" else getattr(record, name)
+def _row(record: AuditRecord, details_json: bytes) -> tuple:
+    return tuple(details_json.decode("utf-8") if name == "details" else getattr(record, name)
                  for name in (*_FIELDS, "hash"))
 
 

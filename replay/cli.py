@@ -95,7 +95,6 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
     from sanitizers.parallel import cpu_count, sanitize_stream, settle
 
     from replay.audit import AuditTrail
-    from replay.ingest import normalize_event_id
     from replay.output import check_writable, write_file
     from replay.output import output as output_to
 
@@ -107,29 +106,30 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
     reports: list[dict] = []
     refused: Counter[str] = Counter()
     pending: deque = deque()
+    limits = EventLimits(max_event_bytes, max_depth)
 
-    def documents():
-        """The documents to sanitize, in order; ``pending`` keeps their sources for the results."""
-        for item in read_documents(input_path, EventLimits(max_event_bytes, max_depth)):
-            if item.error is None and not isinstance(item.document, dict):  # null, 3, "text", [...]: no event
-                item.error = f"expected a JSON object (an event), got {_json_kind(item.document)}"
+    def items():
+        """What to sanitize, in order: a JSONL line as it was read (the workers parse it), another
+        document parsed; ``pending`` keeps the items for their sources and reading errors."""
+        for item in read_documents(input_path, limits, defer=True):
             pending.append(item)
-            yield None if item.error else item.document
+            yield None if item.error else item.raw if item.raw is not None else item.document
 
     with output_to(output) as out, contextlib.closing(AuditTrail()) as trail, trail.batch() as audit:
         writer = _Writer(out)
-        finish = functools.partial(_sanitized, report=bool(report))
-        for result in sanitize_stream(sanitizer, documents(), finish, workers=workers or cpu_count()):
+        work = functools.partial(_sanitize_item, limits=limits, report=bool(report))
+        for result in sanitize_stream(sanitizer, items(), work, workers=workers or cpu_count()):
             item = pending.popleft()
-            if result is None:
-                if item.limit:
-                    refused[item.limit] += 1
-                errors(item.ref, item.error)
+            error, limit = (item.error, item.limit) if result is None else (result.error, result.limit)
+            if error is not None:
+                if limit:
+                    refused[limit] += 1
+                errors(item.ref, error)
                 continue
             if report:
                 reports.append({"source": item.ref, **result.report})
-            event_id = normalize_event_id(item.document.get("event_id")) if isinstance(item.document, dict) else None
-            audit.append("sanitize", event_id=event_id, policy_hash=sanitizer.policy.hash, payload_sha256=result.digest,
+            audit.append("sanitize", event_id=result.event_id, policy_hash=sanitizer.policy.hash,
+                         payload_sha256=result.digest,
                          details={"source": item.ref, "blocked": result.blocked, "changes": result.changes})
             if result.blocked:
                 first = result.leaks[0]
@@ -536,29 +536,46 @@ def _json_kind(value: Any) -> str:
 
 
 class _Sanitized(NamedTuple):
-    """What the sanitize command keeps of a result, made where the result is (a worker, with
-    --workers): the event as compact JSON and its audit digest, the counts and leaks it reports."""
+    """What the sanitize command keeps of an item, made where it is sanitized (a worker, with
+    --workers): why it could not be (a JSONL line that is no event), or the event as compact JSON
+    and its audit digest and id, the counts and leaks it reports."""
 
-    blocked: bool
-    leaks: list[dict]
-    changes: int
-    digest: str | None
-    json: bytes | None
-    report: dict | None  # the --report entry, but for its source
+    error: str | None = None
+    limit: str | None = None  # the event limit that refused the item
+    blocked: bool = False
+    leaks: list[dict] | None = None
+    changes: int = 0
+    digest: str | None = None
+    event_id: str | None = None
+    json: bytes | None = None
+    report: dict | None = None  # the --report entry, but for its source
 
 
-def _sanitized(result, *, report: bool) -> _Sanitized:
+def _sanitize_item(sanitizer, item: Any, *, limits, report: bool) -> _Sanitized:
+    """One item of the sanitize command: a JSONL line (bytes) is parsed and checked against the
+    limits here, in the worker, then the event is sanitized."""
     import orjson
 
+    from connectors import parse_line
     from replay.audit import payload_digest
+    from replay.ingest import normalize_event_id
 
+    if isinstance(item, bytes):
+        line = parse_line(item, limits)
+        if line.error is not None:
+            return _Sanitized(line.error, line.limit)
+        item = line.document
+    if not isinstance(item, dict):  # null, 3, "text", [...]: no event
+        return _Sanitized(f"expected a JSON object (an event), got {_json_kind(item)}")
+    result = sanitizer.sanitize(item)
     entry = None
     if report:
         entry = {"blocked": result.blocked, "leaks": result.leaks, "already_filtered": result.filtered,
                  "changes": [{"path": c.path, "rule": c.rule, "entity": c.entity, "action": c.action,
                               "length": c.length} for c in result.changes]}
     json = None if result.event is None else orjson.dumps(result.event)
-    return _Sanitized(result.blocked, result.leaks, len(result.changes), payload_digest(result.event), json, entry)
+    return _Sanitized(None, None, result.blocked, result.leaks, len(result.changes), payload_digest(result.event),
+                      normalize_event_id(item.get("event_id")), json, entry)
 
 
 def _summary(entries: list[dict], policy) -> dict:

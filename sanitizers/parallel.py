@@ -2,7 +2,8 @@
 
 The sanitizer is CPU-bound Python, so more throughput means more processes. Each worker builds
 its own :class:`~sanitizers.engine.Sanitizer` from the same policy and key, so every worker
-makes the same fakes. Raw documents travel to workers through the pool's pipes, in memory only,
+makes the same fakes. Raw documents (or the JSONL lines they are) travel to workers through the
+pool's pipes, in memory only,
 like everywhere else between a connector and the sanitizer. At most ``window`` chunks are in
 flight, so a 20,000-event file costs no more memory than a 200-event one.
 """
@@ -21,7 +22,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from sanitizers.engine import SanitizeResult, Sanitizer
+from sanitizers.engine import Sanitizer
 from sanitizers.errors import SanitizerError
 from sanitizers.policy import Policy
 
@@ -39,37 +40,38 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def sanitize_stream(sanitizer: Sanitizer, documents: Iterable[Any], finish: Callable[[SanitizeResult], T], *,
+def sanitize_stream(sanitizer: Sanitizer, items: Iterable[Any], work: Callable[[Sanitizer, Any], T], *,
                     workers: int = 1, chunk: int = 64) -> Iterator[T | None]:
-    """Sanitize ``documents`` in order and give back ``finish`` of each result; ``None`` in the
-    input (an unreadable document) gives ``None`` back in its place. ``workers`` > 1 runs that
-    many processes.
+    """``work(sanitizer, item)`` for each of ``items``, in order; ``None`` in ``items`` (an input
+    that failed before it got here) gives ``None`` back in its place. ``workers`` > 1 runs that
+    many processes, each with a sanitizer of its own.
 
-    ``finish`` runs where the result is made, in a worker when there are several: what the caller
-    keeps of a result (its JSON, a digest) is made there in parallel, and only that crosses back,
-    so the main process, which also reads and writes, does not hold the workers up. It must be a
-    module-level function (or a partial of one) returning picklable data."""
+    ``work`` runs where a sanitizer is, in a worker when there are several: what the caller does
+    with an item before sanitizing it (parse a JSONL line) and what it keeps of a result (its
+    JSON, a digest) are done there in parallel, and only that crosses back, so the main process,
+    which also reads and writes, does not hold the workers up. It must be a module-level function
+    (or a partial of one) returning picklable data; an item is JSON data or bytes."""
     if workers <= 1:
-        for document in documents:
-            yield None if document is None else finish(sanitizer.sanitize(document))
+        for item in items:
+            yield None if item is None else work(sanitizer, item)
         return
     sanitizer.warm_up()  # imports presidio once, before the fork, so workers share it
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     try:
-        yield from _in_pool(sanitizer, documents, finish, workers, chunk, context)
+        yield from _in_pool(sanitizer, items, work, workers, chunk, context)
     except BrokenProcessPool:
         raise SanitizerError("a sanitizer worker process died (out of memory?); "
                              "the output is incomplete, run again with fewer --workers") from None
 
 
-def _in_pool(sanitizer: Sanitizer, documents: Iterable[Any], finish: Callable[[SanitizeResult], T], workers: int,
+def _in_pool(sanitizer: Sanitizer, items: Iterable[Any], work: Callable[[Sanitizer, Any], T], workers: int,
              chunk: int, context: Any) -> Iterator[T | None]:
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(sanitizer.policy, sanitizer.fakes.key)) as pool:
         pending: deque[Future] = deque()
-        remaining = iter(documents)
+        remaining = iter(items)
         for batch in iter(lambda: list(islice(remaining, chunk)), []):
-            pending.append(pool.submit(_sanitize_chunk, [_pack(document) for document in batch], finish))
+            pending.append(pool.submit(_work_chunk, [_pack(item) for item in batch], work))
             if len(pending) >= 2 * workers:
                 yield from pending.popleft().result()
         while pending:
@@ -92,9 +94,9 @@ def _start_worker(policy: Policy, key: bytes) -> None:
     settle(_worker)
 
 
-def _sanitize_chunk(documents: list[Any], finish: Callable[[SanitizeResult], T]) -> list[T | None]:
+def _work_chunk(items: list[Any], work: Callable[[Sanitizer, Any], T]) -> list[T | None]:
     assert _worker is not None, "worker not initialized"
-    return [None if document is None else finish(_worker.sanitize(_unpack(document))) for document in documents]
+    return [None if item is None else work(_worker, _unpack(item)) for item in items]
 
 
 # Across the pool's pipes, JSON documents travel as orjson bytes: pickling a nested dict costs
@@ -103,13 +105,13 @@ class _Json(bytes):
     """A document serialized by :func:`_pack`."""
 
 
-def _pack(document: Any) -> Any:
-    if document is None:  # an unreadable document's place, kept as such
-        return None
+def _pack(item: Any) -> Any:
+    if item is None or isinstance(item, bytes):  # an unreadable document's place; bytes travel as they are
+        return item
     try:
-        return _Json(orjson.dumps(document))
+        return _Json(orjson.dumps(item))
     except TypeError:  # not plain JSON (a table row with dates): pickled as it is
-        return document
+        return item
 
 
 def _unpack(packed: Any) -> Any:

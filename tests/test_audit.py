@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replay.audit import GENESIS, AuditTrail, _canonical, audit_group
+from replay.audit import GENESIS, AuditTrail, _canonical, _content_hash, audit_group
 
 
 @pytest.fixture
@@ -37,6 +37,14 @@ def test_appended_records_chain_and_verify(trail: AuditTrail) -> None:
     assert records[0].prev_hash == GENESIS
     assert all(b.prev_hash == a.hash for a, b in zip(records, records[1:]))
     assert trail.verify() == (True, None, f"5 records, chain intact; head 5:{records[-1].hash}")
+
+
+def test_a_record_keeps_a_number_beyond_64_bits_exactly_and_verifies(trail: AuditTrail) -> None:
+    """orjson would read such an integer as a float: the trail stores and hashes the details'
+    canonical bytes, which ``verify`` reads back exactly."""
+    trail.append("sanitize", details={"changes": 2**70 + 1, "ratio": 0.1})
+    assert trail.records()[-1].details == {"changes": 2**70 + 1, "ratio": 0.1}
+    assert trail.verify()[0]
 
 
 def test_actor_defaults_to_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -251,3 +259,21 @@ def test_canonical_bytes_are_jsons_whichever_library_writes_them(record: dict[st
             _canonical(record)
         return
     assert _canonical(record) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(_RECORDS.filter(lambda r: "details" not in r), _RECORDS)
+def test_a_record_with_its_details_spliced_in_hashes_as_one_made_whole(fields: dict[str, Any],
+                                                                       details: dict[str, Any]) -> None:
+    """A record hashes its details' canonical bytes as they are: the same hash ``verify``
+    computes from the whole record read back (non-ASCII, floats, integers beyond 64 bits)."""
+    try:
+        details_json = _canonical(details)
+    except UnicodeEncodeError:
+        return  # such details refuse to be recorded at all
+    content = {**fields, "details": json.loads(details_json)}  # as verify reads it back
+    try:
+        whole = _content_hash(content)
+    except UnicodeEncodeError:
+        return
+    assert _content_hash(content, details_json) == whole

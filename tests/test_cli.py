@@ -324,12 +324,21 @@ def test_workers_give_the_same_output_in_the_same_order(tmp_path: Path) -> None:
     events = [event for event, _ in corpus.generate(150, seed=11)]
     lines = [json.dumps(e) for e in events]
     lines.insert(70, '{"email": "broken@example.com", ')  # unreadable, in the middle of a chunk
+    lines.insert(100, '["jane.doe@example.com"]')  # JSON, but no event
+    lines.insert(120, '{"a": ' * 120 + '"jane.doe@example.com"' + "}" * 120)  # over --max-depth
     path = tmp_path / "many.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    single = replay("sanitize", str(path), "-o", str(tmp_path / "one.jsonl"), "--workers", "1")
-    several = replay("sanitize", str(path), "-o", str(tmp_path / "two.jsonl"), "--workers", "2")
+    single = replay("sanitize", str(path), "-o", str(tmp_path / "one.jsonl"), "--workers", "1",
+                    "--report", str(tmp_path / "one.json"))
+    several = replay("sanitize", str(path), "-o", str(tmp_path / "two.jsonl"), "--workers", "2",
+                     "--report", str(tmp_path / "two.json"))
     assert single.returncode == several.returncode == 1
     assert "many.jsonl:71: not valid JSON" in several.stderr and "broken@" not in several.stderr
+    assert "many.jsonl:101: expected a JSON object (an event), got an array" in several.stderr
+    assert "many.jsonl:121: event is nested deeper than the limit of 100 levels" in several.stderr
+    assert single.stderr == several.stderr and "jane.doe" not in several.stderr
+    reports = [json.loads((tmp_path / name).read_text()) for name in ("one.json", "two.json")]
+    assert reports[0] == reports[1] and reports[1]["rejected_by_limit"] == {"max_depth": 1}
     one, two = (tmp_path / "one.jsonl").read_bytes(), (tmp_path / "two.jsonl").read_bytes()
     assert one == two and len(two.splitlines()) == 150
     ids = [json.loads(line)["event_id"] for line in two.splitlines()]
