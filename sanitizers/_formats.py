@@ -15,9 +15,10 @@ from functools import lru_cache
 from sanitizers._core import Rng, charclass
 from sanitizers.detectors import card_brand_ok, luhn_check_digit
 
-__all__ = ["card", "charclass", "date", "iban", "identifier", "national_number", "phone", "secret", "ssn"]
+__all__ = ["SECRET_PREFIX", "card", "charclass", "date", "iban", "identifier", "national_number", "phone", "secret",
+           "ssn"]
 
-_SECRET_PREFIX = re.compile(
+SECRET_PREFIX = re.compile(
     r"^(?:(?:sk|pk|rk)_(?:live|test)_|gh[pousr]_|github_pat_|AKIA|ASIA|xox[a-z]-|glpat-|AIza|SG\.|"
     r"npm_|shp(?:at|ss|ca|pa)_|sq0atp-|Bearer |Basic |Token |bearer )"
 )
@@ -29,7 +30,7 @@ def secret(value: str, rng: Rng) -> str:
     if "-----BEGIN " in value:
         parts = _PEM_ARMOR.split(value)  # text, armor, text, armor, ...: the armor is the captured group
         return "".join(part if i % 2 else charclass(part, rng) for i, part in enumerate(parts))
-    m = _SECRET_PREFIX.match(value)
+    m = SECRET_PREFIX.match(value)
     prefix = m.group(0) if m else ""
     return prefix + charclass(value[len(prefix):], rng)
 

@@ -19,8 +19,9 @@ from functools import cache
 import orjson
 
 from sanitizers._cache import remember
-from sanitizers._core import Keyed, Rng, ip_address
-from sanitizers._formats import card, charclass, date, iban, identifier, national_number, phone, secret, ssn
+from sanitizers._core import Keyed, Maker, Rng, ip_address
+from sanitizers._formats import (SECRET_PREFIX, card, charclass, date, iban, identifier, national_number, phone, secret,
+                                 ssn)
 from sanitizers.gazetteer import names_by_script, script_of, street_words
 from sanitizers.names import street_suffix
 
@@ -84,6 +85,7 @@ class FakeFactory:
     def __init__(self, key: bytes) -> None:
         self._key = key
         self._keyed = Keyed(key)  # HMAC-SHA256 keyed once, in the compiled core
+        self._maker = Maker(key, SECRET_PREFIX.pattern, sorted(_PLACEHOLDERS), sorted(_COOKIE_ATTRIBUTES))
         self._cache: dict[tuple[str, str], str] = {}
         self._full_names: dict[str, str] = {}
         self._generators: dict[str, Callable[[str, Rng], str]] = {
@@ -159,6 +161,13 @@ class FakeFactory:
         return result
 
     def _make(self, entity: str, value: str, salt: int = 0) -> str:
+        """The fake of ``value``: by the compiled core where all its generator's parts are there
+        (``Maker``: IP addresses, secrets, cookies and ``charclass`` of an ASCII value), else by
+        ``_make_here``, the core's reference."""
+        made = self._maker.make(entity, value, salt)
+        return made if made is not None else self._make_here(entity, value, salt)
+
+    def _make_here(self, entity: str, value: str, salt: int = 0) -> str:
         if entity == "COOKIE":  # only other fakes, nothing drawn: seeding a generator would be waste
             return self._cookie_string(value)
         rng = self.rng(entity, value, salt)

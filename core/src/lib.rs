@@ -4,6 +4,7 @@
 mod card;
 mod classes;
 mod email;
+mod fakes;
 mod iban;
 mod ip;
 mod ip_find;
@@ -531,6 +532,7 @@ fn utf8<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Keyed>()?;
+    m.add_class::<fakes::Maker>()?;
     m.add_class::<Rng>()?;
     m.add_class::<Pattern>()?;
     m.add_class::<walk::Walker>()?;
