@@ -23,7 +23,7 @@ from sanitizers._core import Keyed, Maker, Rng, ip_address
 from sanitizers._formats import (SECRET_PREFIX, card, charclass, date, iban, identifier, national_number, phone, secret,
                                  ssn)
 from sanitizers.gazetteer import names_by_script, script_of, street_words
-from sanitizers.names import street_suffix
+from sanitizers.names import GLUED_TYPES, street_suffix
 
 __all__ = ["FakeFactory", "charclass"]
 
@@ -85,7 +85,9 @@ class FakeFactory:
     def __init__(self, key: bytes) -> None:
         self._key = key
         self._keyed = Keyed(key)  # HMAC-SHA256 keyed once, in the compiled core
-        self._maker = Maker(key, SECRET_PREFIX.pattern, sorted(_PLACEHOLDERS), sorted(_COOKIE_ATTRIBUTES))
+        firsts, lasts = names_by_script()["ascii"]
+        self._maker = Maker(key, SECRET_PREFIX.pattern, sorted(_PLACEHOLDERS), sorted(_COOKIE_ATTRIBUTES), list(firsts),
+                            list(lasts), sorted(street_words()), list(GLUED_TYPES))
         self._cache: dict[tuple[str, str], str] = {}
         self._full_names: dict[str, str] = {}
         self._generators: dict[str, Callable[[str, Rng], str]] = {
@@ -162,8 +164,8 @@ class FakeFactory:
 
     def _make(self, entity: str, value: str, salt: int = 0) -> str:
         """The fake of ``value``: by the compiled core where all its generator's parts are there
-        (``Maker``: IP addresses, secrets, cookies and ``charclass`` of an ASCII value), else by
-        ``_make_here``, the core's reference."""
+        (``Maker``: IP addresses, secrets, cookies, a name's words, street addresses and
+        ``charclass`` of an ASCII value), else by ``_make_here``, the core's reference."""
         made = self._maker.make(entity, value, salt)
         return made if made is not None else self._make_here(entity, value, salt)
 

@@ -342,8 +342,8 @@ def detect_address(text: str) -> list[Span]:
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
-_GLUED_TYPES = _GLUED + _GLUED_AMBIGUOUS  # every street type _GLUED_SUFFIX ends a word with
-_GLUED_ENDINGS = tuple(ending.rstrip(".") for ending in _GLUED_TYPES)  # words of _LETTERS carry no dot
+GLUED_TYPES = _GLUED + _GLUED_AMBIGUOUS  # every street type _GLUED_SUFFIX ends a word with
+_GLUED_ENDINGS = tuple(ending.rstrip(".") for ending in GLUED_TYPES)  # words of _LETTERS carry no dot
 
 
 @cache
@@ -385,7 +385,7 @@ def _is_street(word: str) -> bool:
 def street_suffix(word: str) -> str:
     """The street type glued to a street name (``Hauptstraße`` → ``straße``), or ``""``. An ASCII
     word that ends in no street type (and in no newline, before which ``$`` matches) has none."""
-    if word.isascii() and word[-1:] != "\n" and not word.lower().endswith(_GLUED_TYPES):
+    if word.isascii() and word[-1:] != "\n" and not word.lower().endswith(GLUED_TYPES):
         return ""
     m = _GLUED_SUFFIX.search(word)
     return m.group(0) if m else ""

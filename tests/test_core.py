@@ -444,27 +444,37 @@ JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2ln"
 MADE_PIECES = ["10.2.3.4", "::1", "127.0.0.1", "@", "sk_live_", "ghp_", "AKIA", "Bearer ", "xoxb-", "SG.", "abc",
                "Hunter2", "9f86d081884c7d65", "123e4567-e89b-12d3-a456-426614174000", "=", ";", "; ", ";\x1c", " ",
                "\t", "Path=/", "SameSite=Lax", "session=", "a=1", "[Filtered]", " null ", "none", "", JWT,
-               "-----BEGIN KEY-----", "jane", "JANE", "-", ".", "_", "!", "é", "0"]
-MADE_ENTITIES = ["COOKIE", "SECRET", "API_KEY", "IP_ADDRESS", "USERNAME", "GENERIC", "PEM_KEY", "PERSON",
+               "-----BEGIN KEY-----", "jane", "JANE", "-", ".", "_", "!", "é", "0", "Jane", "Mary-Jane", "O'Neil",
+               "Abcdefghijklmnopqrstuvwx", "Main", "Street", "street", "St.", "NW", "ab", "Apt", "12", "1A", ",",
+               "Stenstraat", "Rd."]
+MADE_ENTITIES = ["COOKIE", "SECRET", "API_KEY", "IP_ADDRESS", "USERNAME", "GENERIC", "PEM_KEY", "PERSON", "ADDRESS",
                  "EMAIL_ADDRESS", "CREDIT_CARD"]
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(st.sampled_from(MADE_ENTITIES), st.lists(st.sampled_from(MADE_PIECES), max_size=6), st.integers(0, 3))
 @example("USERNAME", [" JANE", "\t"], 2)  # seeded stripped and in lower case, salted
 @example("USERNAME", ["bbb-abb-baa"], 0)  # the first draw, baa-haa-ttw, echoes a word: drawn again
 @example("COOKIE", ["a=1", "; ", "session=", JWT], 0)  # a JWT in a cookie gets its JWT fake
+@example("ADDRESS", ["12", " ", "Main", " ", "St.", ",", " ", "NW"], 0)
+@example("ADDRESS", ["Main", " ", "Street", "."], 0)  # Street. is a street word too
+@example("PERSON", ["Marie-Christine"], 0)  # the one name of its length: twenty draws, then letters
 def test_the_core_makes_the_fakes_python_makes(entity: str, pieces: list[str], salt: int) -> None:
     """FakeFactory._make hands an ASCII value of an entity whose generator is all in the core
-    (IP addresses, secrets, cookies, charclass) to the core: the same fake as ``_make_here``,
-    for every salt, placeholders, prefixes, JWTs and PEM armor included."""
+    (IP addresses, secrets, cookies, a name's words, addresses, charclass) to the core: the same
+    fake as ``_make_here``, for every salt, placeholders, prefixes, casing, names no list has a
+    name of that length for, street words and initials included. JWTs, PEM armor and glued
+    street types (Stenstraat) stay Python's."""
+    from sanitizers.names import GLUED_TYPES
+
     factory = _factory()
     value = "".join(pieces)
     made = factory._maker.make(entity, value, salt)
     if made is not None:
         assert made == factory._make_here(entity, value, salt)
-    in_core = entity in MADE_ENTITIES[:7] and value.isascii()
-    assert made is not None or not in_core or "eyJ" in value or "-----BEGIN " in value
+    in_core = entity in MADE_ENTITIES[:9] and value.isascii()
+    glued = entity == "ADDRESS" and any(w.lower().endswith(GLUED_TYPES) for w in re.findall(r"[\w'.-]+", value))
+    assert made is not None or not in_core or "eyJ" in value or "-----BEGIN " in value or glued
 
 
 @functools.cache
