@@ -19,7 +19,7 @@ from functools import cache
 import orjson
 
 from sanitizers._cache import remember
-from sanitizers._core import Keyed, Maker, Rng, ip_address
+from sanitizers._core import SPACE_CLASS, Keyed, Maker, Rng, ip_address
 from sanitizers._formats import (SECRET_PREFIX, card, charclass, date, iban, identifier, national_number, phone, secret,
                                  ssn)
 from sanitizers.gazetteer import names_by_script, script_of, street_words
@@ -85,9 +85,7 @@ class FakeFactory:
     def __init__(self, key: bytes) -> None:
         self._key = key
         self._keyed = Keyed(key)  # HMAC-SHA256 keyed once, in the compiled core
-        firsts, lasts = names_by_script()["ascii"]
-        self._maker = Maker(key, SECRET_PREFIX.pattern, sorted(_PLACEHOLDERS), sorted(_COOKIE_ATTRIBUTES), list(firsts),
-                            list(lasts), sorted(street_words()), list(GLUED_TYPES))
+        self._maker = _maker(key)
         self._cache: dict[tuple[str, str], str] = {}
         self._full_names: dict[str, str] = {}
         self._generators: dict[str, Callable[[str, Rng], str]] = {
@@ -164,8 +162,8 @@ class FakeFactory:
 
     def _make(self, entity: str, value: str, salt: int = 0) -> str:
         """The fake of ``value``: by the compiled core where all its generator's parts are there
-        (``Maker``: IP addresses, secrets, cookies, a name's words, street addresses and
-        ``charclass`` of an ASCII value), else by ``_make_here``, the core's reference."""
+        (``Maker``: an ASCII value of any entity but dates, e-mails, JWTs and credentials), else
+        by ``_make_here``, the core's reference."""
         made = self._maker.make(entity, value, salt)
         return made if made is not None else self._make_here(entity, value, salt)
 
@@ -255,6 +253,19 @@ class FakeFactory:
             faked = eq and val and name.strip().lower() not in _COOKIE_ATTRIBUTES
             out.append(f"{name}={self.fake('SECRET', val)}" if faked else part)
         return "".join(out)
+
+
+def _maker(key: bytes) -> Maker:
+    """The core's maker of fakes (``FakeFactory._make``), with what its generators read here: the
+    ASCII names, street words, the shapes of the values it makes (``\\s`` as Python reads it) and
+    phonenumbers' calling codes."""
+    import phonenumbers
+
+    firsts, lasts = names_by_script()["ascii"]
+    shapes = {entity: _SHAPES[entity].pattern.replace(r"\s", SPACE_CLASS)
+              for entity in ("CREDIT_CARD", "US_SSN", "IBAN_CODE", "PHONE_NUMBER")}
+    return Maker(key, SECRET_PREFIX.pattern, sorted(_PLACEHOLDERS), sorted(_COOKIE_ATTRIBUTES), list(firsts), list(lasts),
+                 sorted(street_words()), list(GLUED_TYPES), shapes, sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE))
 
 
 def _normal(entity: str, value: str) -> str:

@@ -446,12 +446,17 @@ MADE_PIECES = ["10.2.3.4", "::1", "127.0.0.1", "@", "sk_live_", "ghp_", "AKIA", 
                "\t", "Path=/", "SameSite=Lax", "session=", "a=1", "[Filtered]", " null ", "none", "", JWT,
                "-----BEGIN KEY-----", "jane", "JANE", "-", ".", "_", "!", "é", "0", "Jane", "Mary-Jane", "O'Neil",
                "Abcdefghijklmnopqrstuvwx", "Main", "Street", "street", "St.", "NW", "ab", "Apt", "12", "1A", ",",
-               "Stenstraat", "Rd."]
-MADE_ENTITIES = ["COOKIE", "SECRET", "API_KEY", "IP_ADDRESS", "USERNAME", "GENERIC", "PEM_KEY", "PERSON", "ADDRESS",
-                 "EMAIL_ADDRESS", "CREDIT_CARD"]
+               "Stenstraat", "Rd.", "4111 1111 1111 1111", "4111111111111111", "378282246310005", "6011-0009-9013-9424",
+               "2221000000000009", "6304000000000000", "219-09-9999", "123456789", "DE89 3704 0044 0532 0130 00",
+               "gb82west12345698765432", "NL91ABNA0417164300", "+49 151 2345678", "0049 30 123456", "(030) 1234567",
+               "+1 (555) 010-0199", "0151 2345678", " ext. 5", "x12", "#7", "+44", "+", "00", "cus_", "ord-", "00123",
+               "abcdefghijklm_", "abcdefghijkl_", "+353 1 234 5678"]
+CORE_ENTITIES = ["COOKIE", "SECRET", "API_KEY", "IP_ADDRESS", "USERNAME", "GENERIC", "PEM_KEY", "PERSON", "ADDRESS",
+                 "USER_ID", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "PHONE_NUMBER"]
+MADE_ENTITIES = [*CORE_ENTITIES, "EMAIL_ADDRESS", "DATE_OF_BIRTH"]
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(st.sampled_from(MADE_ENTITIES), st.lists(st.sampled_from(MADE_PIECES), max_size=6), st.integers(0, 3))
 @example("USERNAME", [" JANE", "\t"], 2)  # seeded stripped and in lower case, salted
 @example("USERNAME", ["bbb-abb-baa"], 0)  # the first draw, baa-haa-ttw, echoes a word: drawn again
@@ -459,12 +464,21 @@ MADE_ENTITIES = ["COOKIE", "SECRET", "API_KEY", "IP_ADDRESS", "USERNAME", "GENER
 @example("ADDRESS", ["12", " ", "Main", " ", "St.", ",", " ", "NW"], 0)
 @example("ADDRESS", ["Main", " ", "Street", "."], 0)  # Street. is a street word too
 @example("PERSON", ["Marie-Christine"], 0)  # the one name of its length: twenty draws, then letters
+@example("PHONE_NUMBER", ["\n", "+49 151 2345678"], 0)  # the calling code is phonenumbers' to read
+@example("PHONE_NUMBER", ["0049 30 123456"], 1)
+@example("IBAN_CODE", ["gb82west12345698765432"], 0)
+@example("CREDIT_CARD", ["6011-0009-9013-9424"], 0)
+@example("USER_ID", ["cus_", "00123"], 0)
+@example("USER_ID", ["abcdefghijkl_", "7"], 0)  # a prefix of twelve letters, the longest
+@example("PHONE_NUMBER", ["+353 1 234 5678"], 0)  # a calling code of three digits
+@example("PHONE_NUMBER", ["(030) 1234567"], 0)  # a trunk prefix in parentheses
+@example("US_SSN", ["000000100"], 1)  # draws area 666 first, which is never issued
 def test_the_core_makes_the_fakes_python_makes(entity: str, pieces: list[str], salt: int) -> None:
     """FakeFactory._make hands an ASCII value of an entity whose generator is all in the core
-    (IP addresses, secrets, cookies, a name's words, addresses, charclass) to the core: the same
-    fake as ``_make_here``, for every salt, placeholders, prefixes, casing, names no list has a
-    name of that length for, street words and initials included. JWTs, PEM armor and glued
-    street types (Stenstraat) stay Python's."""
+    to the core: the same fake as ``_make_here``, for every salt, placeholders, prefixes, casing,
+    names no list has a name of that length for, street words, initials, brands, check digits,
+    layouts and calling codes included. JWTs, PEM armor, glued street types (Stenstraat) and a
+    calling code only phonenumbers' parse reads stay Python's."""
     from sanitizers.names import GLUED_TYPES
 
     factory = _factory()
@@ -472,9 +486,10 @@ def test_the_core_makes_the_fakes_python_makes(entity: str, pieces: list[str], s
     made = factory._maker.make(entity, value, salt)
     if made is not None:
         assert made == factory._make_here(entity, value, salt)
-    in_core = entity in MADE_ENTITIES[:9] and value.isascii()
+    in_core = entity in CORE_ENTITIES and value.isascii()
     glued = entity == "ADDRESS" and any(w.lower().endswith(GLUED_TYPES) for w in re.findall(r"[\w'.-]+", value))
-    assert made is not None or not in_core or "eyJ" in value or "-----BEGIN " in value or glued
+    parsed = entity == "PHONE_NUMBER" and value.lstrip().startswith(("+", "00"))
+    assert made is not None or not in_core or "eyJ" in value or "-----BEGIN " in value or glued or parsed
 
 
 @functools.cache

@@ -42,7 +42,7 @@ fn card_match(text: &[u8], at: usize) -> Option<usize> {
     (12..=digits.len()).rev().map(|n| digits[n - 1] + 1).find(|&end| free_after(text, end))
 }
 
-fn luhn_valid(digits: &[u8]) -> bool {
+pub(crate) fn luhn_valid(digits: &[u8]) -> bool {
     let total: u32 = digits
         .iter()
         .rev()
@@ -64,7 +64,7 @@ fn luhn_valid(digits: &[u8]) -> bool {
 }
 
 /// `detectors.card_brand_ok`.
-fn brand_ok(digits: &[u8]) -> bool {
+pub(crate) fn brand_ok(digits: &[u8]) -> bool {
     let n = digits.len();
     let number = |len: usize| digits[..len].iter().fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'));
     let starts = |prefixes: &[&[u8]]| prefixes.iter().any(|p| digits.starts_with(p));

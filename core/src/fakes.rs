@@ -1,6 +1,7 @@
 //! The fakes whose generators all live in the core, made whole here for an ASCII value: IP
-//! addresses, secrets, cookies, a name's words, street addresses, and `charclass` for the
-//! entities without a generator of their own (usernames, generic values, PEM keys). Seeding, drawing and drawing again are
+//! addresses, secrets, cookies, a name's words, street addresses, cards, IBANs, phone numbers,
+//! national ids, prefixed ids, and `charclass` for the entities without a generator of their own
+//! (usernames, generic values, PEM keys). Seeding, drawing and drawing again are
 //! `FakeFactory._make_here`'s, its reference, which makes every other value; the seed is the
 //! one `FakeFactory.rng` takes, so a fake is the same whichever of the two made it.
 
@@ -13,6 +14,7 @@ use pyo3::types::PyString;
 use regex::Regex;
 use sha2::Sha256;
 
+use crate::card::{brand_ok, luhn_valid};
 use crate::classes::charclass;
 use crate::ip;
 use crate::mt::Mt;
@@ -35,6 +37,11 @@ pub struct Maker {
     /// address with such a word is Python's to fake (`names.street_suffix`).
     streets: HashSet<String>,
     glued: Vec<String>,
+    /// `fakes._SHAPES` of the entities below, as Rust's engine reads them whole in ASCII text: a
+    /// value of another form is redrawn by `charclass`.
+    shapes: HashMap<String, Regex>,
+    /// phonenumbers' calling codes (`_formats._country_code_length`).
+    calling_codes: HashSet<u32>,
 }
 
 #[pymethods]
@@ -44,7 +51,11 @@ impl Maker {
     fn new(
         key: &[u8], secret_prefix: &str, placeholders: Vec<String>, cookie_attributes: Vec<String>,
         firsts: Vec<String>, lasts: Vec<String>, streets: Vec<String>, glued: Vec<String>,
+        shapes: HashMap<String, String>, calling_codes: Vec<u32>,
     ) -> PyResult<Self> {
+        let whole = |pattern: &str| {
+            Regex::new(&format!(r"\A(?:{pattern})\z")).map_err(|e| PyValueError::new_err(e.to_string()))
+        };
         let mut by_length: HashMap<usize, Vec<String>> = HashMap::new();
         for name in firsts {
             by_length.entry(name.chars().count()).or_default().push(name);
@@ -59,6 +70,11 @@ impl Maker {
             lasts,
             streets: streets.into_iter().collect(),
             glued,
+            shapes: shapes
+                .into_iter()
+                .map(|(entity, pattern)| Ok((entity, whole(&pattern)?)))
+                .collect::<PyResult<_>>()?,
+            calling_codes: calling_codes.into_iter().collect(),
         })
     }
 
@@ -94,6 +110,25 @@ impl Maker {
             }
             "GENERIC" | "PEM_KEY" => {
                 Some(redraw(value, false, self.rng(entity, value, salt), |mt| charclass(value, mt)))
+            }
+            "USER_ID" => Some(redraw(value, false, self.rng(entity, value, salt), |mt| identifier(value, mt))),
+            "CREDIT_CARD" | "US_SSN" | "IBAN_CODE" | "PHONE_NUMBER" => {
+                let normal = match entity {
+                    "CREDIT_CARD" | "US_SSN" => value.chars().filter(char::is_ascii_digit).collect(),
+                    "IBAN_CODE" => {
+                        value.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase()
+                    }
+                    _ => self.national_number(value)?,
+                };
+                let shaped = self.shapes.get(entity).is_some_and(|shape| shape.is_match(value));
+                let national = normal.len();
+                Some(redraw(value, false, self.rng(entity, &normal, salt), |mt| match entity {
+                    _ if !shaped => charclass(value, mt),
+                    "CREDIT_CARD" => card(value, mt),
+                    "US_SSN" => ssn(value, mt),
+                    "IBAN_CODE" => iban(value, mt),
+                    _ => phone(value, national, mt),
+                }))
             }
             _ => None,
         }
@@ -213,6 +248,37 @@ impl Maker {
         }
     }
 
+    /// `_formats.national_number`: the digits after the calling code or the trunk prefix; None
+    /// for a number whose calling code takes phonenumbers' parse to read.
+    fn national_number(&self, value: &str) -> Option<String> {
+        let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+        let stripped = strip_start(value);
+        if stripped.starts_with('+') || stripped.starts_with("00") {
+            let skip = self.calling_code_length(value)? + if stripped.starts_with("00") { 2 } else { 0 };
+            return Some(digits.get(skip..).unwrap_or("").to_string());
+        }
+        Some(if stripped.trim_start_matches('(').starts_with('0') { digits[1..].to_string() } else { digits })
+    }
+
+    /// `_formats._country_code_length` of a plain international number (a "+" or "00", then 7
+    /// to 15 digits and separators): the shortest of its first one to three digits that is a
+    /// calling code, else 2. None for any other number.
+    fn calling_code_length(&self, value: &str) -> Option<usize> {
+        // phonenumbers reads "00" as "+"; before a "+" only blanks and tabs are plain
+        let text = match strip_start(value).strip_prefix("00") {
+            Some(rest) => rest,
+            None => value.trim_start_matches([' ', '\t']).strip_prefix('+')?,
+        };
+        let plain = text.as_bytes().first().is_some_and(|b| (b'1'..=b'9').contains(b))
+            && text.bytes().all(|b| b.is_ascii_digit() || b" ().-/".contains(&b));
+        let digits: Vec<u32> = text.bytes().filter(u8::is_ascii_digit).map(|b| u32::from(b - b'0')).collect();
+        if !plain || !(7..=15).contains(&digits.len()) {
+            return None;
+        }
+        let code = |n: usize| digits[..n].iter().fold(0, |acc, d| acc * 10 + d);
+        Some((1..=3).find(|&n| self.calling_codes.contains(&code(n))).unwrap_or(2))
+    }
+
     /// Whether a word of the address ends in a street type glued to it (Stenstraat).
     fn has_glued_street_type(&self, value: &str) -> bool {
         value.split(|c: char| !address_char(c as u8)).any(|w| {
@@ -295,6 +361,123 @@ fn is_lower(text: &[u8]) -> bool {
 /// `fakes._ADDRESS_WORD`'s class in ASCII text: `[\w'.-]`.
 fn address_char(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'\'' | b'.' | b'-')
+}
+
+/// `_formats.identifier`: a type prefix (``cus_``) kept, the rest `charclass`, and a number
+/// starting with no zero still starting with none.
+fn identifier(value: &str, mt: &mut Mt) -> String {
+    let letters = value.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let prefix = if (1..=12).contains(&letters) && matches!(value.as_bytes().get(letters), Some(b'_' | b'-')) {
+        letters + 1
+    } else {
+        0
+    };
+    let (kept, rest) = value.split_at(prefix);
+    let mut fake = charclass(rest, mt);
+    if fake.starts_with('0') && !rest.is_empty() && !rest.starts_with('0') {
+        fake.replace_range(..1, &char::from(b"123456789"[mt.below(9) as usize]).to_string());
+    }
+    format!("{kept}{fake}")
+}
+
+/// `_formats.card`: the brand's prefix, the length, the separators and a valid Luhn check digit.
+fn card(value: &str, mt: &mut Mt) -> String {
+    let digits: Vec<u8> = value.bytes().filter(u8::is_ascii_digit).collect();
+    if !(12..=19).contains(&digits.len()) {
+        return charclass(value, mt);
+    }
+    let keep = match digits[0] {
+        b'2' | b'6' => 4,
+        b'3' | b'5' => 2,
+        _ => 1,
+    };
+    let mut candidate = Vec::new();
+    for _ in 0..50 {
+        candidate = digits[..keep].to_vec();
+        candidate.extend((0..digits.len() - keep - 1).map(|_| b'0' + mt.below(10) as u8));
+        let check = (b'0'..=b'9').find(|&d| luhn_valid(&[&candidate[..], &[d]].concat())).expect("one digit passes");
+        candidate.push(check);
+        if candidate != digits && (brand_ok(&candidate) || !brand_ok(&digits)) {
+            break;
+        }
+    }
+    relayout(value, &candidate)
+}
+
+/// `_formats.ssn`: a valid-looking US SSN for nine digits, other national ids redrawn.
+fn ssn(value: &str, mt: &mut Mt) -> String {
+    if value.bytes().filter(u8::is_ascii_digit).count() != 9 {
+        return charclass(value, mt);
+    }
+    let area = loop {
+        let area = mt.randint(1, 899);
+        if area != 666 {
+            break area;
+        }
+    };
+    let (group, serial) = (mt.randint(1, 99), mt.randint(1, 9999));
+    relayout(value, format!("{area:03}{group:02}{serial:04}").as_bytes())
+}
+
+/// `_formats.iban`: the country, the length, the layout of letters and digits and a valid
+/// mod-97 check, in the original's layout and letter case.
+fn iban(value: &str, mt: &mut Mt) -> String {
+    let compact: Vec<u8> = value.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_uppercase()).collect();
+    let (country, bban) = (&compact[..2], &compact[4..]);
+    let fake_bban: Vec<u8> = bban
+        .iter()
+        .map(|c| if c.is_ascii_digit() { b'0' + mt.below(10) as u8 } else { b'A' + mt.below(26) as u8 })
+        .collect();
+    let remainder = fake_bban.iter().chain(country).chain(b"00").fold(0u32, |acc, &c| {
+        let n = u32::from(if c.is_ascii_digit() { c - b'0' } else { c - b'A' + 10 });
+        (acc * if n >= 10 { 100 } else { 10 } + n) % 97
+    });
+    let fake = [country, format!("{:02}", 98 - remainder).as_bytes(), &fake_bban].concat();
+    let mut it = fake.into_iter();
+    value
+        .bytes()
+        .map(|ch| match ch {
+            _ if !ch.is_ascii_alphanumeric() => ch as char,
+            _ if ch.is_ascii_lowercase() => it.next().expect("as many").to_ascii_lowercase() as char,
+            _ => it.next().expect("as many") as char,
+        })
+        .collect()
+}
+
+/// `_formats.phone`: the calling code, the trunk prefix and the area code's first digit kept
+/// (all but the last ``national`` digits, and one), the other digits drawn anew.
+fn phone(value: &str, national: usize, mt: &mut Mt) -> String {
+    let total = value.bytes().filter(u8::is_ascii_digit).count();
+    let keep = total - national + 1;
+    let mut n = 0;
+    value
+        .bytes()
+        .map(|ch| {
+            if !ch.is_ascii_digit() {
+                return ch as char;
+            }
+            n += 1;
+            if n > keep {
+                (b'0' + mt.below(10) as u8) as char
+            } else {
+                ch as char
+            }
+        })
+        .collect()
+}
+
+/// `_formats._relayout`: ``digits`` in the places of the value's digits.
+fn relayout(value: &str, digits: &[u8]) -> String {
+    let mut it = digits.iter();
+    value
+        .bytes()
+        .map(|ch| if ch.is_ascii_digit() { *it.next().expect("as many") as char } else { ch as char })
+        .collect()
+}
+
+/// `str.lstrip()` of ASCII text.
+fn strip_start(text: &str) -> &str {
+    text.trim_start_matches(|c: char| c.is_ascii() && space(c as u8))
 }
 
 /// `_normal` of a name, a username or an address: stripped, case-folded.
