@@ -162,8 +162,8 @@ class FakeFactory:
 
     def _make(self, entity: str, value: str, salt: int = 0) -> str:
         """The fake of ``value``: by the compiled core where all its generator's parts are there
-        (``Maker``: an ASCII value of any entity but dates, e-mails, JWTs and credentials), else
-        by ``_make_here``, the core's reference."""
+        (``Maker``: an ASCII value of any entity but dates, JWTs and credentials), else by
+        ``_make_here``, the core's reference."""
         made = self._maker.make(entity, value, salt)
         return made if made is not None else self._make_here(entity, value, salt)
 
@@ -263,9 +263,10 @@ def _maker(key: bytes) -> Maker:
 
     firsts, lasts = names_by_script()["ascii"]
     shapes = {entity: _SHAPES[entity].pattern.replace(r"\s", SPACE_CLASS)
-              for entity in ("CREDIT_CARD", "US_SSN", "IBAN_CODE", "PHONE_NUMBER")}
+              for entity in ("CREDIT_CARD", "US_SSN", "IBAN_CODE", "PHONE_NUMBER", "EMAIL_ADDRESS")}
     return Maker(key, SECRET_PREFIX.pattern, sorted(_PLACEHOLDERS), sorted(_COOKIE_ATTRIBUTES), list(firsts), list(lasts),
-                 sorted(street_words()), list(GLUED_TYPES), shapes, sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE))
+                 sorted(street_words()), list(GLUED_TYPES), shapes, sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE),
+                 sorted(_FREE_MAIL))
 
 
 def _normal(entity: str, value: str) -> str:

@@ -450,10 +450,11 @@ MADE_PIECES = ["10.2.3.4", "::1", "127.0.0.1", "@", "sk_live_", "ghp_", "AKIA", 
                "2221000000000009", "6304000000000000", "219-09-9999", "123456789", "DE89 3704 0044 0532 0130 00",
                "gb82west12345698765432", "NL91ABNA0417164300", "+49 151 2345678", "0049 30 123456", "(030) 1234567",
                "+1 (555) 010-0199", "0151 2345678", " ext. 5", "x12", "#7", "+44", "+", "00", "cus_", "ord-", "00123",
-               "abcdefghijklm_", "abcdefghijkl_", "+353 1 234 5678"]
+               "abcdefghijklm_", "abcdefghijkl_", "+353 1 234 5678", "jane.doe", "+tag", "@gmail.com", "@Example.ORG",
+               "@mail.shop.co.uk"]
 CORE_ENTITIES = ["COOKIE", "SECRET", "API_KEY", "IP_ADDRESS", "USERNAME", "GENERIC", "PEM_KEY", "PERSON", "ADDRESS",
-                 "USER_ID", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "PHONE_NUMBER"]
-MADE_ENTITIES = [*CORE_ENTITIES, "EMAIL_ADDRESS", "DATE_OF_BIRTH"]
+                 "USER_ID", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "PHONE_NUMBER", "EMAIL_ADDRESS"]
+MADE_ENTITIES = [*CORE_ENTITIES, "DATE_OF_BIRTH", "JWT"]
 
 
 @settings(max_examples=3000, deadline=None)
@@ -473,6 +474,9 @@ MADE_ENTITIES = [*CORE_ENTITIES, "EMAIL_ADDRESS", "DATE_OF_BIRTH"]
 @example("PHONE_NUMBER", ["+353 1 234 5678"], 0)  # a calling code of three digits
 @example("PHONE_NUMBER", ["(030) 1234567"], 0)  # a trunk prefix in parentheses
 @example("US_SSN", ["000000100"], 1)  # draws area 666 first, which is never issued
+@example("EMAIL_ADDRESS", ["Jane.Doe", "+tag", "@mail.shop.co.uk"], 1)
+@example("EMAIL_ADDRESS", ["jane", "+", "@Example.ORG"], 0)
+@example("EMAIL_ADDRESS", ["jane.doe", "@gmail.com"], 0)
 def test_the_core_makes_the_fakes_python_makes(entity: str, pieces: list[str], salt: int) -> None:
     """FakeFactory._make hands an ASCII value of an entity whose generator is all in the core
     to the core: the same fake as ``_make_here``, for every salt, placeholders, prefixes, casing,

@@ -1,7 +1,7 @@
 //! The fakes whose generators all live in the core, made whole here for an ASCII value: IP
-//! addresses, secrets, cookies, a name's words, street addresses, cards, IBANs, phone numbers,
-//! national ids, prefixed ids, and `charclass` for the entities without a generator of their own
-//! (usernames, generic values, PEM keys). Seeding, drawing and drawing again are
+//! addresses, e-mail addresses, secrets, cookies, a name's words, street addresses, cards, IBANs,
+//! phone numbers, national ids, prefixed ids, and `charclass` for the entities without a
+//! generator of their own (usernames, generic values, PEM keys). Seeding, drawing and drawing again are
 //! `FakeFactory._make_here`'s, its reference, which makes every other value; the seed is the
 //! one `FakeFactory.rng` takes, so a fake is the same whichever of the two made it.
 
@@ -42,6 +42,8 @@ pub struct Maker {
     shapes: HashMap<String, Regex>,
     /// phonenumbers' calling codes (`_formats._country_code_length`).
     calling_codes: HashSet<u32>,
+    /// `fakes._FREE_MAIL`: domains an e-mail fake keeps.
+    free_mail: HashSet<String>,
 }
 
 #[pymethods]
@@ -51,7 +53,7 @@ impl Maker {
     fn new(
         key: &[u8], secret_prefix: &str, placeholders: Vec<String>, cookie_attributes: Vec<String>,
         firsts: Vec<String>, lasts: Vec<String>, streets: Vec<String>, glued: Vec<String>,
-        shapes: HashMap<String, String>, calling_codes: Vec<u32>,
+        shapes: HashMap<String, String>, calling_codes: Vec<u32>, free_mail: Vec<String>,
     ) -> PyResult<Self> {
         let whole = |pattern: &str| {
             Regex::new(&format!(r"\A(?:{pattern})\z")).map_err(|e| PyValueError::new_err(e.to_string()))
@@ -75,6 +77,7 @@ impl Maker {
                 .map(|(entity, pattern)| Ok((entity, whole(&pattern)?)))
                 .collect::<PyResult<_>>()?,
             calling_codes: calling_codes.into_iter().collect(),
+            free_mail: free_mail.into_iter().collect(),
         })
     }
 
@@ -112,6 +115,16 @@ impl Maker {
                 Some(redraw(value, false, self.rng(entity, value, salt), |mt| charclass(value, mt)))
             }
             "USER_ID" => Some(redraw(value, false, self.rng(entity, value, salt), |mt| identifier(value, mt))),
+            "EMAIL_ADDRESS" => {
+                let shaped = self.shapes.get(entity).is_some_and(|shape| shape.is_match(value));
+                Some(redraw(value, false, self.rng(entity, &folded(value), salt), |mt| {
+                    if shaped {
+                        self.email(value, mt)
+                    } else {
+                        charclass(value, mt)
+                    }
+                }))
+            }
             "CREDIT_CARD" | "US_SSN" | "IBAN_CODE" | "PHONE_NUMBER" => {
                 let normal = match entity {
                     "CREDIT_CARD" | "US_SSN" => value.chars().filter(char::is_ascii_digit).collect(),
@@ -246,6 +259,36 @@ impl Maker {
         } else {
             out
         }
+    }
+
+    /// `FakeFactory._email`: the mailbox's name redrawn by its own generator (one fake for one
+    /// name, whatever its `+tag` and domain), the tag by the address's; a free mail domain kept,
+    /// another's labels redrawn by the domain's generator but its ending.
+    fn email(&self, value: &str, mt: &mut Mt) -> String {
+        let Some((local, domain)) = value.rsplit_once('@') else {
+            return charclass(value, mt);
+        };
+        let (base, tag) = local.split_once('+').map_or((local, None), |(base, tag)| (base, Some(tag)));
+        let mut out = charclass(base, &mut self.rng("EMAIL_LOCAL", &base.to_ascii_lowercase(), 0));
+        if let Some(tag) = tag {
+            out.push('+');
+            out.push_str(&charclass(tag, mt));
+        }
+        out.push('@');
+        let lower = domain.to_ascii_lowercase();
+        if self.free_mail.contains(&lower) {
+            out.push_str(domain);
+            return out;
+        }
+        let mut domain_rng = self.rng("EMAIL_DOMAIN", &lower, 0);
+        let labels: Vec<&str> = domain.split('.').collect();
+        let (last, rest) = labels.split_last().expect("split gives one label at least");
+        for label in rest {
+            out.push_str(&charclass(label, &mut domain_rng));
+            out.push('.');
+        }
+        out.push_str(last);
+        out
     }
 
     /// `_formats.national_number`: the digits after the calling code or the trunk prefix; None
