@@ -451,10 +451,11 @@ MADE_PIECES = ["10.2.3.4", "::1", "127.0.0.1", "@", "sk_live_", "ghp_", "AKIA", 
                "gb82west12345698765432", "NL91ABNA0417164300", "+49 151 2345678", "0049 30 123456", "(030) 1234567",
                "+1 (555) 010-0199", "0151 2345678", " ext. 5", "x12", "#7", "+44", "+", "00", "cus_", "ord-", "00123",
                "abcdefghijklm_", "abcdefghijkl_", "+353 1 234 5678", "jane.doe", "+tag", "@gmail.com", "@Example.ORG",
-               "@mail.shop.co.uk"]
+               "@mail.shop.co.uk", "29/02/2000", "2024-02-29", "31.12.1999", "12/31/1999", "1/2/1980", "1985-7-4",
+               "T10:30:00Z", "+01:00", "2024", "13.01.1990", "30.4.1970"]
 CORE_ENTITIES = ["COOKIE", "SECRET", "API_KEY", "IP_ADDRESS", "USERNAME", "GENERIC", "PEM_KEY", "PERSON", "ADDRESS",
-                 "USER_ID", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "PHONE_NUMBER", "EMAIL_ADDRESS"]
-MADE_ENTITIES = [*CORE_ENTITIES, "DATE_OF_BIRTH", "JWT"]
+                 "USER_ID", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "PHONE_NUMBER", "EMAIL_ADDRESS", "DATE_OF_BIRTH"]
+MADE_ENTITIES = [*CORE_ENTITIES, "JWT", "AUTHORIZATION"]
 
 
 @settings(max_examples=3000, deadline=None)
@@ -477,6 +478,18 @@ MADE_ENTITIES = [*CORE_ENTITIES, "DATE_OF_BIRTH", "JWT"]
 @example("EMAIL_ADDRESS", ["Jane.Doe", "+tag", "@mail.shop.co.uk"], 1)
 @example("EMAIL_ADDRESS", ["jane", "+", "@Example.ORG"], 0)
 @example("EMAIL_ADDRESS", ["jane.doe", "@gmail.com"], 0)
+@example("DATE_OF_BIRTH", ["29/02/2000"], 0)  # February 29th, in another leap year
+@example("DATE_OF_BIRTH", ["0000-02-29"], 2)  # years before the first
+@example("DATE_OF_BIRTH", ["1985-7-4", "T10:30:00Z"], 1)
+@example("DATE_OF_BIRTH", ["31.12.1999"], 0)
+@example("DATE_OF_BIRTH", ["12/31/1999"], 3)
+@example("DATE_OF_BIRTH", ["1/2/1980"], 0)
+@example("DATE_OF_BIRTH", ["123/4/2020"], 0)
+@example("DATE_OF_BIRTH", ["1908-02-29"], 1)  # draws 1900 first, no leap year
+@example("DATE_OF_BIRTH", ["2008-02-29"], 2)  # draws 2000, a leap year
+@example("DATE_OF_BIRTH", ["05.03.1990"], 0)  # day first, with dots
+@example("DATE_OF_BIRTH", ["12.1.2020 1985.1.1"], 0)  # the year first is looked for first
+@example("DATE_OF_BIRTH", ["1952-01-31"], 0)  # a month's end in a month of 30 days
 def test_the_core_makes_the_fakes_python_makes(entity: str, pieces: list[str], salt: int) -> None:
     """FakeFactory._make hands an ASCII value of an entity whose generator is all in the core
     to the core: the same fake as ``_make_here``, for every salt, placeholders, prefixes, casing,

@@ -1,6 +1,6 @@
 //! The fakes whose generators all live in the core, made whole here for an ASCII value: IP
 //! addresses, e-mail addresses, secrets, cookies, a name's words, street addresses, cards, IBANs,
-//! phone numbers, national ids, prefixed ids, and `charclass` for the entities without a
+//! phone numbers, national ids, dates, prefixed ids, and `charclass` for the entities without a
 //! generator of their own (usernames, generic values, PEM keys). Seeding, drawing and drawing again are
 //! `FakeFactory._make_here`'s, its reference, which makes every other value; the seed is the
 //! one `FakeFactory.rng` takes, so a fake is the same whichever of the two made it.
@@ -120,6 +120,16 @@ impl Maker {
                 Some(redraw(value, false, self.rng(entity, &folded(value), salt), |mt| {
                     if shaped {
                         self.email(value, mt)
+                    } else {
+                        charclass(value, mt)
+                    }
+                }))
+            }
+            "DATE_OF_BIRTH" => {
+                let shaped = self.shapes.get(entity)?.is_match(value);
+                Some(redraw(value, false, self.rng(entity, value, salt), |mt| {
+                    if shaped {
+                        date(value, mt)
                     } else {
                         charclass(value, mt)
                     }
@@ -507,6 +517,89 @@ fn phone(value: &str, national: usize, mt: &mut Mt) -> String {
             }
         })
         .collect()
+}
+
+/// A date `_formats._DATE_FORMATS` finds: where, its three numbers' texts, the separator and
+/// whether the year comes first.
+struct DateMatch<'a> {
+    start: usize,
+    end: usize,
+    parts: [&'a str; 3],
+    separator: char,
+    year_first: bool,
+}
+
+/// `_formats._DATE_FORMATS`' searches: `(\d{4})([-/.])(\d{1,2})\2(\d{1,2})`, else
+/// `(\d{1,2})([-/.])(\d{1,2})\2(\d{4})`, the leftmost match of each with its greedy choices.
+fn find_date(value: &str) -> Option<DateMatch<'_>> {
+    let bytes = value.as_bytes();
+    let digits = |at: usize, n: usize| at + n <= bytes.len() && bytes[at..at + n].iter().all(u8::is_ascii_digit);
+    let lengths = |at: usize, choices: &'static [usize]| choices.iter().copied().filter(move |&n| digits(at, n));
+    let at_separator = |at: usize| bytes.get(at).copied().filter(|b| b"-/.".contains(b));
+    for year_first in [true, false] {
+        let (first, last): (&[usize], &[usize]) = if year_first { (&[4], &[2, 1]) } else { (&[2, 1], &[4]) };
+        for start in 0..bytes.len() {
+            for a in lengths(start, first) {
+                let Some(separator) = at_separator(start + a) else { continue };
+                for b in lengths(start + a + 1, &[2, 1]) {
+                    let at = start + a + 1 + b;
+                    if bytes.get(at) != Some(&separator) {
+                        continue;
+                    }
+                    if let Some(c) = lengths(at + 1, last).next() {
+                        let end = at + 1 + c;
+                        let parts = [&value[start..start + a], &value[start + a + 1..at], &value[at + 1..end]];
+                        return Some(DateMatch { start, end, parts, separator: separator as char, year_first });
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// `_formats.date`: the same format and separators, the year shifted by up to twelve, the
+/// month and day drawn anew; February 29th stays one (in a leap year), a month's end stays one.
+fn date(value: &str, mt: &mut Mt) -> String {
+    let Some(DateMatch { start, end, parts: [a, b, c], separator, year_first }) = find_date(value) else {
+        return charclass(value, mt);
+    };
+    let number = |text: &str| text.parse::<i64>().expect("digits");
+    let (mut month, mut day, year) = match (year_first, number(a) > 12) {
+        (true, _) => (number(b), number(c), number(a)),
+        (false, true) => (number(b), number(a), number(c)),
+        (false, false) => (number(a), number(b), number(c)),
+    };
+    let leap = month == 2 && day == 29;
+    let new_year = loop {
+        let shift = mt.below(24) as i64 - 12; // -12..=12 without 0
+        let candidate = year + if shift >= 0 { shift + 1 } else { shift };
+        if !leap || (candidate % 4 == 0 && (candidate % 100 != 0 || candidate % 400 == 0)) {
+            break candidate;
+        }
+    };
+    if !leap {
+        month = mt.randint(1, 12);
+        day = if day <= 28 {
+            day
+        } else if month == 2 {
+            28
+        } else {
+            day.min(if matches!(month, 4 | 6 | 9 | 11) { 30 } else { 31 })
+        };
+        if day <= 28 {
+            day = mt.randint(1, 28);
+        }
+    }
+    let (mo, d) = (format!("{month:0w$}", w = b.len()), format!("{day:0w$}", w = if year_first { c } else { a }.len()));
+    let new = if year_first {
+        format!("{new_year}{separator}{mo}{separator}{d}")
+    } else if number(a) > 12 || separator == '.' {
+        format!("{d}{separator}{mo}{separator}{new_year}")
+    } else {
+        format!("{mo}{separator}{d}{separator}{new_year}")
+    };
+    format!("{}{new}{}", &value[..start], &value[end..])
 }
 
 /// `_formats._relayout`: ``digits`` in the places of the value's digits.
