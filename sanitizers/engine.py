@@ -196,6 +196,7 @@ class Sanitizer:
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
         self._walker = Walker(bool(self._beside_rules), _CACHED_CHARS, _CACHED_TEXTS)  # pass 1's walk, in the core
         self._rememberer = Rememberer(sorted(_PROPAGATED), sorted(_NOT_NAMES), sorted(street_words()))
+        self._maker = self.fakes.maker
         self._ready = False
 
     # -- public ---------------------------------------------------------------------------------
@@ -494,11 +495,19 @@ class Sanitizer:
 
     # -- actions --------------------------------------------------------------------------------
     def _apply(self, rule: Rule, entity: str, value: str, path: tuple, run: _Run) -> Any:
+        action = rule.action
+        if action not in _NOT_FAKED:  # "fake", the common case: the core does all of it for most values
+            made = self._maker.in_event(entity, value, run.known, run.avoid, run.fakes, self._rememberer)
+            if made is not None:
+                new, remember_here = made
+                run.changes.append(Change(dotted(path), rule.id, entity, action, len(value)))
+                if remember_here:
+                    self._remember_here(value, new, entity, run)
+                return new
         if is_placeholder(value):
             run.filtered += 1
             return value
-        action = rule.action
-        if action not in _NOT_FAKED:  # "fake", the common case, asked first
+        if action not in _NOT_FAKED:
             new: Any = self.fakes.fake(entity, value, avoid=run.holds_known)
         elif action == "keep":
             run.kept.add(value)

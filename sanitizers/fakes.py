@@ -100,6 +100,12 @@ class FakeFactory:
     def key(self) -> bytes:
         return self._key
 
+    @property
+    def maker(self) -> Maker:
+        """The compiled core's maker of fakes: ``Sanitizer._apply`` has it fake and remember an
+        ASCII value at once (``Maker.in_event``), as ``fake`` and ``_remember`` would."""
+        return self._maker
+
     def rng(self, entity: str, value: str, salt: int = 0) -> Rng:
         """The generator of ``value``'s fake: seeded by HMAC(key, entity, normalized value), it
         draws what ``random.Random`` seeded with the digest's first 16 bytes would."""

@@ -512,3 +512,52 @@ def test_the_core_makes_the_fakes_python_makes(entity: str, pieces: list[str], s
 @functools.cache
 def _factory() -> FakeFactory:
     return FakeFactory(b"core-tests")
+
+
+class _PythonOnly:
+    """A maker that leaves every value to Python's path (``fake``, ``_remember``)."""
+
+    def in_event(self, *args: object) -> None:
+        return None
+
+
+@functools.cache
+def _python_sanitizer():
+    from sanitizers import Sanitizer
+
+    sanitizer = Sanitizer(key=b"core-tests")
+    sanitizer._maker = _PythonOnly()
+    return sanitizer
+
+
+@functools.cache
+def _four_letter_names() -> frozenset[str]:
+    from sanitizers.fakes import _name_pools
+
+    return frozenset(_name_pools("ascii")[0][4])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(MADE_ENTITIES), st.lists(st.sampled_from(MADE_PIECES), max_size=4)),
+                max_size=6),
+       st.booleans())
+@example([("PERSON", ["Jane"]), ("EMAIL_ADDRESS", ["jane.doe", "@gmail.com"]), ("PERSON", ["Jane"])], True)
+@example([("USERNAME", ["jane"]), ("PERSON", ["Jane", " ", "Main"]), ("PERSON", ["JANE"])], False)
+@example([("SECRET", [JWT]), ("GENERIC", [JWT])], False)  # a JWT gets its JWT fake, whatever names it
+def test_the_core_fakes_and_remembers_a_value_in_an_event_as_python_does(calls, avoid_names: bool) -> None:
+    """Sanitizer._apply has the core fake and remember an ASCII value at once (Maker.in_event):
+    the same fakes, changes, known values in the same order and fakes allowed as ``fake`` and
+    ``_remember`` give, a value met twice, redraws for fakes holding an original of the event
+    (every four-letter name avoided: all four draws) and the values Python keeps included."""
+    from sanitizers.engine import _Run
+
+    core, here = _sanitizer(), _python_sanitizer()
+    rule = next(rule for rule in core.policy.rules if rule.action == "fake")
+    avoid = _four_letter_names() if avoid_names else frozenset()
+    core_run, here_run = _Run(avoid=avoid), _Run(avoid=avoid)
+    for entity, pieces in calls:
+        value = "".join(pieces)
+        made = core._apply(rule, entity, value, ("user", "name"), core_run)
+        assert made == here._apply(rule, entity, value, ("user", "name"), here_run)
+    assert list(core_run.known.items()) == list(here_run.known.items())
+    assert (core_run.fakes, core_run.changes, core_run.filtered) == (here_run.fakes, here_run.changes, here_run.filtered)

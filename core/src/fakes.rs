@@ -6,11 +6,12 @@
 //! one `FakeFactory.rng` takes, so a fake is the same whichever of the two made it.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyAny, PyDict, PySet, PyString, PyTuple};
 use regex::Regex;
 use sha2::Sha256;
 
@@ -18,7 +19,11 @@ use crate::card::{brand_ok, luhn_valid};
 use crate::classes::charclass;
 use crate::ip;
 use crate::mt::Mt;
-use crate::python::space;
+use crate::python::{space, split};
+use crate::{holds_word_of, Rememberer};
+
+/// Fakes kept, as `FakeFactory`'s cache keeps them, up to this many (then it starts over).
+const CACHED_FAKES: usize = 100_000;
 
 #[pyclass(module = "sanitizers._core", frozen)]
 pub struct Maker {
@@ -44,6 +49,8 @@ pub struct Maker {
     calling_codes: HashSet<u32>,
     /// `fakes._FREE_MAIL`: domains an e-mail fake keeps.
     free_mail: HashSet<String>,
+    /// Each value's first draw, by entity and value (`in_event`).
+    cache: Mutex<HashMap<(String, String), String>>,
 }
 
 #[pymethods]
@@ -78,6 +85,7 @@ impl Maker {
                 .collect::<PyResult<_>>()?,
             calling_codes: calling_codes.into_iter().collect(),
             free_mail: free_mail.into_iter().collect(),
+            cache: Mutex::new(HashMap::new()),
         })
     }
 
@@ -155,6 +163,60 @@ impl Maker {
             }
             _ => None,
         }
+    }
+
+    /// `FakeFactory.fake(entity, value, avoid=run.holds_known)` and then `Sanitizer._remember`,
+    /// for an ASCII value the core makes (`make`) and `fake` would hand to `_make`: the fake, and
+    /// whether `_remember_here` is still to remember it. None where Python's path goes on: a
+    /// placeholder, a name of several words, a JWT, a value made by Python.
+    #[allow(clippy::too_many_arguments)]
+    fn in_event<'py>(
+        &self, entity: &Bound<'py, PyString>, value: &Bound<'py, PyString>, known: &Bound<'py, PyDict>,
+        avoid: &Bound<'py, PyAny>, fakes: &Bound<'py, PySet>, rememberer: &Bound<'py, Rememberer>,
+    ) -> PyResult<Option<(String, bool)>> {
+        let kind = entity.to_str()?;
+        let Some(text) = value.to_str().ok().filter(|v| v.is_ascii()) else {
+            return Ok(None);
+        };
+        if self.is_placeholder(text)
+            || (text.starts_with("eyJ") && matches!(kind, "SECRET" | "API_KEY" | "COOKIE" | "GENERIC"))
+            || (kind == "PERSON" && split(text).nth(1).is_some())
+        {
+            return Ok(None);
+        }
+        let key = (kind.to_string(), text.to_string());
+        let cached = self.cache.lock().expect("no panic holds the lock").get(&key).cloned();
+        let mut fake = match cached {
+            Some(fake) => fake,
+            None => {
+                let Some(fake) = self.make(kind, value, 0) else {
+                    return Ok(None);
+                };
+                let mut cache = self.cache.lock().expect("no panic holds the lock");
+                if cache.len() >= CACHED_FAKES {
+                    cache.clear();
+                }
+                cache.insert(key, fake.clone());
+                fake
+            }
+        };
+        let watched = !known.is_empty() || !avoid.is_empty()?;
+        let mut salt = 0;
+        while watched && salt < 3 && holds_word_of(&fake, known, avoid)? {
+            salt += 1;
+            fake = self.make(kind, value, salt).expect("made once, made again");
+        }
+        let mut pending = false;
+        if fake != text {
+            let py = value.py();
+            let same = known.get_item(value)?.is_some_and(|entry| {
+                entry.eq(PyTuple::new(py, [PyString::new(py, &fake).as_any(), entity.as_any()]).ok()).unwrap_or(false)
+            });
+            if !same {
+                pending = !rememberer.get().inner.remember(value, &PyString::new(py, &fake), entity, known, fakes)?;
+            }
+        }
+        Ok(Some((fake, pending)))
     }
 }
 

@@ -371,8 +371,8 @@ impl SsnFinder {
 
 /// `engine.Sanitizer._remember` for ASCII originals and fakes (`remember`).
 #[pyclass(module = "sanitizers._core", frozen)]
-struct Rememberer {
-    inner: remember::Remember,
+pub(crate) struct Rememberer {
+    pub(crate) inner: remember::Remember,
 }
 
 #[pymethods]
@@ -425,14 +425,19 @@ fn holds_word(
     let Some(text) = text.to_str().ok().filter(|text| text.is_ascii()) else {
         return Ok(None); // a lone surrogate fails to_str: not ASCII either
     };
+    Ok(Some(holds_word_of(text, known, avoid)?))
+}
+
+/// `holds_word` of ASCII ``text``.
+pub(crate) fn holds_word_of(text: &str, known: &Bound<'_, PyDict>, avoid: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = known.py();
     for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|word| !word.is_empty()) {
         let word = PyString::new(py, word);
         if known.contains(&word)? || avoid.contains(&word)? {
-            return Ok(Some(true));
+            return Ok(true);
         }
     }
-    Ok(Some(false))
+    Ok(false)
 }
 
 /// An event's known originals present in its output, each with its fake and whether it is
