@@ -544,20 +544,27 @@ def _four_letter_names() -> frozenset[str]:
 @example([("PERSON", ["Jane"]), ("EMAIL_ADDRESS", ["jane.doe", "@gmail.com"]), ("PERSON", ["Jane"])], True)
 @example([("USERNAME", ["jane"]), ("PERSON", ["Jane", " ", "Main"]), ("PERSON", ["JANE"])], False)
 @example([("SECRET", [JWT]), ("GENERIC", [JWT])], False)  # a JWT gets its JWT fake, whatever names it
+@example([("PERSON", ["Lena", " ", "Main"]), ("PERSON", ["Lena", " ", "Main"])], True)  # kept, or not
+@example([("PERSON", ["Jane", " ", "jane", "\t", "none"])], False)  # a word's fake may not hold another word
+@example([("PERSON", [" ", "Mary", "Jane", " ", "Abcdefghijklmnopqrstuvwx", " "])], False)
+@example([("PERSON", ["Mary Tony"])], False)  # Mary's first draw, Cody, is a variant of Tony
 def test_the_core_fakes_and_remembers_a_value_in_an_event_as_python_does(calls, avoid_names: bool) -> None:
     """Sanitizer._apply has the core fake and remember an ASCII value at once (Maker.in_event):
     the same fakes, changes, known values in the same order and fakes allowed as ``fake`` and
     ``_remember`` give, a value met twice, redraws for fakes holding an original of the event
-    (every four-letter name avoided: all four draws) and the values Python keeps included."""
+    (every four-letter name avoided: all four draws), names of several words (each word's fake
+    clear of the others, kept for the next time unless the event rejected one) and the values
+    Python keeps included."""
     from sanitizers.engine import _Run
 
     core, here = _sanitizer(), _python_sanitizer()
     rule = next(rule for rule in core.policy.rules if rule.action == "fake")
-    avoid = _four_letter_names() if avoid_names else frozenset()
-    core_run, here_run = _Run(avoid=avoid), _Run(avoid=avoid)
-    for entity, pieces in calls:
-        value = "".join(pieces)
-        made = core._apply(rule, entity, value, ("user", "name"), core_run)
-        assert made == here._apply(rule, entity, value, ("user", "name"), here_run)
-    assert list(core_run.known.items()) == list(here_run.known.items())
-    assert (core_run.fakes, core_run.changes, core_run.filtered) == (here_run.fakes, here_run.changes, here_run.filtered)
+    for avoid in (_four_letter_names() if avoid_names else frozenset(), frozenset()):  # then as the next event
+        core_run, here_run = _Run(avoid=avoid), _Run(avoid=avoid)
+        for entity, pieces in calls:
+            value = "".join(pieces)
+            made = core._apply(rule, entity, value, ("user", "name"), core_run)
+            assert made == here._apply(rule, entity, value, ("user", "name"), here_run)
+        assert list(core_run.known.items()) == list(here_run.known.items())
+        assert (core_run.fakes, core_run.changes, core_run.filtered) == (here_run.fakes, here_run.changes,
+                                                                         here_run.filtered)

@@ -49,8 +49,9 @@ pub struct Maker {
     calling_codes: HashSet<u32>,
     /// `fakes._FREE_MAIL`: domains an e-mail fake keeps.
     free_mail: HashSet<String>,
-    /// Each value's first draw, by entity and value (`in_event`).
+    /// Each value's first draw, by entity and value, and each full name's fake (`in_event`).
     cache: Mutex<HashMap<(String, String), String>>,
+    full_names: Mutex<HashMap<String, String>>,
 }
 
 #[pymethods]
@@ -86,13 +87,66 @@ impl Maker {
             calling_codes: calling_codes.into_iter().collect(),
             free_mail: free_mail.into_iter().collect(),
             cache: Mutex::new(HashMap::new()),
+            full_names: Mutex::new(HashMap::new()),
         })
     }
 
     /// `FakeFactory._make_here(entity, value, salt)` for an ASCII value of an entity made here;
     /// None for any other (Python's to make).
     fn make(&self, entity: &str, value: &Bound<'_, PyString>, salt: u32) -> Option<String> {
-        let value = value.to_str().ok().filter(|v| v.is_ascii())?;
+        self.made(entity, value.to_str().ok().filter(|v| v.is_ascii())?, salt)
+    }
+
+    /// `FakeFactory.fake(entity, value, avoid=run.holds_known)` and then `Sanitizer._remember`,
+    /// for an ASCII value the core makes (`make`) and `fake` would hand to `_make`: the fake, and
+    /// whether `_remember_here` is still to remember it (a name of several words as `_full_name`
+    /// fakes it). None where Python's path goes on: a placeholder, a JWT, a value made by Python.
+    #[allow(clippy::too_many_arguments)]
+    fn in_event<'py>(
+        &self, entity: &Bound<'py, PyString>, value: &Bound<'py, PyString>, known: &Bound<'py, PyDict>,
+        avoid: &Bound<'py, PyAny>, fakes: &Bound<'py, PySet>, rememberer: &Bound<'py, Rememberer>,
+    ) -> PyResult<Option<(String, bool)>> {
+        let kind = entity.to_str()?;
+        let Some(text) = value.to_str().ok().filter(|v| v.is_ascii()) else {
+            return Ok(None);
+        };
+        if self.is_placeholder(text)
+            || (text.starts_with("eyJ") && matches!(kind, "SECRET" | "API_KEY" | "COOKIE" | "GENERIC"))
+        {
+            return Ok(None);
+        }
+        let watched = !known.is_empty() || !avoid.is_empty()?;
+        let holds = |fake: &str| -> PyResult<bool> { Ok(watched && holds_word_of(fake, known, avoid)?) };
+        let fake = if kind == "PERSON" && split(text).nth(1).is_some() {
+            self.full_name(text, holds)?
+        } else {
+            let Some(mut fake) = self.first_draw(kind, text) else {
+                return Ok(None);
+            };
+            let mut salt = 0;
+            while salt < 3 && holds(&fake)? {
+                salt += 1;
+                fake = self.made(kind, text, salt).expect("made once, made again");
+            }
+            fake
+        };
+        let mut pending = false;
+        if fake != text {
+            let py = value.py();
+            let same = known.get_item(value)?.is_some_and(|entry| {
+                entry.eq(PyTuple::new(py, [PyString::new(py, &fake).as_any(), entity.as_any()]).ok()).unwrap_or(false)
+            });
+            if !same {
+                pending = !rememberer.get().inner.remember(value, &PyString::new(py, &fake), entity, known, fakes)?;
+            }
+        }
+        Ok(Some((fake, pending)))
+    }
+}
+
+impl Maker {
+    /// `make` of ASCII text.
+    fn made(&self, entity: &str, value: &str, salt: u32) -> Option<String> {
         match entity {
             "COOKIE" => self.cookie(value),
             "SECRET" | "API_KEY" if !value.contains("-----BEGIN ") => {
@@ -165,62 +219,66 @@ impl Maker {
         }
     }
 
-    /// `FakeFactory.fake(entity, value, avoid=run.holds_known)` and then `Sanitizer._remember`,
-    /// for an ASCII value the core makes (`make`) and `fake` would hand to `_make`: the fake, and
-    /// whether `_remember_here` is still to remember it. None where Python's path goes on: a
-    /// placeholder, a name of several words, a JWT, a value made by Python.
-    #[allow(clippy::too_many_arguments)]
-    fn in_event<'py>(
-        &self, entity: &Bound<'py, PyString>, value: &Bound<'py, PyString>, known: &Bound<'py, PyDict>,
-        avoid: &Bound<'py, PyAny>, fakes: &Bound<'py, PySet>, rememberer: &Bound<'py, Rememberer>,
-    ) -> PyResult<Option<(String, bool)>> {
-        let kind = entity.to_str()?;
-        let Some(text) = value.to_str().ok().filter(|v| v.is_ascii()) else {
-            return Ok(None);
-        };
-        if self.is_placeholder(text)
-            || (text.starts_with("eyJ") && matches!(kind, "SECRET" | "API_KEY" | "COOKIE" | "GENERIC"))
-            || (kind == "PERSON" && split(text).nth(1).is_some())
-        {
-            return Ok(None);
+    /// `FakeFactory.fake`'s cached first draw (salt 0) of a value the core makes.
+    fn first_draw(&self, entity: &str, text: &str) -> Option<String> {
+        let key = (entity.to_string(), text.to_string());
+        if let Some(fake) = self.cache.lock().expect("no panic holds the lock").get(&key) {
+            return Some(fake.clone());
         }
-        let key = (kind.to_string(), text.to_string());
-        let cached = self.cache.lock().expect("no panic holds the lock").get(&key).cloned();
-        let mut fake = match cached {
-            Some(fake) => fake,
-            None => {
-                let Some(fake) = self.make(kind, value, 0) else {
-                    return Ok(None);
-                };
-                let mut cache = self.cache.lock().expect("no panic holds the lock");
-                if cache.len() >= CACHED_FAKES {
-                    cache.clear();
-                }
-                cache.insert(key, fake.clone());
-                fake
-            }
-        };
-        let watched = !known.is_empty() || !avoid.is_empty()?;
-        let mut salt = 0;
-        while watched && salt < 3 && holds_word_of(&fake, known, avoid)? {
-            salt += 1;
-            fake = self.make(kind, value, salt).expect("made once, made again");
+        let fake = self.made(entity, text, 0)?;
+        let mut cache = self.cache.lock().expect("no panic holds the lock");
+        if cache.len() >= CACHED_FAKES {
+            cache.clear();
         }
-        let mut pending = false;
-        if fake != text {
-            let py = value.py();
-            let same = known.get_item(value)?.is_some_and(|entry| {
-                entry.eq(PyTuple::new(py, [PyString::new(py, &fake).as_any(), entity.as_any()]).ok()).unwrap_or(false)
-            });
-            if !same {
-                pending = !rememberer.get().inner.remember(value, &PyString::new(py, &fake), entity, known, fakes)?;
-            }
-        }
-        Ok(Some((fake, pending)))
+        cache.insert(key, fake.clone());
+        Some(fake)
     }
-}
 
-impl Maker {
+    /// `FakeFactory._full_name` of ASCII text: word by word, each word's fake holding no word of
+    /// the name nor a variant of one, nor anything ``holds`` rejects; kept for the next time when
+    /// ``holds`` rejected none.
+    fn full_name(&self, text: &str, holds: impl Fn(&str) -> PyResult<bool>) -> PyResult<String> {
+        let kept = self.full_names.lock().expect("no panic holds the lock").get(text).cloned();
+        if let Some(kept) = kept {
+            if !holds(&kept)? {
+                return Ok(kept);
+            }
+        }
+        let words: Vec<&str> = split(text).map(|(_, word)| word).collect();
+        let taken: Vec<String> = words.iter().map(|word| word.to_ascii_lowercase()).collect();
+        let mut avoided = false;
+        let mut fakes = Vec::with_capacity(words.len());
+        for word in words {
+            if self.is_placeholder(word) {
+                fakes.push(word.to_string()); // `fake` returns a placeholder as it is
+                continue;
+            }
+            let mut fake = self.first_draw("PERSON", word).expect("a word of ASCII letters or not, the core makes it");
+            let mut salt = 0;
+            while salt < 3 {
+                let folded = fake.to_ascii_lowercase();
+                let clash = taken.iter().any(|w| folded.contains(w.as_str()) || variant(&folded, w));
+                let rejected = !clash && holds(&fake)?;
+                avoided |= rejected;
+                if !(clash || rejected) {
+                    break;
+                }
+                salt += 1;
+                fake = self.made("PERSON", word, salt).expect("made once, made again");
+            }
+            fakes.push(fake);
+        }
+        let result = keep_separators(text, &fakes);
+        if !avoided {
+            let mut names = self.full_names.lock().expect("no panic holds the lock");
+            if names.len() >= CACHED_FAKES {
+                names.clear();
+            }
+            names.insert(text.to_string(), result.clone());
+        }
+        Ok(result)
+    }
+
     /// `FakeFactory.rng`: seeded by the HMAC of the entity, the value as `_normal` has it, and a
     /// salt after the first.
     fn rng(&self, entity: &str, normal: &str, salt: u32) -> Mt {
@@ -293,7 +351,7 @@ impl Maker {
         } else {
             name.to_string()
         };
-        keep_separators(value, &fake)
+        keep_separators(value, &[fake])
     }
 
     /// `fakes._address`: numbers redrawn digit by digit, street types and initials kept, names
@@ -455,12 +513,20 @@ fn variant(name: &str, original: &str) -> bool {
     2 * name.bytes().zip(original.bytes()).filter(|(a, b)| a == b).count() >= original.len()
 }
 
-/// `fakes._keep_separators` with one word: the first word of the value replaced, its blanks kept.
-fn keep_separators(value: &str, fake: &str) -> String {
+/// `fakes._keep_separators`: the value's words replaced by ``fakes`` in order (a word beyond
+/// them kept), its blanks kept.
+fn keep_separators(value: &str, fakes: &[String]) -> String {
     let inner = strip(value);
     let start = inner.as_ptr() as usize - value.as_ptr() as usize;
-    let first = inner.bytes().take_while(|&b| !space(b)).count();
-    format!("{}{fake}{}", &value[..start], &value[start + first..])
+    let mut out = value[..start].to_string();
+    let mut at = start;
+    for (i, (offset, word)) in split(inner).enumerate() {
+        out.push_str(&value[at..start + offset]);
+        out.push_str(fakes.get(i).map_or(word, String::as_str));
+        at = start + offset + word.len();
+    }
+    out.push_str(&value[at..]);
+    out
 }
 
 /// `str.isupper()` of ASCII text: a letter, and none in lower case.
