@@ -263,8 +263,9 @@ class FakeFactory:
 
 def _maker(key: bytes) -> Maker:
     """The core's maker of fakes (``FakeFactory._make``), with what its generators read here: the
-    ASCII names, street words, the shapes of the values it makes (``\\s`` as Python reads it) and
-    phonenumbers' calling codes."""
+    placeholders, secret prefixes, cookie attributes, ASCII names, street words and glued street
+    types, the shapes of the values it makes (``\\s`` as Python reads it), phonenumbers' calling
+    codes and the free mail domains."""
     import phonenumbers
 
     firsts, lasts = names_by_script()["ascii"]
@@ -275,9 +276,9 @@ def _maker(key: bytes) -> Maker:
     shapes["DATE_OF_BIRTH"] = shapes["DATE_OF_BIRTH"].replace(r"\d{1,4}([-/.])\d{1,2}\1\d{1,4}", f"(?:{per_separator})")
     if "\\1" in shapes["DATE_OF_BIRTH"]:  # a shape this no longer reads: dates stay Python's
         del shapes["DATE_OF_BIRTH"]
-    return Maker(key, SECRET_PREFIX.pattern, sorted(_PLACEHOLDERS), sorted(_COOKIE_ATTRIBUTES), list(firsts), list(lasts),
-                 sorted(street_words()), list(GLUED_TYPES), shapes, sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE),
-                 sorted(_FREE_MAIL))
+    return Maker(key, SECRET_PREFIX.pattern, sorted(_PLACEHOLDERS), sorted(_COOKIE_ATTRIBUTES), list(firsts),
+                 list(lasts), sorted(street_words()), list(GLUED_TYPES), shapes,
+                 sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE), sorted(_FREE_MAIL))
 
 
 def _normal(entity: str, value: str) -> str:

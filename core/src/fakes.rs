@@ -1,9 +1,9 @@
 //! The fakes whose generators all live in the core, made whole here for an ASCII value: IP
-//! addresses, e-mail addresses, secrets, cookies, a name's words, street addresses, cards, IBANs,
-//! phone numbers, national ids, dates, prefixed ids, and `charclass` for the entities without a
-//! generator of their own (usernames, generic values, PEM keys). Seeding, drawing and drawing again are
-//! `FakeFactory._make_here`'s, its reference, which makes every other value; the seed is the
-//! one `FakeFactory.rng` takes, so a fake is the same whichever of the two made it.
+//! addresses, e-mail addresses, secrets, cookies, names, street addresses, cards, IBANs, phone
+//! numbers, national ids, dates, prefixed ids, and `charclass` for the entities without a
+//! generator of their own (usernames, generic values, PEM keys). Seeding, drawing and drawing
+//! again are `FakeFactory._make_here`'s, its reference, which makes every other value; the seed
+//! is the one `FakeFactory.rng` takes, so a fake is the same whichever of the two made it.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -28,7 +28,7 @@ const CACHED_FAKES: usize = 100_000;
 #[pyclass(module = "sanitizers._core", frozen)]
 pub struct Maker {
     mac: Hmac<Sha256>,
-    /// `_formats._SECRET_PREFIX`: a provider's prefix a secret's fake keeps.
+    /// `_formats.SECRET_PREFIX`: a provider's prefix a secret's fake keeps.
     secret_prefix: Regex,
     /// `fakes._PLACEHOLDERS`, and the length of the longest.
     placeholders: HashSet<String>,
@@ -38,7 +38,7 @@ pub struct Maker {
     /// The ASCII first names by length (`fakes._name_pools("ascii")`), and the last names.
     firsts: HashMap<usize, Vec<String>>,
     lasts: Vec<String>,
-    /// `street_words()`, and the street types a word may end in (`names._GLUED_TYPES`): an
+    /// `street_words()`, and the street types a word may end in (`names.GLUED_TYPES`): an
     /// address with such a word is Python's to fake (`names.street_suffix`).
     streets: HashSet<String>,
     glued: Vec<String>,
@@ -101,7 +101,6 @@ impl Maker {
     /// for an ASCII value the core makes (`make`) and `fake` would hand to `_make`: the fake, and
     /// whether `_remember_here` is still to remember it (a name of several words as `_full_name`
     /// fakes it). None where Python's path goes on: a placeholder, a JWT, a value made by Python.
-    #[allow(clippy::too_many_arguments)]
     fn in_event<'py>(
         &self, entity: &Bound<'py, PyString>, value: &Bound<'py, PyString>, known: &Bound<'py, PyDict>,
         avoid: &Bound<'py, PyAny>, fakes: &Bound<'py, PySet>, rememberer: &Bound<'py, Rememberer>,
