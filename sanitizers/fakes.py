@@ -168,8 +168,7 @@ class FakeFactory:
 
     def _make(self, entity: str, value: str, salt: int = 0) -> str:
         """The fake of ``value``: by the compiled core where all its generator's parts are there
-        (``Maker``: an ASCII value of any entity but JWTs and credentials), else by
-        ``_make_here``, the core's reference."""
+        (``Maker``: an ASCII value of any entity), else by ``_make_here``, the core's reference."""
         made = self._maker.make(entity, value, salt)
         return made if made is not None else self._make_here(entity, value, salt)
 
@@ -265,7 +264,7 @@ def _maker(key: bytes) -> Maker:
     """The core's maker of fakes (``FakeFactory._make``), with what its generators read here: the
     placeholders, secret prefixes, cookie attributes, ASCII names, street words and glued street
     types, the shapes of the values it makes (``\\s`` as Python reads it), phonenumbers' calling
-    codes and the free mail domains."""
+    codes, the free mail domains, the authorization schemes and the JWT claims faked."""
     import phonenumbers
 
     firsts, lasts = names_by_script()["ascii"]
@@ -278,7 +277,8 @@ def _maker(key: bytes) -> Maker:
         del shapes["DATE_OF_BIRTH"]
     return Maker(key, SECRET_PREFIX.pattern, sorted(_PLACEHOLDERS), sorted(_COOKIE_ATTRIBUTES), list(firsts),
                  list(lasts), sorted(street_words()), list(GLUED_TYPES), shapes,
-                 sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE), sorted(_FREE_MAIL))
+                 sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE), sorted(_FREE_MAIL), sorted(_AUTH_SCHEMES),
+                 FakeFactory._CLAIM_ENTITIES)
 
 
 def _normal(entity: str, value: str) -> str:

@@ -441,6 +441,24 @@ def test_the_core_finds_the_ssns_the_ssn_detector_finds(pieces: list[str]) -> No
 
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2ln"
+
+
+def _b64(text: str, urlsafe: bool = True) -> str:
+    import base64
+
+    encoded = (base64.urlsafe_b64encode if urlsafe else base64.b64encode)(text.encode())
+    return (encoded.rstrip(b"=") if urlsafe else encoded).decode()
+
+
+PAYLOADS = ['{"sub":"cus_123","email":"jane.doe@example.com","name":"Jane Doe","exp":1751201530}', '{"sub":"j@x.io"}',
+            ' { "name" : "Mary Tony" , "admin" : true, "org": null, "n": -12 } ', '{"name":"Żaneta Nowak"}',
+            '{"a":1.5}', "{}", '{"sub":"x","sub":"y"}', '{"n":-0}', '{"n":012}', "[1]", '{"upn":"none"}',
+            '{"nickname":"jd","phone_number":"+49 151 2345678","birthdate":"1985-07-04","address":"12 Main St"}',
+            '{"sub":"a\\"b"}', '{"given_name":"Jane"}x']
+TOKEN_PIECES = ["eyJhbGciOiJIUzI1NiJ9.", *(_b64(p) + "." for p in PAYLOADS), "c2ln", ".x", "e.", "Bearer ", "bearer ",
+                "Basic ", "Token ", "Digest ", "Unknown ", _b64("jane:hunter2", False),
+                _b64("jane.doe@example.com:pw", False), _b64("jane", False), _b64("jane:", False),
+                _b64(":none", False), _b64("jöe:pw", False), "Zm9v=", "YQ==", "YR==", "@@@", "===="]
 MADE_PIECES = ["10.2.3.4", "::1", "127.0.0.1", "@", "sk_live_", "ghp_", "AKIA", "Bearer ", "xoxb-", "SG.", "abc",
                "Hunter2", "9f86d081884c7d65", "123e4567-e89b-12d3-a456-426614174000", "=", ";", "; ", ";\x1c", " ",
                "\t", "Path=/", "SameSite=Lax", "session=", "a=1", "[Filtered]", " null ", "none", "", JWT,
@@ -452,10 +470,10 @@ MADE_PIECES = ["10.2.3.4", "::1", "127.0.0.1", "@", "sk_live_", "ghp_", "AKIA", 
                "+1 (555) 010-0199", "0151 2345678", " ext. 5", "x12", "#7", "+44", "+", "00", "cus_", "ord-", "00123",
                "abcdefghijklm_", "abcdefghijkl_", "+353 1 234 5678", "jane.doe", "+tag", "@gmail.com", "@Example.ORG",
                "@mail.shop.co.uk", "29/02/2000", "2024-02-29", "31.12.1999", "12/31/1999", "1/2/1980", "1985-7-4",
-               "T10:30:00Z", "+01:00", "2024", "13.01.1990", "30.4.1970"]
+               "T10:30:00Z", "+01:00", "2024", "13.01.1990", "30.4.1970", *TOKEN_PIECES]
 CORE_ENTITIES = ["COOKIE", "SECRET", "API_KEY", "IP_ADDRESS", "USERNAME", "GENERIC", "PEM_KEY", "PERSON", "ADDRESS",
                  "USER_ID", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "PHONE_NUMBER", "EMAIL_ADDRESS", "DATE_OF_BIRTH"]
-MADE_ENTITIES = [*CORE_ENTITIES, "JWT", "AUTHORIZATION"]
+MADE_ENTITIES = [*CORE_ENTITIES, "JWT", "AUTHORIZATION"]  # the core makes these when their parts are plain
 
 
 @settings(max_examples=3000, deadline=None)
@@ -490,6 +508,21 @@ MADE_ENTITIES = [*CORE_ENTITIES, "JWT", "AUTHORIZATION"]
 @example("DATE_OF_BIRTH", ["05.03.1990"], 0)  # day first, with dots
 @example("DATE_OF_BIRTH", ["12.1.2020 1985.1.1"], 0)  # the year first is looked for first
 @example("DATE_OF_BIRTH", ["1952-01-31"], 0)  # a month's end in a month of 30 days
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[0]) + ".", "c2ln"], 0)
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[2]) + ".", "c2ln", ".x"], 1)
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[11]) + "."], 0)
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64('{"n":-0}') + ".", "c2ln"], 0)  # orjson reads 0
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64('{"n":012}') + ".", "c2ln"], 0)  # no JSON
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64('{"sub":"x","sub":"y"}') + ".", "c2ln"], 0)  # the last one read
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64('{"given_name":"Jane"}x') + ".", "c2ln"], 0)
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64('{"a":1.50}') + ".", "c2ln"], 0)  # orjson writes 1.5
+@example("AUTHORIZATION", ["Basic ", "===="], 0)  # no base64 to Python
+@example("AUTHORIZATION", ["Basic ", _b64("jane.doe@example.com:pw", False)], 0)
+@example("AUTHORIZATION", ["Basic ", _b64("jane", False)], 0)
+@example("AUTHORIZATION", ["Basic ", _b64(":none", False)], 0)
+@example("AUTHORIZATION", ["Basic ", "YR=="], 0)  # stray bits after the last byte
+@example("AUTHORIZATION", ["bearer ", "eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[0]) + ".", "c2ln"], 0)
+@example("AUTHORIZATION", ["Unknown ", "Hunter2"], 0)
 def test_the_core_makes_the_fakes_python_makes(entity: str, pieces: list[str], salt: int) -> None:
     """FakeFactory._make hands an ASCII value of an entity whose generator is all in the core
     to the core: the same fake as ``_make_here``, for every salt, placeholders, prefixes, casing,
@@ -507,6 +540,12 @@ def test_the_core_makes_the_fakes_python_makes(entity: str, pieces: list[str], s
     glued = entity == "ADDRESS" and any(w.lower().endswith(GLUED_TYPES) for w in re.findall(r"[\w'.-]+", value))
     parsed = entity == "PHONE_NUMBER" and value.lstrip().startswith(("+", "00"))
     assert made is not None or not in_core or "eyJ" in value or "-----BEGIN " in value or glued or parsed
+    if (entity, value) in _PLAIN_TOKENS:
+        assert made is not None, "a token of plain claims, and a Basic pair of ASCII text, are the core's"
+
+
+_PLAIN_TOKENS = {("JWT", f"eyJhbGciOiJIUzI1NiJ9.{_b64(PAYLOADS[0])}.c2ln"),
+                 ("AUTHORIZATION", "Basic " + _b64("jane.doe@example.com:pw", False))}
 
 
 @functools.cache

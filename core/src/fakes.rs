@@ -1,7 +1,8 @@
 //! The fakes whose generators all live in the core, made whole here for an ASCII value: IP
 //! addresses, e-mail addresses, secrets, cookies, names, street addresses, cards, IBANs, phone
-//! numbers, national ids, dates, prefixed ids, and `charclass` for the entities without a
-//! generator of their own (usernames, generic values, PEM keys). Seeding, drawing and drawing
+//! numbers, national ids, dates, prefixed ids, JWTs with plain claims, credentials, and
+//! `charclass` for the entities without a generator of their own (usernames, generic values, PEM
+//! keys). Seeding, drawing and drawing
 //! again are `FakeFactory._make_here`'s, its reference, which makes every other value; the seed
 //! is the one `FakeFactory.rng` takes, so a fake is the same whichever of the two made it.
 
@@ -49,6 +50,9 @@ pub struct Maker {
     calling_codes: HashSet<u32>,
     /// `fakes._FREE_MAIL`: domains an e-mail fake keeps.
     free_mail: HashSet<String>,
+    /// `fakes._AUTH_SCHEMES`, and `FakeFactory._CLAIM_ENTITIES`: a JWT's claims faked, by name.
+    auth_schemes: HashSet<String>,
+    claims: HashMap<String, String>,
     /// Each value's first draw, by entity and value, and each full name's fake (`in_event`).
     cache: Mutex<HashMap<(String, String), String>>,
     full_names: Mutex<HashMap<String, String>>,
@@ -61,7 +65,8 @@ impl Maker {
     fn new(
         key: &[u8], secret_prefix: &str, placeholders: Vec<String>, cookie_attributes: Vec<String>,
         firsts: Vec<String>, lasts: Vec<String>, streets: Vec<String>, glued: Vec<String>,
-        shapes: HashMap<String, String>, calling_codes: Vec<u32>, free_mail: Vec<String>,
+        shapes: HashMap<String, String>, calling_codes: Vec<u32>, free_mail: Vec<String>, auth_schemes: Vec<String>,
+        claims: HashMap<String, String>,
     ) -> PyResult<Self> {
         let whole = |pattern: &str| {
             Regex::new(&format!(r"\A(?:{pattern})\z")).map_err(|e| PyValueError::new_err(e.to_string()))
@@ -86,6 +91,8 @@ impl Maker {
                 .collect::<PyResult<_>>()?,
             calling_codes: calling_codes.into_iter().collect(),
             free_mail: free_mail.into_iter().collect(),
+            auth_schemes: auth_schemes.into_iter().collect(),
+            claims,
             cache: Mutex::new(HashMap::new()),
             full_names: Mutex::new(HashMap::new()),
         })
@@ -176,6 +183,15 @@ impl Maker {
                 Some(redraw(value, false, self.rng(entity, value, salt), |mt| charclass(value, mt)))
             }
             "USER_ID" => Some(redraw(value, false, self.rng(entity, value, salt), |mt| identifier(value, mt))),
+            "JWT" => {
+                // the claims' fakes draw from their own generators: the same in every draw
+                let (parts, payload) = self.jwt_payload(value)?;
+                Some(redraw(value, false, self.rng(entity, value, salt), |mt| {
+                    let signature = parts.get(2).map_or(String::new(), |s| charclass(s, mt));
+                    [&[parts[0], &payload, &signature][..], &parts[3.min(parts.len())..]].concat().join(".")
+                }))
+            }
+            "AUTHORIZATION" => self.authorization(value), // draws nothing of its own
             "EMAIL_ADDRESS" => {
                 let shaped = self.shapes.get(entity).is_some_and(|shape| shape.is_match(value));
                 Some(redraw(value, false, self.rng(entity, &folded(value), salt), |mt| {
@@ -306,6 +322,78 @@ impl Maker {
             return Some(value.to_string());
         }
         Some(redraw(value, false, self.rng("SECRET", value, 0), |mt| self.secret(value, mt)))
+    }
+
+    /// `FakeFactory.fake(entity, value)` without ``avoid``, for a value the core makes.
+    fn plain_fake(&self, entity: &str, value: &str) -> Option<String> {
+        if self.is_placeholder(value) {
+            return Some(value.to_string());
+        }
+        if entity == "PERSON" && split(value).nth(1).is_some() {
+            return self.full_name(value, |_| Ok(false)).ok();
+        }
+        self.first_draw(entity, value)
+    }
+
+    /// `FakeFactory._jwt`'s parts but the signature: the token's parts, and its payload with
+    /// each claim `_claim` names faked. None for a payload beyond a flat JSON object of ASCII
+    /// text, integers, booleans and nulls (what tokens carry): Python reads it.
+    fn jwt_payload<'a>(&self, value: &'a str) -> Option<(Vec<&'a str>, String)> {
+        let parts: Vec<&str> = value.split('.').collect();
+        let payload = base64_decode(parts.get(1)?, URLSAFE, false)?;
+        let mut out = String::from("{");
+        for (i, (key, claim)) in flat_json_object(std::str::from_utf8(&payload).ok()?)?.into_iter().enumerate() {
+            let faked = match (self.claims.get(key), claim) {
+                (Some(entity), Json::Text(text)) => {
+                    let entity = if entity == "USER_ID" && text.contains('@') { "EMAIL_ADDRESS" } else { entity };
+                    Json::Text(self.plain_fake(entity, &text)?)
+                }
+                (_, claim) => claim,
+            };
+            out.push_str(if i > 0 { ",\"" } else { "\"" });
+            out.push_str(key);
+            out.push_str("\":");
+            match faked {
+                Json::Text(text) if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') => {
+                    out.push('"');
+                    out.push_str(&text);
+                    out.push('"');
+                }
+                Json::Text(_) => return None, // orjson's escapes: Python's to write
+                Json::Plain(token) => out.push_str(token),
+            }
+        }
+        out.push('}');
+        Some((parts, base64_encode(out.as_bytes(), URLSAFE, false)))
+    }
+
+    /// `FakeFactory._authorization`: the scheme kept, a Basic pair's user and password faked, a
+    /// Bearer JWT a JWT; anything else one secret. None where Python reads the credentials (a
+    /// Basic pair that is no plain base64 of ASCII text).
+    fn authorization(&self, value: &str) -> Option<String> {
+        let Some((scheme, credentials)) =
+            value.split_once(' ').filter(|(scheme, _)| self.auth_schemes.contains(&scheme.to_ascii_lowercase()))
+        else {
+            return self.secret_fake(value);
+        };
+        if scheme.eq_ignore_ascii_case("basic") {
+            let pair = String::from_utf8(base64_decode(credentials, STANDARD, true)?).ok().filter(|p| p.is_ascii())?;
+            let (user, password) = pair.split_once(':').map_or((pair.as_str(), None), |(u, p)| (u, Some(p)));
+            let mut faked = self.plain_fake(if user.contains('@') { "EMAIL_ADDRESS" } else { "USERNAME" }, user)?;
+            if let Some(password) = password {
+                faked.push(':');
+                if !password.is_empty() {
+                    faked.push_str(&self.secret_fake(password)?);
+                }
+            }
+            return Some(format!("{scheme} {}", base64_encode(faked.as_bytes(), STANDARD, true)));
+        }
+        let faked = if credentials.starts_with("eyJ") && credentials.matches('.').count() >= 2 {
+            self.plain_fake("JWT", credentials)?
+        } else {
+            self.secret_fake(credentials)?
+        };
+        Some(format!("{scheme} {faked}"))
     }
 
     /// `FakeFactory._cookie_string`: each value a secret's fake, names, separators and a
@@ -727,6 +815,103 @@ fn date(value: &str, mt: &mut Mt) -> String {
         format!("{mo}{separator}{d}{separator}{new_year}")
     };
     format!("{}{new}{}", &value[..start], &value[end..])
+}
+
+/// A value of a flat JSON object: text, or a number, boolean or null written as it was read.
+enum Json<'a> {
+    Text(String),
+    Plain(&'a str),
+}
+
+/// The members of a flat JSON object as orjson reads it, in order: ASCII text without escapes,
+/// integers of 18 digits at most (orjson reads a longer one as a float), booleans and nulls.
+/// None for anything else, a repeated name included.
+fn flat_json_object(text: &str) -> Option<Vec<(&str, Json<'_>)>> {
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let string = |rest: &'_ str| -> Option<(usize, usize)> {
+        let body = rest.strip_prefix('"')?;
+        let end = body.find('"')?;
+        body[..end].bytes().all(|b| (0x20..0x7F).contains(&b) && b != b'\\').then_some((1, 1 + end))
+    };
+    let mut rest = text.trim_start_matches(blank).strip_prefix('{')?.trim_start_matches(blank);
+    let mut members: Vec<(&str, Json)> = Vec::new();
+    if let Some(after) = rest.strip_prefix('}') {
+        return after.trim_matches(blank).is_empty().then_some(members);
+    }
+    loop {
+        let (start, end) = string(rest)?;
+        let key = &rest[start..end];
+        if members.iter().any(|(seen, _)| *seen == key) {
+            return None;
+        }
+        rest = rest[end + 1..].trim_start_matches(blank).strip_prefix(':')?.trim_start_matches(blank);
+        let (value, len) = if rest.starts_with('"') {
+            let (start, end) = string(rest)?;
+            (Json::Text(rest[start..end].to_string()), end + 1)
+        } else {
+            let len = rest.find(|c: char| blank(c) || c == ',' || c == '}')?;
+            let token = &rest[..len];
+            let digits = token.strip_prefix('-').unwrap_or(token);
+            let integer = !digits.is_empty()
+                && digits.len() <= 18
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && (digits == "0" || !digits.starts_with('0'))
+                && token != "-0";
+            if !(integer || matches!(token, "true" | "false" | "null")) {
+                return None;
+            }
+            (Json::Plain(token), len)
+        };
+        members.push((key, value));
+        rest = rest[len..].trim_start_matches(blank);
+        if let Some(after) = rest.strip_prefix('}') {
+            return after.trim_matches(blank).is_empty().then_some(members);
+        }
+        rest = rest.strip_prefix(',')?.trim_start_matches(blank);
+    }
+}
+
+const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URLSAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Base64 of ``alphabet``, with ``=`` padding or none.
+fn base64_encode(bytes: &[u8], alphabet: &[u8; 64], padded: bool) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(alphabet[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+        if padded {
+            out.extend(std::iter::repeat_n('=', 3 - chunk.len()));
+        }
+    }
+    out
+}
+
+/// The bytes of base64 text written in ``alphabet`` as a well-formed encoder writes it: with
+/// its ``=`` padding (``padded``), or without. None for any other text, whose reading is Python's
+/// (``b64decode`` and ``urlsafe_b64decode`` differ on it).
+fn base64_decode(text: &str, alphabet: &[u8; 64], padded: bool) -> Option<Vec<u8>> {
+    let data = if padded {
+        text.len().is_multiple_of(4).then_some(())?;
+        text.trim_end_matches('=')
+    } else {
+        text
+    };
+    if (padded && text.len() - data.len() > 2) || data.len() % 4 == 1 {
+        return None;
+    }
+    let mut sextets = Vec::with_capacity(data.len());
+    for b in data.bytes() {
+        sextets.push(alphabet.iter().position(|&a| a == b)? as u32);
+    }
+    let mut out = Vec::with_capacity(data.len() * 3 / 4);
+    for chunk in sextets.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &s)| acc | s << (18 - 6 * i));
+        out.extend((0..chunk.len() - 1).map(|i| (n >> (16 - 8 * i)) as u8));
+    }
+    Some(out)
 }
 
 /// `_formats._relayout`: ``digits`` in the places of the value's digits.
