@@ -516,6 +516,8 @@ MADE_ENTITIES = [*CORE_ENTITIES, "JWT", "AUTHORIZATION"]  # the core makes these
 @example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64('{"sub":"x","sub":"y"}') + ".", "c2ln"], 0)  # the last one read
 @example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64('{"given_name":"Jane"}x') + ".", "c2ln"], 0)
 @example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64('{"a":1.50}') + ".", "c2ln"], 0)  # orjson writes 1.5
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[3]) + ".", "c2ln"], 0)  # a name beyond ASCII
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[12]) + ".", "c2ln"], 0)  # an escape
 @example("AUTHORIZATION", ["Basic ", "===="], 0)  # no base64 to Python
 @example("AUTHORIZATION", ["Basic ", _b64("jane.doe@example.com:pw", False)], 0)
 @example("AUTHORIZATION", ["Basic ", _b64("jane", False)], 0)
