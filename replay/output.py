@@ -20,6 +20,11 @@ from replay.errors import OutputError
 __all__ = ["output", "write_file", "check_writable", "prepare_folder"]
 
 
+# A bulk command writes an event of a few KB at a time: with the default 8 KB buffer, a system
+# call every other event.
+_BUFFER = 1 << 20
+
+
 class output:  # noqa: N801 - used as a context manager, like open()
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
         self.path = None if path in (None, "-") else Path(path)
@@ -34,7 +39,7 @@ class output:  # noqa: N801 - used as a context manager, like open()
                 self.stream = self.path.open("wb")
             else:
                 fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-                self.stream = os.fdopen(fd, "wb")
+                self.stream = os.fdopen(fd, "wb", buffering=_BUFFER)
         except OSError as exc:
             raise OutputError(_cannot(self.path, exc)) from None
         return self.stream
