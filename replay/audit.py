@@ -271,10 +271,12 @@ def _entry(action: str, actor: str | None, event_id: str | None, target: str | N
            payload_sha256: str | None, details: dict[str, Any] | None) -> _Entry:
     if not action:
         raise ValueError("an audit record needs an action")
-    details_json = _canonical(details or {})
+    details = details or {}
+    details_json = _canonical(details)
+    read_back = _json_loads(details_json) if _plain(details) else json.loads(details_json)  # orjson: no big ints
     return _Entry({"time": _now(), "actor": actor or current_actor(), "action": action, "event_id": event_id,
                    "target": target, "policy_hash": policy_hash, "payload_sha256": payload_sha256,
-                   "details": _json_loads(details_json)}, details_json)
+                   "details": read_back}, details_json)
 
 
 def _json_loads(data: bytes) -> Any:

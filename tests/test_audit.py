@@ -42,9 +42,9 @@ def test_appended_records_chain_and_verify(trail: AuditTrail) -> None:
 def test_a_record_keeps_a_number_beyond_64_bits_exactly_and_verifies(trail: AuditTrail) -> None:
     """orjson would read such an integer as a float: the trail stores and hashes the details'
     canonical bytes, which ``verify`` reads back exactly."""
-    trail.append("sanitize", details={"changes": 2**70 + 1, "ratio": 0.1})
-    assert trail.records()[-1].details == {"changes": 2**70 + 1, "ratio": 0.1}
-    assert trail.verify()[0]
+    record = trail.append("sanitize", details={"changes": 2**70 + 1, "ratio": 0.1})
+    assert record.details == trail.records()[-1].details == {"changes": 2**70 + 1, "ratio": 0.1}
+    assert record.hash == record.expected_hash() and trail.verify()[0]
 
 
 def test_actor_defaults_to_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
