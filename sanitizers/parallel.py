@@ -3,9 +3,8 @@
 The sanitizer is CPU-bound Python, so more throughput means more processes. Each worker builds
 its own :class:`~sanitizers.engine.Sanitizer` from the same policy and key, so every worker
 makes the same fakes. Raw documents (or the JSONL lines they are) travel to workers through the
-pool's pipes, in memory only,
-like everywhere else between a connector and the sanitizer. At most ``window`` chunks are in
-flight, so a 20,000-event file costs no more memory than a 200-event one.
+pool's pipes, in memory only, like everywhere else between a connector and the sanitizer. At most
+two chunks per worker are in flight, so a 20,000-event file costs no more memory than a 200-event one.
 """
 
 from __future__ import annotations
