@@ -23,7 +23,7 @@ from sanitizers._core import SPACE_CLASS, Keyed, Maker, Rng, ip_address
 from sanitizers._formats import (SECRET_PREFIX, card, charclass, date, iban, identifier, national_number, phone, secret,
                                  ssn)
 from sanitizers.gazetteer import names_by_script, script_of, street_words
-from sanitizers.names import GLUED_TYPES, street_suffix
+from sanitizers.names import GLUED_AMBIGUOUS, GLUED_TYPES, street_suffix
 
 __all__ = ["FakeFactory", "charclass"]
 
@@ -276,7 +276,8 @@ def _maker(key: bytes) -> Maker:
     if "\\1" in shapes["DATE_OF_BIRTH"]:  # a shape this no longer reads: dates stay Python's
         del shapes["DATE_OF_BIRTH"]
     return Maker(key, SECRET_PREFIX.pattern, sorted(_PLACEHOLDERS), sorted(_COOKIE_ATTRIBUTES), list(firsts),
-                 list(lasts), sorted(street_words()), list(GLUED_TYPES), shapes,
+                 list(lasts), sorted(street_words()), [t.lower() for t in GLUED_TYPES],
+                 [t.lower() for t in GLUED_AMBIGUOUS], shapes,
                  sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE), sorted(_FREE_MAIL), sorted(_AUTH_SCHEMES),
                  FakeFactory._CLAIM_ENTITIES)
 

@@ -254,9 +254,9 @@ _GLUED = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm"
           "boulevard", "dijk", "kanaal", "vej", "gatan", "vägen", "katu", "utca")
 # Also endings of English words (String, Monitoring, Keypad, Renewal): a street only after a stem of
 # four letters or more that ends in a consonant (Kaiserring, Fietspad, Stadswal).
-_GLUED_AMBIGUOUS = ("ring", "pad", "wal")
+GLUED_AMBIGUOUS = ("ring", "pad", "wal")
 _GLUED_SUFFIX = re.compile(r"(?i)(?:(?<=.)(?:" + "|".join(map(re.escape, _GLUED)) + r")"
-                           r"|(?<=\w{3}[^\W\daeiouy])(?:" + "|".join(_GLUED_AMBIGUOUS) + "))$")
+                           r"|(?<=\w{3}[^\W\daeiouy])(?:" + "|".join(GLUED_AMBIGUOUS) + "))$")
 _UNITS = {"apt", "suite", "unit", "flat", "wohnung", "app", "ste"}
 _POSTAL = r"(?:\d{4}[ \t]?[A-Z]{2}\b|\d{5}-?\d{3}\b|\d{4,5}(?:-\d{4})?|\d{2}-\d{3}|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2})"
 _PLACE = rf"{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{0,3}}"
@@ -342,7 +342,7 @@ def detect_address(text: str) -> list[Span]:
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
-GLUED_TYPES = _GLUED + _GLUED_AMBIGUOUS  # every street type _GLUED_SUFFIX ends a word with
+GLUED_TYPES = _GLUED + GLUED_AMBIGUOUS  # every street type _GLUED_SUFFIX ends a word with
 _GLUED_ENDINGS = tuple(ending.rstrip(".") for ending in GLUED_TYPES)  # words of _LETTERS carry no dot
 
 

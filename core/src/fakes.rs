@@ -20,7 +20,7 @@ use crate::card::{brand_ok, luhn_valid};
 use crate::classes::charclass;
 use crate::ip;
 use crate::mt::Mt;
-use crate::python::{space, split};
+use crate::python::{self, space, split};
 use crate::{holds_word_of, Rememberer};
 
 /// Fakes kept, as `FakeFactory`'s cache keeps them, up to this many (then it starts over).
@@ -39,10 +39,11 @@ pub struct Maker {
     /// The ASCII first names by length (`fakes._name_pools("ascii")`), and the last names.
     firsts: HashMap<usize, Vec<String>>,
     lasts: Vec<String>,
-    /// `street_words()`, and the street types a word may end in (`names.GLUED_TYPES`): an
-    /// address with such a word is Python's to fake (`names.street_suffix`).
+    /// `street_words()`, and the street types a word may end in (`names.GLUED_TYPES`, lower
+    /// case), of which those only after a stem ending in a consonant (`names.GLUED_AMBIGUOUS`).
     streets: HashSet<String>,
     glued: Vec<String>,
+    glued_ambiguous: Vec<String>,
     /// `fakes._SHAPES` of the entities below, as Rust's engine reads them whole in ASCII text: a
     /// value of another form is redrawn by `charclass`.
     shapes: HashMap<String, Regex>,
@@ -65,8 +66,8 @@ impl Maker {
     fn new(
         key: &[u8], secret_prefix: &str, placeholders: Vec<String>, cookie_attributes: Vec<String>,
         firsts: Vec<String>, lasts: Vec<String>, streets: Vec<String>, glued: Vec<String>,
-        shapes: HashMap<String, String>, calling_codes: Vec<u32>, free_mail: Vec<String>, auth_schemes: Vec<String>,
-        claims: HashMap<String, String>,
+        glued_ambiguous: Vec<String>, shapes: HashMap<String, String>, calling_codes: Vec<u32>, free_mail: Vec<String>,
+        auth_schemes: Vec<String>, claims: HashMap<String, String>,
     ) -> PyResult<Self> {
         let whole = |pattern: &str| {
             Regex::new(&format!(r"\A(?:{pattern})\z")).map_err(|e| PyValueError::new_err(e.to_string()))
@@ -85,6 +86,7 @@ impl Maker {
             lasts,
             streets: streets.into_iter().collect(),
             glued,
+            glued_ambiguous,
             shapes: shapes
                 .into_iter()
                 .map(|(entity, pattern)| Ok((entity, whole(&pattern)?)))
@@ -176,7 +178,7 @@ impl Maker {
                     }
                 }))
             }
-            "ADDRESS" if !self.has_glued_street_type(value) => {
+            "ADDRESS" => {
                 Some(redraw(value, false, self.rng(entity, &folded(value), salt), |mt| self.address(value, mt)))
             }
             "GENERIC" | "PEM_KEY" => {
@@ -466,8 +468,10 @@ impl Maker {
             {
                 out.push_str(w);
             } else {
+                let suffix = self.street_suffix(w); // "Stenstraat" becomes "Kowalstraat"
                 let name = &self.lasts[mt.below(self.lasts.len() as u128) as usize];
                 out.push_str(&if is_lower(wb) { name.to_ascii_lowercase() } else { name.clone() });
+                out.push_str(suffix);
             }
             at += run;
         }
@@ -539,12 +543,24 @@ impl Maker {
         Some((1..=3).find(|&n| self.calling_codes.contains(&code(n))).unwrap_or(2))
     }
 
-    /// Whether a word of the address ends in a street type glued to it (Stenstraat).
-    fn has_glued_street_type(&self, value: &str) -> bool {
-        value.split(|c: char| !address_char(c as u8)).any(|w| {
-            let lower = w.to_ascii_lowercase();
-            self.glued.iter().any(|ending| lower.ends_with(ending.as_str()))
-        })
+    /// `names.street_suffix` of an ASCII word: the street type glued to its end (Stenstraat:
+    /// straat), the longest `_GLUED_SUFFIX` finds, which takes one of the ambiguous types (ring,
+    /// pad, wal) only after three word characters and a consonant; else "".
+    fn street_suffix<'a>(&self, word: &'a str) -> &'a str {
+        let lower = word.to_ascii_lowercase();
+        let consonant = |b: u8| python::word(b) && !b.is_ascii_digit() && !b"aeiouy".contains(&b);
+        (1..word.len())
+            .find(|&at| {
+                let tail = &lower[at..];
+                let ambiguous = self.glued_ambiguous.iter().any(|t| t == tail);
+                let bytes = lower.as_bytes();
+                if ambiguous {
+                    at >= 4 && bytes[at - 4..at - 1].iter().all(|&b| python::word(b)) && consonant(bytes[at - 1])
+                } else {
+                    self.glued.iter().any(|t| t == tail)
+                }
+            })
+            .map_or("", |at| &word[at..])
     }
 
     /// `fakes.is_placeholder` of ASCII text.
