@@ -194,41 +194,25 @@ impl Maker {
                 }))
             }
             "AUTHORIZATION" => self.authorization(value), // draws nothing of its own
-            "EMAIL_ADDRESS" => {
-                let shaped = self.shapes.get(entity).is_some_and(|shape| shape.is_match(value));
-                Some(redraw(value, false, self.rng(entity, &folded(value), salt), |mt| {
-                    if shaped {
-                        self.email(value, mt)
-                    } else {
-                        charclass(value, mt)
-                    }
-                }))
-            }
-            "DATE_OF_BIRTH" => {
-                let shaped = self.shapes.get(entity)?.is_match(value);
-                Some(redraw(value, false, self.rng(entity, value, salt), |mt| {
-                    if shaped {
-                        date(value, mt)
-                    } else {
-                        charclass(value, mt)
-                    }
-                }))
-            }
-            "CREDIT_CARD" | "US_SSN" | "IBAN_CODE" | "PHONE_NUMBER" => {
+            "CREDIT_CARD" | "US_SSN" | "IBAN_CODE" | "PHONE_NUMBER" | "EMAIL_ADDRESS" | "DATE_OF_BIRTH" => {
                 let normal = match entity {
                     "CREDIT_CARD" | "US_SSN" => value.chars().filter(char::is_ascii_digit).collect(),
                     "IBAN_CODE" => {
                         value.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase()
                     }
-                    _ => self.national_number(value)?,
+                    "PHONE_NUMBER" => self.national_number(value)?,
+                    "EMAIL_ADDRESS" => folded(value),
+                    _ => value.to_string(),
                 };
-                let shaped = self.shapes.get(entity).is_some_and(|shape| shape.is_match(value));
+                let shaped = self.shapes.get(entity)?.is_match(value); // no shape handed over: Python's
                 let national = normal.len();
                 Some(redraw(value, false, self.rng(entity, &normal, salt), |mt| match entity {
                     _ if !shaped => charclass(value, mt),
                     "CREDIT_CARD" => card(value, mt),
                     "US_SSN" => ssn(value, mt),
                     "IBAN_CODE" => iban(value, mt),
+                    "EMAIL_ADDRESS" => self.email(value, mt),
+                    "DATE_OF_BIRTH" => date(value, mt),
                     _ => phone(value, national, mt),
                 }))
             }
