@@ -194,9 +194,10 @@ class Sanitizer:
         self._gate_clean: dict[str, bool] = {}
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
-        self._walker = Walker(bool(self._beside_rules), _CACHED_CHARS, _CACHED_TEXTS)  # pass 1's walk, in the core
         self._rememberer = Rememberer(sorted(_PROPAGATED), sorted(_NOT_NAMES), sorted(street_words()))
         self._maker = self.fakes.maker
+        self._walker = Walker(bool(self._beside_rules), _CACHED_CHARS, _CACHED_TEXTS,  # pass 1's walk, in the core
+                              self._maker, self._rememberer, Change, self._max_string_chars)
         self._ready = False
 
     # -- public ---------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ impl Maker {
     /// for an ASCII value the core makes (`make`) and `fake` would hand to `_make`: the fake, and
     /// whether `_remember_here` is still to remember it (a name of several words as `_full_name`
     /// fakes it). None where Python's path goes on: a placeholder, a JWT, a value made by Python.
-    fn in_event<'py>(
+    pub(crate) fn in_event<'py>(
         &self, entity: &Bound<'py, PyString>, value: &Bound<'py, PyString>, known: &Bound<'py, PyDict>,
         avoid: &Bound<'py, PyAny>, fakes: &Bound<'py, PySet>, rememberer: &Bound<'py, Rememberer>,
     ) -> PyResult<Option<(String, bool)>> {

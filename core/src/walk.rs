@@ -13,8 +13,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PySet, PyString, PyTuple};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::fakes::Maker;
 use crate::tree::{is_identifier, is_pair_list, walk_regions, Visitor};
-use crate::{utf8, KnownValues};
+use crate::{utf8, KnownValues, Rememberer};
 
 /// Canonical paths (and the decisions kept for them) held before they start over.
 const PLACES: usize = 100_000;
@@ -76,6 +77,22 @@ struct Places {
     kinds: FxHashMap<Box<[u8]>, Py<PyString>>,
     /// Keyed by a string, its key and parent at a canonical path.
     untouched: FxHashSet<Box<[u8]>>,
+    /// Keyed by a rule's address (the rule held, so the address is not reused): its id and
+    /// entity if its action is `fake`.
+    fakers: FxHashMap<usize, (Py<PyAny>, Faker)>,
+}
+
+/// A rule's id and entity, if its action is `fake`.
+type Faker = Option<[Py<PyString>; 2]>;
+
+/// What the walk fakes a string a rule names with, as `Sanitizer._apply` would (`fake_named`).
+struct Faking {
+    maker: Py<Maker>,
+    rememberer: Py<Rememberer>,
+    /// `engine.Change`, the record of a replacement.
+    change: Py<PyAny>,
+    /// The policy's `max_string_chars`: a longer string is redacted unread, by `_judge`.
+    max_chars: usize,
 }
 
 /// The walk of one sanitizer (its policy's decisions are remembered per place).
@@ -88,6 +105,7 @@ pub struct Walker {
     /// remembered, and a cache of `cached_texts` entries starts over.
     cached_chars: usize,
     cached_texts: usize,
+    faking: Faking,
 }
 
 /// The rule naming a place's key, and the rule a container there passes on to its values.
@@ -113,10 +131,23 @@ impl<'py> Visit<'_, 'py> {
 #[pymethods]
 impl Walker {
     /// ``beside``: whether the policy has rules placed by a sibling key (an object's kind then
-    /// names them), else an object's kind is its key.
+    /// names them), else an object's kind is its key. The sanitizer's maker and rememberer,
+    /// ``Change`` and ``max_string_chars`` fake a string a rule names without calling it back.
     #[new]
-    fn new(py: Python<'_>, beside: bool, cached_chars: usize, cached_texts: usize) -> Self {
-        Walker { places: Mutex::default(), root: PyTuple::empty(py).unbind(), beside, cached_chars, cached_texts }
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>, beside: bool, cached_chars: usize, cached_texts: usize, maker: Py<Maker>,
+        rememberer: Py<Rememberer>, change: Py<PyAny>, max_chars: usize,
+    ) -> Self {
+        let faking = Faking { maker, rememberer, change, max_chars };
+        Walker {
+            places: Mutex::default(),
+            root: PyTuple::empty(py).unbind(),
+            beside,
+            cached_chars,
+            cached_texts,
+            faking,
+        }
     }
 
     /// ``node``'s sanitized copy: containers rebuilt, strings judged in their place.
@@ -329,6 +360,9 @@ impl Walker {
             None => self.rules(v, key, parent, canon)?.key,
         };
         if let Some(rule) = rule {
+            if let Some(fake) = self.fake_named(v, text, &rule)? {
+                return Ok(fake);
+            }
             let args = (text, v.path()?, canon.tuple.bind(py), key, rule, v.run);
             return v.san.call_method1(intern!(py, "_judge"), args);
         }
@@ -370,6 +404,59 @@ impl Walker {
         let safe = san.call_method1(intern!(san.py(), "_is_safe"), (canon.tuple.bind(san.py()),))?.is_truthy()?;
         self.places().safe.insert(canon.id, safe);
         Ok(safe)
+    }
+
+    /// `Sanitizer._judge` of a string a rule with the action `fake` names, where the maker fakes
+    /// it (an ASCII value, not quoted as a repr, not oversized, no placeholder): the fake, its
+    /// change recorded and the original remembered in the run as `_apply` does. None where the
+    /// sanitizer is to judge it.
+    fn fake_named<'py>(
+        &self, v: &Visit<'_, 'py>, text: &Bound<'py, PyString>, rule: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = text.py();
+        let Some([id, entity]) = self.faker(rule)? else { return Ok(None) };
+        let (id, entity) = (id.bind(py), entity.bind(py));
+        let quoted = text.to_str().map_or(true, |value| value.starts_with(['\'', '"']));
+        let chars = text.len()?;
+        let Some(path) = dotted(&v.path).ok().filter(|_| !quoted && chars <= self.faking.max_chars) else {
+            return Ok(None);
+        };
+        let run = v.run;
+        let known = run.getattr(intern!(py, "known"))?.cast_into::<PyDict>()?;
+        let fakes = run.getattr(intern!(py, "fakes"))?.cast_into::<PySet>()?;
+        let avoid = run.getattr(intern!(py, "avoid"))?;
+        let rememberer = self.faking.rememberer.bind(py);
+        let made = self.faking.maker.get().in_event(entity, text, &known, &avoid, &fakes, rememberer)?;
+        let Some((fake, pending)) = made else { return Ok(None) };
+        let fake = PyString::new(py, &fake);
+        let change = self.faking.change.bind(py).call1((path, id, entity, intern!(py, "fake"), chars))?;
+        run.getattr(intern!(py, "changes"))?.cast_into::<PyList>()?.append(change)?;
+        if pending {
+            v.san.call_method1(intern!(py, "_remember_here"), (text, &fake, entity, run))?;
+        }
+        Ok(Some(fake.into_any()))
+    }
+
+    /// A rule's id and entity if its action is `fake`, read once per rule.
+    fn faker(&self, rule: &Bound<'_, PyAny>) -> PyResult<Faker> {
+        let py = rule.py();
+        let address = rule.as_ptr() as usize;
+        let held =
+            |(_, faker): &(Py<PyAny>, Faker)| faker.as_ref().map(|pair| pair.each_ref().map(|text| text.clone_ref(py)));
+        if let Some(faker) = self.places().fakers.get(&address).map(held) {
+            return Ok(faker);
+        }
+        let fakes = rule.getattr(intern!(py, "action"))?.eq(intern!(py, "fake"))?;
+        let faker = if fakes {
+            let text = |name| -> PyResult<Py<PyString>> { Ok(rule.getattr(name)?.cast_into::<PyString>()?.unbind()) };
+            Some([text(intern!(py, "id"))?, text(intern!(py, "entity"))?])
+        } else {
+            None
+        };
+        let entry = (rule.clone().unbind(), faker);
+        let faker = held(&entry);
+        self.places().fakers.insert(address, entry);
+        Ok(faker)
     }
 
     /// The policy's rules at a place (`Sanitizer._rules_at`).
@@ -482,6 +569,21 @@ impl Walker {
         drop(forgotten); // after unlocking: what it releases is Python's to free
         Ok(child)
     }
+}
+
+/// A path as reports show it (`_tree.dotted`): its segments' texts joined by dots.
+fn dotted<'py>(path: &[Bound<'py, PyAny>]) -> PyResult<String> {
+    let mut out = String::new();
+    for (i, segment) in path.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        match segment.cast::<PyString>() {
+            Ok(text) => out.push_str(&text.to_cow()?),
+            Err(_) => out.push_str(&segment.str()?.to_cow()?),
+        }
+    }
+    Ok(out)
 }
 
 thread_local! {
