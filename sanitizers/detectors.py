@@ -59,17 +59,12 @@ def _mentions(text: str, words: tuple[str, ...]) -> bool:
 @cache
 def _presidio(name: str):
     """presidio recognizers are built on first use: importing presidio costs about a second."""
-    from presidio_analyzer.predefined_recognizers import (
-        CryptoRecognizer, EmailRecognizer, IbanRecognizer, IpRecognizer, MacAddressRecognizer,
-        UsSsnRecognizer,
-    )
+    from sanitizers._presidio_import import recognizer_classes
 
+    recognizer = recognizer_classes()[name]
     if name == "EMAIL_ADDRESS":
-        return _offline_email_recognizer(EmailRecognizer)
-    return {
-        "IBAN_CODE": IbanRecognizer, "IP_ADDRESS": IpRecognizer, "US_SSN": UsSsnRecognizer,
-        "CRYPTO": CryptoRecognizer, "MAC_ADDRESS": MacAddressRecognizer,
-    }[name]()
+        return _offline_email_recognizer(recognizer)
+    return recognizer()
 
 
 _INTERNAL_SUFFIXES = {"local", "internal", "corp", "lan", "test", "example", "invalid",
