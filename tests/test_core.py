@@ -19,7 +19,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sanitizers._core import (ENCODED, WHOLE, Keyed, Pattern, Rng, card_spans, charclass, holds_word, ip_address,
-                              known_present)
+                              known_present, username_spans)
 from sanitizers.detectors import prefilter
 from sanitizers._known import _ENCODINGS
 from sanitizers.fakes import FakeFactory
@@ -438,6 +438,32 @@ def test_the_core_finds_the_ssns_the_ssn_detector_finds(pieces: list[str]) -> No
     text = "".join(pieces)
     found = _ssn_finder()(text)
     assert found == ([(span.start, span.end) for span in _detect_ssn_here(text)] if text.isascii() else None)
+
+
+USERNAME_PIECES = ["<User: jdoe>", "<Customer", "<Person: ", "<Profile_2: ", "<", ">", "User", "user", "USERNAME", "uname",
+                   "user=", "Username=", "uname=", "'", '"', " ", "  ", "\x1c", "\t", "jdoe", "j.doe+x@shop.io", "a" * 70,
+                   "-", "_", ".", "@", "logged", " logged in", "Signed", " failed to log", " failed sign", "authenticated",
+                   " failed ", " failed to ", "authenticate", "login", "Log-in", "logon", "sign-in", "signed in",
+                   "login attempt", "sign-in flow", " for ", " as ", " by ", "user ",
+                   "null", "é", "9"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(USERNAME_PIECES), max_size=10))
+@example(["user", " ", "bob", " logged in", " as ", "alice"])
+@example(["user", " ", "'", "bob", "'", " logged"])
+@example(["<User: jdoe>", "<User: x", "\x1c", ">"])
+@example(["login attempt", " for ", "user ", "'", "jdoe", "'"])
+@example(["user", " ", "a" * 70, " logged"])
+@example(["Username", " ", "j.doe+x@shop.io", " failed to ", "authenticate"])
+@example(["sign-in flow", " by ", "jdoe"])
+def test_the_core_finds_the_login_names_the_username_detector_finds(pieces: list[str]) -> None:
+    """detect_username hands ASCII text to the core: _USERNAME's four branches, the lookahead of
+    "user jdoe logged in" matched and the scan going on from the name, as re.finditer does."""
+    from sanitizers.detectors import _username_spans_here
+
+    text = "".join(pieces)
+    assert username_spans(text) == (_username_spans_here(text) if text.isascii() else None)
 
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2ln"

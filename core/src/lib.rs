@@ -18,6 +18,7 @@ mod python;
 mod remember;
 mod ssn;
 mod tree;
+mod username;
 mod walk;
 
 use std::borrow::Cow;
@@ -408,6 +409,14 @@ fn known_present(originals: Vec<Bound<'_, PyString>>, haystack: &Bound<'_, PyStr
     Ok(known::known_present(&originals, &utf8(haystack)?))
 }
 
+/// `detectors._username_spans_here` of ASCII text: where each match of `_USERNAME` holds its
+/// name. None for other text, which Python reads.
+#[pyfunction]
+fn username_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
+    let text = text.to_str().ok().filter(|text| text.is_ascii())?;
+    Some(username::username_spans(text))
+}
+
 /// `detectors.detect_card`'s spans in ASCII ``text`` (`card`); None for other text.
 #[pyfunction]
 fn card_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
@@ -553,6 +562,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(known_present, m)?)?;
     m.add_function(wrap_pyfunction!(holds_word, m)?)?;
     m.add_function(wrap_pyfunction!(card_spans, m)?)?;
+    m.add_function(wrap_pyfunction!(username_spans, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline, m)?)?;
     m.add_function(wrap_pyfunction!(literal::python_literal, m)?)?;
     m.add_function(wrap_pyfunction!(email::email_spans, m)?)?;
