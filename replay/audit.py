@@ -52,11 +52,12 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-def _canonical(data: dict[str, Any]) -> bytes:
+def _canonical(data: dict[str, Any], plain: bool | None = None) -> bytes:
     """Sorted keys, no whitespace, UTF-8: the same record always hashes the same. ``json``'s
     bytes define it; orjson writes the same bytes for plain records (ASCII text, integers,
-    booleans, nulls) three times as fast, and a bulk command writes a record per event."""
-    if _plain(data):
+    booleans, nulls) three times as fast, and a bulk command writes a record per event. ``plain``:
+    what ``_plain(data)`` says, where the caller has asked it already."""
+    if _plain(data) if plain is None else plain:
         return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -151,7 +152,8 @@ class AuditTrail:
                target: str | None = None, policy_hash: str | None = None, payload_sha256: str | None = None,
                details: dict[str, Any] | None = None) -> AuditRecord:
         """Add one record after the current head and return it, committed."""
-        return self._write([_entry(action, actor, event_id, target, policy_hash, payload_sha256, details)])[0]
+        entry = _entry(action, actor, event_id, target, policy_hash, payload_sha256, details)
+        return self._write([entry], keep=True)[0]
 
     @contextmanager
     def batch(self, every: int = 500) -> Iterator["AuditBatch"]:
@@ -166,8 +168,10 @@ class AuditTrail:
         finally:
             batch.flush()
 
-    def _write(self, entries: list[_Entry]) -> list[AuditRecord]:
-        """Chain ``entries`` after the head in one transaction: all of them are written, or none."""
+    def _write(self, entries: list[_Entry], keep: bool = False) -> list[AuditRecord]:
+        """Chain ``entries`` after the head in one transaction: all of them are written, or none.
+        The records are made and returned only if asked to ``keep`` them (a batch writes
+        thousands and keeps none)."""
         records: list[AuditRecord] = []
         rows: list[tuple] = []
         with self._lock:
@@ -178,10 +182,11 @@ class AuditTrail:
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
                 for fields, details_json in entries:
                     content = {**fields, "seq": seq, "prev_hash": prev}  # what expected_hash covers
-                    record = AuditRecord(**content, hash=_content_hash(content, details_json))
-                    rows.append(_row(record, details_json))
-                    records.append(record)
-                    seq, prev = seq + 1, record.hash
+                    digest = _content_hash(content, details_json)
+                    rows.append(_row(content, details_json, digest))
+                    if keep:
+                        records.append(AuditRecord(**content, hash=digest))
+                    seq, prev = seq + 1, digest
                 self._db.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
                 self._db.execute("COMMIT")
             except BaseException:
@@ -272,8 +277,9 @@ def _entry(action: str, actor: str | None, event_id: str | None, target: str | N
     if not action:
         raise ValueError("an audit record needs an action")
     details = details or {}
-    details_json = _canonical(details)
-    read_back = _json_loads(details_json) if _plain(details) else json.loads(details_json)  # orjson: no big ints
+    plain = _plain(details)
+    details_json = _canonical(details, plain)
+    read_back = _json_loads(details_json) if plain else json.loads(details_json)  # orjson: no big ints
     return _Entry({"time": _now(), "actor": actor or current_actor(), "action": action, "event_id": event_id,
                    "target": target, "policy_hash": policy_hash, "payload_sha256": payload_sha256,
                    "details": read_back}, details_json)
@@ -287,9 +293,10 @@ def _json_loads(data: bytes) -> Any:
         return json.loads(data)
 
 
-def _row(record: AuditRecord, details_json: bytes) -> tuple:
-    return tuple(details_json.decode("utf-8") if name == "details" else getattr(record, name)
-                 for name in (*_FIELDS, "hash"))
+def _row(content: dict[str, Any], details_json: bytes, digest: str) -> tuple:
+    """A record's row: its fields in the table's order, the details as the canonical text the
+    hash covers, then the hash."""
+    return (*(details_json.decode("utf-8") if name == "details" else content[name] for name in _FIELDS), digest)
 
 
 def _record(row: tuple) -> AuditRecord:
