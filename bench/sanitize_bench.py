@@ -1,6 +1,6 @@
 """Sanitizer speed against its peers, in one run, on one corpus (issue 8).
 
-    python -m bench.sanitize_bench [--events 20000] [--seed 2026] [--workers 1 2] [--presidio-events 20]
+    python -m bench.sanitize_bench [--events 20000] [--seed 2026] [--workers 1 2] [--presidio-events 20] [--repeat 3]
 
 Prints, on the same generated corpus (~3.6 KB Sentry events):
 - ``replay sanitize`` as a whole process (start-up included) with each ``--workers``: events/s,
@@ -37,6 +37,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--latency-events", type=int, default=2_000, help="events for p50/p99 (in process)")
     parser.add_argument("--presidio-events", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of the whole-process runs and Relay's, taken in turn; their medians are printed "
+                             "(a shared machine's speed drifts from one minute to the next)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="sanitize-bench-") as tmp:
@@ -47,26 +50,32 @@ def main() -> None:
         raw = corpus.read_bytes().splitlines()
         print(f"corpus: {len(raw)} events, {sum(map(len, raw)) / len(raw) / 1024:.1f} KB each on average\n")
 
+        events = [orjson.loads(line) for line in raw]
+        outputs = {workers: work / f"out-{workers}.jsonl" for workers in args.workers}
+        runs: dict[int, list[tuple[float, float, int]]] = {workers: [] for workers in args.workers}
+        relays: list[float] = []
+        for _ in range(max(1, args.repeat)):  # each round ours and Relay's in turn: drift hits both alike
+            for workers in args.workers:
+                runs[workers].append(_run_cli(corpus, outputs[workers], workers, work))
+            relays.append(_relay(events))
         rows: list[tuple[str, float, str]] = []
-        outputs = {}
         for workers in args.workers:
-            out = work / f"out-{workers}.jsonl"
-            wall, cpu, rss = _run_cli(corpus, out, workers, work)
-            outputs[workers] = out
+            walls = [wall for wall, _, _ in runs[workers]]
+            wall, cpu = statistics.median(walls), statistics.median(cpu for _, cpu, _ in runs[workers])
             rows.append((f"replay sanitize --workers {workers} (whole process)", len(raw) / wall,
-                         f"wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {rss / 1024:.0f} MB (main process)"))
+                         f"wall {wall:.1f} s{_spread(walls)}, CPU {cpu:.1f} s, peak RSS "
+                         f"{max(rss for _, _, rss in runs[workers]) / 1024:.0f} MB (main process)"))
         first = outputs[args.workers[0]].read_bytes()
         same = all(path.read_bytes() == first for path in outputs.values())
 
-        events = [orjson.loads(line) for line in raw]
         floor = _orjson_floor(raw)
         p50, p99, ours_in_process = _latency(events[:args.latency_events])
-        relay = _relay(events)
+        relay = statistics.median(relays)
         presidio = _presidio(events[:args.presidio_events])
         rows += [
             ("ours, in process (one core)", ours_in_process, f"per event p50 {p50:.2f} ms, p99 {p99:.2f} ms"),
             ("orjson parse + dump (the floor)", floor, ""),
-            ("Sentry Relay pii_strip_event, default scrubbing", relay, ""),
+            ("Sentry Relay pii_strip_event, default scrubbing", relay, _spread(relays, "events/s", 0).strip()),
             (f"naive presidio AnalyzerEngine on every string ({args.presidio_events} events)", presidio, ""),
         ]
         width = max(len(name) for name, _, _ in rows)
@@ -82,6 +91,13 @@ def main() -> None:
                                 "--output", str(outputs[args.workers[0]])], capture_output=True, text=True)
         print("\n" + "\n".join(line for line in score.stdout.splitlines()
                                if line.startswith(("zero-leak", "overall leak", "technical kept", "RESULT"))))
+
+
+def _spread(values: list[float], unit: str = "s", digits: int = 1) -> str:
+    """The range of a repeated measurement, beside its median; nothing for a single one."""
+    if len(values) < 2:
+        return ""
+    return f" (median of {len(values)}: {min(values):.{digits}f}-{max(values):.{digits}f} {unit})"
 
 
 def _run_cli(corpus: Path, out: Path, workers: int, work: Path) -> tuple[float, float, int]:
