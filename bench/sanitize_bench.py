@@ -100,19 +100,30 @@ def _spread(values: list[float], unit: str = "s", digits: int = 1) -> str:
     return f" (median of {len(values)}: {min(values):.{digits}f}-{max(values):.{digits}f} {unit})"
 
 
+# Started by a small launcher process, which waits for it: Linux counts the memory of the process
+# a command is started from (the bench, holding the corpus and Relay's work) in the command's
+# peak RSS, so started from the bench itself it would report the bench's.
+_LAUNCH = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+print(time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def _run_cli(corpus: Path, out: Path, workers: int, work: Path) -> tuple[float, float, int]:
     """(wall s, CPU s, peak RSS KB) of one ``replay sanitize`` process, measured by wait4."""
     env = {**os.environ, "REPLAY_SECRET_KEY": "bench", "REPLAY_HOME": str(work / "home")}
-    start = time.perf_counter()
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("replay")), "sanitize", str(corpus), "-o", str(out),
-                             "--workers", str(workers)], env=env, stdin=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):  # 1: some event blocked by the leak gate, reported on stderr
-        raise SystemExit(f"replay sanitize failed with exit code {proc.returncode}")
+    command = [str(Path(sys.executable).with_name("replay")), "sanitize", str(corpus), "-o", str(out),
+               "--workers", str(workers)]
+    done = subprocess.run([sys.executable, "-c", _LAUNCH, *command], env=env, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, text=True, check=True)
+    wall, cpu, rss, code = done.stdout.split()
+    if int(code) not in (0, 1):  # 1: some event blocked by the leak gate, reported on stderr
+        raise SystemExit(f"replay sanitize failed with exit code {code}")
     # CPU includes the worker processes it waited for; ru_maxrss is the main process's own peak
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    return float(wall), float(cpu), int(rss)
 
 
 def _orjson_floor(raw: list[bytes]) -> float:
