@@ -11,7 +11,8 @@ Prints, on the same generated corpus (~3.6 KB Sentry events):
 - naive presidio: ``AnalyzerEngine.analyze`` on every string of a small subset (with a blank
   spaCy pipeline: no NER model can be downloaded here, so this is presidio's pattern recognizers
   only, a lower bound on its real cost);
-- the ratios between them, and the leak/keep score of our output (quality must not drop).
+- the ratios between them, and the leak/keep score of our output (quality must not drop);
+- the start-up: ``replay --help`` and ``replay sanitize`` of one event, three runs each.
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ def main() -> None:
         first = outputs[args.workers[0]].read_bytes()
         same = all(path.read_bytes() == first for path in outputs.values())
 
+        one = work / "one.jsonl"
+        one.write_bytes(raw[0] + b"\n")
+        starts = [_start_up([], work), _start_up(["sanitize", str(one), "-o", str(work / "one-out.jsonl")], work)]
         floor = _orjson_floor(raw)
         p50, p99, ours_in_process = _latency(events[:args.latency_events])
         relay = statistics.median(relays)
@@ -87,6 +91,8 @@ def main() -> None:
         if len(args.workers) > 1:
             print(f"scaling --workers {args.workers[-1]} vs {args.workers[0]}: {rows[len(args.workers) - 1][1] / single:.2f}x"
                   f" on {os.cpu_count()} cores; outputs identical: {same}")
+        for name, walls in zip(("replay --help", "replay sanitize of one event"), starts):
+            print(f"start-up, {name}: {statistics.median(walls):.2f} s{_spread(walls, digits=2)}")
         score = subprocess.run([sys.executable, str(ROOT / "bench" / "score.py"), "--truth", str(truth),
                                 "--output", str(outputs[args.workers[0]])], capture_output=True, text=True)
         print("\n" + "\n".join(line for line in score.stdout.splitlines()
@@ -113,16 +119,25 @@ print(time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_max
 
 
 def _run_cli(corpus: Path, out: Path, workers: int, work: Path) -> tuple[float, float, int]:
-    """(wall s, CPU s, peak RSS KB) of one ``replay sanitize`` process, measured by wait4."""
+    """(wall s, CPU s, peak RSS KB) of one ``replay sanitize`` process, measured by wait4. CPU
+    includes the worker processes it waited for; the peak RSS is the main process's own."""
+    return _replay(["sanitize", str(corpus), "-o", str(out), "--workers", str(workers)], work)
+
+
+def _start_up(arguments: list[str], work: Path, runs: int = 3) -> list[float]:
+    """Wall seconds of ``replay ARGUMENTS`` (``--help`` where none), ``runs`` times: the start-up
+    targets, a command that only loads and one that sanitizes a single event."""
+    return [_replay(arguments or ["--help"], work)[0] for _ in range(runs)]
+
+
+def _replay(arguments: list[str], work: Path) -> tuple[float, float, int]:
     env = {**os.environ, "REPLAY_SECRET_KEY": "bench", "REPLAY_HOME": str(work / "home")}
-    command = [str(Path(sys.executable).with_name("replay")), "sanitize", str(corpus), "-o", str(out),
-               "--workers", str(workers)]
+    command = [str(Path(sys.executable).with_name("replay")), *arguments]
     done = subprocess.run([sys.executable, "-c", _LAUNCH, *command], env=env, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, text=True, check=True)
     wall, cpu, rss, code = done.stdout.split()
     if int(code) not in (0, 1):  # 1: some event blocked by the leak gate, reported on stderr
-        raise SystemExit(f"replay sanitize failed with exit code {code}")
-    # CPU includes the worker processes it waited for; ru_maxrss is the main process's own peak
+        raise SystemExit(f"replay {arguments[0]} failed with exit code {code}")
     return float(wall), float(cpu), int(rss)
 
 
