@@ -17,11 +17,11 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from sanitizers._core import (IBAN_PATTERN, PREFILTERED, IbanFinder, IpFinder, Pattern, Prefilter, SsnFinder,
-                              card_spans, email_spans, username_spans)
+from sanitizers._core import (IBAN_PATTERN, PREFILTERED, GateReader, IbanFinder, IpFinder, Pattern, Prefilter,
+                              SsnFinder, card_spans, email_spans, username_spans)
 
-__all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "detector_bit", "digit_count", "is_loopback",
-           "luhn_check_digit", "luhn_valid", "prefilter"]
+__all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "detector_bit", "digit_count", "gate_reader",
+           "is_loopback", "luhn_check_digit", "luhn_valid", "prefilter"]
 
 
 class Span(NamedTuple):
@@ -923,6 +923,19 @@ def prefilter() -> Prefilter:
 #: Set in every mask of ``prefilter().could_hold`` as the engine uses it: the bit of the
 #: detectors that core has no condition for, which always run.
 ALWAYS = 1 << len(PREFILTERED)
+
+
+def gate_reader(names: Iterable[str]) -> GateReader | None:
+    """The leak gate's detectors ``names`` (in the gate's order) read by the compiled core where
+    its replicas read the whole text (ASCII, no ``%``, no hint of a JWT, PEM or provider key), as
+    ``Sanitizer._gate_leak`` reads it; None where one of the replicas is not in use (a presidio
+    release it does not copy), and ``_gate_leak`` reads every text."""
+    pattern, finders = _email_pattern(), (_iban_finder(), _ssn_finder(), _ip_finder())
+    if pattern is None or any(finder is None for finder in finders):
+        return None
+    iban, ssn, ip = (finder.__self__ for finder in finders)  # each detector holds its replica's spans method
+    return GateReader(prefilter(), [(name, detector_bit(name)) for name in names], ALWAYS, pattern, _email_domains(),
+                      iban, ssn, ip)
 
 
 def detector_bit(name: str) -> int:

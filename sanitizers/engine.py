@@ -28,8 +28,9 @@ from urllib.parse import unquote
 from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
-from sanitizers._core import KnownValues, Rememberer, Walker, holds_word, outline as walk_outline, outline_text
-from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, is_loopback, prefilter
+from sanitizers._core import (GateReader, KnownValues, Rememberer, Walker, holds_word, outline as walk_outline,
+                              outline_text)
+from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, gate_reader, is_loopback, prefilter
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
 from sanitizers.errors import LeakBlocked
@@ -192,6 +193,7 @@ class Sanitizer:
         self._safe_cache: dict[tuple, bool] = {}
         self._rule_cache: dict[tuple[Any, str, tuple], Rule | None] = {}
         self._gate_clean: dict[str, bool] = {}
+        self._gate_reader: GateReader | None = None  # built by warm_up, once presidio is imported
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
         self._rememberer = Rememberer(sorted(_PROPAGATED), sorted(_NOT_NAMES), sorted(street_words()))
@@ -218,6 +220,7 @@ class Sanitizer:
         with _FIRST_USE:
             if not self._ready:
                 self._sanitize(_PROBE)
+                self._gate_reader = gate_reader(name for name, _, _ in self._gate_detectors)
                 self._ready = True
 
     def _sanitize(self, document: Any) -> SanitizeResult:
@@ -601,12 +604,13 @@ class Sanitizer:
     # -- pass 3: leak gate ----------------------------------------------------------------------
     def _gate(self, places: tuple[list, bool], run: _Run) -> list[dict]:
         """Every known original still in the output, and every hit of the gate's detectors that
-        is no fake, as a leak. Walked by the compiled core, which calls ``_gate_leak`` back."""
+        is no fake, as a leak. Walked by the compiled core, which reads what its replicas can
+        (``detectors.gate_reader``) and calls ``_gate_leak``, the reference, back for the rest."""
         # none was in the output before propagation, which then changed nothing: none is now
         known = known_values(run.known, outline_text(*places), _UNMISTAKABLE) if run.propagated is not None else None
         leaks: list[dict] = []
         for path, found in self._walker.gate(self, *places, known, run.fakes | run.kept, self._scan_cache,
-                                            self._gate_clean):
+                                            self._gate_clean, self._gate_reader):
             if found is None:
                 leaks.append({"path": dotted(path), "rule": "known-value", "reason": "a replaced value is still present"})
             else:

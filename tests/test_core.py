@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from sanitizers._core import (ENCODED, WHOLE, Keyed, Pattern, Rng, card_spans, charclass, holds_word, ip_address,
                               known_present, username_spans)
-from sanitizers.detectors import prefilter
+from sanitizers.detectors import PREFILTERED, prefilter
 from sanitizers._known import _ENCODINGS
 from sanitizers.fakes import FakeFactory
 
@@ -464,6 +464,49 @@ def test_the_core_finds_the_login_names_the_username_detector_finds(pieces: list
 
     text = "".join(pieces)
     assert username_spans(text) == (_username_spans_here(text) if text.isascii() else None)
+
+
+GATE_VALUES = ["jane.doe@example.com", "mroe77@example.org", "x@y", "4111 1111 1111 1111", "4111-1111-1111-1112",
+               "DE89370400440532013000", "GB82 WEST 1234 5698 7654 32", "219-09-9999", "123-45-6789", "10.0.0.1",
+               "192.168.1.300", "127.0.0.1"]
+GATE_PIECES = GATE_VALUES + ["Order ", "iban ", "ssn ", " ", ", ", "\n", "<", ">", "'", '"', "=", "/", ":", "::1",
+                             "fe80::1", "%40", "%", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2ln", "AKIAIOSFODNN7EXAMPLE",
+                             "-----BEGIN ", "é", "1", "12", "x", "_", "-", "@"]
+
+
+@functools.cache
+def _warm_sanitizer():
+    from sanitizers.engine import Sanitizer
+
+    sanitizer = Sanitizer(key=b"gate")
+    sanitizer.warm_up()
+    return sanitizer
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(GATE_PIECES), max_size=8),
+       st.sets(st.sampled_from(GATE_VALUES + ["Order", "<jane.doe@example.com>", "ip 10.0.0.1 ok"])))
+@example(["mail ", "jane.doe@example.com", " card ", "4111 1111 1111 1111"], {"jane.doe@example.com"})
+@example(["from ", "10.0.0.1", " to ", "fe80::1"], set())
+@example(["ssn ", "219-09-9999", " ", "x@y"], {"Order"})
+@example(["to ", "jane.doe@example.com", " from ", "10.0.0.1"], {"<jane.doe@example.com>", "ip 10.0.0.1 ok"})
+def test_the_core_reads_what_the_leak_gate_reads(pieces: list[str], allowed: set[str]) -> None:
+    """The walk's gate reads ASCII text without a %, a JWT, PEM or provider-key hint itself
+    (detectors.gate_reader): the first hit that is no fake, in the gate's order of detectors, or
+    none; and a text in which nothing at all was found is remembered as clean, as _gate_leak does."""
+    sanitizer = _warm_sanitizer()
+    text = "".join(pieces)
+    found, anything = sanitizer._gate_reader.read(text, allowed)
+    sanitizer._gate_clean.clear()
+    expected = sanitizer._gate_leak(text, allowed)
+    if found is ...:  # Python's to read (the IP replica also leaves it an address with a colon)
+        assert not text.isascii() or "%" in text or prefilter().could_hold(text) & _PYTHON_GATE_BITS or ":" in text
+        return
+    assert found == expected
+    assert (text in sanitizer._gate_clean) == (not anything)
+
+
+_PYTHON_GATE_BITS = sum(1 << PREFILTERED.index(name) for name in ("JWT", "PEM_KEY", "API_KEY"))
 
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2ln"

@@ -5,6 +5,7 @@ mod card;
 mod classes;
 mod email;
 mod fakes;
+mod gate;
 mod iban;
 mod ip;
 mod ip_find;
@@ -556,6 +557,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<IpFinder>()?;
     m.add_class::<IbanFinder>()?;
     m.add_class::<Rememberer>()?;
+    m.add_class::<gate::GateReader>()?;
     m.add_class::<SsnFinder>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;

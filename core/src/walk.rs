@@ -14,6 +14,7 @@ use pyo3::types::{PyBool, PyDict, PyInt, PyList, PySet, PyString, PyTuple};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::fakes::Maker;
+use crate::gate::{GateReader, Verdict};
 use crate::tree::{is_identifier, is_pair_list, walk_regions, Visitor};
 use crate::{utf8, KnownValues, Rememberer};
 
@@ -179,12 +180,13 @@ impl Walker {
     /// length)) for each the sanitizer's ``_gate_leak`` finds something in; the leaves' first,
     /// then the names'. A string that is one of ``allowed``, that pass 1's detectors found
     /// nothing in (``scan_cache``) or the gate's (``gate_clean``), or that sits in a safe path is
-    /// not scanned again.
+    /// not scanned again. ``reader`` reads what it can of the rest here (`gate`), else
+    /// ``_gate_leak`` does.
     #[allow(clippy::too_many_arguments)]
     fn gate<'py>(
         &self, san: &Bound<'py, PyAny>, regions: &Bound<'py, PyList>, region_names: bool,
         known: Option<PyRef<'py, KnownValues>>, allowed: &Bound<'py, PySet>, scan_cache: &Bound<'py, PyDict>,
-        gate_clean: &Bound<'py, PyDict>,
+        gate_clean: &Bound<'py, PyDict>, reader: Option<PyRef<'py, GateReader>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let root = Canon { id: 0, tuple: self.root.clone_ref(san.py()) };
         let mut gate = Gate {
@@ -194,6 +196,7 @@ impl Walker {
             allowed,
             scan_cache,
             gate_clean,
+            reader: reader.as_deref(),
             root,
             prefixes: Vec::new(),
             leaks: Vec::new(),
@@ -620,6 +623,7 @@ struct Gate<'a, 'py> {
     allowed: &'a Bound<'py, PySet>,
     scan_cache: &'a Bound<'py, PyDict>,
     gate_clean: &'a Bound<'py, PyDict>,
+    reader: Option<&'a GateReader>,
     root: Canon,
     /// The canonical ids of the prefixes of the last canonical path asked about, each with its
     /// last segment (held, so no other object takes its address): a leaf's siblings share them.
@@ -656,6 +660,22 @@ impl<'py> Gate<'_, 'py> {
             || self.is_safe(canon)?
         {
             return Ok(None);
+        }
+        if let Some(reader) = self.reader {
+            match reader.leak(value, self.allowed)? {
+                Verdict::Leak(found) => return Ok(Some(found.into_any())),
+                Verdict::Clean { found } => {
+                    // as `_gate_leak` remembers a text no gate detector finds anything in
+                    if !found && value.len()? <= self.walker.cached_chars {
+                        if self.gate_clean.len() >= self.walker.cached_texts {
+                            self.gate_clean.clear();
+                        }
+                        self.gate_clean.set_item(value, true)?;
+                    }
+                    return Ok(None);
+                }
+                Verdict::Python => {}
+            }
         }
         let found = self.san.call_method1(intern!(py, "_gate_leak"), (value, self.allowed))?;
         Ok(Some(found).filter(|found| !found.is_none()))
