@@ -928,14 +928,20 @@ ALWAYS = 1 << len(PREFILTERED)
 def gate_reader(names: Iterable[str]) -> GateReader | None:
     """The leak gate's detectors ``names`` (in the gate's order) read by the compiled core where
     its replicas read the whole text (ASCII, no ``%``, no hint of a JWT, PEM or provider key), as
-    ``Sanitizer._gate_leak`` reads it; None where one of the replicas is not in use (a presidio
-    release it does not copy), and ``_gate_leak`` reads every text."""
-    pattern, finders = _email_pattern(), (_iban_finder(), _ssn_finder(), _ip_finder())
-    if pattern is None or any(finder is None for finder in finders):
+    ``Sanitizer._gate_leak`` reads it; None where a replica the gate needs is not in use (a
+    presidio release it does not copy), and ``_gate_leak`` reads every text. Only the replicas of
+    the detectors in ``names`` are built: the presidio-backed ones import presidio (and spaCy)."""
+    names = list(names)
+    email = (_email_pattern(), _email_domains()) if "EMAIL_ADDRESS" in names else None
+    finders = {name: finder() for name, finder in _GATE_REPLICAS.items() if name in names}
+    if (email is not None and email[0] is None) or None in finders.values():
         return None
-    iban, ssn, ip = (finder.__self__ for finder in finders)  # each detector holds its replica's spans method
-    return GateReader(prefilter(), [(name, detector_bit(name)) for name in names], ALWAYS, pattern, _email_domains(),
-                      iban, ssn, ip)
+    # each detector holds its replica's bound spans method; the gate takes the replica
+    iban, ssn, ip = (finders[name].__self__ if name in finders else None for name in _GATE_REPLICAS)
+    return GateReader(prefilter(), [(name, detector_bit(name)) for name in names], ALWAYS, email, iban, ssn, ip)
+
+
+_GATE_REPLICAS = {"IBAN_CODE": _iban_finder, "US_SSN": _ssn_finder, "IP_ADDRESS": _ip_finder}  # in GateReader's order
 
 
 def detector_bit(name: str) -> int:

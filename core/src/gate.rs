@@ -17,7 +17,8 @@ enum Reader {
     Iban,
     Ssn,
     Ip,
-    /// JWT, PEM key, API key: Python's; a text it may hold is read there whole.
+    /// JWT, PEM key, API key, or one whose replica is not in use: Python's; a text it may hold
+    /// is read there whole.
     Python,
 }
 
@@ -38,39 +39,41 @@ pub struct GateReader {
     detectors: Vec<(Py<PyString>, Reader, u32)>,
     /// The bit every prefilter verdict is taken with (`detectors.ALWAYS`).
     always: u32,
-    email: Py<Pattern>,
-    valid_domain: Py<PyAny>,
-    iban: Py<IbanFinder>,
-    ssn: Py<SsnFinder>,
-    ip: Py<IpFinder>,
+    /// The replicas of the detectors the gate runs (a policy without presidio's has none).
+    email: Option<(Py<Pattern>, Py<PyAny>)>,
+    iban: Option<Py<IbanFinder>>,
+    ssn: Option<Py<SsnFinder>>,
+    ip: Option<Py<IpFinder>>,
 }
 
 #[pymethods]
 impl GateReader {
     /// The prefilter; the gate's detectors as (name, bit) in its order and the bit always set;
-    /// presidio's e-mail pattern and the domain check `detect_email` uses; the IBAN, SSN and IP
-    /// replicas.
+    /// presidio's e-mail pattern with the domain check `detect_email` uses, and the IBAN, SSN and
+    /// IP replicas, each where the gate runs its detector (a detector given none is Python's).
     #[new]
     #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (prefilter, detectors, always, email=None, iban=None, ssn=None, ip=None))]
     fn new(
-        prefilter: Py<Prefilter>, detectors: Vec<(Bound<'_, PyString>, u32)>, always: u32, email: Py<Pattern>,
-        valid_domain: Py<PyAny>, iban: Py<IbanFinder>, ssn: Py<SsnFinder>, ip: Py<IpFinder>,
+        prefilter: Py<Prefilter>, detectors: Vec<(Bound<'_, PyString>, u32)>, always: u32,
+        email: Option<(Py<Pattern>, Py<PyAny>)>, iban: Option<Py<IbanFinder>>, ssn: Option<Py<SsnFinder>>,
+        ip: Option<Py<IpFinder>>,
     ) -> PyResult<Self> {
         let detectors = detectors
             .into_iter()
             .map(|(name, bit)| {
                 let reader = match name.to_str()? {
-                    "EMAIL_ADDRESS" => Reader::Email,
+                    "EMAIL_ADDRESS" if email.is_some() => Reader::Email,
                     "CREDIT_CARD" => Reader::Card,
-                    "IBAN_CODE" => Reader::Iban,
-                    "US_SSN" => Reader::Ssn,
-                    "IP_ADDRESS" => Reader::Ip,
+                    "IBAN_CODE" if iban.is_some() => Reader::Iban,
+                    "US_SSN" if ssn.is_some() => Reader::Ssn,
+                    "IP_ADDRESS" if ip.is_some() => Reader::Ip,
                     _ => Reader::Python,
                 };
                 Ok((name.unbind(), reader, bit))
             })
             .collect::<PyResult<_>>()?;
-        Ok(GateReader { prefilter, detectors, always, email, valid_domain, iban, ssn, ip })
+        Ok(GateReader { prefilter, detectors, always, email, iban, ssn, ip })
     }
 
     /// `leak`, as Python sees it: (detector, length), None for no leak, or ``...`` (Ellipsis)
@@ -106,20 +109,26 @@ impl GateReader {
             let spans = match reader {
                 Reader::Email if !text.contains('@') => Vec::new(),
                 Reader::Email => {
-                    let pattern = self.email.bind(py).borrow();
-                    match email::email_spans(value, pattern, self.valid_domain.bind(py))? {
+                    let Some((pattern, valid_domain)) = &self.email else { return Ok(Verdict::Python) };
+                    match email::email_spans(value, pattern.bind(py).borrow(), valid_domain.bind(py))? {
                         Some(spans) => spans,
                         None => return Ok(Verdict::Python),
                     }
                 }
                 Reader::Card => card::card_spans(text.as_bytes()),
-                Reader::Iban => self.iban.get().iban.spans(text.as_bytes()),
-                Reader::Ssn => self.ssn.get().ssn.spans(text),
-                Reader::Ip => match ip_find::ipv4_spans(text, &self.ip.get().ipv4) {
+                Reader::Iban => match &self.iban {
+                    Some(iban) => iban.get().iban.spans(text.as_bytes()),
+                    None => return Ok(Verdict::Python),
+                },
+                Reader::Ssn => match &self.ssn {
+                    Some(ssn) => ssn.get().ssn.spans(text),
+                    None => return Ok(Verdict::Python),
+                },
+                Reader::Ip => match self.ip.as_ref().and_then(|ip| ip_find::ipv4_spans(text, &ip.get().ipv4)) {
                     Some(spans) => spans,
                     None => return Ok(Verdict::Python),
                 },
-                Reader::Python => unreachable!("sent to Python above"),
+                Reader::Python => return Ok(Verdict::Python), // sent there above
             };
             for (start, end) in spans {
                 found = true;
