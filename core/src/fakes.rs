@@ -9,6 +9,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine;
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -326,7 +329,7 @@ impl Maker {
     /// text, integers, booleans and nulls (what tokens carry): Python reads it.
     fn jwt_payload<'a>(&self, value: &'a str) -> Option<(Vec<&'a str>, String)> {
         let parts: Vec<&str> = value.split('.').collect();
-        let payload = base64_decode(parts.get(1)?, URLSAFE, false)?;
+        let payload = URLSAFE.decode(parts.get(1)?).ok()?;
         let mut out = String::from("{");
         for (i, (key, claim)) in flat_json_object(std::str::from_utf8(&payload).ok()?)?.into_iter().enumerate() {
             let faked = match (self.claims.get(key), claim) {
@@ -350,7 +353,7 @@ impl Maker {
             }
         }
         out.push('}');
-        Some((parts, base64_encode(out.as_bytes(), URLSAFE, false)))
+        Some((parts, URLSAFE.encode(out.as_bytes())))
     }
 
     /// `FakeFactory._authorization`: the scheme kept, a Basic pair's user and password faked, a
@@ -363,7 +366,7 @@ impl Maker {
             return self.secret_fake(value);
         };
         if scheme.eq_ignore_ascii_case("basic") {
-            let pair = String::from_utf8(base64_decode(credentials, STANDARD, true)?).ok().filter(|p| p.is_ascii())?;
+            let pair = String::from_utf8(STANDARD.decode(credentials).ok()?).ok().filter(|p| p.is_ascii())?;
             let (user, password) = pair.split_once(':').map_or((pair.as_str(), None), |(u, p)| (u, Some(p)));
             let mut faked = self.plain_fake(if user.contains('@') { "EMAIL_ADDRESS" } else { "USERNAME" }, user)?;
             if let Some(password) = password {
@@ -372,7 +375,7 @@ impl Maker {
                     faked.push_str(&self.secret_fake(password)?);
                 }
             }
-            return Some(format!("{scheme} {}", base64_encode(faked.as_bytes(), STANDARD, true)));
+            return Some(format!("{scheme} {}", STANDARD.encode(faked.as_bytes())));
         }
         let faked = if credentials.starts_with("eyJ") && credentials.matches('.').count() >= 2 {
             self.plain_fake("JWT", credentials)?
@@ -871,48 +874,20 @@ fn flat_json_object(text: &str) -> Option<Vec<(&str, Json<'_>)>> {
     }
 }
 
-const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const URLSAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// Base64 of ``alphabet``, with ``=`` padding or none.
-fn base64_encode(bytes: &[u8], alphabet: &[u8; 64], padded: bool) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(alphabet[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-        if padded {
-            out.extend(std::iter::repeat_n('=', 3 - chunk.len()));
-        }
-    }
-    out
-}
-
-/// The bytes of base64 text written in ``alphabet`` as a well-formed encoder writes it: with
-/// its ``=`` padding (``padded``), or without. None for any other text, whose reading is Python's
-/// (``b64decode`` and ``urlsafe_b64decode`` differ on it).
-fn base64_decode(text: &str, alphabet: &[u8; 64], padded: bool) -> Option<Vec<u8>> {
-    let data = if padded {
-        text.len().is_multiple_of(4).then_some(())?;
-        text.trim_end_matches('=')
-    } else {
-        text
-    };
-    if (padded && text.len() - data.len() > 2) || data.len() % 4 == 1 {
-        return None;
-    }
-    let mut sextets = Vec::with_capacity(data.len());
-    for b in data.bytes() {
-        sextets.push(alphabet.iter().position(|&a| a == b)? as u32);
-    }
-    let mut out = Vec::with_capacity(data.len() * 3 / 4);
-    for chunk in sextets.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &s)| acc | s << (18 - 6 * i));
-        out.extend((0..chunk.len() - 1).map(|i| (n >> (16 - 8 * i)) as u8));
-    }
-    Some(out)
-}
+/// Base64 as a Basic pair is written (`b64encode`) and read here: padded, the padding exactly as
+/// an encoder writes it, the unused bits of the last character ignored (as Python ignores them).
+/// Other text (`b64decode` and `urlsafe_b64decode` differ on it) is Python's to read.
+const STANDARD: GeneralPurpose =
+    GeneralPurpose::new(&alphabet::STANDARD, GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true));
+/// The URL-safe alphabet without padding, as a JWT's parts are written (`urlsafe_b64encode`,
+/// its padding cut), the unused bits ignored as `fakes._b64decode` ignores them.
+const URLSAFE: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// `_formats._relayout`: ``digits`` in the places of the value's digits.
 fn relayout(value: &str, digits: &[u8]) -> String {
