@@ -197,9 +197,8 @@ class Sanitizer:
         self._scan_cache: dict[str, tuple[tuple[Span, Rule], ...]] = {}
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
         self._rememberer = Rememberer(sorted(_PROPAGATED), sorted(_NOT_NAMES), sorted(street_words()))
-        self._maker = self.fakes.maker
         self._walker = Walker(bool(self._beside_rules), _CACHED_CHARS, _CACHED_TEXTS,  # pass 1's walk, in the core
-                              self._maker, self._rememberer, Change, self._max_string_chars)
+                              self.fakes.maker, self._rememberer, Change, self._max_string_chars)
         self._ready = False
 
     # -- public ---------------------------------------------------------------------------------
@@ -501,13 +500,9 @@ class Sanitizer:
     def _apply(self, rule: Rule, entity: str, value: str, path: tuple, run: _Run) -> Any:
         action = rule.action
         if action not in _NOT_FAKED:  # "fake", the common case: the core does all of it for most values
-            made = self._maker.in_event(entity, value, run.known, run.avoid, run.fakes, self._rememberer)
+            made = self._walker.fake(self, rule.id, entity, value, path, run)
             if made is not None:
-                new, remember_here = made
-                run.changes.append(Change(dotted(path), rule.id, entity, action, len(value)))
-                if remember_here:
-                    self._remember_here(value, new, entity, run)
-                return new
+                return made
         if is_placeholder(value):
             run.filtered += 1
             return value

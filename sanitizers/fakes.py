@@ -102,7 +102,7 @@ class FakeFactory:
 
     @property
     def maker(self) -> Maker:
-        """The compiled core's maker of fakes: ``Sanitizer._apply`` has it fake and remember an
+        """The compiled core's maker of fakes: the sanitizer's walk has it fake and remember an
         ASCII value at once (``Maker.in_event``), as ``fake`` and ``_remember`` would."""
         return self._maker
 

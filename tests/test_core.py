@@ -640,9 +640,10 @@ def _factory() -> FakeFactory:
 
 
 class _PythonOnly:
-    """A maker that leaves every value to Python's path (``fake``, ``_remember``)."""
+    """A walk whose ``fake`` leaves every value to ``_apply``'s Python path (``fake``,
+    ``_remember``); the test calls ``_apply`` alone, so nothing else of the walk is asked for."""
 
-    def in_event(self, *args: object) -> None:
+    def fake(self, *args: object) -> None:
         return None
 
 
@@ -651,7 +652,7 @@ def _python_sanitizer():
     from sanitizers import Sanitizer
 
     sanitizer = Sanitizer(key=b"core-tests")
-    sanitizer._maker = _PythonOnly()
+    sanitizer._walker = _PythonOnly()
     return sanitizer
 
 
@@ -674,7 +675,8 @@ def _four_letter_names() -> frozenset[str]:
 @example([("PERSON", [" ", "Mary", "Jane", " ", "Abcdefghijklmnopqrstuvwx", " "])], False)
 @example([("PERSON", ["Mary Tony"])], False)  # Mary's first draw, Cody, is a variant of Tony
 def test_the_core_fakes_and_remembers_a_value_in_an_event_as_python_does(calls, avoid_names: bool) -> None:
-    """Sanitizer._apply has the core fake and remember an ASCII value at once (Maker.in_event):
+    """Sanitizer._apply has the core fake and remember an ASCII value at once (Walker.fake, by
+    Maker.in_event):
     the same fakes, changes, known values in the same order and fakes allowed as ``fake`` and
     ``_remember`` give, a value met twice, redraws for fakes holding an original of the event
     (every four-letter name avoided: all four draws), names of several words (each word's fake

@@ -7,6 +7,7 @@
 //! is the one `FakeFactory.rng` takes, so a fake is the same whichever of the two made it.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::sync::Mutex;
 
 use base64::alphabet;
@@ -108,7 +109,9 @@ impl Maker {
     fn make(&self, entity: &str, value: &Bound<'_, PyString>, salt: u32) -> Option<String> {
         self.made(entity, value.to_str().ok().filter(|v| v.is_ascii())?, salt)
     }
+}
 
+impl Maker {
     /// `FakeFactory.fake(entity, value, avoid=run.holds_known)` and then `Sanitizer._remember`,
     /// for an ASCII value the core makes (`make`) and `fake` would hand to `_make`: the fake, and
     /// whether `_remember_here` is still to remember it (a name of several words as `_full_name`
@@ -153,9 +156,7 @@ impl Maker {
         }
         Ok(Some((fake, pending)))
     }
-}
 
-impl Maker {
     /// `make` of ASCII text.
     fn made(&self, entity: &str, value: &str, salt: u32) -> Option<String> {
         match entity {
@@ -230,11 +231,7 @@ impl Maker {
             return Some(fake.clone());
         }
         let fake = self.made(entity, text, 0)?;
-        let mut cache = self.cache.lock().expect("no panic holds the lock");
-        if cache.len() >= CACHED_FAKES {
-            cache.clear();
-        }
-        cache.insert(key, fake.clone());
+        keep(&self.cache, key, fake.clone());
         Some(fake)
     }
 
@@ -274,11 +271,7 @@ impl Maker {
         }
         let result = keep_separators(text, &fakes);
         if !avoided {
-            let mut names = self.full_names.lock().expect("no panic holds the lock");
-            if names.len() >= CACHED_FAKES {
-                names.clear();
-            }
-            names.insert(text.to_string(), result.clone());
+            keep(&self.full_names, text.to_string(), result.clone());
         }
         Ok(result)
     }
@@ -583,6 +576,16 @@ fn shares_word(value: &str, fake: &str) -> bool {
 /// `fakes._WORDS.findall` of ASCII text: runs of three letters or more.
 fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| w.len() >= 3)
+}
+
+/// `_cache.remember` of a fake: kept under ``key``, the cache emptied first when it holds
+/// `CACHED_FAKES`.
+fn keep<K: Eq + Hash>(cache: &Mutex<HashMap<K, String>>, key: K, fake: String) {
+    let mut cache = cache.lock().expect("no panic holds the lock");
+    if cache.len() >= CACHED_FAKES {
+        cache.clear();
+    }
+    cache.insert(key, fake);
 }
 
 /// `fakes._draw`: up to twenty names of the pool, until one holds none of the ``taken`` words

@@ -163,6 +163,17 @@ impl Walker {
         self.node(&mut visit, node, &canon, key, parent, inherited.as_ref())
     }
 
+    /// `Sanitizer._apply`'s fake of ``value`` under a rule with the action `fake` (`fake_value`):
+    /// the fake, the change recorded and the original remembered; None where `_apply` goes on.
+    #[allow(clippy::too_many_arguments)]
+    fn fake<'py>(
+        &self, san: &Bound<'py, PyAny>, rule_id: &Bound<'py, PyString>, entity: &Bound<'py, PyString>,
+        value: &Bound<'py, PyString>, path: &Bound<'py, PyTuple>, run: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyString>>> {
+        let path: Vec<Bound<'py, PyAny>> = path.iter().collect();
+        self.fake_value(san, run, rule_id, entity, value, &path)
+    }
+
     /// A string judged in its place: at once if it came through that place untouched before.
     #[allow(clippy::too_many_arguments)]
     fn string<'py>(
@@ -418,13 +429,24 @@ impl Walker {
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let py = text.py();
         let Some([id, entity]) = self.faker(rule)? else { return Ok(None) };
-        let (id, entity) = (id.bind(py), entity.bind(py));
         let quoted = text.to_str().map_or(true, |value| value.starts_with(['\'', '"']));
-        let chars = text.len()?;
-        let Some(path) = dotted(&v.path).ok().filter(|_| !quoted && chars <= self.faking.max_chars) else {
+        if quoted || text.len()? > self.faking.max_chars {
             return Ok(None);
-        };
-        let run = v.run;
+        }
+        let fake = self.fake_value(v.san, v.run, id.bind(py), entity.bind(py), text, &v.path)?;
+        Ok(fake.map(Bound::into_any))
+    }
+
+    /// The fast part of `Sanitizer._apply` for the action `fake`: where the maker fakes ``text``
+    /// (an ASCII value, no placeholder), the fake, with the change recorded at ``path`` under
+    /// ``rule_id`` and the original remembered in the run; None where `_apply` goes on.
+    #[allow(clippy::too_many_arguments)]
+    fn fake_value<'py>(
+        &self, san: &Bound<'py, PyAny>, run: &Bound<'py, PyAny>, rule_id: &Bound<'py, PyString>,
+        entity: &Bound<'py, PyString>, text: &Bound<'py, PyString>, path: &[Bound<'py, PyAny>],
+    ) -> PyResult<Option<Bound<'py, PyString>>> {
+        let py = text.py();
+        let Ok(path) = dotted(path) else { return Ok(None) };
         let known = run.getattr(intern!(py, "known"))?.cast_into::<PyDict>()?;
         let fakes = run.getattr(intern!(py, "fakes"))?.cast_into::<PySet>()?;
         let avoid = run.getattr(intern!(py, "avoid"))?;
@@ -432,12 +454,12 @@ impl Walker {
         let made = self.faking.maker.get().in_event(entity, text, &known, &avoid, &fakes, rememberer)?;
         let Some((fake, pending)) = made else { return Ok(None) };
         let fake = PyString::new(py, &fake);
-        let change = self.faking.change.bind(py).call1((path, id, entity, intern!(py, "fake"), chars))?;
+        let change = self.faking.change.bind(py).call1((path, rule_id, entity, intern!(py, "fake"), text.len()?))?;
         run.getattr(intern!(py, "changes"))?.cast_into::<PyList>()?.append(change)?;
         if pending {
-            v.san.call_method1(intern!(py, "_remember_here"), (text, &fake, entity, run))?;
+            san.call_method1(intern!(py, "_remember_here"), (text, &fake, entity, run))?;
         }
-        Ok(Some(fake.into_any()))
+        Ok(Some(fake))
     }
 
     /// A rule's id and entity if its action is `fake`, read once per rule.
