@@ -6,7 +6,6 @@
 //! again are `FakeFactory._make_here`'s, its reference, which makes every other value; the seed
 //! is the one `FakeFactory.rng` takes, so a fake is the same whichever of the two made it.
 
-use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Mutex;
 
@@ -18,6 +17,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyAny, PyDict, PySet, PyString, PyTuple};
 use regex::Regex;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use sha2::Sha256;
 
 use crate::card::{brand_ok, luhn_valid};
@@ -76,7 +76,7 @@ impl Maker {
         let whole = |pattern: &str| {
             Regex::new(&format!(r"\A(?:{pattern})\z")).map_err(|e| PyValueError::new_err(e.to_string()))
         };
-        let mut by_length: HashMap<usize, Vec<String>> = HashMap::new();
+        let mut by_length: HashMap<usize, Vec<String>> = HashMap::default();
         for name in firsts {
             by_length.entry(name.chars().count()).or_default().push(name);
         }
@@ -99,8 +99,8 @@ impl Maker {
             free_mail: free_mail.into_iter().collect(),
             auth_schemes: auth_schemes.into_iter().collect(),
             claims,
-            cache: Mutex::new(HashMap::new()),
-            full_names: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::default()),
+            full_names: Mutex::new(HashMap::default()),
         })
     }
 

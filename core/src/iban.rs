@@ -8,7 +8,7 @@
 //! is how many groups of four the first part takes, whether the second part is there and how
 //! long the third is: the most first, less where the lookahead fails.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use regex::Regex;
 

@@ -325,7 +325,7 @@ impl IbanFinder {
     /// ``formats``: presidio's ``regex_per_country`` (country code to pattern).
     #[new]
     fn new(formats: HashMap<String, String>) -> PyResult<Self> {
-        let mut compiled = HashMap::new();
+        let mut compiled = rustc_hash::FxHashMap::default();
         for (country, format) in formats {
             let code: [u8; 2] = country.as_bytes().try_into().map_err(|_| PyValueError::new_err("a country code"))?;
             let regex =
