@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from sanitizers._cache import remember
+from sanitizers._screen import Screened
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
 from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
 from sanitizers._core import (GateReader, KnownValues, Rememberer, Walker, holds_word, outline as walk_outline,
@@ -176,7 +177,7 @@ class Sanitizer:
         self._scan_choices: dict[int, list[tuple[Any, Rule]]] = {}  # see _detectors_for
         self._gate_choices: dict[int, list[tuple[str, Any]]] = {}
         self._could_hold = prefilter().could_hold
-        patterns = [(pattern, rule) for rule in self.policy.rules for pattern in rule.compiled_patterns]
+        patterns = [(Screened(pattern), rule) for rule in self.policy.rules for pattern in rule.compiled_patterns]
         # The patterns of rules limited by `where` run only where they apply, when they come after all
         # the others (the spans keep the policy's order); else every pattern runs on every text.
         placed = next((i for i, (_, rule) in enumerate(patterns) if rule.where != ("**",)), len(patterns))
@@ -469,7 +470,7 @@ class Sanitizer:
             found = tuple((s, r) for s, r in found if r.where == ("**",) or r.where_regex.match(joined))
         return _resolve_overlaps(found)
 
-    def _at(self, canon: tuple) -> tuple[str, tuple[tuple[re.Pattern[str], Rule], ...]]:
+    def _at(self, canon: tuple) -> tuple[str, tuple[tuple[Screened, Rule], ...]]:
         """(``_joined(canon)``, the placed patterns that apply there), kept per canonical path
         object (held, so its id is not reused): the walk hands the sanitizer the same tuple for a
         place every time, and most texts are scanned where others were before."""

@@ -138,6 +138,11 @@ impl Pattern {
     fn spans(&self, text: &str) -> Vec<(usize, usize)> {
         self.inner.spans(text)
     }
+
+    /// Whether the pattern matches anywhere in ``text``.
+    fn is_match(&self, text: &str) -> bool {
+        self.inner.is_match(text)
+    }
 }
 
 /// Same length; each letter, digit and non-ASCII letter replaced within its class and script.

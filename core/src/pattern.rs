@@ -21,6 +21,10 @@ impl Pattern {
         Ok(Pattern { regex: Regex::new(&prefixed)? })
     }
 
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+
     /// Non-empty matches as (start, end) in characters, as Python indexes strings.
     pub fn spans(&self, text: &str) -> Vec<(usize, usize)> {
         let ascii = text.is_ascii();

@@ -1,0 +1,113 @@
+"""A Python regular expression screened by Rust's engine: ASCII text in which a looser form of
+the pattern finds nothing is never handed to Python's backtracking engine.
+
+The looser form is the pattern with what Rust's engine lacks dropped (lookarounds, anchors,
+word boundaries, atomic groups and possessive repeats run as plain ones) and with Python's
+classes spelled out as they read ASCII text. Dropping a condition only lets more text through,
+so every match of the pattern is a match of its looser form: text the looser form rules out
+holds no match, and any other text is still searched by the pattern itself, whose matches are
+the only ones ever used. A policy's own patterns (`patterns:` in a rule) are screened so, since
+most texts of an event hold no match, and Python's engine tries a pattern at every position.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from re import _compiler, _parser
+from re import _constants as sre
+
+from sanitizers._core import Pattern
+
+__all__ = ["Screened", "looser"]
+
+_ONE_CHARACTER = {sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN}
+_DROPPED = {sre.AT, sre.ASSERT, sre.ASSERT_NOT}  # conditions on the text around a match
+_REPEATS = {sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT}
+_MAX_COUNT = 64  # counts above this are asked as "at least 64": looser still, and a small automaton
+_NO_ASCII = r"\x{80}"  # what a character no ASCII one matches becomes: never in the text screened
+
+
+class _Untranslatable(Exception):
+    """A construct with no looser form here (a backreference, a conditional group)."""
+
+
+def looser(pattern: str, flags: int = 0) -> str | None:
+    """``pattern`` (Python syntax) loosened for Rust's engine on ASCII text, or None where it has
+    no looser form here."""
+    try:
+        tree = _parser.parse(pattern, flags)
+        return _sequence(tree, tree.state.flags)
+    except (re.error, _Untranslatable):
+        return None
+
+
+def _sequence(items, flags: int) -> str:
+    return "".join(_node(op, av, flags) for op, av in items)
+
+
+def _node(op, av, flags: int) -> str:
+    if op in _ONE_CHARACTER:
+        return _ascii_class(op, _hashable(av), flags)
+    if op in _REPEATS:
+        low, high, item = av
+        upper = "" if high is sre.MAXREPEAT or high > _MAX_COUNT else str(high)
+        return f"(?:{_sequence(item, flags)}){{{min(low, _MAX_COUNT)},{upper}}}"
+    if op is sre.SUBPATTERN:
+        _, add, remove, item = av
+        return f"(?:{_sequence(item, (flags | add) & ~remove)})"
+    if op is sre.ATOMIC_GROUP:
+        return f"(?:{_sequence(av, flags)})"
+    if op is sre.BRANCH:
+        return "(?:" + "|".join(_sequence(item, flags) for item in av[1]) + ")"
+    if op in _DROPPED:
+        return ""
+    raise _Untranslatable(op)
+
+
+def _hashable(av):
+    return tuple(av) if isinstance(av, list) else av
+
+
+@lru_cache(maxsize=1024)
+def _ascii_class(op, av, flags: int) -> str:
+    """The ASCII characters one character of the pattern matches, as Python's own engine reads
+    it under its flags: its classes, its case folding (``(?i)[À-ɏ]`` takes an ASCII i and s, by
+    İ and ſ) and its dot, with nothing of Rust's read of them to trust."""
+    state = _parser.State()
+    state.flags = flags
+    one = _compiler.compile(_parser.SubPattern(state, [(op, list(av) if op is sre.IN else av)]), flags)
+    runs: list[list[int]] = []  # the matched codes as ranges
+    for code in (code for code in range(128) if one.match(chr(code))):
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    ranges = (f"\\x{{{low:X}}}" + (f"-\\x{{{high:X}}}" if high > low else "") for low, high in runs)
+    return "[" + "".join(ranges) + "]" if runs else _NO_ASCII
+
+
+class Screened:
+    """A compiled pattern whose ``finditer`` asks Rust's engine first, on ASCII text, whether
+    its looser form finds anything at all."""
+
+    __slots__ = ("pattern", "_looser")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        source = looser(pattern.pattern, pattern.flags)
+        try:
+            self._looser = Pattern(source) if source is not None else None
+        except ValueError:  # beyond the engine's size limit
+            self._looser = None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if self._looser is not None and text.isascii() and not self._looser.is_match(text):
+            return iter(())
+        return self.pattern.finditer(text)
+
+    @property
+    def screens(self) -> bool:
+        """Whether Rust's engine screens this pattern (it has a looser form there)."""
+        return self._looser is not None

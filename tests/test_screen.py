@@ -1,0 +1,64 @@
+"""The screen of a policy's patterns (sanitizers/_screen.py): Rust's engine rules out ASCII text
+by a looser form of each pattern, and what it lets through Python's engine still decides, so the
+matches are Python's, whatever the text."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from sanitizers._core import Pattern
+from sanitizers._screen import Screened, looser
+from sanitizers.policy import default_policy
+
+_POLICY = [pattern for rule in default_policy().rules for pattern in rule.compiled_patterns]
+# Each drops or rewrites something: lookarounds, anchors and boundaries, scoped and global
+# flags, Python's \s (which holds \x1c-\x1f), a dot under DOTALL, lazy, possessive and atomic
+# repeats, counts beyond what the looser form keeps, and case folding beyond ASCII (İ and ſ
+# fold to an ASCII i and s in Python's engine).
+_TRICKY = [re.compile(p) for p in (
+    r"(?<![\w])[0-9a-z]{1,13}-[0-9a-f]{20,32}(?![\w-])",
+    r"\bkey\b\s*=\s*(\S+?)(?=;|$)",
+    r"(?i)(?:(?<=^')|^)\w*pass\w*(?='?$)",
+    r"(?s)a.b|(?-i:X)y",
+    r"(?i:[À-ɏ])x|[^\W\d]{2}\s\D",
+    r"\d{70,}|q{2,200}z",
+    r"(?>ab|a)c|d++e|f*?g",
+    r"^\s+$|\A\x1c|x\Z",
+)] + [re.compile(r"[à-ÿ]+", re.IGNORECASE), re.compile(r"^end$", re.MULTILINE)]
+_ALPHABET = "abcdefgkpqsxyzABXY0129-_=;' .\n\t\x1c\x1fİſé"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(index=st.integers(0, len(_POLICY) + len(_TRICKY) - 1), text=st.text(_ALPHABET, max_size=80))
+@example(index=len(_POLICY) + 4, text="sx")  # matched only through İ or ſ
+@example(index=len(_POLICY) + 7, text="\x1c")
+@example(index=len(_POLICY), text="reset/MjQ/c3k9p2-0a1b2c3d4e5f60718293a4b5/")
+def test_a_screened_pattern_finds_what_python_finds(index: int, text: str) -> None:
+    pattern = (_POLICY + _TRICKY)[index]
+    screened = Screened(pattern)
+    assert [m.span() for m in screened.finditer(text)] == [m.span() for m in pattern.finditer(text)]
+    source = looser(pattern.pattern, pattern.flags)
+    if pattern.search(text) and text.isascii() and source is not None:
+        assert Pattern(source).is_match(text), (pattern.pattern, source, text)
+
+
+def test_the_screen_rules_texts_out() -> None:
+    """Every pattern above has a looser form, and it rules out text the pattern cannot match in."""
+    for pattern in _POLICY + _TRICKY:
+        assert Screened(pattern).screens, pattern.pattern
+    token = Screened(_TRICKY[0])
+    assert Pattern(looser(token.pattern.pattern)).is_match("ab-0123456789abcdef0123")
+    assert not Pattern(looser(token.pattern.pattern)).is_match("ab-0123456789")
+    assert not Pattern(looser(_TRICKY[4].pattern)).is_match("ab")  # no i or s before the x
+
+
+def test_a_pattern_without_a_looser_form_is_python_s_alone() -> None:
+    for source in (r"(a)\1", r"(?P<q>['\"]).*?(?P=q)", r"(a)?(?(1)b|c)"):
+        pattern = re.compile(source)
+        assert looser(source) is None
+        screened = Screened(pattern)
+        assert not screened.screens
+        assert [m.span() for m in screened.finditer("aab 'x' ac")] == [m.span() for m in pattern.finditer("aab 'x' ac")]
