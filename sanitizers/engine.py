@@ -26,8 +26,8 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from sanitizers._cache import remember
-from sanitizers._screen import Screened
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
+from sanitizers._screen import Screened
 from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
 from sanitizers._core import (GateReader, KnownValues, Rememberer, Walker, holds_word, outline as walk_outline,
                               outline_text)

@@ -13,6 +13,7 @@ import re
 from functools import cache
 
 from sanitizers._core import SPACE_CLASS, PersonFinder
+from sanitizers._screen import Screened
 from sanitizers.detectors import Span, digit_count
 from sanitizers.gazetteer import first_names, last_names, street_words
 
@@ -245,9 +246,9 @@ def _standalone(text: str, start: int, end: int) -> bool:
 _NUM = r"\d{1,5}[a-zA-Z]?(?:[-/]\d{1,4}[a-zA-Z]?)?"
 _ADDR_WORD = rf"(?:{_WORD}|[{_LOW}]+\.?|[A-Z]{{1,2}}\b\.?|\d{{1,3}}(?:st|nd|rd|th)\b)"
 # "12 Main Street", "1600 Pennsylvania Avenue NW", "12 Rue de la Paix"
-_NUMBER_FIRST = re.compile(rf"(?<![\w.,:-]){_NUM},?[ \t]+((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD})")
+_NUMBER_FIRST = Screened(re.compile(rf"(?<![\w.,:-]){_NUM},?[ \t]+((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD})"))
 # "Hauptstraße 5", "Rue de la Paix 12", "ul. Długa 3", "Via Roma, 10", "Kerkstraat 7"
-_NUMBER_LAST = re.compile(rf"(?<![\w])((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD}\.?),?[ \t]+{_NUM}(?![\w.:-]|\.\d)")
+_NUMBER_LAST = Screened(re.compile(rf"(?<![\w])((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD}\.?),?[ \t]+{_NUM}(?![\w.:-]|\.\d)"))
 # Street types glued to the name: Hauptstraße, Kerkstraat, Storgatan.
 _GLUED = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm", "straat", "laan",
           "gracht", "plein", "dreef", "singel", "kade", "steeg", "hof", "markt", "plantsoen", "baan",
@@ -262,9 +263,9 @@ _POSTAL = r"(?:\d{4}[ \t]?[A-Z]{2}\b|\d{5}-?\d{3}\b|\d{4,5}(?:-\d{4})?|\d{2}-\d{
 _PLACE = rf"{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{0,3}}"
 # No house number, but a street word first and a postal code after the comma (Brazil writes
 # addresses like this): "Vila Moraes, 69007128 Sul", "Rua das Flores, São Paulo - 01310-100"
-_POSTAL_AFTER = re.compile(
+_POSTAL_AFTER = Screened(re.compile(
     rf"(?<![\w])({_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{1,4}}),[ \t]+"
-    rf"(?:{_POSTAL}[ \t]+{_PLACE}|{_PLACE}[ \t]+-[ \t]+{_POSTAL})")
+    rf"(?:{_POSTAL}[ \t]+{_PLACE}|{_PLACE}[ \t]+-[ \t]+{_POSTAL})"))
 # A unit, then a postal code and city: ", 75002 Paris", "\n10115 Berlin", ", Springfield, IL 62704"
 _TAIL = re.compile(
     rf"^(?:,?[ \t]*(?:Apt\.?|Suite|Unit|Flat|Wohnung|App\.?)[ \t]*[\w-]+)?"

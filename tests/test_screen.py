@@ -10,10 +10,18 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sanitizers._core import Pattern
+from sanitizers import detectors, names
 from sanitizers._screen import Screened, looser
 from sanitizers.policy import default_policy
 
 _POLICY = [pattern for rule in default_policy().rules for pattern in rule.compiled_patterns]
+# the detectors' screened patterns (user ids, street addresses), with pieces of what they find
+_DETECTORS = [value.pattern for module in (detectors, names) for value in vars(module).values()
+              if isinstance(value, Screened)]
+_PIECES = ["user_", "cus_", "ABCD1234x", "account id: ", "customer #", "u-12345", "Hauptstraße", "Main Street",
+           "Rue de la Paix", "12", "221b", ", ", "75002", "Paris", "Springfield", "IL 62704", " - ", "01310-100",
+           "São Paulo", "Vila Moraes", "ul. Długa", "Apt 4", "Rua das Flores", "69007128", "Sul", " ", " ", "\t",
+           "Vila Moraes, 69007128 Sul", "Rua das Flores, Sao Paulo - 01310-100"]
 # Each drops or rewrites something: lookarounds, anchors and boundaries, scoped and global
 # flags, Python's \s (which holds \x1c-\x1f), a dot under DOTALL, lazy, possessive and atomic
 # repeats, counts beyond what the looser form keeps, and case folding beyond ASCII (İ and ſ
@@ -32,12 +40,23 @@ _ALPHABET = "abcdefgkpqsxyzABXY0129-_=;' .\n\t\x1c\x1fİſé"
 
 
 @settings(max_examples=1500, deadline=None)
+@given(index=st.integers(0, len(_DETECTORS) - 1),
+       text=st.lists(st.sampled_from(_PIECES) | st.text(_ALPHABET, max_size=3), max_size=12).map("".join))
+@example(index=0, text="user_ABCD1234x")
+def test_a_screened_detector_pattern_finds_what_python_finds(index: int, text: str) -> None:
+    _finds_what_python_finds(_DETECTORS[index], text)
+
+
+@settings(max_examples=1500, deadline=None)
 @given(index=st.integers(0, len(_POLICY) + len(_TRICKY) - 1), text=st.text(_ALPHABET, max_size=80))
 @example(index=len(_POLICY) + 4, text="sx")  # matched only through İ or ſ
 @example(index=len(_POLICY) + 7, text="\x1c")
 @example(index=len(_POLICY), text="reset/MjQ/c3k9p2-0a1b2c3d4e5f60718293a4b5/")
 def test_a_screened_pattern_finds_what_python_finds(index: int, text: str) -> None:
-    pattern = (_POLICY + _TRICKY)[index]
+    _finds_what_python_finds((_POLICY + _TRICKY)[index], text)
+
+
+def _finds_what_python_finds(pattern: re.Pattern[str], text: str) -> None:
     screened = Screened(pattern)
     assert [m.span() for m in screened.finditer(text)] == [m.span() for m in pattern.finditer(text)]
     source = looser(pattern.pattern, pattern.flags)
@@ -47,7 +66,8 @@ def test_a_screened_pattern_finds_what_python_finds(index: int, text: str) -> No
 
 def test_the_screen_rules_texts_out() -> None:
     """Every pattern above has a looser form, and it rules out text the pattern cannot match in."""
-    for pattern in _POLICY + _TRICKY:
+    assert len(_DETECTORS) >= 4
+    for pattern in _POLICY + _TRICKY + _DETECTORS:
         assert Screened(pattern).screens, pattern.pattern
     token = Screened(_TRICKY[0])
     assert Pattern(looser(token.pattern.pattern)).is_match("ab-0123456789abcdef0123")
