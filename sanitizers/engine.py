@@ -41,7 +41,7 @@ from sanitizers.names import _NOT_NAMES
 from sanitizers.ner import load_name_model
 from sanitizers.policy import ACTIONS, Policy, Rule, default_policy, normalize_key
 from sanitizers.selectors import SEP
-from sanitizers.params import breadcrumb_params, column_values, fill_template
+from sanitizers.params import COLUMN_CUES, breadcrumb_params, column_values, fill_template
 
 __all__ = ["Change", "SanitizeResult", "Sanitizer", "secret_key_from_env"]
 
@@ -199,7 +199,7 @@ class Sanitizer:
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
         self._rememberer = Rememberer(sorted(_PROPAGATED), sorted(_NOT_NAMES), sorted(street_words()))
         self._walker = Walker(bool(self._beside_rules), _CACHED_CHARS, _CACHED_TEXTS,  # pass 1's walk, in the core
-                              self.fakes.maker, self._rememberer, Change, self._max_string_chars)
+                              self.fakes.maker, self._rememberer, Change, self._max_string_chars, COLUMN_CUES)
         self._ready = False
 
     # -- public ---------------------------------------------------------------------------------
@@ -298,7 +298,9 @@ class Sanitizer:
         kind, and the walk lets such a string through that place at once from then on. A value a
         rule keeps (in a JSON text, say) is not untouched, even when the event kept it before: let
         through unjudged, it would be missing from the values the gate allows in an event that
-        holds it only there. (A string a rule names is never untouched: the walk calls _judge.)"""
+        holds it only there. (A string a rule names is never untouched: the walk calls _judge.)
+        A plain string (``Walker.is_plain``) the walk reads itself, calling back ``_scan`` and
+        ``_replace_spans`` as ``_judge`` would: ``tests/test_core.py`` holds the two alike."""
         before = (len(run.changes), run.filtered, run.keeps)
         new = self._judge(value, path, canon, key, None, run)
         return new, new == value and before == (len(run.changes), run.filtered, run.keeps)

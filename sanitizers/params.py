@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["breadcrumb_params", "column_values", "fill_template", "param_columns"]
+__all__ = ["COLUMN_CUES", "breadcrumb_params", "column_values", "fill_template", "param_columns"]
 
 _MAX_TEXT = 20_000  # characters; a longer statement or template is not read
 _PLACEHOLDER = re.compile(r"%\((?P<named>\w+)\)s|%s|\?|\$\d+|(?<![:\w]):(?P<colon>[A-Za-z_]\w*)")
@@ -95,14 +95,14 @@ _PG_KEY = re.compile(r"Key \((?P<columns>[\w\", ]{1,500})\)=\((?P<values>[^\n]{0
 _MYSQL_DUPLICATE = re.compile(r"Duplicate entry '(?P<value>[^'\n]{1,500})' for key '(?:[\w$]+\.)?(?P<column>[\w$]{1,128})'")
 _PYDANTIC = re.compile(r"(?m)^(?P<column>[A-Za-z_][\w.]{0,127})\n[ \t]+[^\n]{0,500}?\[type=[\w.]+, "
                        r"input_value=(?P<value>'[^'\n]{0,500}'|\"[^\"\n]{0,500}\"|[^,\]\n]{1,500})")
-_ERROR_CUES = ("Key (", "Duplicate entry", "input_value=")
+COLUMN_CUES = ("Key (", "Duplicate entry", "input_value=")  # a text without one quotes no columns
 
 
 def column_values(text: str) -> list[tuple[str, str]]:
     """(column, value) pairs an error message quotes: PostgreSQL's ``Key (username, email)=(jdoe,
     j@x.org) already exists``, MySQL's ``Duplicate entry 'jdoe' for key 'users.username'``,
     pydantic's field line followed by ``[type=..., input_value='Jane', ...]``."""
-    if len(text) > _MAX_TEXT or not any(map(text.__contains__, _ERROR_CUES)):
+    if len(text) > _MAX_TEXT or not any(map(text.__contains__, COLUMN_CUES)):
         return []
     pairs = []
     for m in _PG_KEY.finditer(text):

@@ -695,3 +695,43 @@ def test_the_core_fakes_and_remembers_a_value_in_an_event_as_python_does(calls, 
         assert list(core_run.known.items()) == list(here_run.known.items())
         assert (core_run.fakes, core_run.changes, core_run.filtered) == (here_run.fakes, here_run.changes,
                                                                          here_run.filtered)
+
+
+PLAIN_PIECES = ["Error", " in ", "checkout", " ", "for ", "jane.doe@example.com", "4111 1111 1111 1111", "José",
+                "+1 415 555 0100", "Jane Doe", "192.0.2.7", "user_ABCD1234x", "[Filtered]", "[redacted]", " [Filtered] ",
+                "{", "[", "(", "'", '"', "/", "a=1", "=", "//", "https://shop.example.com/u/jane", "Key (", "Duplicate entry",
+                "c3k9p2-0a1b2c3d4e5f60718293a4b5", "password", "12", "\n", "https://shop.example.com/users/jdoe84",
+                "/users/jdoe84/settings", '{"username": "jdoe84"}', "Duplicate entry 'jdoe84' for key 'users.username'"]
+PLAIN_PLACES = [("message",), ("exception", "values", 0, "value"), ("breadcrumbs", "values", 3, "message"),
+                ("extra",), ("exception", "values", 0, "stacktrace", "frames", 0, "vars")]  # the last: a placed pattern
+_KEYS = iter(range(10**9))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(PLAIN_PIECES), min_size=1, max_size=6), st.sampled_from(PLAIN_PLACES))
+@example(["[Filtered]"], ("message",))
+@example(["Duplicate entry 'jdoe84' for key 'users.username'"], ("message",))  # a column's value
+@example(["https://shop.example.com/users/jdoe84"], ("message",))  # each segment under the one before
+@example(["/users/jdoe84/settings"], ("message",))
+@example(['{"username": "jdoe84"}'], ("message",))  # each value under its key
+@example(["c3k9p2-0a1b2c3d4e5f60718293a4b5"], PLAIN_PLACES[-1])
+def test_the_walk_judges_a_string_no_rule_names_as_judge_fresh_does(pieces: list[str], place: tuple) -> None:
+    """The walk reads a plain string itself (``Walker.is_plain``: no placeholder, nothing to open,
+    no quoted columns) and calls back only ``_scan`` and ``_replace_spans``: the same output and
+    run as ``_judge_fresh`` gives, and a string it lets through untouched from then on is one
+    that ``_judge_fresh`` found untouched (judged again, the same changes come back)."""
+    from sanitizers.engine import _Run
+
+    sanitizer, text = _sanitizer(), "".join(pieces)
+    sanitizer.warm_up()
+    key = f"note{next(_KEYS)}"  # a place of its own: nothing remembered of it yet, and no key rule names it
+    path = canon = place + (key,)
+    walked, judged = _Run(), _Run()
+    new = sanitizer._walker.string(sanitizer, text, path, canon, key, "", walked)
+    assert new == sanitizer._judge_fresh(text, path, canon, key, judged)[0]
+    assert list(walked.known.items()) == list(judged.known.items())
+    assert (walked.changes, walked.filtered, walked.keeps, walked.kept, walked.fakes) == (
+        judged.changes, judged.filtered, judged.keeps, judged.kept, judged.fakes)
+    again = _Run()
+    assert sanitizer._walker.string(sanitizer, text, path, canon, key, "", again) == new
+    assert (again.changes, again.filtered, again.keeps) == (walked.changes, walked.filtered, walked.keeps)

@@ -544,7 +544,7 @@ impl Maker {
     }
 
     /// `fakes.is_placeholder` of ASCII text.
-    fn is_placeholder(&self, value: &str) -> bool {
+    pub(crate) fn is_placeholder(&self, value: &str) -> bool {
         let bytes = value.as_bytes();
         if bytes.len() > self.longest_placeholder && !(space(bytes[0]) || space(bytes[bytes.len() - 1])) {
             return false;

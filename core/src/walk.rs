@@ -94,6 +94,8 @@ struct Faking {
     change: Py<PyAny>,
     /// The policy's `max_string_chars`: a longer string is redacted unread, by `_judge`.
     max_chars: usize,
+    /// `params.COLUMN_CUES`: what an error message quoting columns holds (`column_values`).
+    column_cues: Vec<String>,
 }
 
 /// The walk of one sanitizer (its policy's decisions are remembered per place).
@@ -133,14 +135,15 @@ impl<'py> Visit<'_, 'py> {
 impl Walker {
     /// ``beside``: whether the policy has rules placed by a sibling key (an object's kind then
     /// names them), else an object's kind is its key. The sanitizer's maker and rememberer,
-    /// ``Change`` and ``max_string_chars`` fake a string a rule names without calling it back.
+    /// ``Change`` and ``max_string_chars`` fake a string a rule names without calling it back;
+    /// with ``column_cues`` they tell a plain string (see `is_plain`).
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>, beside: bool, cached_chars: usize, cached_texts: usize, maker: Py<Maker>,
-        rememberer: Py<Rememberer>, change: Py<PyAny>, max_chars: usize,
+        rememberer: Py<Rememberer>, change: Py<PyAny>, max_chars: usize, column_cues: Vec<String>,
     ) -> Self {
-        let faking = Faking { maker, rememberer, change, max_chars };
+        let faking = Faking { maker, rememberer, change, max_chars, column_cues };
         Walker {
             places: Mutex::default(),
             root: PyTuple::empty(py).unbind(),
@@ -384,9 +387,12 @@ impl Walker {
         if with_key(&parts, &id, |place| self.places().untouched.contains(place))? {
             return Ok(text.clone().into_any());
         }
-        let args = (text, v.path()?, canon.tuple.bind(py), key, v.run);
-        let (new, untouched): (Bound<'py, PyAny>, bool) =
-            v.san.call_method1(intern!(py, "_judge_fresh"), args)?.extract()?;
+        let (new, untouched): (Bound<'py, PyAny>, bool) = if self.is_plain(text) {
+            self.judge_plain(v, text, canon)?
+        } else {
+            let args = (text, v.path()?, canon.tuple.bind(py), key, v.run);
+            v.san.call_method1(intern!(py, "_judge_fresh"), args)?.extract()?
+        };
         if untouched && text.len()? <= self.cached_chars {
             with_key(&parts, &id, |place| {
                 let mut places = self.places();
@@ -397,6 +403,36 @@ impl Walker {
             })?;
         }
         Ok(new)
+    }
+
+    /// Whether `_judge` reads a string no rule names as it is: ASCII, not oversized, no
+    /// placeholder, nothing `_nested` opens (it starts no JSON, repr or path and holds no `=`,
+    /// so no call repr, query or named fields, and no `//`, so no URL) and no cue of the columns
+    /// `column_values` reads. `_judge` then replaces what `_scan` finds in it, and that is all.
+    fn is_plain(&self, text: &Bound<'_, PyString>) -> bool {
+        let Ok(value) = text.to_str() else { return false };
+        value.is_ascii()
+            && value.len() <= self.faking.max_chars
+            && !matches!(value.as_bytes().first(), Some(b'{' | b'[' | b'(' | b'\'' | b'"' | b'/'))
+            && !value.contains('=')
+            && !value.contains("//")
+            && !self.faking.column_cues.iter().any(|cue| value.contains(cue.as_str()))
+            && !self.faking.maker.get().is_placeholder(value)
+    }
+
+    /// `_judge_fresh` of a plain string (`is_plain`), with two calls back instead of six: its
+    /// spans replaced, and whether it came through untouched, which it does when nothing is
+    /// found (each span found is faked, kept or counted as filtered, so the run shows it).
+    fn judge_plain<'py>(
+        &self, v: &Visit<'_, 'py>, text: &Bound<'py, PyString>, canon: &Canon,
+    ) -> PyResult<(Bound<'py, PyAny>, bool)> {
+        let py = text.py();
+        let spans = v.san.call_method1(intern!(py, "_scan"), (text, canon.tuple.bind(py)))?;
+        if spans.is_empty()? {
+            return Ok((text.clone().into_any(), true));
+        }
+        let new = v.san.call_method1(intern!(py, "_replace_spans"), (text, spans, v.path()?, v.run))?;
+        Ok((new, false))
     }
 
     /// A key or pair name with identifiers in it faked; a plain name (no digit, dot or @) as it is.
