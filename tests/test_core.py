@@ -392,7 +392,8 @@ def test_the_core_finds_the_cards_the_card_detector_finds(pieces: list[str]) -> 
 
 REMEMBERED = ["Jane Doe", "JANE DOE", "Jane\tDoe", "jane.doe@example.com", "Jane.Doe+shop@Example.com", "jdoe84", "user",
               "Street", "Brooks", "Jean Street", "abc", "12 34", "Élodie Durand", "10.0.0.1", "127.0.0.1", "a b c", "Li Na",
-              "x@y"]
+              "x@y", "127.0.0.1:8080", "[::1]", "::1", "::0001", "fe80::1%lo", "127.1", "2001:db8::1", "192.0.2.7:443",
+              "[2001:db8::7]:8080", "::ffff:127.0.0.1", "10.0.0.1:1", "[127.0.0.1]"]
 FAKES_OF = ["Mary Roe", "MARY ROE", "mroe77@example.org", "m.roe+tag@Example.org", "Mary", "", "x'y", 'q"z', "ab\\c",
             "Ünal Öz", "10.2.3.4", "Mary Roe Jr", "\x7f"]
 

@@ -3,10 +3,10 @@
 //! mailbox's name) becomes a known value, as the Python method does it, in the same order (the
 //! order of the known values is the order propagation tries them in).
 
-use std::collections::HashSet;
-
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PySet, PyString, PyTuple};
+
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::python::split;
 
@@ -27,9 +27,20 @@ fn login_shaped(text: &[u8]) -> bool {
             .any(|w| w[0].is_ascii_alphabetic() && matches!(w[1], b'.' | b'_' | b'-') && w[2].is_ascii_alphabetic())
 }
 
+/// `detectors.is_loopback`'s first test, which its parse follows: only a host starting `127.`,
+/// or an IPv6 one ending in 1 or scoped (`%lo`), may be a loopback address.
+fn may_be_loopback(value: &str) -> bool {
+    let host = match value.split_once(':') {
+        Some((host, rest)) if !rest.contains(':') => host,
+        _ => value.trim_matches(['[', ']']),
+    };
+    host.starts_with("127.") || (host.contains(':') && (host.ends_with('1') || host.contains('%')))
+}
+
 impl Remember {
-    /// Whether the method's work was done here: an IP address (whose loopback test is
-    /// `ipaddress`'s), text beyond ASCII, or a fake a dump would escape are left to Python.
+    /// Whether the method's work was done here: an IP address that may be a loopback one
+    /// (whose test is `ipaddress`'s), text beyond ASCII, or a fake a dump would escape are left
+    /// to Python.
     pub fn remember<'py>(
         &self, original: &Bound<'py, PyString>, fake: &Bound<'py, PyString>, entity: &Bound<'py, PyString>,
         known: &Bound<'py, PyDict>, fakes: &Bound<'py, PySet>,
@@ -40,7 +51,7 @@ impl Remember {
         };
         let kind = entity.to_str()?;
         let plain = |s: &str| s.bytes().all(|b| (0x20..0x7F).contains(&b) && !matches!(b, b'"' | b'\'' | b'\\'));
-        if !text.is_ascii() || !plain(faked) || kind == "IP_ADDRESS" {
+        if !text.is_ascii() || !plain(faked) || (kind == "IP_ADDRESS" && may_be_loopback(text)) {
             return Ok(false);
         }
         fakes.add(fake)?; // escaped(fake): a printable ASCII fake without quotes is written as it is
