@@ -545,7 +545,7 @@ class Sanitizer:
             else:
                 new = self._apply(rule, span.entity, original, path, run)
             out.append(text[last:span.start])
-            out.append(original if new is None and rule.action == "keep" else (new or ""))
+            out.append(new or "")  # None: removed (a kept value comes back as it is)
             last = span.end
         out.append(text[last:])
         return "".join(out)

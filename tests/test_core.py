@@ -702,28 +702,45 @@ PLAIN_PIECES = ["Error", " in ", "checkout", " ", "for ", "jane.doe@example.com"
                 "+1 415 555 0100", "Jane Doe", "192.0.2.7", "user_ABCD1234x", "[Filtered]", "[redacted]", " [Filtered] ",
                 "{", "[", "(", "'", '"', "/", "a=1", "=", "//", "https://shop.example.com/u/jane", "Key (", "Duplicate entry",
                 "c3k9p2-0a1b2c3d4e5f60718293a4b5", "password", "12", "\n", "https://shop.example.com/users/jdoe84",
-                "/users/jdoe84/settings", '{"username": "jdoe84"}', "Duplicate entry 'jdoe84' for key 'users.username'"]
+                "/users/jdoe84/settings", '{"username": "jdoe84"}', "Duplicate entry 'jdoe84' for key 'users.username'",
+                "jane.doe%40example.com", "[Filtered]@example.com"]
 PLAIN_PLACES = [("message",), ("exception", "values", 0, "value"), ("breadcrumbs", "values", 3, "message"),
                 ("extra",), ("exception", "values", 0, "stacktrace", "frames", 0, "vars")]  # the last: a placed pattern
 _KEYS = iter(range(10**9))
 
 
+@functools.cache
+def _sanitizer_acting(action: str):
+    """A sanitizer whose rule for e-mail addresses in text has ``action``."""
+    from dataclasses import replace
+
+    from sanitizers import Sanitizer, default_policy
+
+    policy = default_policy()
+    rules = tuple(replace(rule, action=action) if rule.id == "emails-in-text" else rule for rule in policy.rules)
+    return Sanitizer(replace(policy, rules=rules), key=b"core-tests")
+
+
 @settings(max_examples=600, deadline=None)
-@given(st.lists(st.sampled_from(PLAIN_PIECES), min_size=1, max_size=6), st.sampled_from(PLAIN_PLACES))
-@example(["[Filtered]"], ("message",))
-@example(["Duplicate entry 'jdoe84' for key 'users.username'"], ("message",))  # a column's value
-@example(["https://shop.example.com/users/jdoe84"], ("message",))  # each segment under the one before
-@example(["/users/jdoe84/settings"], ("message",))
-@example(['{"username": "jdoe84"}'], ("message",))  # each value under its key
-@example(["c3k9p2-0a1b2c3d4e5f60718293a4b5"], PLAIN_PLACES[-1])
-def test_the_walk_judges_a_string_no_rule_names_as_judge_fresh_does(pieces: list[str], place: tuple) -> None:
+@given(st.lists(st.sampled_from(PLAIN_PIECES), min_size=1, max_size=6), st.sampled_from(PLAIN_PLACES),
+       st.sampled_from(["fake", "fake", "fake", "mask", "keep", "remove", "redact", "hash"]))
+@example(["[Filtered]"], ("message",), "fake")
+@example(["Duplicate entry 'jdoe84' for key 'users.username'"], ("message",), "fake")  # a column's value
+@example(["https://shop.example.com/users/jdoe84"], ("message",), "fake")  # each segment under the one before
+@example(["/users/jdoe84/settings"], ("message",), "fake")
+@example(['{"username": "jdoe84"}'], ("message",), "fake")  # each value under its key
+@example(["c3k9p2-0a1b2c3d4e5f60718293a4b5"], PLAIN_PLACES[-1], "fake")
+@example(["Mail ", "jane.doe@example.com", " or ", "jane.doe%40example.com", " now"], ("message",), "remove")
+@example(["jane.doe@example.com", " and ", "Jane Doe"], ("message",), "keep")
+def test_the_walk_judges_a_string_no_rule_names_as_judge_fresh_does(pieces: list[str], place: tuple,
+                                                                    action: str) -> None:
     """The walk reads a plain string itself (``Walker.is_plain``: no placeholder, nothing to open,
     no quoted columns) and calls back only ``_scan`` and ``_replace_spans``: the same output and
-    run as ``_judge_fresh`` gives, and a string it lets through untouched from then on is one
+    run as ``_judge_fresh`` gives, whatever the e-mail rule's action, and a string it lets through untouched from then on is one
     that ``_judge_fresh`` found untouched (judged again, the same changes come back)."""
     from sanitizers.engine import _Run
 
-    sanitizer, text = _sanitizer(), "".join(pieces)
+    sanitizer, text = _sanitizer_acting(action), "".join(pieces)
     sanitizer.warm_up()
     key = f"note{next(_KEYS)}"  # a place of its own: nothing remembered of it yet, and no key rule names it
     path = canon = place + (key,)
