@@ -6,8 +6,9 @@ word boundaries, atomic groups and possessive repeats run as plain ones) and wit
 classes spelled out as they read ASCII text. Dropping a condition only lets more text through,
 so every match of the pattern is a match of its looser form: text the looser form rules out
 holds no match, and any other text is still searched by the pattern itself, whose matches are
-the only ones ever used. A policy's own patterns (`patterns:` in a rule) are screened so, since
-most texts of an event hold no match, and Python's engine tries a pattern at every position.
+the only ones ever used. A policy's own patterns (`patterns:` in a rule) and the detectors'
+patterns that most texts they get hold nothing of are screened so: Python's engine tries a
+pattern at every position, Rust's reads the text once.
 """
 
 from __future__ import annotations
