@@ -6,13 +6,16 @@ Wall time on a shared machine drifts by 10% from one minute to the next; an inst
 does not, so a change of 1% shows. Two processes sanitize the first ``--first`` and the first
 ``--second`` events of one corpus (``bench/corpus.py``) with a fixed key; the difference of their
 counts over the difference of their events is the cost of one event, start-up and imports
-cancelled out (the parse of each line included). ``--src`` counts another checkout's
-``sanitizers`` (a worktree with its own core build) on the same corpus: run both to compare.
+cancelled out (the parse of each line included). Both run with ``PYTHONHASHSEED=0``: with its
+strings hashed at random a process's dicts probe differently, and the count moved by 0.5% from
+one run to the next. ``--src`` counts another checkout's ``sanitizers`` (a worktree with its own
+core build) on the same corpus: run both to compare.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -64,7 +67,7 @@ def _count(src: Path, corpus: Path, events: int, tmp: Path) -> int:
     """Instructions of a process that sanitizes the corpus's first ``events`` events."""
     done = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp / f'callgrind.{events}.out'}",
                            sys.executable, "-c", _DRIVER, str(src), str(corpus), str(events)],
-                          capture_output=True, text=True, cwd=tmp)
+                          capture_output=True, text=True, cwd=tmp, env={**os.environ, "PYTHONHASHSEED": "0"})
     if done.returncode != 0:
         raise SystemExit(f"bench.instructions: the sanitizing process failed:\n{done.stderr[-2000:]}")
     collected = re.search(r"Collected : (\d+)", done.stderr)
