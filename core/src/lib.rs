@@ -235,13 +235,7 @@ impl Prefilter {
     /// ``stems``, ``short_runs`` and ``endings`` as `prefilter::Streets` takes them (any case).
     #[new]
     fn new(stems: Vec<String>, short_runs: Vec<String>, endings: Vec<String>) -> Self {
-        let lower = |words: Vec<String>| words.into_iter().map(|w| w.to_lowercase().into_bytes());
-        let streets = prefilter::Streets {
-            stems: lower(stems).collect(),
-            short_runs: lower(short_runs).collect(),
-            endings: lower(endings).collect(),
-        };
-        Prefilter { streets }
+        Prefilter { streets: prefilter::Streets::new(stems, short_runs, endings) }
     }
 
     /// The bits (in ``PREFILTERED`` order) of the detectors that may find something in ``text``.

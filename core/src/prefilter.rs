@@ -3,11 +3,11 @@
 //! and one it rules out would have found nothing): counts of digits, substrings, and gate
 //! patterns with their lookbehinds dropped.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::python::{space, word};
 
@@ -176,12 +176,27 @@ fn mentioned(text: &str) -> u16 {
 /// type glued to its name, Hauptstraße); a shorter one ("St.", "ul.") starts with one of
 /// `short_runs`. Each a lower-case run of letters.
 pub struct Streets {
-    pub stems: HashSet<Vec<u8>>,
-    pub short_runs: HashSet<Vec<u8>>,
-    pub endings: Vec<Vec<u8>>,
+    stems: HashSet<Vec<u8>>,
+    short_runs: HashSet<Vec<u8>>,
+    endings: Vec<Vec<u8>>,
+    /// The last bytes of the endings: a word ending in another byte ends in none of them.
+    ending_bytes: [bool; 256],
 }
 
 impl Streets {
+    /// Each word in lower case, as `mentioned` compares them.
+    pub fn new(stems: Vec<String>, short_runs: Vec<String>, endings: Vec<String>) -> Self {
+        let lower = |words: Vec<String>| words.into_iter().map(|w| w.to_lowercase().into_bytes());
+        let endings: Vec<Vec<u8>> = lower(endings).collect();
+        let mut ending_bytes = [false; 256];
+        for ending in &endings {
+            if let Some(&last) = ending.last() {
+                ending_bytes[usize::from(last)] = true;
+            }
+        }
+        Streets { stems: lower(stems).collect(), short_runs: lower(short_runs).collect(), endings, ending_bytes }
+    }
+
     /// Whether a run of ASCII letters of ``text``, lower-cased, is a street word as the gate
     /// reads them: one of the stems or short runs, or ending in a glued street type without
     /// being one.
@@ -192,7 +207,9 @@ impl Streets {
             run.extend(word.iter().map(u8::to_ascii_lowercase));
             self.stems.contains(&run)
                 || self.short_runs.contains(&run)
-                || (self.endings.iter().any(|ending| run.ends_with(ending)) && !self.endings.contains(&run))
+                || (self.ending_bytes[usize::from(run[run.len() - 1])]
+                    && self.endings.iter().any(|ending| run.ends_with(ending))
+                    && !self.endings.contains(&run))
         })
     }
 }
