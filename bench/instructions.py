@@ -24,6 +24,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bench import generate_corpus
+
 ROOT = Path(__file__).resolve().parent.parent
 
 _DRIVER = """
@@ -51,10 +53,7 @@ def main() -> None:
     if not 0 <= args.first < args.second <= args.events:
         raise SystemExit("bench.instructions: need 0 <= --first < --second <= --events")
     with tempfile.TemporaryDirectory(prefix="instructions-") as tmp:
-        corpus = Path(tmp) / "corpus.jsonl"
-        subprocess.run([sys.executable, str(ROOT / "bench" / "corpus.py"), "--events", str(args.events),
-                        "--seed", str(args.seed), "--out", str(corpus), "--truth", str(Path(tmp) / "truth.json")],
-                       check=True)
+        corpus, _ = generate_corpus(Path(tmp), args.events, args.seed)
         with ThreadPoolExecutor(2) as pool:  # the two processes side by side, on two cores
             first, second = pool.map(lambda events: _count(args.src.resolve(), corpus, events, Path(tmp)),
                                      (args.first, args.second))

@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench import generate_corpus
+
 ROOT = Path(__file__).resolve().parent.parent
 
 _DRIVER = """
@@ -60,10 +62,7 @@ def main() -> None:
     if not (args.src / "sanitizers" / "engine.py").is_file():
         raise SystemExit(f"bench.paired: {args.src} is no checkout (no sanitizers/engine.py)")
     with tempfile.TemporaryDirectory(prefix="paired-") as tmp:
-        corpus = Path(tmp) / "corpus.jsonl"
-        subprocess.run([sys.executable, str(ROOT / "bench" / "corpus.py"), "--events", str(args.warm + args.events),
-                        "--seed", str(args.seed), "--out", str(corpus), "--truth", str(Path(tmp) / "truth.json")],
-                       check=True)
+        corpus, _ = generate_corpus(Path(tmp), args.warm + args.events, args.seed)
         checkouts = {"this": ROOT, "other": args.src.resolve()}
         runs: dict[str, list[float]] = {name: [] for name in checkouts}
         for pair in range(args.pairs):

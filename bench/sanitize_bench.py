@@ -28,6 +28,8 @@ from pathlib import Path
 
 import orjson
 
+from bench import generate_corpus
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,9 +47,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="sanitize-bench-") as tmp:
         work = Path(tmp)
-        corpus, truth = work / "corpus.jsonl", work / "truth.json"
-        subprocess.run([sys.executable, str(ROOT / "bench" / "corpus.py"), "--events", str(args.events),
-                        "--seed", str(args.seed), "--out", str(corpus), "--truth", str(truth)], check=True)
+        corpus, truth = generate_corpus(work, args.events, args.seed)
         raw = corpus.read_bytes().splitlines()
         print(f"corpus: {len(raw)} events, {sum(map(len, raw)) / len(raw) / 1024:.1f} KB each on average\n")
 
