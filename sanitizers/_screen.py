@@ -91,24 +91,19 @@ def _ascii_class(op, av, flags: int) -> str:
 
 class Screened:
     """A compiled pattern whose ``finditer`` asks Rust's engine first, on ASCII text, whether
-    its looser form finds anything at all."""
+    its looser form (``screen``; None where it has none) finds anything at all."""
 
-    __slots__ = ("pattern", "_looser")
+    __slots__ = ("pattern", "screen")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
         source = looser(pattern.pattern, pattern.flags)
         try:
-            self._looser = Pattern(source) if source is not None else None
+            self.screen = Pattern(source) if source is not None else None
         except ValueError:  # beyond the engine's size limit
-            self._looser = None
+            self.screen = None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if self._looser is not None and text.isascii() and not self._looser.is_match(text):
+        if self.screen is not None and text.isascii() and not self.screen.is_match(text):
             return iter(())
         return self.pattern.finditer(text)
-
-    @property
-    def screens(self) -> bool:
-        """Whether Rust's engine screens this pattern (it has a looser form there)."""
-        return self._looser is not None

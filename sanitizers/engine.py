@@ -29,8 +29,8 @@ from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
 from sanitizers._screen import Screened
 from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
-from sanitizers._core import (GateReader, KnownValues, Rememberer, Walker, holds_word, outline as walk_outline,
-                              outline_text)
+from sanitizers._core import (GateReader, KnownValues, Pattern, Prefilter, Rememberer, Walker, holds_word,
+                              outline as walk_outline, outline_text)
 from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, gate_reader, is_loopback, prefilter
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
@@ -199,8 +199,23 @@ class Sanitizer:
         self._names = load_name_model(self.policy.ner)  # None unless enabled and loadable (it warned)
         self._rememberer = Rememberer(sorted(_PROPAGATED), sorted(_NOT_NAMES), sorted(street_words()))
         self._walker = Walker(bool(self._beside_rules), _CACHED_CHARS, _CACHED_TEXTS,  # pass 1's walk, in the core
-                              self.fakes.maker, self._rememberer, Change, self._max_string_chars, COLUMN_CUES)
+                              self.fakes.maker, self._rememberer, Change, self._max_string_chars, COLUMN_CUES,
+                              self._scan_screen(), self._scan_cache)
         self._ready = False
+
+    def _scan_screen(self) -> tuple[Prefilter, int, list[Pattern]] | None:
+        """(the prefilter, the bits of the scan's detectors, the looser forms of the patterns it
+        runs everywhere): what tells the walk, in the core, a plain string ``_scan`` finds
+        nothing in, which most new strings are (ids, timestamps, messages naming no one). None
+        where some are Python's alone: a detector the prefilter does not rule out, or a pattern
+        without a looser form."""
+        bits = 0
+        for _, _, bit in self._detectors:
+            bits |= bit
+        screens = [pattern.screen for pattern, _ in self._patterns]
+        if bits & ALWAYS or None in screens:
+            return None
+        return prefilter(), bits, screens
 
     # -- public ---------------------------------------------------------------------------------
     def sanitize(self, document: Any) -> SanitizeResult:
@@ -471,6 +486,11 @@ class Sanitizer:
         if any(rule.where != ("**",) for _, rule in found):
             found = tuple((s, r) for s, r in found if r.where == ("**",) or r.where_regex.match(joined))
         return _resolve_overlaps(found)
+
+    def _scans_by_path(self, canon: tuple) -> bool:
+        """Whether ``_scan`` looks at ``canon`` for more than its text-keyed part finds: patterns
+        placed there, or names by the NER model. The walk asks once per place."""
+        return bool(self._at(canon)[1]) or (self._names is not None and self._ner_field(canon))
 
     def _at(self, canon: tuple) -> tuple[str, tuple[tuple[Screened, Rule], ...]]:
         """(``_joined(canon)``, the placed patterns that apply there), kept per canonical path

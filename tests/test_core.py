@@ -703,7 +703,7 @@ PLAIN_PIECES = ["Error", " in ", "checkout", " ", "for ", "jane.doe@example.com"
                 "{", "[", "(", "'", '"', "/", "a=1", "=", "//", "https://shop.example.com/u/jane", "Key (", "Duplicate entry",
                 "c3k9p2-0a1b2c3d4e5f60718293a4b5", "password", "12", "\n", "https://shop.example.com/users/jdoe84",
                 "/users/jdoe84/settings", '{"username": "jdoe84"}', "Duplicate entry 'jdoe84' for key 'users.username'",
-                "jane.doe%40example.com", "[Filtered]@example.com"]
+                "jane.doe%40example.com", "[Filtered]@example.com", "credentials"]
 PLAIN_PLACES = [("message",), ("exception", "values", 0, "value"), ("breadcrumbs", "values", 3, "message"),
                 ("extra",), ("exception", "values", 0, "stacktrace", "frames", 0, "vars")]  # the last: a placed pattern
 _KEYS = iter(range(10**9))
@@ -730,6 +730,7 @@ def _sanitizer_acting(action: str):
 @example(["/users/jdoe84/settings"], ("message",), "fake")
 @example(['{"username": "jdoe84"}'], ("message",), "fake")  # each value under its key
 @example(["c3k9p2-0a1b2c3d4e5f60718293a4b5"], PLAIN_PLACES[-1], "fake")
+@example(["credentials"], PLAIN_PLACES[-1], "fake")  # the placed pattern's alone: the prefilter rules out every detector
 @example(["Mail ", "jane.doe@example.com", " or ", "jane.doe%40example.com", " now"], ("message",), "remove")
 @example(["jane.doe@example.com", " and ", "Jane Doe"], ("message",), "keep")
 def test_the_walk_judges_a_string_no_rule_names_as_judge_fresh_does(pieces: list[str], place: tuple,

@@ -16,7 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::fakes::Maker;
 use crate::gate::{GateReader, Verdict};
 use crate::tree::{is_identifier, is_pair_list, walk_regions, Visitor};
-use crate::{utf8, KnownValues, Rememberer};
+use crate::{prefilter, utf8, KnownValues, Pattern, Prefilter, Rememberer};
 
 /// Canonical paths (and the decisions kept for them) held before they start over.
 const PLACES: usize = 100_000;
@@ -78,6 +78,8 @@ struct Places {
     kinds: FxHashMap<Box<[u8]>, Py<PyString>>,
     /// Keyed by a string, its key and parent at a canonical path.
     untouched: FxHashSet<Box<[u8]>>,
+    /// Keyed by a canonical path's id: whether `_scan` looks there for more than the text holds.
+    by_path: FxHashMap<u64, bool>,
     /// Keyed by a rule's address (the rule held, so the address is not reused): its id and
     /// entity if its action is `fake`.
     fakers: FxHashMap<usize, (Py<PyAny>, Faker)>,
@@ -98,6 +100,16 @@ struct Faking {
     column_cues: Vec<String>,
 }
 
+/// What tells a plain string `Sanitizer._scan` finds nothing in (`Sanitizer._scan_screen`):
+/// the prefilter rules out each of its detectors, and no pattern it runs everywhere has a match
+/// of its looser form (`_screen.Screened`), so none of them would find anything either.
+struct ScanScreen {
+    prefilter: Py<Prefilter>,
+    /// The prefilter's bits of the scan's detectors.
+    detectors: u32,
+    patterns: Vec<Py<Pattern>>,
+}
+
 /// The walk of one sanitizer (its policy's decisions are remembered per place).
 #[pyclass(module = "sanitizers._core", frozen)]
 pub struct Walker {
@@ -109,6 +121,9 @@ pub struct Walker {
     cached_chars: usize,
     cached_texts: usize,
     faking: Faking,
+    screen: Option<ScanScreen>,
+    /// `Sanitizer._scan_cache`, where a string the screen tells is remembered as `_scan` does.
+    scan_cache: Py<PyDict>,
 }
 
 /// The rule naming a place's key, and the rule a container there passes on to its values.
@@ -136,14 +151,17 @@ impl Walker {
     /// ``beside``: whether the policy has rules placed by a sibling key (an object's kind then
     /// names them), else an object's kind is its key. The sanitizer's maker and rememberer,
     /// ``Change`` and ``max_string_chars`` fake a string a rule names without calling it back;
-    /// with ``column_cues`` they tell a plain string (see `is_plain`).
+    /// with ``column_cues`` they tell a plain string (see `is_plain`). ``screen`` and
+    /// ``scan_cache`` tell one the sanitizer's scan finds nothing in (see `ScanScreen`).
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>, beside: bool, cached_chars: usize, cached_texts: usize, maker: Py<Maker>,
         rememberer: Py<Rememberer>, change: Py<PyAny>, max_chars: usize, column_cues: Vec<String>,
+        screen: Option<(Py<Prefilter>, u32, Vec<Py<Pattern>>)>, scan_cache: Py<PyDict>,
     ) -> Self {
         let faking = Faking { maker, rememberer, change, max_chars, column_cues };
+        let screen = screen.map(|(prefilter, detectors, patterns)| ScanScreen { prefilter, detectors, patterns });
         Walker {
             places: Mutex::default(),
             root: PyTuple::empty(py).unbind(),
@@ -151,6 +169,8 @@ impl Walker {
             cached_chars,
             cached_texts,
             faking,
+            screen,
+            scan_cache,
         }
     }
 
@@ -427,12 +447,48 @@ impl Walker {
         &self, v: &Visit<'_, 'py>, text: &Bound<'py, PyString>, canon: &Canon,
     ) -> PyResult<(Bound<'py, PyAny>, bool)> {
         let py = text.py();
+        if self.finds_nothing(v.san, text, canon)? {
+            return Ok((text.clone().into_any(), true));
+        }
         let spans = v.san.call_method1(intern!(py, "_scan"), (text, canon.tuple.bind(py)))?;
         if spans.is_empty()? {
             return Ok((text.clone().into_any(), true));
         }
         let new = v.san.call_method1(intern!(py, "_replace_spans"), (text, spans, v.path()?, v.run))?;
         Ok((new, false))
+    }
+
+    /// Whether the screen tells that `_scan` finds nothing in a plain string at ``canon`` (no
+    /// pattern is placed there, and no NER runs there); if so, the string is remembered in
+    /// `_scan`'s cache as `_scan` remembers what it read, for the gate to let it through too.
+    fn finds_nothing(&self, san: &Bound<'_, PyAny>, text: &Bound<'_, PyString>, canon: &Canon) -> PyResult<bool> {
+        let Some(screen) = &self.screen else { return Ok(false) };
+        let value = text.to_str()?;
+        let may_hold = prefilter::could_hold(value, &screen.prefilter.get().streets) & screen.detectors != 0;
+        if may_hold || screen.patterns.iter().any(|pattern| pattern.get().inner.is_match(value)) {
+            return Ok(false);
+        }
+        if self.scans_by_path(san, canon)? {
+            return Ok(false);
+        }
+        let cache = self.scan_cache.bind(san.py());
+        if value.len() <= self.cached_chars && !cache.contains(text)? {
+            if cache.len() >= self.cached_texts {
+                cache.clear(); // as `_cache.remember` starts over
+            }
+            cache.set_item(text, PyTuple::empty(san.py()))?;
+        }
+        Ok(true)
+    }
+
+    fn scans_by_path(&self, san: &Bound<'_, PyAny>, canon: &Canon) -> PyResult<bool> {
+        if let Some(&by_path) = self.places().by_path.get(&canon.id) {
+            return Ok(by_path);
+        }
+        let by_path =
+            san.call_method1(intern!(san.py(), "_scans_by_path"), (canon.tuple.bind(san.py()),))?.is_truthy()?;
+        self.places().by_path.insert(canon.id, by_path);
+        Ok(by_path)
     }
 
     /// A key or pair name with identifiers in it faked; a plain name (no digit, dot or @) as it is.
