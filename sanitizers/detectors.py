@@ -14,14 +14,14 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from sanitizers._core import (IBAN_PATTERN, PREFILTERED, GateReader, IbanFinder, IpFinder, Pattern, Prefilter,
                               SsnFinder, card_spans, email_spans, username_spans)
 from sanitizers._screen import Screened
 
-__all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "detector_bit", "digit_count", "gate_reader",
+__all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "core_replica", "detector_bit", "digit_count", "gate_reader",
            "is_loopback", "luhn_check_digit", "luhn_valid", "prefilter"]
 
 
@@ -926,23 +926,35 @@ def prefilter() -> Prefilter:
 ALWAYS = 1 << len(PREFILTERED)
 
 
-def gate_reader(names: Iterable[str]) -> GateReader | None:
+def gate_reader(names: Iterable[str]) -> GateReader:
     """The leak gate's detectors ``names`` (in the gate's order) read by the compiled core where
-    its replicas read the whole text (ASCII, no ``%``, no hint of a JWT, PEM or provider key), as
-    ``Sanitizer._gate_leak`` reads it; None where a replica the gate needs is not in use (a
-    presidio release it does not copy), and ``_gate_leak`` reads every text. Only the replicas of
-    the detectors in ``names`` are built: the presidio-backed ones import presidio (and spaCy)."""
-    names = list(names)
-    email = (_email_pattern(), _email_domains()) if "EMAIL_ADDRESS" in names else None
-    finders = {name: finder() for name, finder in _GATE_REPLICAS.items() if name in names}
-    if (email is not None and email[0] is None) or None in finders.values():
-        return None
-    # each detector holds its replica's bound spans method; the gate takes the replica
-    iban, ssn, ip = (finders[name].__self__ if name in finders else None for name in _GATE_REPLICAS)
-    return GateReader(prefilter(), [(name, detector_bit(name)) for name in names], ALWAYS, email, iban, ssn, ip)
+    their replicas read the whole text (ASCII, no ``%``, each detector that may find something
+    replicated: no JWT, PEM or provider key), as ``Sanitizer._gate_leak`` reads it. Only the
+    replicas of the detectors in ``names`` are built: the presidio-backed ones import presidio."""
+    return GateReader(prefilter(), [(name, detector_bit(name), core_replica(name)) for name in names], ALWAYS)
 
 
-_GATE_REPLICAS = {"IBAN_CODE": _iban_finder, "US_SSN": _ssn_finder, "IP_ADDRESS": _ip_finder}  # in GateReader's order
+def core_replica(name: str) -> Any:
+    """What the compiled core reads ASCII text with as detector ``name`` does (``Finder`` in
+    ``core/src/finder.rs``), or None where only Python reads it: a detector not replicated, or
+    one whose presidio release no longer has what its replica copies. ``tests/test_core.py``
+    holds each replica to its detector."""
+    if name == "EMAIL_ADDRESS":
+        pattern = _email_pattern()
+        return None if pattern is None else (pattern, _email_domains())
+    if name == "CREDIT_CARD":
+        return card_spans
+    if name in _PRESIDIO_REPLICAS:
+        spans = _PRESIDIO_REPLICAS[name]()
+        return None if spans is None else spans.__self__  # each detector holds its replica's bound spans method
+    if name == "PERSON":
+        return _names_module().person_finder()
+    if name == "USER_ID":
+        return _USER_ID.screen
+    return None
+
+
+_PRESIDIO_REPLICAS = {"IBAN_CODE": _iban_finder, "US_SSN": _ssn_finder, "IP_ADDRESS": _ip_finder}
 
 
 def detector_bit(name: str) -> int:

@@ -31,7 +31,8 @@ from sanitizers._screen import Screened
 from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
 from sanitizers._core import (GateReader, KnownValues, Pattern, Prefilter, Rememberer, Walker, holds_word,
                               outline as walk_outline, outline_text)
-from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, Span, detector_bit, gate_reader, is_loopback, prefilter
+from sanitizers.detectors import (ALWAYS, DETECTOR_FUNCTIONS, Span, core_replica, detector_bit, gate_reader, is_loopback,
+                                  prefilter)
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
 from sanitizers.errors import LeakBlocked
@@ -200,22 +201,20 @@ class Sanitizer:
         self._rememberer = Rememberer(sorted(_PROPAGATED), sorted(_NOT_NAMES), sorted(street_words()))
         self._walker = Walker(bool(self._beside_rules), _CACHED_CHARS, _CACHED_TEXTS,  # pass 1's walk, in the core
                               self.fakes.maker, self._rememberer, Change, self._max_string_chars, COLUMN_CUES,
-                              self._scan_screen(), self._scan_cache)
+                              self._scan_cache)
         self._ready = False
 
-    def _scan_screen(self) -> tuple[Prefilter, int, list[Pattern]] | None:
-        """(the prefilter, the bits of the scan's detectors, the looser forms of the patterns it
-        runs everywhere): what tells the walk, in the core, a plain string ``_scan`` finds
-        nothing in, which most new strings are (ids, timestamps, messages naming no one). None
-        where some are Python's alone: a detector the prefilter does not rule out, or a pattern
-        without a looser form."""
-        bits = 0
-        for _, _, bit in self._detectors:
-            bits |= bit
+    def _scan_screen(self) -> tuple[Prefilter, list[tuple[str, int, Any]], list[Pattern]] | None:
+        """(the prefilter, the scan's detectors with their bits and replicas, the looser forms of
+        the patterns it runs everywhere): what tells the walk, in the core, a plain string
+        ``_scan`` finds nothing in, which most new strings are (ids, timestamps, messages naming
+        no one). None where no text can be told so: a detector the prefilter never rules out,
+        or a pattern without a looser form."""
+        names = [name for rule in self.policy.rules for name in rule.detectors]
         screens = [pattern.screen for pattern, _ in self._patterns]
-        if bits & ALWAYS or None in screens:
+        if any(detector_bit(name) == ALWAYS for name in names) or None in screens:
             return None
-        return prefilter(), bits, screens
+        return prefilter(), [(name, detector_bit(name), core_replica(name)) for name in names], screens
 
     # -- public ---------------------------------------------------------------------------------
     def sanitize(self, document: Any) -> SanitizeResult:
@@ -231,11 +230,15 @@ class Sanitizer:
     def warm_up(self) -> None:
         """Build now what is otherwise built on first use, one thread at a time: sanitizing a probe
         of every kind of value imports and builds every detector and fake generator the policy
-        uses. ``sanitize`` calls it first; call it early to keep that second out of a first event."""
+        uses, then the compiled core gets the replicas it reads with (the gate's, the walk's
+        screen). ``sanitize`` calls it first; call it early to keep that second out of a first event."""
         with _FIRST_USE:
             if not self._ready:
                 self._sanitize(_PROBE)
                 self._gate_reader = gate_reader(name for name, _, _ in self._gate_detectors)
+                screen = self._scan_screen()
+                if screen is not None:
+                    self._walker.screen_scans(*screen)
                 self._ready = True
 
     def _sanitize(self, document: Any) -> SanitizeResult:

@@ -513,10 +513,11 @@ _PYTHON_GATE_BITS = sum(1 << PREFILTERED.index(name) for name in ("JWT", "PEM_KE
 def test_the_core_gate_leaves_a_detector_without_its_replica_to_python() -> None:
     """A policy without presidio's detectors has no e-mail replica (building one would import
     presidio and spaCy): a text the e-mail detector may read goes to _gate_leak whole."""
-    from sanitizers._core import GateReader
+    from sanitizers._core import GateReader, card_spans
     from sanitizers.detectors import ALWAYS, detector_bit
 
-    reader = GateReader(prefilter(), [(name, detector_bit(name)) for name in ("CREDIT_CARD", "EMAIL_ADDRESS")], ALWAYS)
+    replicas = {"CREDIT_CARD": card_spans, "EMAIL_ADDRESS": None}
+    reader = GateReader(prefilter(), [(name, detector_bit(name), replica) for name, replica in replicas.items()], ALWAYS)
     assert reader.read("card 4111 1111 1111 1111", set()) == (("CREDIT_CARD", 19), True)
     assert reader.read("card 4111 1111 1111 1111", {"4111 1111 1111 1111"}) == (None, True)
     assert reader.read("mail jane.doe@example.com", set())[0] is ...
@@ -703,15 +704,16 @@ PLAIN_PIECES = ["Error", " in ", "checkout", " ", "for ", "jane.doe@example.com"
                 "{", "[", "(", "'", '"', "/", "a=1", "=", "//", "https://shop.example.com/u/jane", "Key (", "Duplicate entry",
                 "c3k9p2-0a1b2c3d4e5f60718293a4b5", "password", "12", "\n", "https://shop.example.com/users/jdoe84",
                 "/users/jdoe84/settings", '{"username": "jdoe84"}', "Duplicate entry 'jdoe84' for key 'users.username'",
-                "jane.doe%40example.com", "[Filtered]@example.com", "credentials"]
+                "jane.doe%40example.com", "[Filtered]@example.com", "credentials", "call me at 0244321597"]
 PLAIN_PLACES = [("message",), ("exception", "values", 0, "value"), ("breadcrumbs", "values", 3, "message"),
                 ("extra",), ("exception", "values", 0, "stacktrace", "frames", 0, "vars")]  # the last: a placed pattern
 _KEYS = iter(range(10**9))
 
 
 @functools.cache
-def _sanitizer_acting(action: str):
-    """A sanitizer whose rule for e-mail addresses in text has ``action``."""
+def _sanitizer_acting(action: str, copy: int = 0):
+    """A sanitizer whose rule for e-mail addresses in text has ``action``; another ``copy`` of it
+    has caches of its own."""
     from dataclasses import replace
 
     from sanitizers import Sanitizer, default_policy
@@ -738,16 +740,20 @@ def test_the_walk_judges_a_string_no_rule_names_as_judge_fresh_does(pieces: list
     """The walk reads a plain string itself (``Walker.is_plain``: no placeholder, nothing to open,
     no quoted columns) and calls back only ``_scan`` and ``_replace_spans``: the same output and
     run as ``_judge_fresh`` gives, whatever the e-mail rule's action, and a string it lets through untouched from then on is one
-    that ``_judge_fresh`` found untouched (judged again, the same changes come back)."""
+    that ``_judge_fresh`` found untouched (judged again, the same changes come back). Without
+    calling ``_scan`` where its screen tells that nothing is found (``Sanitizer._scan_screen``),
+    which it then remembers in ``_scan``'s cache: so a copy of the sanitizer, whose caches the
+    walk never filled, judges the string."""
     from sanitizers.engine import _Run
 
-    sanitizer, text = _sanitizer_acting(action), "".join(pieces)
+    sanitizer, judge, text = _sanitizer_acting(action), _sanitizer_acting(action, copy=1), "".join(pieces)
     sanitizer.warm_up()
+    judge.warm_up()
     key = f"note{next(_KEYS)}"  # a place of its own: nothing remembered of it yet, and no key rule names it
     path = canon = place + (key,)
     walked, judged = _Run(), _Run()
     new = sanitizer._walker.string(sanitizer, text, path, canon, key, "", walked)
-    assert new == sanitizer._judge_fresh(text, path, canon, key, judged)[0]
+    assert new == judge._judge_fresh(text, path, canon, key, judged)[0]
     assert list(walked.known.items()) == list(judged.known.items())
     assert (walked.changes, walked.filtered, walked.keeps, walked.kept, walked.fakes) == (
         judged.changes, judged.filtered, judged.keeps, judged.kept, judged.fakes)

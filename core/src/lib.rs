@@ -5,6 +5,7 @@ mod card;
 mod classes;
 mod email;
 mod fakes;
+mod finder;
 mod gate;
 mod iban;
 mod ip;

@@ -5,15 +5,16 @@
 //! needs judging goes back to the sanitizer, which may walk what it opens (JSON, a repr) here again.
 
 use std::cell::{Cell, RefCell};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use pyo3::exceptions::PyRecursionError;
+use pyo3::exceptions::{PyRecursionError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PySet, PyString, PyTuple};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::fakes::Maker;
+use crate::finder::Finder;
 use crate::gate::{GateReader, Verdict};
 use crate::tree::{is_identifier, is_pair_list, walk_regions, Visitor};
 use crate::{prefilter, utf8, KnownValues, Pattern, Prefilter, Rememberer};
@@ -101,12 +102,14 @@ struct Faking {
 }
 
 /// What tells a plain string `Sanitizer._scan` finds nothing in (`Sanitizer._scan_screen`):
-/// the prefilter rules out each of its detectors, and no pattern it runs everywhere has a match
-/// of its looser form (`_screen.Screened`), so none of them would find anything either.
+/// each of its detectors the prefilter lets through is replicated here and finds nothing, and
+/// no pattern it runs everywhere has a match of its looser form (`_screen.Screened`).
 struct ScanScreen {
     prefilter: Py<Prefilter>,
-    /// The prefilter's bits of the scan's detectors.
+    /// The prefilter's bits of the scan's detectors, and of those only Python reads.
     detectors: u32,
+    python: u32,
+    finders: Vec<(u32, Finder)>,
     patterns: Vec<Py<Pattern>>,
 }
 
@@ -121,7 +124,8 @@ pub struct Walker {
     cached_chars: usize,
     cached_texts: usize,
     faking: Faking,
-    screen: Option<ScanScreen>,
+    /// Set by `screen_scans`, as the sanitizer warms up (its replicas import presidio).
+    screen: OnceLock<ScanScreen>,
     /// `Sanitizer._scan_cache`, where a string the screen tells is remembered as `_scan` does.
     scan_cache: Py<PyDict>,
 }
@@ -151,17 +155,16 @@ impl Walker {
     /// ``beside``: whether the policy has rules placed by a sibling key (an object's kind then
     /// names them), else an object's kind is its key. The sanitizer's maker and rememberer,
     /// ``Change`` and ``max_string_chars`` fake a string a rule names without calling it back;
-    /// with ``column_cues`` they tell a plain string (see `is_plain`). ``screen`` and
-    /// ``scan_cache`` tell one the sanitizer's scan finds nothing in (see `ScanScreen`).
+    /// with ``column_cues`` they tell a plain string (see `is_plain`); a string the screen tells
+    /// (`screen_scans`) is remembered in ``scan_cache``.
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>, beside: bool, cached_chars: usize, cached_texts: usize, maker: Py<Maker>,
         rememberer: Py<Rememberer>, change: Py<PyAny>, max_chars: usize, column_cues: Vec<String>,
-        screen: Option<(Py<Prefilter>, u32, Vec<Py<Pattern>>)>, scan_cache: Py<PyDict>,
+        scan_cache: Py<PyDict>,
     ) -> Self {
         let faking = Faking { maker, rememberer, change, max_chars, column_cues };
-        let screen = screen.map(|(prefilter, detectors, patterns)| ScanScreen { prefilter, detectors, patterns });
         Walker {
             places: Mutex::default(),
             root: PyTuple::empty(py).unbind(),
@@ -169,9 +172,28 @@ impl Walker {
             cached_chars,
             cached_texts,
             faking,
-            screen,
+            screen: OnceLock::new(),
             scan_cache,
         }
+    }
+
+    /// Tell, from now on, a plain string `Sanitizer._scan` finds nothing in without calling it
+    /// (`ScanScreen`): the prefilter; the scan's detectors as (name, bit, replica), each replica
+    /// as `detectors.core_replica` gives it; the looser forms of the patterns it runs everywhere.
+    fn screen_scans(
+        &self, prefilter: Py<Prefilter>, detectors: Vec<(Bound<'_, PyString>, u32, Bound<'_, PyAny>)>,
+        patterns: Vec<Py<Pattern>>,
+    ) -> PyResult<()> {
+        let (mut bits, mut python, mut finders) = (0, 0, Vec::new());
+        for (name, bit, replica) in detectors {
+            bits |= bit;
+            match Finder::new(name.to_str()?, &replica)? {
+                Some(finder) => finders.push((bit, finder)),
+                None => python |= bit,
+            }
+        }
+        let screen = ScanScreen { prefilter, detectors: bits, python, finders, patterns };
+        self.screen.set(screen).map_err(|_| PyValueError::new_err("the walk screens its scans already"))
     }
 
     /// ``node``'s sanitized copy: containers rebuilt, strings judged in their place.
@@ -462,10 +484,18 @@ impl Walker {
     /// pattern is placed there, and no NER runs there); if so, the string is remembered in
     /// `_scan`'s cache as `_scan` remembers what it read, for the gate to let it through too.
     fn finds_nothing(&self, san: &Bound<'_, PyAny>, text: &Bound<'_, PyString>, canon: &Canon) -> PyResult<bool> {
-        let Some(screen) = &self.screen else { return Ok(false) };
+        let Some(screen) = self.screen.get() else { return Ok(false) };
         let value = text.to_str()?;
-        let may_hold = prefilter::could_hold(value, &screen.prefilter.get().streets) & screen.detectors != 0;
-        if may_hold || screen.patterns.iter().any(|pattern| pattern.get().inner.is_match(value)) {
+        let may_hold = prefilter::could_hold(value, &screen.prefilter.get().streets) & screen.detectors;
+        if may_hold & screen.python != 0 {
+            return Ok(false);
+        }
+        for (bit, finder) in &screen.finders {
+            if may_hold & bit != 0 && !finder.spans(text, value)?.is_some_and(|spans| spans.is_empty()) {
+                return Ok(false);
+            }
+        }
+        if screen.patterns.iter().any(|pattern| pattern.get().inner.is_match(value)) {
             return Ok(false);
         }
         if self.scans_by_path(san, canon)? {

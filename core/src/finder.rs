@@ -1,0 +1,67 @@
+//! The detectors the compiled core replicates, as one kind: what the leak gate (`GateReader`)
+//! and the walk's scan screen (`walk::ScanScreen`) read a text with. Each gives its detector's
+//! spans in ASCII text, or says the text is Python's to read.
+
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::{card, email, ip_find, IbanFinder, IpFinder, Pattern, PersonFinder, SsnFinder};
+
+pub(crate) enum Finder {
+    /// presidio's e-mail pattern and the domain check `detect_email` uses.
+    Email(Py<Pattern>, Py<PyAny>),
+    Card,
+    Iban(Py<IbanFinder>),
+    Ssn(Py<SsnFinder>),
+    Ip(Py<IpFinder>),
+    /// `detect_names`: the people's names, where no device word calls the owner detector.
+    Person(Py<PersonFinder>),
+    /// The looser form of the one pattern a detector's spans come from (`_screen.Screened`):
+    /// where it finds nothing, neither does the detector.
+    Screen(Py<Pattern>),
+}
+
+impl Finder {
+    /// Detector ``name``'s replica, as `detectors.core_replica` gives it (None: Python reads
+    /// every text for this detector).
+    pub(crate) fn new(name: &str, replica: &Bound<'_, PyAny>) -> PyResult<Option<Finder>> {
+        if replica.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(match name {
+            "EMAIL_ADDRESS" => {
+                let (pattern, domains): (Py<Pattern>, Py<PyAny>) = replica.extract()?;
+                Finder::Email(pattern, domains)
+            }
+            "CREDIT_CARD" => Finder::Card,
+            "IBAN_CODE" => Finder::Iban(replica.extract()?),
+            "US_SSN" => Finder::Ssn(replica.extract()?),
+            "IP_ADDRESS" => Finder::Ip(replica.extract()?),
+            "PERSON" => Finder::Person(replica.extract()?),
+            "USER_ID" => Finder::Screen(replica.extract()?),
+            _ => return Ok(None),
+        }))
+    }
+
+    /// The spans the detector finds in ``value``, whose text is ``text``; None where its
+    /// Python reading decides.
+    pub(crate) fn spans(&self, value: &Bound<'_, PyString>, text: &str) -> PyResult<Option<Vec<(usize, usize)>>> {
+        let py = value.py();
+        if !text.is_ascii() {
+            return Ok(None);
+        }
+        Ok(match self {
+            Finder::Email(..) if !text.contains('@') && !text.contains("%40") => Some(Vec::new()),
+            Finder::Email(pattern, domains) => email::email_spans(value, pattern.bind(py).borrow(), domains.bind(py))?,
+            Finder::Card => Some(card::card_spans(text.as_bytes())),
+            Finder::Iban(iban) => Some(iban.get().iban.spans(text.as_bytes())),
+            Finder::Ssn(ssn) => Some(ssn.get().ssn.spans(text)),
+            Finder::Ip(ip) => ip_find::ipv4_spans(text, &ip.get().ipv4),
+            Finder::Person(person) => {
+                let person = person.get();
+                (!person.devices.is_match(text)).then(|| person.names.person_spans(text.as_bytes()))
+            }
+            Finder::Screen(screen) => (!screen.get().inner.is_match(text)).then(Vec::new),
+        })
+    }
+}
