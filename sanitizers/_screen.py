@@ -1,14 +1,15 @@
-"""A Python regular expression screened by Rust's engine: ASCII text in which a looser form of
-the pattern finds nothing is never handed to Python's backtracking engine.
+"""A Python regular expression screened by Rust's engine: in ASCII text, Python's backtracking
+engine tries the pattern only where a looser form of it starts a match, so not at all where
+that finds nothing.
 
 The looser form is the pattern with what Rust's engine lacks dropped (lookarounds, anchors,
 word boundaries, atomic groups and possessive repeats run as plain ones) and with Python's
 classes spelled out as they read ASCII text. Dropping a condition only lets more text through,
-so every match of the pattern is a match of its looser form: text the looser form rules out
-holds no match, and any other text is still searched by the pattern itself, whose matches are
-the only ones ever used. A policy's own patterns (`patterns:` in a rule) and the detectors'
-patterns that most texts they get hold nothing of are screened so: Python's engine tries a
-pattern at every position, Rust's reads the text once.
+so every match of the pattern is a match of its looser form, where it starts: a position where
+the looser form starts no match starts none of the pattern's, and the pattern itself decides at
+the others, whose matches are the only ones ever used. A policy's own patterns (`patterns:` in a
+rule) and the detectors' patterns that most texts they get hold nothing of are screened so:
+Python's engine tries a pattern at every position, Rust's reads the text once.
 """
 
 from __future__ import annotations
@@ -90,10 +91,11 @@ def _ascii_class(op, av, flags: int) -> str:
 
 
 class Screened:
-    """A compiled pattern whose ``finditer`` asks Rust's engine first, on ASCII text, whether
-    its looser form (``screen``; None where it has none) finds anything at all."""
+    """A compiled pattern whose ``finditer`` asks Rust's engine first, on ASCII text, where its
+    looser form (``screen``; None where it has none) starts a match: only there can the pattern
+    match, so Python's engine tries only those positions instead of every one."""
 
-    __slots__ = ("pattern", "screen")
+    __slots__ = ("pattern", "screen", "_jumps")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
@@ -102,8 +104,23 @@ class Screened:
             self.screen = Pattern(source) if source is not None else None
         except ValueError:  # beyond the engine's size limit
             self.screen = None
+        # an empty match would change where finditer tries next (right after it, a non-empty one)
+        self._jumps = self.screen is not None and _parser.parse(pattern.pattern, pattern.flags).getwidth()[0] > 0
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if self.screen is not None and text.isascii() and not self.screen.is_match(text):
-            return iter(())
-        return self.pattern.finditer(text)
+        """``pattern.finditer(text)``."""
+        if self.screen is None or not text.isascii():
+            return self.pattern.finditer(text)
+        if not self._jumps:
+            return self.pattern.finditer(text) if self.screen.is_match(text) else iter(())
+        starts = self.screen.starts(text)
+        return self._tried_at(text, starts) if starts else iter(())
+
+    def _tried_at(self, text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+        """The matches ``finditer`` finds, each tried where ``starts`` says: after a match, from
+        where it ends (a match sees the whole text around it, as its lookarounds need)."""
+        match, end = self.pattern.match, 0
+        for start in starts:
+            if start >= end and (found := match(text, start)) is not None:
+                end = found.end()
+                yield found

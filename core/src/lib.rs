@@ -144,6 +144,11 @@ impl Pattern {
     fn is_match(&self, text: &str) -> bool {
         self.inner.is_match(text)
     }
+
+    /// Where in ASCII ``text`` a match starts, each position once, in order; None for other text.
+    fn starts(&self, text: &str) -> Option<Vec<usize>> {
+        text.is_ascii().then(|| self.inner.starts(text))
+    }
 }
 
 /// Same length; each letter, digit and non-ASCII letter replaced within its class and script.

@@ -25,6 +25,24 @@ impl Pattern {
         self.regex.is_match(text)
     }
 
+    /// Every byte offset at which a match starts, in order: where a backtracking engine trying
+    /// the pattern at each position can succeed.
+    pub fn starts(&self, text: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        while let Some(found) = self.regex.find_at(text, from) {
+            out.push(found.start());
+            from = found.start() + 1;
+            while from < text.len() && !text.is_char_boundary(from) {
+                from += 1;
+            }
+            if from > text.len() {
+                break;
+            }
+        }
+        out
+    }
+
     /// Non-empty matches as (start, end) in characters, as Python indexes strings.
     pub fn spans(&self, text: &str) -> Vec<(usize, usize)> {
         let ascii = text.is_ascii();
