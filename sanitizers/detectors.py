@@ -929,8 +929,9 @@ ALWAYS = 1 << len(PREFILTERED)
 def gate_reader(names: Iterable[str]) -> GateReader:
     """The leak gate's detectors ``names`` (in the gate's order) read by the compiled core where
     their replicas read the whole text (ASCII, no ``%``, each detector that may find something
-    replicated: no JWT, PEM or provider key), as ``Sanitizer._gate_leak`` reads it. Only the
-    replicas of the detectors in ``names`` are built: the presidio-backed ones import presidio."""
+    replicated: no JWT, PEM or provider key) or the prefilter rules them all out, as
+    ``Sanitizer._gate_leak`` reads it. Only the replicas of the detectors in ``names`` are
+    built: the presidio-backed ones import presidio."""
     return GateReader(prefilter(), [(name, detector_bit(name), core_replica(name)) for name in names], ALWAYS)
 
 

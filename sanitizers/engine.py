@@ -639,12 +639,14 @@ class Sanitizer:
                               "reason": f"{found[0]} found in output (length {found[1]})"})
         return leaks
 
-    def _gate_leak(self, value: str, allowed: set[str]) -> tuple[str, int] | None:
+    def _gate_leak(self, value: str, allowed: set[str], may_hold: int | None = None) -> tuple[str, int] | None:
         """(detector, length) of the first hit in ``value`` that is no fake of this event. An
         output string in which no gate detector finds anything at all (a URL rebuilt from parts
-        each judged alone, a repr) is remembered as such: it is the same in the next event."""
+        each judged alone, a repr) is remembered as such: it is the same in the next event.
+        ``may_hold``: the prefilter's verdict on ``value``, where the core has asked it already."""
         found = False
-        for name, detect in self._detectors_for(self._could_hold(value), self._gate_detectors, self._gate_choices):
+        may_hold = self._could_hold(value) if may_hold is None else may_hold
+        for name, detect in self._detectors_for(may_hold, self._gate_detectors, self._gate_choices):
             for span in detect(value):
                 found = True
                 hit = value[span.start:span.end]

@@ -95,6 +95,7 @@ FINDS = [
     "NINO QQ 12 34 56 C", "NIF 12345678Z", "NIR 1 85 05 78 006 084 36", "CPF 123.456.789-09", "burgerservicenummer 12345",
     "Social: 219099999", "tax 219099999", "aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", "12:30:45 0a1b.2c3d.4e5f",
     "iban de89370400440532013000", "IBAN: de89 3704 0044 0532 0130 00", "4111-1111-1111-1111",
+    "Überweisung an DE89370400440532013000",  # beyond ASCII, an IBAN's digits are still counted
     # names and addresses: an apostrophe after a capital, owners of devices in lower case, a cue without a number
     "Dear O'Neil", "jdoe-thinkpad", "claudines-macbook-pro.local", "desktop-esther", "address 'calle mayor'",
     "geocoding failed: rua das flores", "12\tMain Street", "Hauptstraße 5",

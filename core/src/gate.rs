@@ -1,7 +1,7 @@
-//! `Sanitizer._gate_leak` for the text the replicas read whole: ASCII, no `%` (a hit there is
-//! URL-decoded before it is compared with the fakes), and no hint of a detector the core does not
-//! replicate (a JWT, a PEM key, a provider's API key). The gate's detectors run here in the
-//! policy's order, as `_detectors_for` picks them.
+//! `Sanitizer._gate_leak` for the text the replicas read whole: ASCII, and no hint of a detector
+//! the core does not replicate (a JWT, a PEM key, a provider's API key); and for any text the
+//! prefilter rules every detector out for. The gate's detectors run here in the policy's order,
+//! as `_detectors_for` picks them; a hit with a `%` in it is compared with the fakes URL-decoded.
 
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -16,8 +16,8 @@ pub(crate) enum Verdict<'py> {
     Leak(Bound<'py, PyTuple>),
     /// No hit but fakes; `found` says whether there was any hit at all.
     Clean { found: bool },
-    /// The text is Python's to read.
-    Python,
+    /// The text is Python's to read, with the prefilter's verdict on it where there is one.
+    Python(Option<u32>),
 }
 
 #[pyclass(module = "sanitizers._core", frozen)]
@@ -53,7 +53,7 @@ impl GateReader {
         Ok(match self.leak(value, allowed)? {
             Verdict::Leak(found) => (found.into_any(), true),
             Verdict::Clean { found } => (py.None().into_bound(py), found),
-            Verdict::Python => (py.Ellipsis().into_bound(py), false),
+            Verdict::Python(_) => (py.Ellipsis().into_bound(py), false),
         })
     }
 }
@@ -64,22 +64,26 @@ impl GateReader {
         &self, value: &Bound<'py, PyString>, allowed: &Bound<'py, PySet>,
     ) -> PyResult<Verdict<'py>> {
         let py = value.py();
-        let Some(text) = value.to_str().ok().filter(|text| text.is_ascii() && !text.contains('%')) else {
-            return Ok(Verdict::Python);
-        };
+        let Ok(text) = value.to_str() else { return Ok(Verdict::Python(None)) }; // a lone surrogate
         let may_hold = prefilter::could_hold(text, &self.prefilter.get().streets) | self.always;
         let chosen: Vec<_> = self.detectors.iter().filter(|(_, _, bit)| may_hold & bit != 0).collect();
-        if chosen.iter().any(|(_, finder, _)| finder.is_none()) {
-            return Ok(Verdict::Python);
+        if chosen.is_empty() {
+            return Ok(Verdict::Clean { found: false }); // whatever the text: no detector reads it
+        }
+        if !text.is_ascii() || chosen.iter().any(|(_, finder, _)| finder.is_none()) {
+            return Ok(Verdict::Python(Some(may_hold)));
         }
         let mut found = false;
         for (name, finder, _) in chosen {
             let Some(spans) = finder.as_ref().map(|finder| finder.spans(value, text)).transpose()?.flatten() else {
-                return Ok(Verdict::Python);
+                return Ok(Verdict::Python(Some(may_hold)));
             };
             for (start, end) in spans {
                 found = true;
-                if !is_allowed(&text[start..end], allowed)? {
+                let hit = &text[start..end];
+                let decoded = if hit.contains('%') { unquote(hit) } else { Some(hit.to_owned()) };
+                let Some(hit) = decoded else { return Ok(Verdict::Python(Some(may_hold))) };
+                if !is_allowed(&hit, allowed)? {
                     return Ok(Verdict::Leak(PyTuple::new(
                         py,
                         [name.bind(py).as_any(), &(end - start).into_pyobject(py)?.into_any()],
@@ -89,6 +93,28 @@ impl GateReader {
         }
         Ok(Verdict::Clean { found })
     }
+}
+
+/// `urllib.parse.unquote` of ASCII ``text``: each `%` and two hex digits the byte they spell, the
+/// bytes read as UTF-8; None where they are not UTF-8 (Python puts U+FFFD in, and decides).
+fn unquote(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |k: usize| bytes.get(k).and_then(|&b| char::from(b).to_digit(16));
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// `_known.is_allowed`: a hit that is one of the event's fakes, or part of one.

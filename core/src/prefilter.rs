@@ -299,7 +299,8 @@ pub fn could_hold(text: &str, streets: &Streets) -> u32 {
         mentions(ASSIGNMENT),
         text.contains('@') || text.contains("%40"),
         digits >= 12 && CARD.is_match(text),
-        !ascii || (digits >= 2 && (IBAN.is_match(text) || (mentions(IBAN_WORD) && LOWER_IBAN.is_match(text)))),
+        // presidio's pattern takes two ASCII digits after the country, the lower-case one two decimals
+        digits >= 2 && (!ascii || IBAN.is_match(text) || (mentions(IBAN_WORD) && LOWER_IBAN.is_match(text))),
         digits >= 9 && (SSN_SEPARATED.is_match(text) || (mentions(SSN_CUE) && NINE_DIGITS.is_match(text))),
         digits >= 5 && mentions(NATIONAL_ID),
         may_hold_ip(text, digits),

@@ -805,6 +805,7 @@ impl<'py> Gate<'_, 'py> {
         {
             return Ok(None);
         }
+        let mut may_hold = None;
         if let Some(reader) = self.reader {
             match reader.leak(value, self.allowed)? {
                 Verdict::Leak(found) => return Ok(Some(found.into_any())),
@@ -818,10 +819,10 @@ impl<'py> Gate<'_, 'py> {
                     }
                     return Ok(None);
                 }
-                Verdict::Python => {}
+                Verdict::Python(verdict) => may_hold = verdict,
             }
         }
-        let found = self.san.call_method1(intern!(py, "_gate_leak"), (value, self.allowed))?;
+        let found = self.san.call_method1(intern!(py, "_gate_leak"), (value, self.allowed, may_hold))?;
         Ok(Some(found).filter(|found| !found.is_none()))
     }
 }
