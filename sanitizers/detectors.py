@@ -386,14 +386,15 @@ def detect_iban(text: str) -> list[Span]:
     """presidio's IBANs (upper case only), and in a text that says IBAN also lower-case ones,
     each candidate upper-cased alone for presidio to validate (the whole text upper-cased would
     join the next word into a candidate). Not without the word: one hex id in 97 passes the checksum.
-    The compiled core reads ASCII text (``_iban_finder``)."""
+    The compiled core reads ASCII text, and most other text (``_iban_finder``)."""
     return _in_core(_iban_finder(), text, "IBAN_CODE", "iban_code", _detect_iban_here)
 
 
 @cache
 def _iban_finder() -> Callable[[str], list[tuple[int, int]] | None] | None:
-    """detect_iban for ASCII text in the compiled core, which replicates presidio's one IBAN
-    pattern (``IBAN_PATTERN``) and its validation with presidio's country formats. None (every
+    """detect_iban in the compiled core, which replicates presidio's one IBAN pattern
+    (``IBAN_PATTERN``) and its validation with presidio's country formats, for ASCII text and
+    for other text that says no "iban" and holds no letter ``(?i)`` reads as an ASCII one. None (every
     text read here) should a presidio release change the pattern, its flags or its validation's
     parts. ``tests/test_core.py`` holds the two readings to the same spans."""
     import inspect

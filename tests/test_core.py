@@ -356,21 +356,27 @@ IBAN_PIECES = ["DE89370400440532013000", "DE89 3704 0044 0532 0130 00", "GB82WES
                "FR1420041010050500013M02606", "de89370400440532013000", "gb82 west 1234 5698 7654 32", "IBAN ",
                "iban: ",
                "LC55 HEMM 0001 0001 0012 0012 0002 3015",  # seven groups of four: the pattern's second part takes one
-               "DE", "89", "3704", "0044", "00", "7", "AB", "ab", " ", "-", "  ", "x", "X", "_", "\n", ".", "é"]
+               "DE", "89", "3704", "0044", "00", "7", "AB", "ab", " ", "-", "  ", "x", "X", "_", "\n", ".", "é",
+               "Ü", "٣", "ı", "İ", "ſ", "\u212a"]  # beyond ASCII: letters and digits, and four (?i) reads as ASCII
 
 
 @settings(max_examples=1000, deadline=None)
 @given(st.lists(st.sampled_from(IBAN_PIECES), max_size=8))
 @example(["LC55 HEMM 0001 0001 0012 0012 0002 3015"])
+@example(["Ü", "DE89370400440532013000"])  # its span counted in characters
+@example(["ı", "DE89370400440532013000"])  # (?i) reads ı as i: the detector's gate finds no IBAN start
 def test_the_core_finds_the_ibans_the_iban_detector_finds(pieces: list[str]) -> None:
-    """detect_iban hands ASCII text to the core: presidio's pattern matched with the backtracking
+    """detect_iban hands the core ASCII text, and other text that says no "iban" and holds no
+    letter ``(?i)`` reads as an ASCII one: presidio's pattern matched with the backtracking
     engine's choices (groups of four, the optional tail, the lookarounds), its checksum and
-    country formats, its gate, and the lower-case IBANs of a text that says "iban"."""
+    country formats, its gate, and the lower-case IBANs of a text that says "iban"; the spans
+    in characters, as Python counts them."""
     from sanitizers.detectors import _detect_iban_here, _iban_finder
 
     text = "".join(pieces)
     found = _iban_finder()(text)
-    assert found == ([(span.start, span.end) for span in _detect_iban_here(text)] if text.isascii() else None)
+    core_reads = text.isascii() or not (re.search("(?ai)iban", text) or set(text) & set("ıİſ\u212a"))
+    assert found == ([(span.start, span.end) for span in _detect_iban_here(text)] if core_reads else None)
 
 
 CARD_PIECES = ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "5555 5555 5555 4444",
@@ -473,7 +479,7 @@ GATE_VALUES = ["jane.doe@example.com", "mroe77@example.org", "x@y", "4111 1111 1
 GATE_PIECES = GATE_VALUES + ["Order ", "iban ", "ssn ", " ", ", ", "\n", "<", ">", "'", '"', "=", "/", ":", "::1",
                              "fe80::1", "%40", "%", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2ln", "AKIAIOSFODNN7EXAMPLE",
                              "-----BEGIN ", "é", "1", "12", "x", "_", "-", "@", "jane.doe%40example.com", "%C3%A9",
-                             "%ff", "%2B", "x%40y"]
+                             "%ff", "%2B", "x%40y", "ı", "Ü"]
 
 
 @functools.cache

@@ -1,6 +1,6 @@
 //! The detectors the compiled core replicates, as one kind: what the leak gate (`GateReader`)
 //! and the walk's scan screen (`walk::ScanScreen`) read a text with. Each gives its detector's
-//! spans in ASCII text, or says the text is Python's to read.
+//! spans in ASCII text (the IBAN replica in more), or says the text is Python's to read.
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -43,18 +43,16 @@ impl Finder {
         }))
     }
 
-    /// The spans the detector finds in ``value``, whose text is ``text``; None where its
-    /// Python reading decides.
+    /// The spans the detector finds in ``value``, whose text is ``text``, in bytes; None where
+    /// its Python reading decides (beyond ASCII, all but the IBAN replica's).
     pub(crate) fn spans(&self, value: &Bound<'_, PyString>, text: &str) -> PyResult<Option<Vec<(usize, usize)>>> {
         let py = value.py();
-        if !text.is_ascii() {
-            return Ok(None);
-        }
         Ok(match self {
+            Finder::Iban(iban) => iban.get().iban.read(text),
+            _ if !text.is_ascii() => None,
             Finder::Email(..) if !text.contains('@') && !text.contains("%40") => Some(Vec::new()),
             Finder::Email(pattern, domains) => email::email_spans(value, pattern.bind(py).borrow(), domains.bind(py))?,
             Finder::Card => Some(card::card_spans(text.as_bytes())),
-            Finder::Iban(iban) => Some(iban.get().iban.spans(text.as_bytes())),
             Finder::Ssn(ssn) => Some(ssn.get().ssn.spans(text)),
             Finder::Ip(ip) => ip_find::ipv4_spans(text, &ip.get().ipv4),
             Finder::Person(person) => {

@@ -1,5 +1,6 @@
-//! `Sanitizer._gate_leak` for the text the replicas read whole: ASCII, and no hint of a detector
-//! the core does not replicate (a JWT, a PEM key, a provider's API key); and for any text the
+//! `Sanitizer._gate_leak` for the text the replicas read whole (ASCII, and for the IBAN replica
+//! more) with no hint of a detector the core does not replicate (a JWT, a PEM key, a provider's
+//! API key); and for any text the
 //! prefilter rules every detector out for. The gate's detectors run here in the policy's order,
 //! as `_detectors_for` picks them; a hit with a `%` in it is compared with the fakes URL-decoded.
 
@@ -70,7 +71,7 @@ impl GateReader {
         if chosen.is_empty() {
             return Ok(Verdict::Clean { found: false }); // whatever the text: no detector reads it
         }
-        if !text.is_ascii() || chosen.iter().any(|(_, finder, _)| finder.is_none()) {
+        if chosen.iter().any(|(_, finder, _)| finder.is_none()) {
             return Ok(Verdict::Python(Some(may_hold)));
         }
         let mut found = false;
@@ -86,7 +87,7 @@ impl GateReader {
                 if !is_allowed(&hit, allowed)? {
                     return Ok(Verdict::Leak(PyTuple::new(
                         py,
-                        [name.bind(py).as_any(), &(end - start).into_pyobject(py)?.into_any()],
+                        [name.bind(py).as_any(), &text[start..end].chars().count().into_pyobject(py)?.into_any()],
                     )?));
                 }
             }

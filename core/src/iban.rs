@@ -135,13 +135,25 @@ impl Iban {
         None
     }
 
+    /// The spans `detect_iban` finds in ``text``, in bytes; None where Python reads it. Beyond
+    /// ASCII that is a text that says "iban" (its lower-case IBANs are taken by Python's Unicode
+    /// classes) or holds a letter Python's `(?i)` reads as an ASCII one (ı, İ, ſ, the Kelvin sign:
+    /// the detector's gate then reads the text otherwise); elsewhere the pattern's classes and
+    /// lookarounds are ASCII, which no byte of another character is.
+    pub fn read(&self, text: &str) -> Option<Vec<(usize, usize)>> {
+        if !text.is_ascii() && (text.contains(['ı', 'İ', 'ſ', '\u{212A}']) || mentions_iban(text.as_bytes())) {
+            return None;
+        }
+        Some(self.spans(text.as_bytes()))
+    }
+
     /// The spans `detect_iban` finds in ASCII ``text``: presidio's, then the lower-case IBANs
     /// of a text that says "iban" that presidio validates upper-cased.
     pub fn spans(&self, text: &[u8]) -> Vec<(usize, usize)> {
         // presidio's spans behind its gate (`detectors._presidio_iban`), which the prefilter's reads exactly
         let gate = std::str::from_utf8(text).is_ok_and(|text| IBAN.is_match(text));
         let mut spans = if gate { self.presidio_spans(text) } else { Vec::new() };
-        if text.to_ascii_lowercase().windows(4).any(|w| w == b"iban") {
+        if mentions_iban(text) {
             let found = finditer(text.len(), |at| lower_match(text, at), |end| end);
             spans.extend(found.into_iter().filter(|&(at, end)| {
                 let upper = text[at..end].to_ascii_uppercase();
@@ -150,6 +162,11 @@ impl Iban {
         }
         spans
     }
+}
+
+/// `_mentions(text, ("iban",))`: the word in any case (no other letter lowers to these four).
+fn mentions_iban(text: &[u8]) -> bool {
+    text.windows(4).any(|w| w.eq_ignore_ascii_case(b"iban"))
 }
 
 /// `_LOWER_IBAN` at `at`: `(?<![\w-])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,3})?(?![\w-])`.

@@ -340,10 +340,10 @@ impl IbanFinder {
         Ok(IbanFinder { iban: iban::Iban { formats: compiled } })
     }
 
-    /// The spans `detect_iban` finds in ASCII ``text``; None for other text.
+    /// The spans `detect_iban` finds in ``text``; None where Python reads it (`iban::Iban::read`).
     fn spans(&self, text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
-        let text = text.to_str().ok().filter(|text| text.is_ascii())?;
-        Some(self.iban.spans(text.as_bytes()))
+        let text = text.to_str().ok()?;
+        Some(pattern::char_spans(text, self.iban.read(text)?))
     }
 }
 

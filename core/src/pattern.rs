@@ -45,20 +45,21 @@ impl Pattern {
 
     /// Non-empty matches as (start, end) in characters, as Python indexes strings.
     pub fn spans(&self, text: &str) -> Vec<(usize, usize)> {
-        let ascii = text.is_ascii();
-        let (mut byte, mut chars) = (0usize, 0usize);
-        let mut to_chars = |offset: usize| {
-            chars += text[byte..offset].chars().count();
-            byte = offset;
-            chars
-        };
-        let mut out = Vec::new();
-        for m in self.regex.find_iter(text) {
-            if m.start() == m.end() {
-                continue;
-            }
-            out.push(if ascii { (m.start(), m.end()) } else { (to_chars(m.start()), to_chars(m.end())) });
-        }
-        out
+        let found = self.regex.find_iter(text).filter(|m| m.start() < m.end()).map(|m| (m.start(), m.end()));
+        char_spans(text, found)
     }
+}
+
+/// Spans of ``text`` in bytes, in order and apart, as Python indexes the string: in characters.
+pub(crate) fn char_spans(text: &str, spans: impl IntoIterator<Item = (usize, usize)>) -> Vec<(usize, usize)> {
+    if text.is_ascii() {
+        return spans.into_iter().collect();
+    }
+    let (mut byte, mut chars) = (0usize, 0usize);
+    let mut to_chars = |offset: usize| {
+        chars += text[byte..offset].chars().count();
+        byte = offset;
+        chars
+    };
+    spans.into_iter().map(|(start, end)| (to_chars(start), to_chars(end))).collect()
 }
