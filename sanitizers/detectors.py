@@ -21,8 +21,8 @@ from sanitizers._core import (IBAN_PATTERN, PREFILTERED, GateReader, IbanFinder,
                               SsnFinder, card_spans, email_spans, username_spans)
 from sanitizers._screen import Screened
 
-__all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "core_replica", "detector_bit", "digit_count", "gate_reader",
-           "is_loopback", "luhn_check_digit", "luhn_valid", "prefilter"]
+__all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "core_replica", "detector_bit", "digit_count",
+           "gate_reader", "is_loopback", "luhn_check_digit", "luhn_valid", "prefilter"]
 
 
 class Span(NamedTuple):
@@ -394,9 +394,9 @@ def detect_iban(text: str) -> list[Span]:
 def _iban_finder() -> Callable[[str], list[tuple[int, int]] | None] | None:
     """detect_iban in the compiled core, which replicates presidio's one IBAN pattern
     (``IBAN_PATTERN``) and its validation with presidio's country formats, for ASCII text and
-    for other text that says no "iban" and holds no letter ``(?i)`` reads as an ASCII one. None (every
-    text read here) should a presidio release change the pattern, its flags or its validation's
-    parts. ``tests/test_core.py`` holds the two readings to the same spans."""
+    for other text that says no "iban" and holds no letter ``(?i)`` reads as an ASCII one. None
+    (every text read here) should a presidio release change the pattern, its flags or its
+    validation's parts. ``tests/test_core.py`` holds the two readings to the same spans."""
     import inspect
     import string
 
@@ -929,18 +929,18 @@ ALWAYS = 1 << len(PREFILTERED)
 
 def gate_reader(names: Iterable[str]) -> GateReader:
     """The leak gate's detectors ``names`` (in the gate's order) read by the compiled core where
-    their replicas read the whole text (ASCII, no ``%``, each detector that may find something
-    replicated: no JWT, PEM or provider key) or the prefilter rules them all out, as
-    ``Sanitizer._gate_leak`` reads it. Only the replicas of the detectors in ``names`` are
-    built: the presidio-backed ones import presidio."""
+    their replicas read the whole text (ASCII, and for the IBAN replica more; each detector that
+    may find something replicated: no JWT, PEM or provider key) or the prefilter rules them all
+    out, as ``Sanitizer._gate_leak`` reads it. Only the replicas of the detectors in ``names``
+    are built: the presidio-backed ones import presidio."""
     return GateReader(prefilter(), [(name, detector_bit(name), core_replica(name)) for name in names], ALWAYS)
 
 
 def core_replica(name: str) -> Any:
-    """What the compiled core reads ASCII text with as detector ``name`` does (``Finder`` in
-    ``core/src/finder.rs``), or None where only Python reads it: a detector not replicated, or
-    one whose presidio release no longer has what its replica copies. ``tests/test_core.py``
-    holds each replica to its detector."""
+    """What the compiled core reads text with as detector ``name`` does (``Finder`` in
+    ``core/src/finder.rs``: ASCII text, and for the IBAN replica more), or None where only Python
+    reads it: a detector not replicated, or one whose presidio release no longer has what its
+    replica copies. ``tests/test_core.py`` holds each replica to its detector."""
     if name == "EMAIL_ADDRESS":
         pattern = _email_pattern()
         return None if pattern is None else (pattern, _email_domains())

@@ -31,8 +31,8 @@ from sanitizers._screen import Screened
 from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
 from sanitizers._core import (GateReader, KnownValues, Pattern, Prefilter, Rememberer, Walker, holds_word,
                               outline as walk_outline, outline_text)
-from sanitizers.detectors import (ALWAYS, DETECTOR_FUNCTIONS, Span, core_replica, detector_bit, gate_reader, is_loopback,
-                                  prefilter)
+from sanitizers.detectors import (ALWAYS, DETECTOR_FUNCTIONS, Span, core_replica, detector_bit, gate_reader,
+                                  is_loopback, prefilter)
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
 from sanitizers.errors import LeakBlocked

@@ -1,8 +1,8 @@
 //! `Sanitizer._gate_leak` for the text the replicas read whole (ASCII, and for the IBAN replica
 //! more) with no hint of a detector the core does not replicate (a JWT, a PEM key, a provider's
-//! API key); and for any text the
-//! prefilter rules every detector out for. The gate's detectors run here in the policy's order,
-//! as `_detectors_for` picks them; a hit with a `%` in it is compared with the fakes URL-decoded.
+//! API key), and for any text the prefilter rules every detector out for. The gate's detectors
+//! run here in the policy's order, as `_detectors_for` picks them; a hit with a `%` in it is
+//! compared with the fakes URL-decoded.
 
 use pyo3::intern;
 use pyo3::prelude::*;
