@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
@@ -25,6 +26,11 @@ _MAX_NESTED = 200_000  # characters; longer strings are scanned as text only
 # end; a value or the end. An empty text after it is no JSON either.
 _OBJECT_STARTS = frozenset('"}')
 _VALUE_STARTS = frozenset('"-0123456789tfnIN[{]')
+# Reading a repr compiles it, and Python's compiler warns on stderr about text such as "12for"
+# (SyntaxWarning: invalid decimal literal) before it fails: a warning about an event's text, not
+# about anyone's code. Compiled under this name, it is never shown.
+_REPR_FILE = "<repr in an event>"
+warnings.filterwarnings("ignore", category=SyntaxWarning, module=re.escape(_REPR_FILE))
 
 
 def parse_json(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:
@@ -61,7 +67,7 @@ def parse_repr(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:
         parsed = read[0]
     else:
         try:
-            parsed = ast.literal_eval(text)
+            parsed = ast.literal_eval(ast.parse(text, _REPR_FILE, mode="eval"))
         except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
             return None
     if not isinstance(parsed, (dict, list, tuple, str)):
@@ -79,7 +85,7 @@ def parse_call_repr(text: str) -> tuple[dict, Callable[[dict], str] | None] | No
     if len(text) > _MAX_NESTED or text[-1:] != ")" or "=" not in text or not _CALL_START.match(text):
         return None
     try:
-        skeleton, fields = _call_fields(ast.parse(text, mode="eval").body)
+        skeleton, fields = _call_fields(ast.parse(text, _REPR_FILE, mode="eval").body)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return None
 

@@ -12,6 +12,8 @@ import dataclasses
 import ipaddress
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -410,6 +412,17 @@ def test_a_tuple_repr_is_opened_and_its_strings_judged(sanitizer, value):
     assert ast.literal_eval(new).__class__ is ast.literal_eval(value).__class__ and repr(ast.literal_eval(new)) == new
     for original in ("203.0.113.9", "23456789", "Fischer", "lena.fischer"):
         assert original not in new
+
+
+def test_a_text_python_s_compiler_warns_about_is_read_without_a_warning_on_stderr() -> None:
+    """Reading a repr compiles it; text such as "12for" makes the compiler warn (SyntaxWarning:
+    invalid decimal literal) before it fails. Nothing of that reaches the user's terminal."""
+    code = ("from sanitizers.encodings import parse_call_repr, parse_repr\n"
+            "assert parse_repr(\"['a', 12for x]\") is None and parse_call_repr('C(a=12for)') is None\n"
+            "assert parse_repr(\"['a', 12]\")[0] == ['a', 12]")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert (done.returncode, done.stderr) == (0, "")
 
 
 def test_basic_authorization_gets_a_fake_user_and_password(sanitizer):
