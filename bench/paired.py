@@ -1,20 +1,25 @@
-"""CPU time per event of this checkout's sanitizer against another's, in alternating runs (issue 8).
+"""CPU time per event of this checkout's sanitizer against another's, in pairs of runs (issue 8).
 
-    python -m bench.paired --src DIR [--pairs 6] [--events 4000] [--warm 300] [--seed 2026] [--cpu 1]
+    python -m bench.paired --src DIR [--pairs 6] [--events 4000] [--warm 300] [--seed 2026]
 
 Instructions (``bench.instructions``) say what a change removes, not what it saves: a Python
 ``re`` instruction costs less than one of the interpreter's, and a cache miss costs many. Time
-says that, but it drifts on a shared machine by as much as a change is worth. So the two
-checkouts run in turn, each in a fresh process pinned to one core: a sanitizer ``settle``d as
-``replay sanitize`` leaves it, ``--warm`` events to fill its caches, then ``--events`` more
-timed by the process's CPU clock. A pair ran within the same minute, so the median of the pairs'
-differences is steadier than either median alone. ``--src`` is another checkout (a worktree
-with its own core build, see ``bench.instructions``).
+says that, but it drifts on a shared machine by as much as a change is worth, from one minute
+to the next. So each checkout runs in a fresh process pinned to a core of its own, the two at
+the same time (their cores swapped from pair to pair), and a host slowing down slows both: a
+sanitizer ``settle``d as ``replay sanitize`` leaves it, ``--warm`` events to fill its caches,
+then ``--events`` more timed by the process's CPU clock; the median of the pairs' differences
+is the result. (Run in turn instead, one pair of the same checkout against itself differed by
+-19% to +10%, and eight pairs of session 14's change by a median +9.8% that runs side by side
+did not confirm.) With a single core to run on, the two run there in turn, who goes first
+alternating. ``--src`` is another checkout (a worktree with its own core build, see
+``bench.instructions``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -55,8 +60,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=4_000, help="events timed in each run")
     parser.add_argument("--warm", type=int, default=300, help="events sanitized before the timed ones")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--cpu", type=int, default=1, help="the core each run is pinned to")
     args = parser.parse_args()
+    cores = sorted(os.sched_getaffinity(0))[:2] if hasattr(os, "sched_getaffinity") else [0]
     if args.pairs < 1 or args.events < 1 or args.warm < 0:
         raise SystemExit("bench.paired: need --pairs >= 1, --events >= 1 and --warm >= 0")
     if not (args.src / "sanitizers" / "engine.py").is_file():
@@ -66,9 +71,15 @@ def main() -> None:
         checkouts = {"this": ROOT, "other": args.src.resolve()}
         runs: dict[str, list[float]] = {name: [] for name in checkouts}
         for pair in range(args.pairs):
-            # who goes first alternates: a machine slowing down within a pair favours neither
-            for name in (("this", "other") if pair % 2 == 0 else ("other", "this")):
-                runs[name].append(_run(checkouts[name], corpus, args))
+            names = ("this", "other") if pair % 2 == 0 else ("other", "this")  # the first takes the first core
+            if len(cores) == 2:  # side by side
+                started = [(name, _start(checkouts[name], corpus, args, core)) for name, core in zip(names, cores)]
+                timed = {name: _result(checkouts[name], process) for name, process in started}
+            else:  # in turn, who goes first alternating
+                timed = {name: _result(checkouts[name], _start(checkouts[name], corpus, args, cores[0]))
+                         for name in names}
+            for name, micros in timed.items():
+                runs[name].append(micros)
             print(f"pair {pair + 1}: this {runs['this'][-1]:.1f} us, other {runs['other'][-1]:.1f} us an event")
     this, other = statistics.median(runs["this"]), statistics.median(runs["other"])
     change = statistics.median(t / o - 1 for t, o in zip(runs["this"], runs["other"]))
@@ -76,12 +87,17 @@ def main() -> None:
           f"median change within a pair: {change * 100:+.1f}%")
 
 
-def _run(src: Path, corpus: Path, args: argparse.Namespace) -> float:
-    done = subprocess.run([sys.executable, "-c", _DRIVER, str(src), str(corpus), str(args.warm), str(args.events),
-                           str(args.cpu)], capture_output=True, text=True, cwd=src)
-    if done.returncode != 0:
-        raise SystemExit(f"bench.paired: the sanitizing process of {src} failed:\n{done.stderr[-2000:]}")
-    return float(done.stdout.split()[-1])
+def _start(src: Path, corpus: Path, args: argparse.Namespace, core: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _DRIVER, str(src), str(corpus), str(args.warm), str(args.events),
+                             str(core)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=src)
+
+
+def _result(src: Path, process: subprocess.Popen) -> float:
+    """The run's CPU microseconds per event."""
+    out, err = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"bench.paired: the sanitizing process of {src} failed:\n{err[-2000:]}")
+    return float(out.split()[-1])
 
 
 if __name__ == "__main__":
