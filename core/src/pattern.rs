@@ -30,15 +30,10 @@ impl Pattern {
     pub fn starts(&self, text: &str) -> Vec<usize> {
         let mut out = Vec::new();
         let mut from = 0;
-        while let Some(found) = self.regex.find_at(text, from) {
+        while let Some(found) = (from <= text.len()).then(|| self.regex.find_at(text, from)).flatten() {
             out.push(found.start());
-            from = found.start() + 1;
-            while from < text.len() && !text.is_char_boundary(from) {
-                from += 1;
-            }
-            if from > text.len() {
-                break;
-            }
+            from = found.start() + text[found.start()..].chars().next().map_or(1, char::len_utf8);
+            // the next character
         }
         out
     }

@@ -502,23 +502,28 @@ impl Walker {
             return Ok(false);
         }
         let cache = self.scan_cache.bind(san.py());
-        if value.len() <= self.cached_chars && !cache.contains(text)? {
-            if cache.len() >= self.cached_texts {
-                cache.clear(); // as `_cache.remember` starts over
-            }
-            cache.set_item(text, PyTuple::empty(san.py()))?;
+        if !cache.contains(text)? {
+            self.remember(cache, text, PyTuple::empty(san.py()))?;
         }
         Ok(true)
     }
 
     fn scans_by_path(&self, san: &Bound<'_, PyAny>, canon: &Canon) -> PyResult<bool> {
-        if let Some(&by_path) = self.places().by_path.get(&canon.id) {
-            return Ok(by_path);
+        self.asked_once(san, canon, intern!(san.py(), "_scans_by_path"), |places| &mut places.by_path)
+    }
+
+    /// `_cache.remember` of a text in one of the sanitizer's text-keyed caches, which holds no
+    /// text longer than `cached_chars` and starts over at `cached_texts` entries.
+    fn remember<'py>(
+        &self, cache: &Bound<'py, PyDict>, text: &Bound<'py, PyString>, value: impl IntoPyObject<'py>,
+    ) -> PyResult<()> {
+        if text.len()? > self.cached_chars {
+            return Ok(());
         }
-        let by_path =
-            san.call_method1(intern!(san.py(), "_scans_by_path"), (canon.tuple.bind(san.py()),))?.is_truthy()?;
-        self.places().by_path.insert(canon.id, by_path);
-        Ok(by_path)
+        if cache.len() >= self.cached_texts {
+            cache.clear();
+        }
+        cache.set_item(text, value)
     }
 
     /// A key or pair name with identifiers in it faked; a plain name (no digit, dot or @) as it is.
@@ -534,12 +539,21 @@ impl Walker {
     }
 
     fn is_safe(&self, san: &Bound<'_, PyAny>, canon: &Canon) -> PyResult<bool> {
-        if let Some(&safe) = self.places().safe.get(&canon.id) {
-            return Ok(safe);
+        self.asked_once(san, canon, intern!(san.py(), "_is_safe"), |places| &mut places.safe)
+    }
+
+    /// The sanitizer's ``method`` asked of a canonical path, once per place: its answer is kept
+    /// in the map ``kept`` picks, keyed by the path's id.
+    fn asked_once(
+        &self, san: &Bound<'_, PyAny>, canon: &Canon, method: &Bound<'_, PyString>,
+        kept: impl Fn(&mut Places) -> &mut FxHashMap<u64, bool>,
+    ) -> PyResult<bool> {
+        if let Some(&answer) = kept(&mut self.places()).get(&canon.id) {
+            return Ok(answer);
         }
-        let safe = san.call_method1(intern!(san.py(), "_is_safe"), (canon.tuple.bind(san.py()),))?.is_truthy()?;
-        self.places().safe.insert(canon.id, safe);
-        Ok(safe)
+        let answer = san.call_method1(method, (canon.tuple.bind(san.py()),))?.is_truthy()?;
+        kept(&mut self.places()).insert(canon.id, answer);
+        Ok(answer)
     }
 
     /// `Sanitizer._judge` of a string a rule with the action `fake` names, where the maker fakes
@@ -811,11 +825,8 @@ impl<'py> Gate<'_, 'py> {
                 Verdict::Leak(found) => return Ok(Some(found.into_any())),
                 Verdict::Clean { found } => {
                     // as `_gate_leak` remembers a text no gate detector finds anything in
-                    if !found && value.len()? <= self.walker.cached_chars {
-                        if self.gate_clean.len() >= self.walker.cached_texts {
-                            self.gate_clean.clear();
-                        }
-                        self.gate_clean.set_item(value, true)?;
+                    if !found {
+                        self.walker.remember(self.gate_clean, value, PyBool::new(py, true))?;
                     }
                     return Ok(None);
                 }
