@@ -462,13 +462,15 @@ class Sanitizer:
         normal = [normalize_key(k) for k in node if isinstance(k, str)]
         return _BESIDE.join([key, *(r.id for r in self._beside_rules if any(r.beside_regex.search(n) for n in normal))])
 
-    def _scan(self, text: str, canon: tuple) -> tuple[tuple[Span, Rule], ...]:
+    def _scan(self, text: str, canon: tuple, may_hold: int | None = None) -> tuple[tuple[Span, Rule], ...]:
         """Spans of the detector rules that apply at ``canon``; overlaps resolved after the
-        selectors had their say, so a rule limited to other paths cannot hide another's span."""
+        selectors had their say, so a rule limited to other paths cannot hide another's span.
+        ``may_hold``: the prefilter's verdict on ``text``, where the walk has asked it already."""
         found = self._scan_cache.get(text)
         if found is None:
             spans: list[tuple[Span, Rule]] = []
-            for detect, rule in self._detectors_for(self._could_hold(text), self._detectors, self._scan_choices):
+            may_hold = self._could_hold(text) if may_hold is None else may_hold
+            for detect, rule in self._detectors_for(may_hold, self._detectors, self._scan_choices):
                 if hits := detect(text):
                     spans.extend((span, rule) for span in hits)
             for pattern, rule in self._patterns:

@@ -28,6 +28,8 @@ pub struct GateReader {
     detectors: Vec<(Py<PyString>, Option<Finder>, u32)>,
     /// The bit every prefilter verdict is taken with (`detectors.ALWAYS`).
     always: u32,
+    /// The detectors' bits: the prefilter tests no other condition.
+    wanted: u32,
 }
 
 #[pymethods]
@@ -38,11 +40,12 @@ impl GateReader {
     fn new(
         prefilter: Py<Prefilter>, detectors: Vec<(Bound<'_, PyString>, u32, Bound<'_, PyAny>)>, always: u32,
     ) -> PyResult<Self> {
-        let detectors = detectors
+        let detectors: Vec<(Py<PyString>, Option<Finder>, u32)> = detectors
             .into_iter()
             .map(|(name, bit, replica)| Ok((name.clone().unbind(), Finder::new(name.to_str()?, &replica)?, bit)))
             .collect::<PyResult<_>>()?;
-        Ok(GateReader { prefilter, detectors, always })
+        let wanted = detectors.iter().fold(0, |bits, (_, _, bit)| bits | bit);
+        Ok(GateReader { prefilter, detectors, always, wanted })
     }
 
     /// `leak`, as Python sees it: (detector, length), None for no leak, or ``...`` (Ellipsis)
@@ -66,7 +69,7 @@ impl GateReader {
     ) -> PyResult<Verdict<'py>> {
         let py = value.py();
         let Ok(text) = value.to_str() else { return Ok(Verdict::Python(None)) }; // a lone surrogate
-        let may_hold = prefilter::could_hold(text, &self.prefilter.get().streets) | self.always;
+        let may_hold = prefilter::could_hold(text, &self.prefilter.get().streets, self.wanted) | self.always;
         let chosen: Vec<_> = self.detectors.iter().filter(|(_, _, bit)| may_hold & bit != 0).collect();
         if chosen.is_empty() {
             return Ok(Verdict::Clean { found: false }); // whatever the text: no detector reads it

@@ -244,10 +244,12 @@ impl Prefilter {
         Prefilter { streets: prefilter::Streets::new(stems, short_runs, endings) }
     }
 
-    /// The bits (in ``PREFILTERED`` order) of the detectors that may find something in ``text``.
-    /// A lone surrogate is read as U+FFFD: neither is a digit, a letter or part of any pattern here.
-    fn could_hold(&self, text: &Bound<'_, PyString>) -> u32 {
-        prefilter::could_hold(&text.to_string_lossy(), &self.streets)
+    /// The bits (in ``PREFILTERED`` order) of the detectors that may find something in ``text``,
+    /// of those in ``wanted`` (the others' conditions are not tested). A lone surrogate is read as
+    /// U+FFFD: neither is a digit, a letter or part of any pattern here.
+    #[pyo3(signature = (text, wanted = u32::MAX))]
+    fn could_hold(&self, text: &Bound<'_, PyString>, wanted: u32) -> u32 {
+        prefilter::could_hold(&text.to_string_lossy(), &self.streets, wanted)
     }
 }
 

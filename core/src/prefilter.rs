@@ -276,48 +276,60 @@ pub(crate) fn may_hold_ip(text: &str, digits: usize) -> bool {
     ((count(b'.') >= 3 && digits >= 4) || text.contains("::") || count(b':') >= 7) && IP.is_match(text)
 }
 
-/// The bits of the detectors in `PREFILTERED` that may find something in ``text``. Case-free
-/// word tests hold for ASCII text only (``(?i)`` folds some other letters into ASCII ones), so
-/// they let every other text through. The costlier patterns run only where the characters they
-/// need are (the separators of an address, a MAC address, a wallet's first digit).
-pub fn could_hold(text: &str, streets: &Streets) -> u32 {
+/// Of the bits in `wanted`, those of the detectors in `PREFILTERED` that may find something in
+/// ``text``; a condition is tested only for a bit wanted (the gate asks about its eight detectors
+/// only), and a word list or a count only where a condition needs it. Case-free word tests hold
+/// for ASCII text only (``(?i)`` folds some other letters into ASCII ones), so they let every
+/// other text through. The costlier patterns run only where the characters they need are (the
+/// separators of an address, a MAC address, a wallet's first digit).
+pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
     let ascii = text.is_ascii();
-    let found = if ascii { mentioned(text) } else { u16::MAX };
-    let mentions = |list: u16| found & list != 0;
+    let found = std::cell::OnceCell::new();
+    let mentions = |list: u16| *found.get_or_init(|| if ascii { mentioned(text) } else { u16::MAX }) & list != 0;
     let digits = if ascii {
         text.bytes().filter(u8::is_ascii_digit).count()
     } else {
         text.chars().filter(|c| c.is_numeric()).count() // a superset of Python's decimals
     };
     let count = |byte: u8| text.bytes().filter(|&b| b == byte).count();
-    let (colons, dashes) = (count(b':'), count(b'-'));
-    let conditions = [
-        text.contains("eyJ"),
-        text.contains("-----BEGIN "),
-        API_KEY.is_match(text),
-        text.contains("://") && text.contains('@'),
-        mentions(ASSIGNMENT),
-        text.contains('@') || text.contains("%40"),
-        digits >= 12 && CARD.is_match(text),
+    let conditions: [&dyn Fn() -> bool; PREFILTERED.len()] = [
+        &|| text.contains("eyJ"),
+        &|| text.contains("-----BEGIN "),
+        &|| API_KEY.is_match(text),
+        &|| text.contains("://") && text.contains('@'),
+        &|| mentions(ASSIGNMENT),
+        &|| text.contains('@') || text.contains("%40"),
+        &|| digits >= 12 && CARD.is_match(text),
         // presidio's pattern takes two ASCII digits after the country, the lower-case one two decimals
-        digits >= 2 && (!ascii || IBAN.is_match(text) || (mentions(IBAN_WORD) && LOWER_IBAN.is_match(text))),
-        digits >= 9 && (SSN_SEPARATED.is_match(text) || (mentions(SSN_CUE) && NINE_DIGITS.is_match(text))),
-        digits >= 5 && mentions(NATIONAL_ID),
-        may_hold_ip(text, digits),
-        digits >= 7 && (!ascii || phone_run(text.as_bytes())),
-        digits >= 7 && (!ascii || bare_number(text.as_bytes())),
-        (colons >= 2 || dashes >= 2) && (MAC.is_match(text) || (MAC_PAIRS.is_match(text) && MAC_DOTS.is_match(text))),
-        text.len() >= 26 && text.contains(['1', '3']) && CRYPTO.is_match(text),
-        mentions(USERNAME),
-        digits >= 4 && mentions(BIRTH),
-        !ascii || ((text.contains('_') || mentions(USER_ID_WORD)) && USER_ID.is_match(text)),
+        &|| digits >= 2 && (!ascii || IBAN.is_match(text) || (mentions(IBAN_WORD) && LOWER_IBAN.is_match(text))),
+        &|| digits >= 9 && (SSN_SEPARATED.is_match(text) || (mentions(SSN_CUE) && NINE_DIGITS.is_match(text))),
+        &|| digits >= 5 && mentions(NATIONAL_ID),
+        &|| may_hold_ip(text, digits),
+        &|| digits >= 7 && (!ascii || phone_run(text.as_bytes())),
+        &|| digits >= 7 && (!ascii || bare_number(text.as_bytes())),
+        &|| {
+            (count(b':') >= 2 || count(b'-') >= 2)
+                && (MAC.is_match(text) || (MAC_PAIRS.is_match(text) && MAC_DOTS.is_match(text)))
+        },
+        &|| text.len() >= 26 && text.contains(['1', '3']) && CRYPTO.is_match(text),
+        &|| mentions(USERNAME),
+        &|| digits >= 4 && mentions(BIRTH),
+        &|| !ascii || ((text.contains('_') || mentions(USER_ID_WORD)) && USER_ID.is_match(text)),
         // a capital, then a lower-case letter or an apostrophe: how every word of a name starts
-        text.as_bytes()
-            .windows(2)
-            .any(|pair| pair[0].is_ascii_uppercase() && (pair[1].is_ascii_lowercase() || pair[1] == b'\''))
-            || mentions(DEVICE),
+        &|| {
+            text.as_bytes()
+                .windows(2)
+                .any(|pair| pair[0].is_ascii_uppercase() && (pair[1].is_ascii_lowercase() || pair[1] == b'\''))
+                || mentions(DEVICE)
+        },
         // a house number and a street word apart, or a word naming an address
-        !ascii || mentions(ADDRESS) || (text.contains([' ', '\t']) && digits > 0 && streets.mentioned(text)),
+        &|| !ascii || mentions(ADDRESS) || (text.contains([' ', '\t']) && digits > 0 && streets.mentioned(text)),
     ];
-    conditions.iter().enumerate().fold(0, |mask, (bit, &holds)| if holds { mask | (1 << bit) } else { mask })
+    conditions.iter().enumerate().filter(|&(bit, _)| wanted & (1 << bit) != 0).fold(0, |mask, (bit, holds)| {
+        if holds() {
+            mask | (1 << bit)
+        } else {
+            mask
+        }
+    })
 }

@@ -113,6 +113,15 @@ struct ScanScreen {
     patterns: Vec<Py<Pattern>>,
 }
 
+/// What the scan screen makes of a plain string (`Walker::screening`).
+enum Screening {
+    /// `_scan` finds nothing in it.
+    Nothing,
+    /// `_scan` is to read it, with the prefilter's verdict on the scan's detectors where the
+    /// screen asked for it.
+    Scan(Option<u32>),
+}
+
 /// The walk of one sanitizer (its policy's decisions are remembered per place).
 #[pyclass(module = "sanitizers._core", frozen)]
 pub struct Walker {
@@ -469,10 +478,10 @@ impl Walker {
         &self, v: &Visit<'_, 'py>, text: &Bound<'py, PyString>, canon: &Canon,
     ) -> PyResult<(Bound<'py, PyAny>, bool)> {
         let py = text.py();
-        if self.finds_nothing(v.san, text, canon)? {
+        let Screening::Scan(may_hold) = self.screening(v.san, text, canon)? else {
             return Ok((text.clone().into_any(), true));
-        }
-        let spans = v.san.call_method1(intern!(py, "_scan"), (text, canon.tuple.bind(py)))?;
+        };
+        let spans = v.san.call_method1(intern!(py, "_scan"), (text, canon.tuple.bind(py), may_hold))?;
         if spans.is_empty()? {
             return Ok((text.clone().into_any(), true));
         }
@@ -483,29 +492,30 @@ impl Walker {
     /// Whether the screen tells that `_scan` finds nothing in a plain string at ``canon`` (no
     /// pattern is placed there, and no NER runs there); if so, the string is remembered in
     /// `_scan`'s cache as `_scan` remembers what it read, for the gate to let it through too.
-    fn finds_nothing(&self, san: &Bound<'_, PyAny>, text: &Bound<'_, PyString>, canon: &Canon) -> PyResult<bool> {
-        let Some(screen) = self.screen.get() else { return Ok(false) };
+    /// If not, `_scan` gets the prefilter's verdict the screen asked, rather than ask again.
+    fn screening(&self, san: &Bound<'_, PyAny>, text: &Bound<'_, PyString>, canon: &Canon) -> PyResult<Screening> {
+        let Some(screen) = self.screen.get() else { return Ok(Screening::Scan(None)) };
         let value = text.to_str()?;
-        let may_hold = prefilter::could_hold(value, &screen.prefilter.get().streets) & screen.detectors;
+        let may_hold = prefilter::could_hold(value, &screen.prefilter.get().streets, screen.detectors);
+        let scan = Ok(Screening::Scan(Some(may_hold)));
         if may_hold & screen.python != 0 {
-            return Ok(false);
+            return scan;
         }
         for (bit, finder) in &screen.finders {
             if may_hold & bit != 0 && !finder.spans(text, value)?.is_some_and(|spans| spans.is_empty()) {
-                return Ok(false);
+                return scan;
             }
         }
-        if screen.patterns.iter().any(|pattern| pattern.get().inner.is_match(value)) {
-            return Ok(false);
-        }
-        if self.scans_by_path(san, canon)? {
-            return Ok(false);
+        if screen.patterns.iter().any(|pattern| pattern.get().inner.is_match(value))
+            || self.scans_by_path(san, canon)?
+        {
+            return scan;
         }
         let cache = self.scan_cache.bind(san.py());
         if !cache.contains(text)? {
             self.remember(cache, text, PyTuple::empty(san.py()))?;
         }
-        Ok(true)
+        Ok(Screening::Nothing)
     }
 
     fn scans_by_path(&self, san: &Bound<'_, PyAny>, canon: &Canon) -> PyResult<bool> {
