@@ -10,7 +10,7 @@ from json.encoder import encode_basestring, encode_basestring_ascii  # json.dump
 import re
 from urllib.parse import quote, quote_plus
 
-from sanitizers._core import ENCODED, WHOLE, KnownValues, known_present
+from sanitizers._core import ENCODED, WHOLE, Haystack, KnownValues
 
 __all__ = ["escaped", "is_allowed", "known_values", "min_known_length"]
 
@@ -20,7 +20,7 @@ _ENCODINGS = (
 )
 
 
-def known_values(known: dict[str, tuple[str, str]], text: str, unmistakable: set[str]) -> KnownValues | None:
+def known_values(known: dict[str, tuple[str, str]], text: Haystack, unmistakable: set[str]) -> KnownValues | None:
     """The known originals present in ``text`` (an event's strings joined by NUL), in each of
     their encodings (URL-encoded, JSON-escaped), with the fake in the same encoding; None when
     none is. The compiled core finds them as whole words (no word character, ``%XX`` or
@@ -34,7 +34,7 @@ def known_values(known: dict[str, tuple[str, str]], text: str, unmistakable: set
     if not known:
         return None
     table: dict[str, tuple[str, str]] = {}
-    for (original, (fake, entity)), found in zip(known.items(), known_present(list(known), text)):
+    for (original, (fake, entity)), found in zip(known.items(), text.present(list(known))):
         if found & WHOLE:
             table.setdefault(original, (fake, entity))
         if not found & ENCODED:

@@ -81,7 +81,7 @@ Leaf = tuple[Any, Any, tuple, tuple]
 
 
 def top_places(doc: Any) -> tuple[list[Leaf], bool]:
-    """What the compiled core's walks of a sanitized document (``outline``, ``outline_text``,
+    """What the compiled core's walks of a sanitized document (``outline``, ``Haystack.outline``,
     ``gate``) start from: its :func:`regions`, and whether their own keys are names that could
     hold an identifier (an event's top-level keys are; a document that is no object has none)."""
     if not isinstance(doc, dict):

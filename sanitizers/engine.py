@@ -29,8 +29,8 @@ from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
 from sanitizers._screen import Screened
 from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
-from sanitizers._core import (GateReader, KnownValues, Pattern, Prefilter, Rememberer, Walker, holds_word,
-                              outline as walk_outline, outline_text)
+from sanitizers._core import (GateReader, Haystack, KnownValues, Pattern, Prefilter, Rememberer, Walker, holds_word,
+                              outline as walk_outline)
 from sanitizers.detectors import (ALWAYS, DETECTOR_FUNCTIONS, Span, core_replica, detector_bit, gate_reader,
                                   is_loopback, prefilter)
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
@@ -606,7 +606,7 @@ class Sanitizer:
     def _propagate(self, doc: Any, places: tuple[list, bool], run: _Run) -> tuple[list, bool]:
         """Replace known originals wherever else they appear, in keys too (a map keyed by user id);
         in place: pass 1 built new containers. Returns the output's top places for the gate."""
-        known = known_values(run.known, outline_text(*places), _UNMISTAKABLE)
+        known = known_values(run.known, Haystack.outline(*places), _UNMISTAKABLE)
         if known is None:
             return places
         run.propagated = known
@@ -630,7 +630,7 @@ class Sanitizer:
         is no fake, as a leak. Walked by the compiled core, which reads what its replicas can
         (``detectors.gate_reader``) and calls ``_gate_leak``, the reference, back for the rest."""
         # none was in the output before propagation, which then changed nothing: none is now
-        known = known_values(run.known, outline_text(*places), _UNMISTAKABLE) if run.propagated is not None else None
+        known = known_values(run.known, Haystack.outline(*places), _UNMISTAKABLE) if run.propagated is not None else None
         leaks: list[dict] = []
         for path, found in self._walker.gate(self, *places, known, run.fakes | run.kept, self._scan_cache,
                                             self._gate_clean, self._gate_reader):

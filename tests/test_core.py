@@ -18,8 +18,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sanitizers._core import (ENCODED, WHOLE, Keyed, Pattern, Rng, card_spans, charclass, holds_word, ip_address,
-                              known_present, username_spans)
+from sanitizers._core import (ENCODED, WHOLE, Haystack, Keyed, Pattern, Rng, card_spans, charclass, holds_word,
+                              ip_address, outline, username_spans)
 from sanitizers.detectors import PREFILTERED, prefilter
 from sanitizers._known import _ENCODINGS
 from sanitizers.fakes import FakeFactory
@@ -146,17 +146,31 @@ _WORDS = st.text(st.sampled_from("ab.~-_ %@ëК1\x00"), max_size=8)
 @settings(max_examples=300, deadline=None)
 @given(originals=st.lists(_WORDS.filter(bool), max_size=6), parts=st.lists(_WORDS, max_size=8),
        encoding=st.integers(0, len(_ENCODINGS) - 1))
-def test_known_present_says_what_occurs_whole_and_what_may_occur_encoded(originals: list[str], parts: list[str],
-                                                                         encoding: int) -> None:
+def test_a_haystack_says_what_occurs_whole_and_what_may_occur_encoded(originals: list[str], parts: list[str],
+                                                                      encoding: int) -> None:
     encoded = [_ENCODINGS[encoding](originals[-1])] if originals else []  # URL-encoded or JSON-escaped
     haystack = "\x00".join(parts + originals[:2] + encoded)
-    for original, found in zip(originals, known_present(originals, haystack), strict=True):
+    for original, found in zip(originals, Haystack(haystack).present(originals), strict=True):
         assert bool(found & WHOLE) == (original in haystack)
         runs = _PLAIN_RUN.findall(original)
         plain = "".join(runs) == original
         assert bool(found & ENCODED) == (not plain and all(run in haystack for run in runs))
         if any(encode(original) in haystack for encode in _ENCODINGS):  # never ruled out where it is
             assert found & ENCODED or (found & WHOLE and plain)
+
+
+def test_the_outline_haystack_is_the_leaves_then_the_names_joined_by_nul() -> None:
+    """What propagation looks for known originals in, built in the core without a Python join."""
+    from sanitizers._tree import top_places
+
+    doc = {"user": {"email": "jane@example.com", "ids": ["7", "caf\udce9"]}, "message": "Zoë",
+           "extra": {"jane doe": {"x": "y"}, "2": ["b"]}, "tags": [["Jane", "a\x00b"]], "": ""}
+    leaves, names = outline(*top_places(doc))
+    joined = "\x00".join([container[index] for container, index, _, _ in leaves] + [name for name, _ in names])
+    assert "jane doe" in joined and "Zoë" in joined  # a name and a leaf beyond ASCII
+    haystack = Haystack.outline(*top_places(doc))
+    assert joined in haystack and "\x00" + joined not in haystack and joined + "\x00" not in haystack
+    assert list(Haystack.outline(*top_places({})).present(["x"])) == [0] and "" in Haystack.outline(*top_places({}))
 
 
 def test_pattern_spans_count_characters_as_python_does() -> None:
@@ -181,7 +195,7 @@ def test_lone_surrogates_are_read_not_refused() -> None:
 
     could_hold = prefilter().could_hold
     assert could_hold("caf\udce9 jane@example.com") & could_hold("jane@example.com")
-    assert list(known_present(["caf\udce9", "\udce9x"], "a caf\udce9 b")) == [WHOLE | ENCODED, 0]
+    assert list(Haystack("a caf\udce9 b").present(["caf\udce9", "\udce9x"])) == [WHOLE | ENCODED, 0]
     result = Sanitizer(key=b"k").sanitize({"extra": {"names": "['caf\\udce9', 'jane.doe@example.com']"}})
     names = result.event["extra"]["names"]
     assert not result.blocked and "jane.doe" not in names and names.startswith("['caf\\udce9', ")

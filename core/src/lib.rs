@@ -31,7 +31,7 @@ use aho_corasick::AhoCorasick;
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PySet, PyString};
+use pyo3::types::{PyDict, PyList, PySet, PyString};
 use sha2::Sha256;
 
 /// The secret key, hashed into HMAC-SHA256's inner and outer states once: every value's seed
@@ -409,12 +409,39 @@ impl Rememberer {
     }
 }
 
-/// For each original: ``WHOLE`` if it occurs in ``haystack``, ``ENCODED`` if an encoding of it
-/// may (it is not plain, and each of its plain runs occurs).
-#[pyfunction]
-fn known_present(originals: Vec<Bound<'_, PyString>>, haystack: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
-    let originals = originals.iter().map(utf8).collect::<PyResult<Vec<_>>>()?;
-    Ok(known::known_present(&originals, &utf8(haystack)?))
+/// A text known originals are looked for in, held as UTF-8 (lone surrogates as UTF-8 would
+/// encode them): one text is in another exactly when its bytes are in the other's.
+#[pyclass(module = "sanitizers._core", frozen)]
+struct Haystack {
+    bytes: Vec<u8>,
+}
+
+#[pymethods]
+impl Haystack {
+    #[new]
+    fn new(text: &Bound<'_, PyString>) -> PyResult<Self> {
+        Ok(Haystack { bytes: utf8(text)?.into_owned() })
+    }
+
+    /// The strings of a sanitized document's outline (``regions`` and ``region_names`` as
+    /// ``outline`` takes them), the leaves' then the names', joined by NUL, without joining them
+    /// into a Python string first.
+    #[staticmethod]
+    fn outline(regions: &Bound<'_, PyList>, region_names: bool) -> PyResult<Self> {
+        Ok(Haystack { bytes: tree::outline_bytes(regions, region_names)? })
+    }
+
+    /// For each original: ``WHOLE`` if it occurs here, ``ENCODED`` if an encoding of it may (it
+    /// is not plain, and each of its plain runs occurs).
+    fn present(&self, originals: Vec<Bound<'_, PyString>>) -> PyResult<Vec<u8>> {
+        let originals = originals.iter().map(utf8).collect::<PyResult<Vec<_>>>()?;
+        Ok(known::known_present(&originals, &self.bytes))
+    }
+
+    fn __contains__(&self, text: &Bound<'_, PyString>) -> PyResult<bool> {
+        let needle = utf8(text)?;
+        Ok(needle.is_empty() || memchr::memmem::find(&self.bytes, &needle).is_some())
+    }
 }
 
 /// `detectors._username_spans_here` of ASCII text: where each match of `_USERNAME` holds its
@@ -544,7 +571,7 @@ fn is_word(py: Python<'_>, point: u32) -> PyResult<bool> {
 /// A Python string's UTF-8 bytes, borrowed where it has no lone surrogate; a lone surrogate (a
 /// file name the SDK could not decode, parsed out of a repr) is encoded as UTF-8 would encode
 /// it, where ``str.encode()`` refuses.
-fn utf8<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
+pub(crate) fn utf8<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
     match text.to_str() {
         Ok(utf8) => Ok(Cow::Borrowed(utf8.as_bytes())),
         Err(_) => Ok(Cow::Owned(text.call_method1("encode", ("utf-8", "surrogatepass"))?.extract::<Vec<u8>>()?)),
@@ -559,6 +586,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Pattern>()?;
     m.add_class::<walk::Walker>()?;
     m.add_class::<KnownValues>()?;
+    m.add_class::<Haystack>()?;
     m.add_class::<Prefilter>()?;
     m.add_class::<PersonFinder>()?;
     m.add_class::<IpFinder>()?;
@@ -568,14 +596,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SsnFinder>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
-    m.add_function(wrap_pyfunction!(known_present, m)?)?;
     m.add_function(wrap_pyfunction!(holds_word, m)?)?;
     m.add_function(wrap_pyfunction!(card_spans, m)?)?;
     m.add_function(wrap_pyfunction!(username_spans, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline, m)?)?;
     m.add_function(wrap_pyfunction!(literal::python_literal, m)?)?;
     m.add_function(wrap_pyfunction!(email::email_spans, m)?)?;
-    m.add_function(wrap_pyfunction!(tree::outline_text, m)?)?;
     m.add("WHOLE", known::WHOLE)?;
     m.add("ENCODED", known::ENCODED)?;
     m.add("PREFILTERED", prefilter::PREFILTERED)?;

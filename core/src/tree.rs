@@ -158,33 +158,32 @@ pub fn outline<'py>(
     Ok((outline.leaves, outline.names))
 }
 
-/// The strings ``outline`` finds, the leaves' then the names', joined by NUL: what propagation
-/// looks for the event's known originals in.
-#[pyfunction]
-pub fn outline_text<'py>(regions: &Bound<'py, PyList>, region_names: bool) -> PyResult<Bound<'py, PyString>> {
-    struct Texts<'py> {
-        leaves: Vec<Bound<'py, PyAny>>,
-        names: Vec<Bound<'py, PyAny>>,
+/// The UTF-8 bytes of the strings ``outline`` finds, the leaves' then the names', joined by NUL:
+/// what propagation looks for the event's known originals in.
+pub(crate) fn outline_bytes(regions: &Bound<'_, PyList>, region_names: bool) -> PyResult<Vec<u8>> {
+    struct Texts {
+        leaves: Vec<u8>,
+        names: Vec<u8>,
     }
-    impl<'py> Visitor<'py> for Texts<'py> {
+    fn push(out: &mut Vec<u8>, text: &Bound<'_, PyString>) -> PyResult<()> {
+        out.extend_from_slice(&crate::utf8(text)?);
+        out.push(0);
+        Ok(())
+    }
+    impl<'py> Visitor<'py> for Texts {
         fn leaf(
             &mut self, _: &Bound<'py, PyAny>, _: &Bound<'py, PyAny>, value: &Bound<'py, PyString>,
             _: &[Bound<'py, PyAny>], _: &[Bound<'py, PyAny>],
         ) -> PyResult<()> {
-            self.leaves.push(value.clone().into_any());
-            Ok(())
+            push(&mut self.leaves, value)
         }
         fn name(&mut self, name: &Bound<'py, PyAny>, _: &[Bound<'py, PyAny>]) -> PyResult<()> {
-            self.names.push(name.clone());
-            Ok(())
+            push(&mut self.names, name.cast::<PyString>()?)
         }
     }
-    let py = regions.py();
     let mut texts = Texts { leaves: Vec::new(), names: Vec::new() };
     walk_regions(regions, region_names, &mut texts)?;
     texts.leaves.append(&mut texts.names);
-    PyString::new(py, "\0")
-        .call_method1("join", (PyList::new(py, texts.leaves)?,))?
-        .cast_into::<PyString>()
-        .map_err(Into::into)
+    texts.leaves.pop(); // the last separator
+    Ok(texts.leaves)
 }
