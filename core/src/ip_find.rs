@@ -9,7 +9,7 @@ use regex::bytes::Regex;
 
 use crate::ip::parse_v4;
 use crate::pattern::Pattern;
-use crate::prefilter::{may_hold_ip, IP};
+use crate::prefilter::{may_hold_ip, Counts, IP};
 use crate::python::{space, split, word, SPACE_CLASS};
 
 fn pattern(source: &str) -> Regex {
@@ -44,7 +44,7 @@ pub fn ipv4_spans(text: &str, ipv4: &Pattern) -> Option<Vec<(usize, usize)>> {
         return None;
     }
     let bytes = text.as_bytes();
-    if !may_hold_ip(text, bytes.iter().filter(|b| b.is_ascii_digit()).count()) {
+    if !may_hold_ip(text, &Counts::of(text)) {
         return Some(Vec::new());
     }
     let mut spans = Vec::new();

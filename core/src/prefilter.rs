@@ -6,6 +6,7 @@
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
+use memchr::memmem;
 use regex::Regex;
 use rustc_hash::FxHashSet as HashSet;
 
@@ -176,8 +177,10 @@ fn mentioned(text: &str) -> u16 {
 /// type glued to its name, Hauptstraße); a shorter one ("St.", "ul.") starts with one of
 /// `short_runs`. Each a lower-case run of letters.
 pub struct Streets {
-    stems: HashSet<Vec<u8>>,
-    short_runs: HashSet<Vec<u8>>,
+    /// The stems and the short runs: a word that is one of them is a street word.
+    words: HashSet<Vec<u8>>,
+    /// The lengths of the shortest and the longest of `words`: no other word is one of them.
+    lengths: std::ops::RangeInclusive<usize>,
     endings: Vec<Vec<u8>>,
     /// The last bytes of the endings: a word ending in another byte ends in none of them.
     ending_bytes: [bool; 256],
@@ -194,7 +197,9 @@ impl Streets {
                 ending_bytes[usize::from(last)] = true;
             }
         }
-        Streets { stems: lower(stems).collect(), short_runs: lower(short_runs).collect(), endings, ending_bytes }
+        let words: HashSet<Vec<u8>> = lower(stems).chain(lower(short_runs)).collect();
+        let lengths = words.iter().map(Vec::len).min().unwrap_or(1)..=words.iter().map(Vec::len).max().unwrap_or(0);
+        Streets { words, lengths, endings, ending_bytes }
     }
 
     /// Whether a run of ASCII letters of ``text``, lower-cased, is a street word as the gate
@@ -203,13 +208,17 @@ impl Streets {
     fn mentioned(&self, text: &str) -> bool {
         let mut run = Vec::with_capacity(32);
         text.as_bytes().split(|b| !b.is_ascii_alphabetic()).filter(|word| !word.is_empty()).any(|word| {
+            let (sized, ends) = (
+                self.lengths.contains(&word.len()),
+                self.ending_bytes[usize::from(word[word.len() - 1].to_ascii_lowercase())],
+            );
+            if !sized && !ends {
+                return false; // neither one of the words nor ending in a street type
+            }
             run.clear();
             run.extend(word.iter().map(u8::to_ascii_lowercase));
-            self.stems.contains(&run)
-                || self.short_runs.contains(&run)
-                || (self.ending_bytes[usize::from(run[run.len() - 1])]
-                    && self.endings.iter().any(|ending| run.ends_with(ending))
-                    && !self.endings.contains(&run))
+            (sized && self.words.contains(&run))
+                || (ends && self.endings.iter().any(|ending| run.ends_with(ending)) && !self.endings.contains(&run))
         })
     }
 }
@@ -269,11 +278,48 @@ fn bare_number(text: &[u8]) -> bool {
     (7..=15).contains(&number.len()) && number.iter().all(u8::is_ascii_digit)
 }
 
-/// `detectors._may_hold_ip` on a text with `digits` decimal digits: IPv4 needs three dots and
-/// four digits, IPv6 `::` or seven colons, and then the gate pattern.
-pub(crate) fn may_hold_ip(text: &str, digits: usize) -> bool {
-    let count = |byte: u8| text.bytes().filter(|&b| b == byte).count();
-    ((count(b'.') >= 3 && digits >= 4) || text.contains("::") || count(b':') >= 7) && IP.is_match(text)
+/// What the conditions count in a text, in one pass over its bytes.
+pub(crate) struct Counts {
+    /// Decimal digits: ASCII ones in ASCII text, else every numeric character (a superset of
+    /// Python's decimals).
+    digits: usize,
+    dots: usize,
+    colons: usize,
+    dashes: usize,
+}
+
+impl Counts {
+    pub(crate) fn of(text: &str) -> Counts {
+        let mut counts = Counts { digits: 0, dots: 0, colons: 0, dashes: 0 };
+        for &byte in text.as_bytes() {
+            match byte {
+                b'0'..=b'9' => counts.digits += 1,
+                b'.' => counts.dots += 1,
+                b':' => counts.colons += 1,
+                b'-' => counts.dashes += 1,
+                _ => {}
+            }
+        }
+        if !text.is_ascii() {
+            counts.digits = text.chars().filter(|c| c.is_numeric()).count();
+        }
+        counts
+    }
+}
+
+/// The substrings the conditions look for, each searcher built once.
+static FINDERS: LazyLock<[memmem::Finder<'static>; 5]> =
+    LazyLock::new(|| ["eyJ", "-----BEGIN ", "://", "%40", "::"].map(memmem::Finder::new));
+
+fn holds(text: &str, finder: usize) -> bool {
+    FINDERS[finder].find(text.as_bytes()).is_some()
+}
+
+/// `detectors._may_hold_ip`: IPv4 needs three dots and four digits, IPv6 `::` or seven colons,
+/// and then the gate pattern.
+pub(crate) fn may_hold_ip(text: &str, counts: &Counts) -> bool {
+    ((counts.dots >= 3 && counts.digits >= 4) || (counts.colons >= 2 && holds(text, 4)) || counts.colons >= 7)
+        && IP.is_match(text)
 }
 
 /// Of the bits in `wanted`, those of the detectors in `PREFILTERED` that may find something in
@@ -286,29 +332,25 @@ pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
     let ascii = text.is_ascii();
     let found = std::cell::OnceCell::new();
     let mentions = |list: u16| *found.get_or_init(|| if ascii { mentioned(text) } else { u16::MAX }) & list != 0;
-    let digits = if ascii {
-        text.bytes().filter(u8::is_ascii_digit).count()
-    } else {
-        text.chars().filter(|c| c.is_numeric()).count() // a superset of Python's decimals
-    };
-    let count = |byte: u8| text.bytes().filter(|&b| b == byte).count();
+    let counts = Counts::of(text);
+    let digits = counts.digits;
     let conditions: [&dyn Fn() -> bool; PREFILTERED.len()] = [
-        &|| text.contains("eyJ"),
-        &|| text.contains("-----BEGIN "),
+        &|| holds(text, 0),
+        &|| counts.dashes >= 5 && holds(text, 1),
         &|| API_KEY.is_match(text),
-        &|| text.contains("://") && text.contains('@'),
+        &|| text.contains('@') && holds(text, 2),
         &|| mentions(ASSIGNMENT),
-        &|| text.contains('@') || text.contains("%40"),
+        &|| text.contains('@') || holds(text, 3),
         &|| digits >= 12 && CARD.is_match(text),
         // presidio's pattern takes two ASCII digits after the country, the lower-case one two decimals
         &|| digits >= 2 && (!ascii || IBAN.is_match(text) || (mentions(IBAN_WORD) && LOWER_IBAN.is_match(text))),
         &|| digits >= 9 && (SSN_SEPARATED.is_match(text) || (mentions(SSN_CUE) && NINE_DIGITS.is_match(text))),
         &|| digits >= 5 && mentions(NATIONAL_ID),
-        &|| may_hold_ip(text, digits),
+        &|| may_hold_ip(text, &counts),
         &|| digits >= 7 && (!ascii || phone_run(text.as_bytes())),
         &|| digits >= 7 && (!ascii || bare_number(text.as_bytes())),
         &|| {
-            (count(b':') >= 2 || count(b'-') >= 2)
+            (counts.colons >= 2 || counts.dashes >= 2)
                 && (MAC.is_match(text) || (MAC_PAIRS.is_match(text) && MAC_DOTS.is_match(text)))
         },
         &|| text.len() >= 26 && text.contains(['1', '3']) && CRYPTO.is_match(text),
