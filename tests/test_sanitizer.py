@@ -191,6 +191,18 @@ def test_a_name_beside_a_persons_email_or_phone_is_personal_wherever_the_object_
     assert "Merino Wool Sweater" in text and "checkout-service" in text
 
 
+@pytest.mark.parametrize("person_first", [True, False])
+def test_the_rules_at_a_place_follow_what_sits_beside_it_in_each_event(person_first: bool) -> None:
+    """The walk remembers the rules at a place by its key and its object's kind: a ``name`` at
+    one path is a person's beside an e-mail in one event and a product's in the next."""
+    sanitizer = Sanitizer(key=b"beside")
+    person = {"request": {"data": {"name": "Zebulon Quackenbush", "email": "zq@example.org"}}}
+    product = {"request": {"data": {"name": "Merino Wool Sweater", "sku": "MW-12"}}}
+    for event in (person, product) if person_first else (product, person):
+        name = clean(sanitizer, event)["request"]["data"]["name"]
+        assert (name != "Zebulon Quackenbush") if event is person else (name == "Merino Wool Sweater")
+
+
 def test_a_mailbox_name_split_off_an_address_gets_the_mailbox_name_of_its_fake(sanitizer):
     """The example shop's validate_mailbox frame holds the address and its parts. Found by a CLI
     review: the whole address was faked, its mailbox name left as it was."""

@@ -84,6 +84,24 @@ struct Places {
     /// Keyed by a rule's address (the rule held, so the address is not reused): its id and
     /// entity if its action is `fake`.
     fakers: FxHashMap<usize, (Py<PyAny>, Faker)>,
+    /// `canons` and `rules` again, keyed by the addresses of the strings in their keys (each
+    /// held, so its address is not reused) or by an index: an event's keys are the same string
+    /// objects from one event to the next (orjson keeps the keys it reads), and an address is
+    /// found without reading the text. Filled from the maps above, and forgotten with them.
+    quick_canons: FxHashMap<(Segment, u64), QuickCanon>,
+    quick_rules: FxHashMap<(usize, usize, u64), QuickRules>,
+}
+
+/// A child canonical path, with the string of the segment it was found by (held).
+type QuickCanon = (Option<Py<PyString>>, Canon);
+/// The rules at a place, with the key and the parent they were found by (held).
+type QuickRules = ([Py<PyString>; 2], [Py<PyAny>; 2]);
+
+/// A segment of a canonical path as `Places::quick_canons` knows it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Segment {
+    Text(usize),
+    Index(i64),
 }
 
 /// A rule's id and entity, if its action is `fake`.
@@ -635,15 +653,27 @@ impl Walker {
         &self, v: &Visit<'_, 'py>, key: &Bound<'py, PyString>, parent: &Bound<'py, PyString>, canon: &Canon,
     ) -> PyResult<Rules<'py>> {
         let py = key.py();
-        let (parts, id) = ([key, parent], canon.id.to_le_bytes());
+        let quick = (key.as_ptr() as usize, parent.as_ptr() as usize, canon.id);
         let remembered = |rules: &[Py<PyAny>; 2]| rules.each_ref().map(|rule| rule.clone_ref(py));
-        let known = with_key(&parts, &id, |place| self.places().rules.get(place).map(remembered))?;
+        let known = self.places().quick_rules.get(&quick).map(|(_, rules)| remembered(rules));
         let [key_rule, container_rule] = match known {
             Some(found) => found,
             None => {
-                let args = (key, parent, canon.tuple.bind(py));
-                let found: [Py<PyAny>; 2] = v.san.call_method1(intern!(py, "_rules_at"), args)?.extract()?;
-                with_key(&parts, &id, |place| self.places().rules.insert(place.into(), remembered(&found)))?;
+                let (parts, id) = ([key, parent], canon.id.to_le_bytes());
+                let found = match with_key(&parts, &id, |place| self.places().rules.get(place).map(remembered))? {
+                    Some(found) => found,
+                    None => {
+                        let args = (key, parent, canon.tuple.bind(py));
+                        let found: [Py<PyAny>; 2] = v.san.call_method1(intern!(py, "_rules_at"), args)?.extract()?;
+                        with_key(&parts, &id, |place| self.places().rules.insert(place.into(), remembered(&found)))?;
+                        found
+                    }
+                };
+                let mut places = self.places();
+                if places.quick_rules.len() >= PLACES {
+                    places.quick_rules.clear();
+                }
+                places.quick_rules.insert(quick, ([key.clone().unbind(), parent.clone().unbind()], remembered(&found)));
                 found
             }
         };
@@ -692,6 +722,33 @@ impl Walker {
         let py = segment.py();
         let text = segment.cast::<PyString>().ok();
         let index = segment.is_exact_instance_of::<PyInt>().then(|| segment.extract::<i64>().ok()).flatten();
+        let remembered = |child: &Canon| Canon { id: child.id, tuple: child.tuple.clone_ref(py) };
+        let quick = match (text, index) {
+            (Some(text), _) => Some(((Segment::Text(text.as_ptr() as usize), canon.id), Some(text))),
+            (None, Some(index)) => Some(((Segment::Index(index), canon.id), None)),
+            (None, None) => None,
+        };
+        if let Some((quick, _)) = quick {
+            if let Some(child) = self.places().quick_canons.get(&quick).map(|(_, child)| remembered(child)) {
+                return Ok(child);
+            }
+        }
+        let child = self.child_of_place(canon, segment, text, index)?;
+        if let Some((quick, text)) = quick {
+            let mut places = self.places();
+            if places.quick_canons.len() >= PLACES {
+                places.quick_canons.clear();
+            }
+            places.quick_canons.insert(quick, (text.map(|text| text.clone().unbind()), remembered(&child)));
+        }
+        Ok(child)
+    }
+
+    /// `child`, found or made in `Places::canons`.
+    fn child_of_place(
+        &self, canon: &Canon, segment: &Bound<'_, PyAny>, text: Option<&Bound<'_, PyString>>, index: Option<i64>,
+    ) -> PyResult<Canon> {
+        let py = segment.py();
         // the key: a key's text, an index's bytes or an other key's type and repr; its kind; the parent's id
         let described = match (text, index) {
             (None, None) => Some([segment.get_type().qualname()?, segment.repr()?]),
