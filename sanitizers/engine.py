@@ -280,10 +280,7 @@ class Sanitizer:
         out = spine_copy(doc)
         run.columns = breadcrumb_params(out)  # a query's parameters are walked under their column names
         places = top_places(out)
-        for container, index, path, canon in places[0]:
-            key = str(canon[-1])
-            parent = str(path[-2]) if canon[0] == "webhook" and len(path) > 1 else ""
-            container[index] = self._walker.walk(self, container[index], path, canon, key, parent, None, run)
+        self._walker.walk_regions(self, places[0], run)
         self._template_params(doc, run)
         return out, places
 

@@ -672,6 +672,17 @@ rules:
 """
 
 
+def test_a_webhooks_data_fields_sit_in_data_for_rules_placed_by_parent(tmp_path):
+    """A webhook body's ``data`` fields are walked from the top, each with ``data`` as its parent,
+    as it is in the body: a rule placed under ``data`` names them, and only them."""
+    policy_file = tmp_path / "data-contacts.yaml"
+    policy_file.write_text("rules:\n  - id: contacts-in-data\n    entity: PERSON\n    keys: [contact]\n"
+                           "    parents: [data]\n    action: redact\n")
+    body = {"action": "created", "data": {"contact": "Zebulon Quackenbush"}, "contact": "support"}
+    out = Sanitizer(load_policy(policy_file), key=b"k").sanitize(body).event
+    assert out["data"]["contact"] == "[redacted]" and out["contact"] == "support"
+
+
 def test_the_leak_gate_blocks_what_a_narrow_policy_let_through(tmp_path):
     policy_file = tmp_path / "narrow.yaml"
     policy_file.write_text(LIMITED_POLICY)

@@ -235,6 +235,34 @@ impl Walker {
         self.node(&mut visit, node, &canon, key, parent, inherited.as_ref())
     }
 
+    /// Each of ``regions`` (container, index, path, canonical path: a document's top places, as
+    /// `_tree.regions` gives them) replaced in its container by its sanitized copy, each under
+    /// the key its canonical path ends in; a webhook's top-level field (canonical path
+    /// ``("webhook", key)``) under its container's key as its parent.
+    fn walk_regions(
+        &self, san: &Bound<'_, PyAny>, regions: &Bound<'_, PyList>, run: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let py = san.py();
+        let empty = PyString::new(py, "");
+        for region in regions.iter() {
+            let (container, index, path, canon): (
+                Bound<'_, PyAny>,
+                Bound<'_, PyAny>,
+                Bound<'_, PyTuple>,
+                Bound<'_, PyTuple>,
+            ) = region.extract()?;
+            let key = canon.get_item(canon.len() - 1)?.str()?;
+            let parent = if path.len() > 1 && canon.get_item(0)?.eq("webhook")? {
+                path.get_item(path.len() - 2)?.str()?
+            } else {
+                empty.clone()
+            };
+            let new = self.walk(san, &container.get_item(&index)?, &path, &canon, &key, &parent, None, run)?;
+            container.set_item(index, new)?;
+        }
+        Ok(())
+    }
+
     /// `Sanitizer._apply`'s fake of ``value`` under a rule with the action `fake` (`fake_value`):
     /// the fake, the change recorded and the original remembered; None where `_apply` goes on.
     #[allow(clippy::too_many_arguments)]
