@@ -15,10 +15,9 @@ import re
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
-from urllib.parse import unquote
 
 from sanitizers._core import (IBAN_PATTERN, PREFILTERED, GateReader, IbanFinder, IpFinder, Pattern, Prefilter,
-                              SsnFinder, card_spans, email_spans, username_spans)
+                              SsnFinder, card_spans, email_spans, unquote, username_spans)
 from sanitizers._screen import Screened
 
 __all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "core_replica", "detector_bit", "digit_count",

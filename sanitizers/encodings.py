@@ -14,12 +14,10 @@ import re
 import warnings
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote_plus
-
-from sanitizers._core import python_literal
+from sanitizers._core import python_literal, requote, unquote
 
 __all__ = ["parse_json", "parse_repr", "parse_call_repr", "QueryString", "parse_query", "Fields", "parse_fields",
-           "URL_START", "split_url", "requote"]
+           "URL_START", "split_url", "requote", "unquote"]
 
 _MAX_NESTED = 200_000  # characters; longer strings are scanned as text only
 # What may follow a JSON object's or array's opening bracket (after whitespace): a key or the
@@ -134,12 +132,12 @@ class QueryString:
         self.parts = [p.partition("=") for p in text.split(sep)]
 
     def pairs(self) -> list[tuple[str, str]]:
-        return [(unquote_plus(name), unquote_plus(raw)) for name, _, raw in self.parts]
+        return [(unquote(name, plus=True), unquote(raw, plus=True)) for name, _, raw in self.parts]
 
     def rebuild(self, values: list[str]) -> str:
         out = []
         for (name, eq, raw), value in zip(self.parts, values):
-            out.append(f"{name}{eq}{raw if value == unquote_plus(raw) else requote(raw, value, plus=True)}")
+            out.append(f"{name}{eq}{raw if value == unquote(raw, plus=True) else requote(raw, value, plus=True)}")
         return self.sep.join(out)
 
 
@@ -221,13 +219,3 @@ def split_url(text: str) -> tuple[str, str, str, str] | None:
     if not m or not (m.group(1) or m.group(3) is not None or (text.startswith("/") and not _FILE_PATH.search(text))):
         return None
     return m.group(1) or "", m.group(2) or "", m.group(3) or "", m.group(4) or ""
-
-
-def requote(raw: str, value: str, *, plus: bool) -> str:
-    """Encode ``value`` the way ``raw`` was encoded: same space style, same unescaped symbols."""
-    safe = "".join(sorted({ch for ch in raw if not ch.isalnum() and ch not in "%&=#+ "}))
-    if plus and "%20" not in raw:
-        return quote_plus(value, safe=safe)
-    return quote(value, safe=safe)
-
-

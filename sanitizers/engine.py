@@ -23,7 +23,6 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import unquote
 
 from sanitizers._cache import remember
 from sanitizers._known import escaped, is_allowed, known_values, min_known_length
@@ -34,7 +33,7 @@ from sanitizers._core import (GateReader, Haystack, KnownValues, Pattern, Prefil
 from sanitizers.detectors import (ALWAYS, DETECTOR_FUNCTIONS, Span, core_replica, detector_bit, gate_reader,
                                   is_loopback, prefilter)
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
-                                  requote, split_url)
+                                  requote, split_url, unquote)
 from sanitizers.errors import LeakBlocked
 from sanitizers.fakes import FakeFactory, is_placeholder
 from sanitizers.gazetteer import street_words

@@ -19,7 +19,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sanitizers._core import (ENCODED, WHOLE, Haystack, Keyed, Pattern, Rng, card_spans, charclass, holds_word,
-                              ip_address, outline, username_spans)
+                              ip_address, outline, requote, unquote, username_spans)
 from sanitizers.detectors import PREFILTERED, prefilter
 from sanitizers._known import _ENCODINGS
 from sanitizers.fakes import FakeFactory
@@ -171,6 +171,31 @@ def test_the_outline_haystack_is_the_leaves_then_the_names_joined_by_nul() -> No
     haystack = Haystack.outline(*top_places(doc))
     assert joined in haystack and "\x00" + joined not in haystack and joined + "\x00" not in haystack
     assert list(Haystack.outline(*top_places({})).present(["x"])) == [0] and "" in Haystack.outline(*top_places({}))
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(st.sampled_from(["%", "%2", "%41", "%e2", "%82", "%AC", "%c3%a9", "%ff", "%F0%9F", "+", " ", "a",
+                                        "Z", "9", "/", "é", "€", "\U0001f600", "\udce9", "=", "&", "~", ":", "@", "%20",
+                                        "%%", "-", ".", "_", "'", "(", ","]), max_size=12),
+       others=st.lists(st.sampled_from(["a", " ", "+", "é", "%", "/", "@", ":", "\udce9", "x y", "~", "'"]), max_size=6),
+       plus=st.booleans())
+def test_percent_coding_is_urllib_parses(pieces: list[str], others: list[str], plus: bool) -> None:
+    """The core's unquote and requote against urllib.parse's, which they replace: invalid UTF-8
+    escapes (replaced as Python's decoder replaces them), text beyond ASCII, lone surrogates."""
+    import urllib.parse
+
+    raw, value = "".join(pieces), "".join(others)
+    assert unquote(raw) == urllib.parse.unquote(raw)
+    assert unquote(raw, plus=True) == urllib.parse.unquote_plus(raw)
+    safe = "".join(sorted({ch for ch in raw if not ch.isalnum() and ch not in "%&=#+ "}))  # requote as it was
+    quote = urllib.parse.quote_plus if plus and "%20" not in raw else urllib.parse.quote
+    try:
+        expected = quote(value, safe=safe)
+    except UnicodeEncodeError:  # a lone surrogate: refused, as before
+        with pytest.raises(UnicodeEncodeError):
+            requote(raw, value, plus=plus)
+        return
+    assert requote(raw, value, plus=plus) == expected
 
 
 def test_pattern_spans_count_characters_as_python_does() -> None:

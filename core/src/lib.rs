@@ -15,6 +15,7 @@ mod literal;
 mod mt;
 mod names;
 mod pattern;
+mod percent;
 mod prefilter;
 mod python;
 mod remember;
@@ -31,7 +32,7 @@ use aho_corasick::AhoCorasick;
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PySet, PyString};
+use pyo3::types::{IntoPyDict, PyDict, PyList, PySet, PyString};
 use sha2::Sha256;
 
 /// The secret key, hashed into HMAC-SHA256's inner and outer states once: every value's seed
@@ -444,6 +445,41 @@ impl Haystack {
     }
 }
 
+/// `urllib.parse.unquote` of ``text`` (with ``plus``, `unquote_plus`), by `percent::unquote`:
+/// ``text`` itself where nothing is decoded; a text with a lone surrogate by Python's.
+#[pyfunction]
+#[pyo3(signature = (text, plus = false))]
+fn unquote<'py>(text: &Bound<'py, PyString>, plus: bool) -> PyResult<Bound<'py, PyString>> {
+    let Ok(value) = text.to_str() else {
+        let name = if plus { "unquote_plus" } else { "unquote" };
+        return Ok(text.py().import("urllib.parse")?.getattr(name)?.call1((text,))?.cast_into()?);
+    };
+    Ok(match percent::unquote(value, plus) {
+        Cow::Borrowed(_) => text.clone(),
+        Cow::Owned(decoded) => PyString::new(text.py(), &decoded),
+    })
+}
+
+/// ``value`` percent-encoded the way ``raw`` (what it replaces) was: the same unescaped symbols
+/// (`percent::safe_of`), and with ``plus`` spaces as `+` unless ``raw`` writes them `%20`
+/// (`quote_plus`, else `quote`). A value with a lone surrogate goes to Python's `quote`, which
+/// refuses it as it always did.
+#[pyfunction]
+#[pyo3(signature = (raw, value, *, plus))]
+fn requote<'py>(
+    raw: &Bound<'py, PyString>, value: &Bound<'py, PyString>, plus: bool,
+) -> PyResult<Bound<'py, PyString>> {
+    let raw = raw.to_string_lossy(); // a lone surrogate is no ASCII symbol either
+    let safe = percent::safe_of(&raw);
+    let plus = plus && !raw.contains("%20");
+    let Ok(text) = value.to_str() else {
+        let name = if plus { "quote_plus" } else { "quote" };
+        let quote = value.py().import("urllib.parse")?.getattr(name)?;
+        return Ok(quote.call((value,), Some(&[("safe", &safe)].into_py_dict(value.py())?))?.cast_into()?);
+    };
+    Ok(PyString::new(value.py(), &percent::quote(text, &safe, plus)))
+}
+
 /// `detectors._username_spans_here` of ASCII text: where each match of `_USERNAME` holds its
 /// name. None for other text, which Python reads.
 #[pyfunction]
@@ -599,6 +635,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(holds_word, m)?)?;
     m.add_function(wrap_pyfunction!(card_spans, m)?)?;
     m.add_function(wrap_pyfunction!(username_spans, m)?)?;
+    m.add_function(wrap_pyfunction!(unquote, m)?)?;
+    m.add_function(wrap_pyfunction!(requote, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline, m)?)?;
     m.add_function(wrap_pyfunction!(literal::python_literal, m)?)?;
     m.add_function(wrap_pyfunction!(email::email_spans, m)?)?;
