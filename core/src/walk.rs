@@ -111,8 +111,10 @@ type Faker = Option<[Py<PyString>; 2]>;
 struct Faking {
     maker: Py<Maker>,
     rememberer: Py<Rememberer>,
-    /// `engine.Change`, the record of a replacement.
+    /// `engine.Change`, the record of a replacement (a named tuple), and `tuple.__new__`, which
+    /// makes one without the Python frame of the named tuple's own `__new__` (which calls it).
     change: Py<PyAny>,
+    tuple_new: Py<PyAny>,
     /// The policy's `max_string_chars`: a longer string is redacted unread, by `_judge`.
     max_chars: usize,
     /// `params.COLUMN_CUES`: what an error message quoting columns holds (`column_values`).
@@ -190,9 +192,10 @@ impl Walker {
         py: Python<'_>, beside: bool, cached_chars: usize, cached_texts: usize, maker: Py<Maker>,
         rememberer: Py<Rememberer>, change: Py<PyAny>, max_chars: usize, column_cues: Vec<String>,
         scan_cache: Py<PyDict>,
-    ) -> Self {
-        let faking = Faking { maker, rememberer, change, max_chars, column_cues };
-        Walker {
+    ) -> PyResult<Self> {
+        let tuple_new = py.get_type::<PyTuple>().getattr(intern!(py, "__new__"))?.unbind();
+        let faking = Faking { maker, rememberer, change, tuple_new, max_chars, column_cues };
+        Ok(Walker {
             places: Mutex::default(),
             root: PyTuple::empty(py).unbind(),
             beside,
@@ -201,7 +204,7 @@ impl Walker {
             faking,
             screen: OnceLock::new(),
             scan_cache,
-        }
+        })
     }
 
     /// Tell, from now on, a plain string `Sanitizer._scan` finds nothing in without calling it
@@ -646,7 +649,17 @@ impl Walker {
         let made = self.faking.maker.get().in_event(entity, text, &known, &avoid, &fakes, rememberer)?;
         let Some((fake, pending)) = made else { return Ok(None) };
         let fake = PyString::new(py, &fake);
-        let change = self.faking.change.bind(py).call1((path, rule_id, entity, intern!(py, "fake"), text.len()?))?;
+        let fields = PyTuple::new(
+            py,
+            [
+                path.into_pyobject(py)?.into_any(),
+                rule_id.clone().into_any(),
+                entity.clone().into_any(),
+                intern!(py, "fake").clone().into_any(),
+                text.len()?.into_pyobject(py)?.into_any(),
+            ],
+        )?;
+        let change = self.faking.tuple_new.bind(py).call1((self.faking.change.bind(py), fields))?;
         run.getattr(intern!(py, "changes"))?.cast_into::<PyList>()?.append(change)?;
         if pending {
             san.call_method1(intern!(py, "_remember_here"), (text, &fake, entity, run))?;
