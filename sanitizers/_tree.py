@@ -8,7 +8,7 @@ an API ``entries`` item of type ``request`` is ``request``) and the names of pai
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from connectors.schema import API_ENTRY_TYPES, INTERFACE_ALIASES
@@ -18,6 +18,7 @@ from sanitizers._core import outline as walk_outline
 __all__ = ["IDENTIFIER", "dotted", "is_webhook", "outline", "rename", "regions", "spine_copy", "top_places"]
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_-]*")  # no digit, no @ or dot: holds no identifier of a person
+Leaf = tuple[Any, Any, tuple, tuple]
 
 
 def is_webhook(doc: Any) -> bool:
@@ -25,39 +26,43 @@ def is_webhook(doc: Any) -> bool:
     return isinstance(doc, dict) and "action" in doc and isinstance(doc.get("data"), dict)
 
 
-def regions(doc: Any) -> Iterator[tuple[Any, Any, tuple, tuple]]:
+def regions(doc: Any) -> list[Leaf]:
     """(container, index, path, canonical path) of each top-level place of a document.
 
     The one place that knows how a document maps onto the stored-event schema: a webhook's
     event sits in ``data.event``/``data.error``, legacy ``sentry.interfaces.*`` keys are their
     interfaces, and an API event's ``entries[i].data`` is the interface its ``type`` names.
+    Built as a list, in loops (every event has some twenty places, and a generator's resumption
+    each costs the interpreter a frame).
     """
+    found: list[Leaf] = []
     if is_webhook(doc):
         data = doc["data"]
         for k, v in data.items():
             if k in ("event", "error") and isinstance(v, dict):
-                yield from _event_regions(v, ("data", k))
+                _event_regions(v, ("data", k), found)
             else:
-                yield data, k, ("data", k), ("webhook", k)
+                found.append((data, k, ("data", k), ("webhook", k)))
         for k in doc:
             if k != "data":
-                yield doc, k, (k,), ("webhook", k)
+                found.append((doc, k, (k,), ("webhook", k)))
     elif isinstance(doc, dict):
-        yield from _event_regions(doc, ())
+        _event_regions(doc, (), found)
+    return found
 
 
-def _event_regions(event: dict, path: tuple) -> Iterator[tuple[Any, Any, tuple, tuple]]:
+def _event_regions(event: dict, path: tuple, found: list[Leaf]) -> None:
     for k, v in event.items():
         if k != "entries" or not isinstance(v, list):
-            yield event, k, path + (k,), (INTERFACE_ALIASES.get(k, k),)
+            found.append((event, k, path + (k,), (INTERFACE_ALIASES.get(k, k),)))
             continue
         for i, entry in enumerate(v):
             if isinstance(entry, dict):
                 if "data" in entry:
                     entry_canon = (API_ENTRY_TYPES.get(str(entry.get("type", "")).lower(), "entries"),)
-                    yield entry, "data", path + (k, i, "data"), entry_canon
+                    found.append((entry, "data", path + (k, i, "data"), entry_canon))
             else:
-                yield v, i, path + (k, i), ("entries",)
+                found.append((v, i, path + (k, i), ("entries",)))
 
 
 def spine_copy(doc: Any) -> Any:
@@ -77,8 +82,6 @@ def _event_copy(event: dict) -> dict:
     return out
 
 
-Leaf = tuple[Any, Any, tuple, tuple]
-
 
 def top_places(doc: Any) -> tuple[list[Leaf], bool]:
     """What the compiled core's walks of a sanitized document (``outline``, ``Haystack.outline``,
@@ -86,7 +89,7 @@ def top_places(doc: Any) -> tuple[list[Leaf], bool]:
     hold an identifier (an event's top-level keys are; a document that is no object has none)."""
     if not isinstance(doc, dict):
         return [({"": doc}, "", (), ())], False
-    return list(regions(doc)), True
+    return regions(doc), True
 
 
 def outline(doc: Any) -> tuple[list[Leaf], list[tuple[str, tuple]]]:

@@ -14,6 +14,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from sanitizers._core import (IBAN_PATTERN, PREFILTERED, GateReader, IbanFinder, IpFinder, Pattern, Prefilter,
@@ -51,7 +52,10 @@ def _mentions(text: str, words: tuple[str, ...]) -> bool:
     ``(?i)``; other text folds differently (``(?i)`` takes the Kelvin sign for a ``k``), so gates
     send it to the regex unless their words cover every spelling."""
     low = text.lower()
-    return any(word in low for word in words)
+    for word in words:  # a loop, not any() over a generator: gates run on most strings
+        if word in low:
+            return True
+    return False
 
 
 # --- presidio-backed detectors ----------------------------------------------------------------
@@ -690,7 +694,7 @@ def _possible_phone(raw: str, international: bool) -> bool:
     if international:
         attempts.append(("+" + raw[2:] if raw.startswith("00") else raw, None))
     if not international or raw.startswith("00"):  # 00 is also a German-style (00021) area code
-        attempts.extend((raw, region) for region in _PHONE_REGIONS)
+        attempts.extend(zip(repeat(raw), _PHONE_REGIONS))
     for text, region in attempts:
         try:
             number = phonenumbers.parse(text, region)

@@ -466,12 +466,14 @@ class Sanitizer:
         if found is None:
             spans: list[tuple[Span, Rule]] = []
             may_hold = self._could_hold(text) if may_hold is None else may_hold
+            # loops, not generators: a scan runs for most new strings, and a generator is a frame more
             for detect, rule in self._detectors_for(may_hold, self._detectors, self._scan_choices):
-                if hits := detect(text):
-                    spans.extend((span, rule) for span in hits)
+                for span in detect(text):
+                    spans.append((span, rule))
             for pattern, rule in self._patterns:
-                spans.extend((Span(m.start(), m.end(), rule.entity, rule.id), rule) for m in pattern.finditer(text)
-                             if m.end() > m.start())
+                for m in pattern.finditer(text):
+                    if m.end() > m.start():
+                        spans.append((Span(m.start(), m.end(), rule.entity, rule.id), rule))
             found = tuple(spans)
             if len(text) <= _CACHED_CHARS:
                 remember(self._scan_cache, text, found, _CACHED_TEXTS)
@@ -484,8 +486,10 @@ class Sanitizer:
             found += tuple((Span(start, end, "PERSON", "person"), ner_rule) for start, end in self._names.find([text])[0])
         if not found:
             return found
-        if any(rule.where != ("**",) for _, rule in found):
-            found = tuple((s, r) for s, r in found if r.where == ("**",) or r.where_regex.match(joined))
+        for _, rule in found:
+            if rule.where != ("**",):  # a rule limited to some paths: its spans only where it applies
+                found = tuple((s, r) for s, r in found if r.where == ("**",) or r.where_regex.match(joined))
+                break
         return _resolve_overlaps(found)
 
     def _scans_by_path(self, canon: tuple) -> bool:
