@@ -165,6 +165,14 @@ struct Rules<'py> {
     container: Option<Bound<'py, PyAny>>,
 }
 
+impl<'py> Rules<'py> {
+    /// `Sanitizer._rules_at`'s pair, None for no rule.
+    fn of(py: Python<'py>, [key, container]: [Py<PyAny>; 2]) -> Self {
+        let some = |rule: Py<PyAny>| Some(rule.into_bound(py)).filter(|rule| !rule.is_none());
+        Rules { key: some(key), container: some(container) }
+    }
+}
+
 /// One call's state: the sanitizer and run called back, the run's query columns, the path so far.
 struct Visit<'a, 'py> {
     san: &'a Bound<'py, PyAny>,
@@ -696,30 +704,24 @@ impl Walker {
         let py = key.py();
         let quick = (key.as_ptr() as usize, parent.as_ptr() as usize, canon.id);
         let remembered = |rules: &[Py<PyAny>; 2]| rules.each_ref().map(|rule| rule.clone_ref(py));
-        let known = self.places().quick_rules.get(&quick).map(|(_, rules)| remembered(rules));
-        let [key_rule, container_rule] = match known {
-            Some(found) => found,
-            None => {
-                let (parts, id) = ([key, parent], canon.id.to_le_bytes());
-                let found = match with_key(&parts, &id, |place| self.places().rules.get(place).map(remembered))? {
-                    Some(found) => found,
-                    None => {
-                        let args = (key, parent, canon.tuple.bind(py));
-                        let found: [Py<PyAny>; 2] = v.san.call_method1(intern!(py, "_rules_at"), args)?.extract()?;
-                        with_key(&parts, &id, |place| self.places().rules.insert(place.into(), remembered(&found)))?;
-                        found
-                    }
-                };
-                let mut places = self.places();
-                if places.quick_rules.len() >= PLACES {
-                    places.quick_rules.clear();
-                }
-                places.quick_rules.insert(quick, ([key.clone().unbind(), parent.clone().unbind()], remembered(&found)));
-                found
-            }
-        };
-        let some = |rule: Py<PyAny>| Some(rule.into_bound(py)).filter(|rule| !rule.is_none());
-        Ok(Rules { key: some(key_rule), container: some(container_rule) })
+        if let Some(found) = self.places().quick_rules.get(&quick).map(|(_, rules)| remembered(rules)) {
+            return Ok(Rules::of(py, found));
+        }
+        let (parts, id) = ([key, parent], canon.id.to_le_bytes());
+        if let Some(found) = with_key(&parts, &id, |place| self.places().rules.get(place).map(remembered))? {
+            return Ok(Rules::of(py, found)); // a key met as a new string: kept only for a new place (see `child`)
+        }
+        let args = (key, parent, canon.tuple.bind(py));
+        let found: [Py<PyAny>; 2] = v.san.call_method1(intern!(py, "_rules_at"), args)?.extract()?;
+        let place: Box<[u8]> = with_key(&parts, &id, |place| place.into())?;
+        let mut places = self.places();
+        places.rules.insert(place, remembered(&found));
+        if places.quick_rules.len() >= PLACES {
+            places.quick_rules.clear();
+        }
+        places.quick_rules.insert(quick, ([key.clone().unbind(), parent.clone().unbind()], remembered(&found)));
+        drop(places);
+        Ok(Rules::of(py, found))
     }
 
     /// What an object's fields see as their parent: its key, and the rules its field names place.
@@ -774,8 +776,10 @@ impl Walker {
                 return Ok(child);
             }
         }
-        let child = self.child_of_place(canon, segment, text, index)?;
-        if let Some((quick, text)) = quick {
+        let (child, new) = self.child_of_place(canon, segment, text, index)?;
+        // A key met as a new string each time (JSON parsed in Python, a query's names) would fill
+        // the map with strings met once: a key's string is kept only where its place is new.
+        if let Some((quick, text)) = quick.filter(|(_, text)| new || text.is_none()) {
             let mut places = self.places();
             if places.quick_canons.len() >= PLACES {
                 places.quick_canons.clear();
@@ -785,10 +789,10 @@ impl Walker {
         Ok(child)
     }
 
-    /// `child`, found or made in `Places::canons`.
+    /// `child`, found or made in `Places::canons`, and whether it was made.
     fn child_of_place(
         &self, canon: &Canon, segment: &Bound<'_, PyAny>, text: Option<&Bound<'_, PyString>>, index: Option<i64>,
-    ) -> PyResult<Canon> {
+    ) -> PyResult<(Canon, bool)> {
         let py = segment.py();
         // the key: a key's text, an index's bytes or an other key's type and repr; its kind; the parent's id
         let described = match (text, index) {
@@ -823,7 +827,7 @@ impl Walker {
         let tail = &tail[..kind_end + 8];
         let remembered = |child: &Canon| Canon { id: child.id, tuple: child.tuple.clone_ref(py) };
         if let Some(child) = with_key(parts, tail, |place| self.places().canons.get(place).map(remembered))? {
-            return Ok(child);
+            return Ok((child, false));
         }
         let place: Box<[u8]> = with_key(parts, tail, |place| place.into())?;
         let items: Vec<Bound<'_, PyAny>> = canon.tuple.bind(py).iter().chain([segment.clone()]).collect();
@@ -836,7 +840,7 @@ impl Walker {
         places.canons.insert(place, Canon { id: child.id, tuple: child.tuple.clone_ref(py) });
         drop(places);
         drop(forgotten); // after unlocking: what it releases is Python's to free
-        Ok(child)
+        Ok((child, true))
     }
 }
 
