@@ -298,12 +298,14 @@ class Sanitizer:
             self._replace_spans(text, self._scan(text, ("logentry", "formatted")), ("logentry", "params"), run)
 
     # The walk itself (core/src/walk.rs) calls back the methods below for what needs judging.
-    def _judge_name(self, name: str, path: tuple, canon: tuple, run: _Run) -> str:
+    def _judge_name(self, name: str, path: tuple, canon: tuple, run: _Run) -> tuple[str, bool]:
         """A key or pair name that could hold an identifier, with e-mails, cards, IPs and other direct
         identifiers in it faked (a map keyed by e-mail address); the change is reported at the
-        container's path."""
+        container's path. And whether nothing was found in it: the same name at the same place
+        finds nothing again (``_scan`` reads a text at a place alike each time), and the walk
+        lets it through at once from then on (tag and module names recur in every event)."""
         spans = tuple((span, rule) for span, rule in self._scan(name, canon) if span.entity in _NAME_ENTITIES)
-        return self._replace_spans(name, spans, path, run)
+        return self._replace_spans(name, spans, path, run), not spans
 
     def _judge_fresh(self, value: str, path: tuple, canon: tuple, key: str, run: _Run) -> tuple[Any, bool]:
         """A string no rule names, judged at a place it has not come through untouched before, and

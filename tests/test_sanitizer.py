@@ -243,6 +243,15 @@ def test_a_key_that_is_an_email_address_is_replaced_by_the_same_fake_as_the_valu
     assert out["extra"]["sent_to"] == {out["user"]["email"]: "delivered"}
 
 
+def test_a_key_is_judged_again_at_its_place_in_every_event_until_it_is_found_clean():
+    """The walk lets a key through at once where it was judged clean before (``db.params``), and
+    judges one it found an e-mail in every time: the same key in the next event is faked again."""
+    sanitizer = Sanitizer(key=b"names")
+    for _ in range(3):
+        out = clean(sanitizer, {"extra": {"sent_to": {"jane@example.com": "delivered", "db.params": "x"}}})
+        assert "jane@example.com" not in json.dumps(out) and "db.params" in out["extra"]["sent_to"]
+
+
 def test_a_known_value_used_as_a_key_elsewhere_is_replaced_there_too(sanitizer):
     out = clean(sanitizer, {"user": {"id": "u-1001"}, "extra": {"profiles": {"u-1001": {"tier": "gold"}}}})
     assert out["user"]["id"] != "u-1001"

@@ -79,6 +79,8 @@ struct Places {
     kinds: FxHashMap<Box<[u8]>, Py<PyString>>,
     /// Keyed by a string, its key and parent at a canonical path.
     untouched: FxHashSet<Box<[u8]>>,
+    /// Keyed by a key or pair name (one `_judge_name` found nothing in) at a canonical path.
+    untouched_names: FxHashSet<Box<[u8]>>,
     /// Keyed by a canonical path's id: whether `_scan` looks there for more than the text holds.
     by_path: FxHashMap<u64, bool>,
     /// Keyed by a rule's address (the rule held, so the address is not reused): its id and
@@ -491,23 +493,43 @@ impl Walker {
             let args = (text, v.path()?, canon.tuple.bind(py), key, rule, v.run);
             return v.san.call_method1(intern!(py, "_judge"), args);
         }
-        let (parts, id) = ([text, key, parent], canon.id.to_le_bytes());
-        if with_key(&parts, &id, |place| self.places().untouched.contains(place))? {
+        self.unless_untouched(
+            text,
+            &[text, key, parent],
+            canon,
+            |places| &mut places.untouched,
+            || {
+                if self.is_plain(text) {
+                    return self.judge_plain(v, text, canon);
+                }
+                let args = (text, v.path()?, canon.tuple.bind(py), key, v.run);
+                v.san.call_method1(intern!(py, "_judge_fresh"), args)?.extract()
+            },
+        )
+    }
+
+    /// ``judge``'s (new text, untouched) of ``text`` at ``canon``, unless it came through that
+    /// place untouched before: then ``text`` at once. Which set of `Places` remembers that is
+    /// ``kept``'s pick, keyed by ``parts`` and the place's id; a text remembered only while it
+    /// is no longer than `cached_chars`, and the set starts over at `cached_texts`.
+    fn unless_untouched<'py>(
+        &self, text: &Bound<'py, PyString>, parts: &[&Bound<'py, PyString>], canon: &Canon,
+        kept: impl Fn(&mut Places) -> &mut FxHashSet<Box<[u8]>>,
+        judge: impl FnOnce() -> PyResult<(Bound<'py, PyAny>, bool)>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = canon.id.to_le_bytes();
+        if with_key(parts, &id, |place| kept(&mut self.places()).contains(place))? {
             return Ok(text.clone().into_any());
         }
-        let (new, untouched): (Bound<'py, PyAny>, bool) = if self.is_plain(text) {
-            self.judge_plain(v, text, canon)?
-        } else {
-            let args = (text, v.path()?, canon.tuple.bind(py), key, v.run);
-            v.san.call_method1(intern!(py, "_judge_fresh"), args)?.extract()?
-        };
+        let (new, untouched) = judge()?;
         if untouched && text.len()? <= self.cached_chars {
-            with_key(&parts, &id, |place| {
+            with_key(parts, &id, |place| {
                 let mut places = self.places();
-                if places.untouched.len() >= self.cached_texts {
-                    places.untouched.clear();
+                let set = kept(&mut places);
+                if set.len() >= self.cached_texts {
+                    set.clear();
                 }
-                places.untouched.insert(place.into());
+                set.insert(place.into());
             })?;
         }
         Ok(new)
@@ -602,7 +624,17 @@ impl Walker {
             return Ok(name.clone());
         }
         let py = name.py();
-        v.san.call_method1(intern!(py, "_judge_name"), (name, v.path()?, canon.tuple.bind(py), v.run))
+        self.unless_untouched(
+            text,
+            &[text],
+            canon,
+            |places| &mut places.untouched_names,
+            || {
+                v.san
+                    .call_method1(intern!(py, "_judge_name"), (name, v.path()?, canon.tuple.bind(py), v.run))?
+                    .extract()
+            },
+        )
     }
 
     fn is_safe(&self, san: &Bound<'_, PyAny>, canon: &Canon) -> PyResult<bool> {
