@@ -568,11 +568,19 @@ impl Walker {
         Ok((new, false))
     }
 
-    /// Whether the screen tells that `_scan` finds nothing in a plain string at ``canon`` (no
-    /// pattern is placed there, and no NER runs there); if so, the string is remembered in
-    /// `_scan`'s cache as `_scan` remembers what it read, for the gate to let it through too.
-    /// If not, `_scan` gets the prefilter's verdict the screen asked, rather than ask again.
+    /// Whether `_scan` finds nothing in a plain string at ``canon``: as its cache says, for a
+    /// string it read before, else as the screen tells (no pattern is placed there, and no NER
+    /// runs there); if so, the string is remembered in `_scan`'s cache as `_scan` remembers what
+    /// it read, for the gate to let it through too. If not, `_scan` gets the prefilter's verdict
+    /// the screen asked, rather than ask again.
     fn screening(&self, san: &Bound<'_, PyAny>, text: &Bound<'_, PyString>, canon: &Canon) -> PyResult<Screening> {
+        let cache = self.scan_cache.bind(san.py());
+        if let Some(found) = cache.get_item(text)? {
+            // read at another place before (a message at each index of a list): as `_scan` answers
+            let nothing =
+                found.cast::<PyTuple>().is_ok_and(|found| found.is_empty()) && !self.scans_by_path(san, canon)?;
+            return Ok(if nothing { Screening::Nothing } else { Screening::Scan(None) });
+        }
         let Some(screen) = self.screen.get() else { return Ok(Screening::Scan(None)) };
         let value = text.to_str()?;
         let may_hold = prefilter::could_hold(value, &screen.prefilter.get().streets, screen.detectors);
@@ -590,10 +598,7 @@ impl Walker {
         {
             return scan;
         }
-        let cache = self.scan_cache.bind(san.py());
-        if !cache.contains(text)? {
-            self.remember(cache, text, PyTuple::empty(san.py()))?;
-        }
+        self.remember(cache, text, PyTuple::empty(san.py()))?;
         Ok(Screening::Nothing)
     }
 
