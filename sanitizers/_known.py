@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from json.encoder import encode_basestring, encode_basestring_ascii  # json.dumps of a str, minus its set-up
 import re
-from urllib.parse import quote, quote_plus
 
-from sanitizers._core import ENCODED, WHOLE, Haystack, KnownValues
+from sanitizers._core import ENCODED, WHOLE, Haystack, KnownValues, quote
 
 __all__ = ["escaped", "is_allowed", "known_values", "min_known_length"]
 
-_ENCODINGS = (
-    lambda v: quote(v, safe=""), lambda v: quote_plus(v, safe=""), lambda v: quote(v, safe="@:+"),
+_ENCODINGS = (  # urllib.parse's quote(v, safe=""), quote_plus(v, safe="") and quote(v, safe="@:+"), in the core
+    lambda v: quote(v, ""), lambda v: quote(v, "", plus=True), lambda v: quote(v, "@:+"),
     lambda v: encode_basestring_ascii(v)[1:-1], lambda v: encode_basestring(v)[1:-1],
 )
 

@@ -19,7 +19,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sanitizers._core import (ENCODED, WHOLE, Haystack, Keyed, Pattern, Rng, card_spans, charclass, holds_word,
-                              ip_address, outline, requote, unquote, username_spans)
+                              ip_address, outline, quote, requote, unquote, username_spans)
 from sanitizers.detectors import PREFILTERED, prefilter
 from sanitizers._known import _ENCODINGS
 from sanitizers.fakes import FakeFactory
@@ -188,14 +188,19 @@ def test_percent_coding_is_urllib_parses(pieces: list[str], others: list[str], p
     assert unquote(raw) == urllib.parse.unquote(raw)
     assert unquote(raw, plus=True) == urllib.parse.unquote_plus(raw)
     safe = "".join(sorted({ch for ch in raw if not ch.isalnum() and ch not in "%&=#+ "}))  # requote as it was
-    quote = urllib.parse.quote_plus if plus and "%20" not in raw else urllib.parse.quote
+    python = urllib.parse.quote_plus if plus and "%20" not in raw else urllib.parse.quote
     try:
-        expected = quote(value, safe=safe)
+        expected = python(value, safe=safe)
     except UnicodeEncodeError:  # a lone surrogate: refused, as before
         with pytest.raises(UnicodeEncodeError):
             requote(raw, value, plus=plus)
+        with pytest.raises(UnicodeEncodeError):
+            quote(value, "")
         return
     assert requote(raw, value, plus=plus) == expected
+    for safe in ("", "@:+", raw):  # the known values' encodings, and any
+        assert quote(value, safe) == urllib.parse.quote(value, safe=safe)
+        assert quote(value, safe, plus=True) == urllib.parse.quote_plus(value, safe=safe)
 
 
 def test_pattern_spans_count_characters_as_python_does() -> None:

@@ -462,22 +462,29 @@ fn unquote<'py>(text: &Bound<'py, PyString>, plus: bool) -> PyResult<Bound<'py, 
 
 /// ``value`` percent-encoded the way ``raw`` (what it replaces) was: the same unescaped symbols
 /// (`percent::safe_of`), and with ``plus`` spaces as `+` unless ``raw`` writes them `%20`
-/// (`quote_plus`, else `quote`). A value with a lone surrogate goes to Python's `quote`, which
-/// refuses it as it always did.
+/// (`quote_plus`, else `quote`).
 #[pyfunction]
 #[pyo3(signature = (raw, value, *, plus))]
 fn requote<'py>(
     raw: &Bound<'py, PyString>, value: &Bound<'py, PyString>, plus: bool,
 ) -> PyResult<Bound<'py, PyString>> {
     let raw = raw.to_string_lossy(); // a lone surrogate is no ASCII symbol either
-    let safe = percent::safe_of(&raw);
-    let plus = plus && !raw.contains("%20");
+    let safe = PyString::new(value.py(), &percent::safe_of(&raw));
+    quote(value, &safe, plus && !raw.contains("%20"))
+}
+
+/// `urllib.parse.quote(value, safe)` (with ``plus``, `quote_plus`), by `percent::quote`. A value
+/// with a lone surrogate goes to Python's, which refuses it as it always did.
+#[pyfunction]
+#[pyo3(signature = (value, safe, *, plus = false))]
+fn quote<'py>(value: &Bound<'py, PyString>, safe: &Bound<'py, PyString>, plus: bool) -> PyResult<Bound<'py, PyString>> {
     let Ok(text) = value.to_str() else {
         let name = if plus { "quote_plus" } else { "quote" };
         let quote = value.py().import("urllib.parse")?.getattr(name)?;
-        return Ok(quote.call((value,), Some(&[("safe", &safe)].into_py_dict(value.py())?))?.cast_into()?);
+        return Ok(quote.call((value,), Some(&[("safe", safe)].into_py_dict(value.py())?))?.cast_into()?);
     };
-    Ok(PyString::new(value.py(), &percent::quote(text, &safe, plus)))
+    // only ASCII characters of ``safe`` count, as Python's (a lone surrogate is none)
+    Ok(PyString::new(value.py(), &percent::quote(text, &safe.to_string_lossy(), plus)))
 }
 
 /// `detectors._username_spans_here` of ASCII text: where each match of `_USERNAME` holds its
@@ -637,6 +644,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(username_spans, m)?)?;
     m.add_function(wrap_pyfunction!(unquote, m)?)?;
     m.add_function(wrap_pyfunction!(requote, m)?)?;
+    m.add_function(wrap_pyfunction!(quote, m)?)?;
     m.add_function(wrap_pyfunction!(tree::outline, m)?)?;
     m.add_function(wrap_pyfunction!(literal::python_literal, m)?)?;
     m.add_function(wrap_pyfunction!(email::email_spans, m)?)?;
