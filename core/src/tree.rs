@@ -49,18 +49,16 @@ pub(crate) trait Visitor<'py> {
     fn name(&mut self, name: &Bound<'py, PyAny>, path: &[Bound<'py, PyAny>]) -> PyResult<()>;
 }
 
+/// A top place of a document, as `_tree.regions` gives it: (container, index, path, canonical path).
+pub(crate) type Region<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyTuple>, Bound<'py, PyTuple>);
+
 /// The walk over ``regions`` (container, index, path, canonical path), in order; with
 /// ``region_names``, a region's own key is reported as a name too (a top-level key of an event).
 pub(crate) fn walk_regions<'py>(
     regions: &Bound<'py, PyList>, region_names: bool, visitor: &mut impl Visitor<'py>,
 ) -> PyResult<()> {
     for region in regions.iter() {
-        let (container, index, path, canon): (
-            Bound<'py, PyAny>,
-            Bound<'py, PyAny>,
-            Bound<'py, PyTuple>,
-            Bound<'py, PyTuple>,
-        ) = region.extract()?;
+        let (container, index, path, canon): Region<'py> = region.extract()?;
         let (mut path, mut canon): (Vec<_>, Vec<_>) = (path.iter().collect(), canon.iter().collect());
         if region_names && index.is_instance_of::<PyString>() && !names_identifier(&index) {
             visitor.name(&index, &path[..path.len().saturating_sub(1)])?;

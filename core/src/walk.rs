@@ -16,7 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::fakes::Maker;
 use crate::finder::Finder;
 use crate::gate::{GateReader, Verdict};
-use crate::tree::{is_identifier, is_pair_list, walk_regions, Visitor};
+use crate::tree::{is_identifier, is_pair_list, walk_regions, Region, Visitor};
 use crate::{prefilter, utf8, KnownValues, Pattern, Prefilter, Rememberer};
 
 /// Canonical paths (and the decisions kept for them) held before they start over.
@@ -258,12 +258,7 @@ impl Walker {
         let py = san.py();
         let empty = PyString::new(py, "");
         for region in regions.iter() {
-            let (container, index, path, canon): (
-                Bound<'_, PyAny>,
-                Bound<'_, PyAny>,
-                Bound<'_, PyTuple>,
-                Bound<'_, PyTuple>,
-            ) = region.extract()?;
+            let (container, index, path, canon): Region<'_> = region.extract()?;
             let key = canon.get_item(canon.len() - 1)?.str()?;
             let parent = if path.len() > 1 && canon.get_item(0)?.eq("webhook")? {
                 path.get_item(path.len() - 2)?.str()?
