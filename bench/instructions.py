@@ -75,7 +75,7 @@ def main() -> None:
 
 # What cachegrind counts (its summary's names), with the cycles each costs in the estimate.
 _COUNTS = {"I": 1, "I1": 12, "D1": 12, "LL": 100}
-_SUMMARY = re.compile(r"(I|I1|D1|LL)\s+(?:refs|misses):\s+([\d,]+)")
+_SUMMARY = re.compile(r"(I)\s+refs:\s+([\d,]+)|(I1|D1|LL)\s+misses:\s+([\d,]+)")
 
 
 def _count(src: Path, corpus: Path, events: int, tmp: Path) -> dict[str, int]:
@@ -86,7 +86,8 @@ def _count(src: Path, corpus: Path, events: int, tmp: Path) -> dict[str, int]:
                           capture_output=True, text=True, cwd=tmp, env={**os.environ, "PYTHONHASHSEED": "0"})
     if done.returncode != 0:
         raise SystemExit(f"bench.instructions: the sanitizing process failed:\n{done.stderr[-2000:]}")
-    counts = {name: int(value.replace(",", "")) for name, value in _SUMMARY.findall(done.stderr)}
+    counts = {refs or misses: int((ref_count or miss_count).replace(",", ""))
+              for refs, ref_count, misses, miss_count in _SUMMARY.findall(done.stderr)}
     if set(counts) != set(_COUNTS):
         raise SystemExit("bench.instructions: cachegrind reported no summary")
     return counts

@@ -19,8 +19,9 @@ _ENCODINGS = (  # urllib.parse's quote(v, safe=""), quote_plus(v, safe="") and q
 )
 
 
-def known_values(known: dict[str, tuple[str, str]], text: Haystack, unmistakable: set[str]) -> KnownValues | None:
-    """The known originals present in ``text`` (an event's strings joined by NUL), in each of
+def known_values(known: dict[str, tuple[str, str]], haystack: Haystack,
+                 unmistakable: set[str]) -> KnownValues | None:
+    """The known originals present in ``haystack`` (an event's strings joined by NUL), in each of
     their encodings (URL-encoded, JSON-escaped), with the fake in the same encoding; None when
     none is. The compiled core finds them as whole words (no word character, ``%XX`` or
     ``\\uXXXX`` escape of a letter touching them), the ones in ``_glued`` anywhere; those of an
@@ -33,14 +34,14 @@ def known_values(known: dict[str, tuple[str, str]], text: Haystack, unmistakable
     if not known:
         return None
     table: dict[str, tuple[str, str]] = {}
-    for (original, (fake, entity)), found in zip(known.items(), text.present(list(known))):
+    for (original, (fake, entity)), found in zip(known.items(), haystack.present(list(known))):
         if found & WHOLE:
             table.setdefault(original, (fake, entity))
         if not found & ENCODED:
             continue
         for encode in _ENCODINGS:
             encoded = encode(original)
-            if encoded in text:
+            if encoded in haystack:
                 table.setdefault(encoded, (encode(fake), entity))
     if not table:
         return None

@@ -82,7 +82,6 @@ def _event_copy(event: dict) -> dict:
     return out
 
 
-
 def top_places(doc: Any) -> tuple[list[Leaf], bool]:
     """What the compiled core's walks of a sanitized document (``outline``, ``Haystack.outline``,
     ``gate``) start from: its :func:`regions`, and whether their own keys are names that could

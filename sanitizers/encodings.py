@@ -14,10 +14,11 @@ import re
 import warnings
 from collections.abc import Callable
 from typing import Any
+
 from sanitizers._core import python_literal, requote, unquote
 
 __all__ = ["parse_json", "parse_repr", "parse_call_repr", "QueryString", "parse_query", "Fields", "parse_fields",
-           "URL_START", "split_url", "requote", "unquote"]
+           "URL_START", "split_url", "requote"]
 
 _MAX_NESTED = 200_000  # characters; longer strings are scanned as text only
 # What may follow a JSON object's or array's opening bracket (after whitespace): a key or the

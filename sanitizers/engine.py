@@ -29,11 +29,11 @@ from sanitizers._known import escaped, is_allowed, known_values, min_known_lengt
 from sanitizers._screen import Screened
 from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
 from sanitizers._core import (GateReader, Haystack, KnownValues, Pattern, Prefilter, Rememberer, Walker, holds_word,
-                              outline as walk_outline)
+                              outline as walk_outline, unquote)
 from sanitizers.detectors import (ALWAYS, DETECTOR_FUNCTIONS, Span, core_replica, detector_bit, gate_reader,
                                   is_loopback, prefilter)
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
-                                  requote, split_url, unquote)
+                                  requote, split_url)
 from sanitizers.errors import LeakBlocked
 from sanitizers.fakes import FakeFactory, is_placeholder
 from sanitizers.gazetteer import street_words
@@ -279,7 +279,7 @@ class Sanitizer:
         out = spine_copy(doc)
         run.columns = breadcrumb_params(out)  # a query's parameters are walked under their column names
         places = top_places(out)
-        self._walker.walk_regions(self, places[0], run)
+        self._walker.walk_top_places(self, places[0], run)
         self._template_params(doc, run)
         return out, places
 

@@ -1,15 +1,15 @@
 //! `Sanitizer._gate_leak` for the text the replicas read whole (ASCII, and for the IBAN replica
 //! more) with no hint of a detector the core does not replicate (a JWT, a PEM key, a provider's
 //! API key), and for any text the prefilter rules every detector out for. The gate's detectors
-//! run here in the policy's order, as `_detectors_for` picks them; a hit with a `%` in it is
-//! compared with the fakes URL-decoded.
+//! run here in the policy's order, as `_detectors_for` picks them; a hit is compared with the
+//! fakes URL-decoded, as `_gate_leak` compares it.
 
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PySet, PyString, PyTuple};
 
 use crate::finder::Finder;
-use crate::{prefilter, Prefilter};
+use crate::{percent, prefilter, Prefilter};
 
 /// What `GateReader::leak` makes of a text.
 pub(crate) enum Verdict<'py> {
@@ -84,10 +84,7 @@ impl GateReader {
             };
             for (start, end) in spans {
                 found = true;
-                let hit = &text[start..end];
-                let decoded = if hit.contains('%') { unquote(hit) } else { Some(hit.to_owned()) };
-                let Some(hit) = decoded else { return Ok(Verdict::Python(Some(may_hold))) };
-                if !is_allowed(&hit, allowed)? {
+                if !is_allowed(&percent::unquote(&text[start..end], false), allowed)? {
                     return Ok(Verdict::Leak(PyTuple::new(
                         py,
                         [name.bind(py).as_any(), &text[start..end].chars().count().into_pyobject(py)?.into_any()],
@@ -97,28 +94,6 @@ impl GateReader {
         }
         Ok(Verdict::Clean { found })
     }
-}
-
-/// `urllib.parse.unquote` of ASCII ``text``: each `%` and two hex digits the byte they spell, the
-/// bytes read as UTF-8; None where they are not UTF-8 (Python puts U+FFFD in, and decides).
-fn unquote(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |k: usize| bytes.get(k).and_then(|&b| char::from(b).to_digit(16));
-        match (bytes[i], hex(i + 1), hex(i + 2)) {
-            (b'%', Some(high), Some(low)) => {
-                out.push((high * 16 + low) as u8);
-                i += 3;
-            }
-            (byte, _, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// `_known.is_allowed`: a hit that is one of the event's fakes, or part of one.

@@ -439,6 +439,7 @@ impl Haystack {
         Ok(known::known_present(&originals, &self.bytes))
     }
 
+    /// Whether ``text`` occurs here.
     fn __contains__(&self, text: &Bound<'_, PyString>) -> PyResult<bool> {
         let needle = utf8(text)?;
         Ok(needle.is_empty() || memchr::memmem::find(&self.bytes, &needle).is_some())
@@ -446,7 +447,7 @@ impl Haystack {
 }
 
 /// `urllib.parse.unquote` of ``text`` (with ``plus``, `unquote_plus`), by `percent::unquote`:
-/// ``text`` itself where nothing is decoded; a text with a lone surrogate by Python's.
+/// ``text`` itself where it holds no `%` (nor `+`); a text with a lone surrogate by Python's.
 #[pyfunction]
 #[pyo3(signature = (text, plus = false))]
 fn unquote<'py>(text: &Bound<'py, PyString>, plus: bool) -> PyResult<Bound<'py, PyString>> {

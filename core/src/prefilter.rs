@@ -289,6 +289,7 @@ pub(crate) struct Counts {
 }
 
 impl Counts {
+    /// ``text``'s counts.
     pub(crate) fn of(text: &str) -> Counts {
         let mut counts = Counts { digits: 0, dots: 0, colons: 0, dashes: 0 };
         for &byte in text.as_bytes() {
@@ -310,6 +311,12 @@ impl Counts {
 /// The substrings the conditions look for, each searcher built once.
 static FINDERS: LazyLock<[memmem::Finder<'static>; 5]> =
     LazyLock::new(|| ["eyJ", "-----BEGIN ", "://", "%40", "::"].map(memmem::Finder::new));
+/// `FINDERS`' indices.
+const JWT_START: usize = 0;
+const PEM_START: usize = 1;
+const SCHEME_END: usize = 2;
+const ENCODED_AT: usize = 3;
+const IPV6_GAP: usize = 4;
 
 fn holds(text: &str, finder: usize) -> bool {
     FINDERS[finder].find(text.as_bytes()).is_some()
@@ -318,7 +325,7 @@ fn holds(text: &str, finder: usize) -> bool {
 /// `detectors._may_hold_ip`: IPv4 needs three dots and four digits, IPv6 `::` or seven colons,
 /// and then the gate pattern.
 pub(crate) fn may_hold_ip(text: &str, counts: &Counts) -> bool {
-    ((counts.dots >= 3 && counts.digits >= 4) || (counts.colons >= 2 && holds(text, 4)) || counts.colons >= 7)
+    ((counts.dots >= 3 && counts.digits >= 4) || (counts.colons >= 2 && holds(text, IPV6_GAP)) || counts.colons >= 7)
         && IP.is_match(text)
 }
 
@@ -335,12 +342,12 @@ pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
     let counts = Counts::of(text);
     let digits = counts.digits;
     let conditions: [&dyn Fn() -> bool; PREFILTERED.len()] = [
-        &|| holds(text, 0),
-        &|| counts.dashes >= 5 && holds(text, 1),
+        &|| holds(text, JWT_START),
+        &|| counts.dashes >= 5 && holds(text, PEM_START),
         &|| API_KEY.is_match(text),
-        &|| text.contains('@') && holds(text, 2),
+        &|| text.contains('@') && holds(text, SCHEME_END),
         &|| mentions(ASSIGNMENT),
-        &|| text.contains('@') || holds(text, 3),
+        &|| text.contains('@') || holds(text, ENCODED_AT),
         &|| digits >= 12 && CARD.is_match(text),
         // presidio's pattern takes two ASCII digits after the country, the lower-case one two decimals
         &|| digits >= 2 && (!ascii || IBAN.is_match(text) || (mentions(IBAN_WORD) && LOWER_IBAN.is_match(text))),

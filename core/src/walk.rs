@@ -65,6 +65,12 @@ struct Canon {
     tuple: Py<PyTuple>,
 }
 
+impl Canon {
+    fn clone_ref(&self, py: Python<'_>) -> Canon {
+        Canon { id: self.id, tuple: self.tuple.clone_ref(py) }
+    }
+}
+
 /// What the walk remembers between events. Locked only around lookups and inserts, never
 /// while the sanitizer is called back: a callback may walk again, from this thread or another.
 #[derive(Default)]
@@ -89,7 +95,8 @@ struct Places {
     /// `canons` and `rules` again, keyed by the addresses of the strings in their keys (each
     /// held, so its address is not reused) or by an index: an event's keys are the same string
     /// objects from one event to the next (orjson keeps the keys it reads), and an address is
-    /// found without reading the text. Filled from the maps above, and forgotten with them.
+    /// found without reading the text. An entry is made with its place (an index's on every
+    /// miss); each map starts over at `PLACES` entries, and with the maps above.
     quick_canons: FxHashMap<(Segment, u64), QuickCanon>,
     quick_rules: FxHashMap<(usize, usize, u64), QuickRules>,
 }
@@ -203,6 +210,9 @@ impl Walker {
         rememberer: Py<Rememberer>, change: Py<PyAny>, max_chars: usize, column_cues: Vec<String>,
         scan_cache: Py<PyDict>,
     ) -> PyResult<Self> {
+        if change.bind(py).getattr(intern!(py, "_fields"))?.len()? != 5 {
+            return Err(PyValueError::new_err("Change is not (path, rule, entity, action, length)"));
+        }
         let tuple_new = py.get_type::<PyTuple>().getattr(intern!(py, "__new__"))?.unbind();
         let faking = Faking { maker, rememberer, change, tuple_new, max_chars, column_cues };
         Ok(Walker {
@@ -252,14 +262,15 @@ impl Walker {
     /// `_tree.regions` gives them) replaced in its container by its sanitized copy, each under
     /// the key its canonical path ends in; a webhook's top-level field (canonical path
     /// ``("webhook", key)``) under its container's key as its parent.
-    fn walk_regions(
+    fn walk_top_places(
         &self, san: &Bound<'_, PyAny>, regions: &Bound<'_, PyList>, run: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let py = san.py();
         let empty = PyString::new(py, "");
         for region in regions.iter() {
             let (container, index, path, canon): Region<'_> = region.extract()?;
-            let key = canon.get_item(canon.len() - 1)?.str()?;
+            let last = canon.len().checked_sub(1).ok_or_else(|| PyValueError::new_err("a top place has a path"))?;
+            let key = canon.get_item(last)?.str()?;
             let parent = if path.len() > 1 && canon.get_item(0)?.eq("webhook")? {
                 path.get_item(path.len() - 2)?.str()?
             } else {
@@ -563,7 +574,7 @@ impl Walker {
         Ok((new, false))
     }
 
-    /// Whether `_scan` finds nothing in a plain string at ``canon``: as its cache says, for a
+    /// What `_scan` makes of a plain string at ``canon``: nothing, as its cache says for a
     /// string it read before, else as the screen tells (no pattern is placed there, and no NER
     /// runs there); if so, the string is remembered in `_scan`'s cache as `_scan` remembers what
     /// it read, for the gate to let it through too. If not, `_scan` gets the prefilter's verdict
@@ -748,11 +759,10 @@ impl Walker {
         let place: Box<[u8]> = with_key(&parts, &id, |place| place.into())?;
         let mut places = self.places();
         places.rules.insert(place, remembered(&found));
-        if places.quick_rules.len() >= PLACES {
-            places.quick_rules.clear();
-        }
+        let forgotten = (places.quick_rules.len() >= PLACES).then(|| std::mem::take(&mut places.quick_rules));
         places.quick_rules.insert(quick, ([key.clone().unbind(), parent.clone().unbind()], remembered(&found)));
         drop(places);
+        drop(forgotten); // after unlocking: what it releases is Python's to free
         Ok(Rules::of(py, found))
     }
 
@@ -797,14 +807,13 @@ impl Walker {
         let py = segment.py();
         let text = segment.cast::<PyString>().ok();
         let index = segment.is_exact_instance_of::<PyInt>().then(|| segment.extract::<i64>().ok()).flatten();
-        let remembered = |child: &Canon| Canon { id: child.id, tuple: child.tuple.clone_ref(py) };
         let quick = match (text, index) {
             (Some(text), _) => Some(((Segment::Text(text.as_ptr() as usize), canon.id), Some(text))),
             (None, Some(index)) => Some(((Segment::Index(index), canon.id), None)),
             (None, None) => None,
         };
         if let Some((quick, _)) = quick {
-            if let Some(child) = self.places().quick_canons.get(&quick).map(|(_, child)| remembered(child)) {
+            if let Some(child) = self.places().quick_canons.get(&quick).map(|(_, child)| child.clone_ref(py)) {
                 return Ok(child);
             }
         }
@@ -813,10 +822,10 @@ impl Walker {
         // the map with strings met once: a key's string is kept only where its place is new.
         if let Some((quick, text)) = quick.filter(|(_, text)| new || text.is_none()) {
             let mut places = self.places();
-            if places.quick_canons.len() >= PLACES {
-                places.quick_canons.clear();
-            }
-            places.quick_canons.insert(quick, (text.map(|text| text.clone().unbind()), remembered(&child)));
+            let forgotten = (places.quick_canons.len() >= PLACES).then(|| std::mem::take(&mut places.quick_canons));
+            places.quick_canons.insert(quick, (text.map(|text| text.clone().unbind()), child.clone_ref(py)));
+            drop(places);
+            drop(forgotten); // after unlocking, as above
         }
         Ok(child)
     }
@@ -857,8 +866,9 @@ impl Walker {
         };
         tail[kind_end..kind_end + 8].copy_from_slice(&canon.id.to_le_bytes());
         let tail = &tail[..kind_end + 8];
-        let remembered = |child: &Canon| Canon { id: child.id, tuple: child.tuple.clone_ref(py) };
-        if let Some(child) = with_key(parts, tail, |place| self.places().canons.get(place).map(remembered))? {
+        if let Some(child) =
+            with_key(parts, tail, |place| self.places().canons.get(place).map(|child| child.clone_ref(py)))?
+        {
             return Ok((child, false));
         }
         let place: Box<[u8]> = with_key(parts, tail, |place| place.into())?;
@@ -869,7 +879,7 @@ impl Walker {
             .then(|| std::mem::replace(&mut *places, Places { last_id, ..Places::default() }));
         places.last_id += 1;
         let child = Canon { id: places.last_id, tuple: PyTuple::new(py, items)?.unbind() };
-        places.canons.insert(place, Canon { id: child.id, tuple: child.tuple.clone_ref(py) });
+        places.canons.insert(place, child.clone_ref(py));
         drop(places);
         drop(forgotten); // after unlocking: what it releases is Python's to free
         Ok((child, true))
