@@ -413,3 +413,14 @@ def test_run_json_streams_each_verdict_as_it_is_decided(tmp_path: Path, bug_even
     total = time.monotonic() - started
     assert [r["event_id"] for r in [first, *rest]] == [e["event_id"] for e in events]
     assert total - first_at >= 2.5, (first_at, total)  # three more slow replays came after the first line
+
+
+def test_replay_help_imports_none_of_the_sanitizer_engine() -> None:
+    """``replay --help`` stays well under issue 8's 0.3 s: the sanitizer package's names are
+    imported on first use, so the error classes the CLI needs bring no engine, detectors or
+    gazetteers (a tenth of a second of imports, half of the start-up)."""
+    code = ("import sys\nfrom replay.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('sanitizers')), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.stderr.strip().splitlines()[-1] == "['sanitizers', 'sanitizers.errors']", proc.stderr
