@@ -654,7 +654,7 @@ class Sanitizer:
             for span in detect(value):
                 found = True
                 hit = value[span.start:span.end]
-                if not is_allowed(unquote(hit) if "%" in hit else hit, allowed):  # a fake URL-encoded where it was put
+                if not is_allowed(unquote(hit), allowed):  # a fake URL-encoded where it was put
                     return name, span.end - span.start
         if not found and len(value) <= _CACHED_CHARS:
             remember(self._gate_clean, value, True, _CACHED_TEXTS)

@@ -20,10 +20,15 @@ fn plain_runs(text: &[u8]) -> Vec<&[u8]> {
     runs
 }
 
+/// Whether ``needle`` occurs in ``haystack`` (an empty one always does, as in Python).
+pub fn occurs(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || memmem::find(haystack, needle).is_some()
+}
+
 /// Texts as UTF-8 bytes (lone surrogates, which Python strings may hold, encoded as UTF-8 would
 /// encode them): one text is in another exactly when its bytes are in the other's.
 pub fn known_present<T: AsRef<[u8]>>(originals: &[T], haystack: &[u8]) -> Vec<u8> {
-    let occurs = |needle: &[u8]| needle.is_empty() || memmem::find(haystack, needle).is_some();
+    let occurs = |needle: &[u8]| occurs(haystack, needle);
     originals
         .iter()
         .map(AsRef::as_ref)

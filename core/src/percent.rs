@@ -44,6 +44,8 @@ pub fn unquote(text: &str, plus: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+const HEX: [char; 16] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'];
+
 /// `quote(value, safe)` (or `quote_plus`, with ``plus``): each UTF-8 byte of ``value`` but
 /// ASCII letters, digits, `_.-~` and the ASCII characters of ``safe`` written `%XX`; with
 /// ``plus``, a space written `+` (and a `+` escaped, unless ``safe`` holds it).
@@ -61,7 +63,7 @@ pub fn quote(value: &str, safe: &str, plus: bool) -> String {
         } else if byte.is_ascii() && keep[usize::from(byte)] {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.extend(['%', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 15)]]);
         }
     }
     out

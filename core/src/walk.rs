@@ -759,8 +759,8 @@ impl Walker {
         let place: Box<[u8]> = with_key(&parts, &id, |place| place.into())?;
         let mut places = self.places();
         places.rules.insert(place, remembered(&found));
-        let forgotten = (places.quick_rules.len() >= PLACES).then(|| std::mem::take(&mut places.quick_rules));
-        places.quick_rules.insert(quick, ([key.clone().unbind(), parent.clone().unbind()], remembered(&found)));
+        let held = ([key.clone().unbind(), parent.clone().unbind()], remembered(&found));
+        let forgotten = insert_bounded(&mut places.quick_rules, quick, held, PLACES);
         drop(places);
         drop(forgotten); // after unlocking: what it releases is Python's to free
         Ok(Rules::of(py, found))
@@ -783,15 +783,12 @@ impl Walker {
             return Ok(kind.into_bound(py));
         }
         let kind = v.san.call_method1(intern!(py, "_decide_kind"), (key, dict))?.cast_into::<PyString>()?;
-        with_key(&parts, &[], |shape| {
-            if dict.len() < 64 && shape.len() <= self.cached_chars {
-                let mut places = self.places();
-                if places.kinds.len() >= self.cached_texts {
-                    places.kinds.clear();
-                }
-                places.kinds.insert(shape.into(), kind.clone().unbind());
-            }
+        let forgotten = with_key(&parts, &[], |shape| {
+            (dict.len() < 64 && shape.len() <= self.cached_chars).then(|| {
+                insert_bounded(&mut self.places().kinds, shape.into(), kind.clone().unbind(), self.cached_texts)
+            })
         })?;
+        drop(forgotten); // after unlocking, as in `rules`
         Ok(kind)
     }
 
@@ -821,11 +818,9 @@ impl Walker {
         // A key met as a new string each time (JSON parsed in Python, a query's names) would fill
         // the map with strings met once: a key's string is kept only where its place is new.
         if let Some((quick, text)) = quick.filter(|(_, text)| new || text.is_none()) {
-            let mut places = self.places();
-            let forgotten = (places.quick_canons.len() >= PLACES).then(|| std::mem::take(&mut places.quick_canons));
-            places.quick_canons.insert(quick, (text.map(|text| text.clone().unbind()), child.clone_ref(py)));
-            drop(places);
-            drop(forgotten); // after unlocking, as above
+            let held = (text.map(|text| text.clone().unbind()), child.clone_ref(py));
+            let forgotten = insert_bounded(&mut self.places().quick_canons, quick, held, PLACES);
+            drop(forgotten); // after unlocking (the guard is gone with its statement), as in `rules`
         }
         Ok(child)
     }
@@ -903,6 +898,16 @@ fn dotted<'py>(path: &[Bound<'py, PyAny>]) -> PyResult<String> {
 
 thread_local! {
     static KEY: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// ``value`` under ``key`` in ``map``, which starts over at ``limit`` entries: what it held then,
+/// for the caller to drop after unlocking (what it releases is Python's to free).
+fn insert_bounded<K: Eq + std::hash::Hash, V>(
+    map: &mut FxHashMap<K, V>, key: K, value: V, limit: usize,
+) -> Option<FxHashMap<K, V>> {
+    let forgotten = (map.len() >= limit).then(|| std::mem::take(map));
+    map.insert(key, value);
+    forgotten
 }
 
 /// `look` asked with a cache key: the UTF-8 bytes of `parts` joined by `SEP`, then `tail`. The
