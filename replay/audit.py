@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import sqlite3
 import sys
@@ -83,13 +84,14 @@ def _plain(record: dict[str, Any], nested: bool = True) -> bool:
 
 def _content_hash(content: dict[str, Any], details_json: bytes | None = None) -> str:
     """A record's hash: over every field but the hash itself, ``prev_hash`` included. Given the
-    details' canonical bytes (a bulk command's records have them from ``_entry``), they are
-    spliced in as they are: the canonical form of a record is its details' within its own."""
+    details' canonical bytes (the records ``_entry`` makes have them), ``content`` is the other
+    fields, and the bytes are spliced in as they are: the canonical form of a record is its
+    details' within its own."""
     if details_json is not None:
-        rest = {name: value for name, value in content.items() if name != "details"}
-        if _plain(rest, nested=False):
-            return hashlib.sha256(orjson.dumps({**rest, "details": orjson.Fragment(details_json)},
+        if _plain(content, nested=False):
+            return hashlib.sha256(orjson.dumps({**content, "details": orjson.Fragment(details_json)},
                                                option=orjson.OPT_SORT_KEYS)).hexdigest()
+        content = {**content, "details": json.loads(details_json)}  # as verify reads it back
     return hashlib.sha256(_canonical(content)).hexdigest()
 
 
@@ -180,12 +182,12 @@ class AuditTrail:
                 # inside one IMMEDIATE transaction no other writer can move the head: read it once
                 head = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-                for fields, details_json in entries:
-                    content = {**fields, "seq": seq, "prev_hash": prev}  # what expected_hash covers
+                for fields, details_json, plain in entries:
+                    content = {**fields, "seq": seq, "prev_hash": prev}  # what expected_hash covers, but details
                     digest = _content_hash(content, details_json)
                     rows.append(_row(content, details_json, digest))
                     if keep:
-                        records.append(AuditRecord(**content, hash=digest))
+                        records.append(AuditRecord(**content, details=_read_back(details_json, plain), hash=digest))
                     seq, prev = seq + 1, digest
                 self._db.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
                 self._db.execute("COMMIT")
@@ -265,11 +267,13 @@ class AuditBatch:
 
 
 class _Entry(NamedTuple):
-    """A record's fields but its place in the chain, made plain JSON as they will be read back,
-    and its details' canonical bytes, which the hash and the row both take as they are."""
+    """A record's fields but its place in the chain and its details, and the details' canonical
+    bytes, which the hash and the row both take as they are; ``plain``: whether orjson wrote
+    them. A bulk command's records are never read back, so its details are not parsed again."""
 
     fields: dict[str, Any]
     details_json: bytes
+    plain: bool
 
 
 def _entry(action: str, actor: str | None, event_id: str | None, target: str | None, policy_hash: str | None,
@@ -278,25 +282,29 @@ def _entry(action: str, actor: str | None, event_id: str | None, target: str | N
         raise ValueError("an audit record needs an action")
     details = details or {}
     plain = _plain(details)
-    details_json = _canonical(details, plain)
-    read_back = _json_loads(details_json) if plain else json.loads(details_json)  # orjson: no big ints
     return _Entry({"time": _now(), "actor": actor or current_actor(), "action": action, "event_id": event_id,
-                   "target": target, "policy_hash": policy_hash, "payload_sha256": payload_sha256,
-                   "details": read_back}, details_json)
+                   "target": target, "policy_hash": policy_hash, "payload_sha256": payload_sha256},
+                  _canonical(details, plain), plain)
 
 
-def _json_loads(data: bytes) -> Any:
-    """``json.loads``, by orjson where the text is plain JSON (``json`` also reads ``NaN``)."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return json.loads(data)
+def _read_back(details_json: bytes, plain: bool) -> Any:
+    """Details as ``verify`` reads them back: ``json.loads``, by orjson where ``_canonical`` wrote
+    plain JSON with it (orjson reads no integers beyond 64 bits, ``json`` also reads ``NaN``)."""
+    if plain:
+        try:
+            return orjson.loads(details_json)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(details_json)
+
+
+_BEFORE_DETAILS = operator.itemgetter(*_FIELDS[:_FIELDS.index("details")])
 
 
 def _row(content: dict[str, Any], details_json: bytes, digest: str) -> tuple:
     """A record's row: its fields in the table's order, the details as the canonical text the
-    hash covers, then the hash."""
-    return (*(details_json.decode("utf-8") if name == "details" else content[name] for name in _FIELDS), digest)
+    hash covers, then the hash (``details`` is last but ``prev_hash``)."""
+    return (*_BEFORE_DETAILS(content), details_json.decode("utf-8"), content["prev_hash"], digest)
 
 
 def _record(row: tuple) -> AuditRecord:

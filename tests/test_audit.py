@@ -276,4 +276,4 @@ def test_a_record_with_its_details_spliced_in_hashes_as_one_made_whole(fields: d
         whole = _content_hash(content)
     except UnicodeEncodeError:
         return
-    assert _content_hash(content, details_json) == whole
+    assert _content_hash(fields, details_json) == whole
