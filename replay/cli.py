@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
-from typing import IO, Any, NamedTuple
+from typing import Any
 
 import click
 
@@ -97,6 +97,7 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
     from replay.audit import AuditTrail
     from replay.output import check_writable, write_file
     from replay.output import output as output_to
+    from replay.sanitizing import Writer, sanitize_item
 
     for path in (output, report):
         check_writable(path)
@@ -116,8 +117,8 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
             yield None if item.error else item.raw if item.raw is not None else item.document
 
     with output_to(output) as out, contextlib.closing(AuditTrail()) as trail, trail.batch() as audit:
-        writer = _Writer(out)
-        work = functools.partial(_sanitize_item, limits=limits, report=bool(report))
+        writer = Writer(out)
+        work = functools.partial(sanitize_item, limits=limits, report=bool(report))
         for result in sanitize_stream(sanitizer, items(), work, workers=workers or cpu_count()):
             item = pending.popleft()
             error, limit = (item.error, item.limit) if result is None else (result.error, result.limit)
@@ -505,77 +506,6 @@ def _register_server_commands() -> None:
 
 
 _register_server_commands()
-
-
-class _Writer:
-    """Writes documents back in the form they came in (object, array element or JSONL line)."""
-
-    def __init__(self, out: IO[bytes]) -> None:
-        self.out, self.array_open = out, False
-
-    def write(self, document: bytes, form: str) -> None:
-        """``document`` as compact JSON (a JSONL line as it is; the other forms indented)."""
-        import orjson
-
-        if form == "jsonl":
-            self.out.write(document + b"\n")
-        elif form == "json-array":
-            self.out.write(b"[\n" if not self.array_open else b",\n")
-            self.array_open = True
-            self.out.write(orjson.dumps(orjson.loads(document), option=orjson.OPT_INDENT_2))
-        else:
-            self.out.write(orjson.dumps(orjson.loads(document), option=orjson.OPT_INDENT_2) + b"\n")
-
-    def close(self) -> None:
-        if self.array_open:
-            self.out.write(b"\n]\n")
-
-
-def _json_kind(value: Any) -> str:
-    return {type(None): "null", bool: "true or false", list: "an array", str: "a string"}.get(type(value), "a number")
-
-
-class _Sanitized(NamedTuple):
-    """What the sanitize command keeps of an item, made where it is sanitized (a worker, with
-    --workers): why it could not be (a JSONL line that is no event), or the event as compact JSON
-    and its audit digest and id, the counts and leaks it reports."""
-
-    error: str | None = None
-    limit: str | None = None  # the event limit that refused the item
-    blocked: bool = False
-    leaks: list[dict] | None = None
-    changes: int = 0
-    digest: str | None = None
-    event_id: str | None = None
-    json: bytes | None = None
-    report: dict | None = None  # the --report entry, but for its source
-
-
-def _sanitize_item(sanitizer, item: Any, *, limits, report: bool) -> _Sanitized:
-    """One item of the sanitize command: a JSONL line (bytes) is parsed and checked against the
-    limits here, in the worker, then the event is sanitized."""
-    import orjson
-
-    from connectors import parse_line
-    from replay.audit import payload_digest
-    from replay.ingest import normalize_event_id
-
-    if isinstance(item, bytes):
-        line = parse_line(item, limits)
-        if line.error is not None:
-            return _Sanitized(line.error, line.limit)
-        item = line.document
-    if not isinstance(item, dict):  # null, 3, "text", [...]: no event
-        return _Sanitized(f"expected a JSON object (an event), got {_json_kind(item)}")
-    result = sanitizer.sanitize(item)
-    entry = None
-    if report:
-        entry = {"blocked": result.blocked, "leaks": result.leaks, "already_filtered": result.filtered,
-                 "changes": [{"path": c.path, "rule": c.rule, "entity": c.entity, "action": c.action,
-                              "length": c.length} for c in result.changes]}
-    json = None if result.event is None else orjson.dumps(result.event)
-    return _Sanitized(None, None, result.blocked, result.leaks, len(result.changes), payload_digest(result.event),
-                      normalize_event_id(item.get("event_id")), json, entry)
 
 
 def _summary(entries: list[dict], policy) -> dict:
