@@ -3,12 +3,14 @@
     python -m bench.phases [--events 2000] [--warm 300] [--seed 7]
 
 Runs what ``replay sanitize`` runs for each line of a generated corpus (``bench/corpus.py``),
-in one process on one core: parse the line, sanitize the event (settled, as the command settles
-it), dump it, digest it, add its audit record and write it. The first ``--warm`` events fill the
+by the command's own functions, in one process on one core: parse the line, sanitize the event
+(settled, as the command settles it), dump and digest it, add its audit record (the records
+written to the trail 500 at a time) and write the line. The first ``--warm`` events fill the
 caches as a run's first events do; the rest are timed, every stage with its own timer, so what
 the stages cost together is what they cost in a run, instruction cache misses included (a stage
 timed alone in a loop costs a half or a third of that). Prints, per timed event, each stage's
-microseconds, its share of the whole, its calls and how many of them found something.
+microseconds, its share of the whole, its calls and, for a detector or a scan, how many of its
+calls found something.
 
 The timers cost about half a microsecond a call, a few percent of an event all told; the shares
 are what to read. ``bench.instructions`` counts, ``bench.paired`` compares two checkouts' time:
@@ -20,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import gc
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,22 +30,22 @@ from typing import Any
 
 from bench import generate_corpus
 
-
-# The table's groups, in order (the stages of a group do not overlap, those of the next run within
-# them), each with whether its stages return what they found (spans, a leak), so "found" says something.
-GROUPS = {"per event": False, "within sanitize": False, "called back in Python": True, "detectors": True}
+# The table's groups, in order: the stages of a group do not overlap, those of the next run within them.
+GROUPS = ("per event", "within sanitize", "some of the Python the walk and the gate run", "detectors")
 
 
 class Stopwatch:
-    """Seconds, calls and calls that returned something truthy, per stage and group; a stage that
-    calls itself again (a name faked word by word) is timed once, at the outermost call."""
+    """Seconds, calls and calls that found something, per stage; a stage that calls itself again
+    (a name faked word by word) is timed once, at the outermost call."""
 
     def __init__(self) -> None:
-        self.stages: dict[tuple[str, str], list[float]] = {}  # (group, name): [seconds, calls, found]
+        # (group, name): [seconds, calls, calls that found something, or None where that means nothing]
+        self.stages: dict[tuple[str, str], list[Any]] = {}
         self._depth: dict[str, int] = {}
 
-    def timed(self, group: str, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-        totals = self.stages.setdefault((group, name), [0.0, 0, 0])
+    def timed(self, group: str, name: str, function: Callable[..., Any], finds: bool = False) -> Callable[..., Any]:
+        """``function`` timed as stage ``name``; ``finds``: it returns what it found (spans, a leak)."""
+        totals = self.stages.setdefault((group, name), [0.0, 0, 0 if finds else None])
 
         @functools.wraps(function)
         def run(*args: Any, **kwargs: Any) -> Any:
@@ -58,29 +59,34 @@ class Stopwatch:
                 totals[0] += time.perf_counter() - start
                 totals[1] += 1
                 self._depth[name] = 0
-            totals[2] += bool(result)
+            if totals[2] is not None:
+                totals[2] += bool(result)
             return result
 
         return run
 
     def reset(self) -> None:
         for totals in self.stages.values():
-            totals[:] = [0.0, 0, 0]
+            totals[:2] = [0.0, 0]
+            if totals[2] is not None:
+                totals[2] = 0
 
 
 def _instrument(sanitizer: Any, watch: Stopwatch) -> None:
-    """Timers on the sanitizer's stages and on each detector of its scan and its gate. The walk
-    in the core calls these methods back by name, so timers set on the instance are the ones it
-    calls."""
-    for group, stages in (("within sanitize", ("_walk_document", "_propagate", "_gate")),
-                          ("called back in Python", ("_scan", "_gate_leak"))):
-        for stage in stages:
-            setattr(sanitizer, stage, watch.timed(group, stage, getattr(sanitizer, stage)))
-    sanitizer.fakes.fake = watch.timed("called back in Python", "fakes.fake (those the core leaves)",
-                                       sanitizer.fakes.fake)
-    sanitizer._detectors = [(watch.timed("detectors", f"scan: {rule.id}", detect), rule, bit)
-                            for detect, rule, bit in sanitizer._detectors]
-    sanitizer._gate_detectors = [(name, watch.timed("detectors", f"gate: {name}", detect), bit)
+    """Timers on the sanitizer's passes, on some of the Python its walk and its gate run, and on
+    each detector of its scan and its gate. The core calls ``_scan`` and ``_gate_leak`` back by
+    name and the engine reaches ``fake`` through its factory, so timers set on the instances are
+    the ones called."""
+    for stage in ("_walk_document", "_propagate", "_gate"):
+        setattr(sanitizer, stage, watch.timed("within sanitize", stage, getattr(sanitizer, stage)))
+    python = GROUPS[2]
+    for stage in ("_scan", "_gate_leak"):
+        setattr(sanitizer, stage, watch.timed(python, stage, getattr(sanitizer, stage), finds=True))
+    sanitizer.fakes.fake = watch.timed(python, "fakes.fake (the fakes the core leaves)", sanitizer.fakes.fake)
+    names = [name for rule in sanitizer.policy.rules for name in rule.detectors]  # as the engine lists them
+    sanitizer._detectors = [(watch.timed("detectors", f"scan: {name} ({rule.id})", detect, finds=True), rule, bit)
+                            for name, (detect, rule, bit) in zip(names, sanitizer._detectors, strict=True)]
+    sanitizer._gate_detectors = [(name, watch.timed("detectors", f"gate: {name}", detect, finds=True), bit)
                                  for name, detect, bit in sanitizer._gate_detectors]
     sanitizer._scan_choices.clear()  # the detector lists chosen so far hold the untimed functions
     sanitizer._gate_choices.clear()
@@ -88,12 +94,9 @@ def _instrument(sanitizer: Any, watch: Stopwatch) -> None:
 
 def run(lines: list[bytes], warm: int, audit_path: Path, out_path: Path) -> tuple[Stopwatch, float, int]:
     """(the stopwatch, seconds, events) of sanitizing ``lines[warm:]`` as ``replay sanitize`` does."""
-    import orjson
-
-    from connectors import parse_line
     from connectors.limits import DEFAULT_LIMITS
-    from replay.audit import AuditTrail, payload_digest
-    from replay.ingest import normalize_event_id
+    from replay import sanitizing
+    from replay.audit import AuditTrail
     from sanitizers import Sanitizer
     from sanitizers.parallel import settle
 
@@ -101,28 +104,41 @@ def run(lines: list[bytes], warm: int, audit_path: Path, out_path: Path) -> tupl
     settle(sanitizer)
     watch = Stopwatch()
     _instrument(sanitizer, watch)
-    parse = watch.timed("per event", "parse the line", parse_line)
-    sanitize = watch.timed("per event", "sanitize", sanitizer.sanitize)
-    dump = watch.timed("per event", "dump the event", orjson.dumps)
-    digest = watch.timed("per event", "digest the event (audit)", payload_digest)
+    sanitizer.sanitize = watch.timed("per event", "sanitize", sanitizer.sanitize)
+    # the command's functions look these up in their module at each call
+    sanitizing.parse_line = watch.timed("per event", "parse the line", sanitizing.parse_line)
+    sanitizing.payload_digest = watch.timed("per event", "digest the event (for its audit record)",
+                                            sanitizing.payload_digest)
+    item = watch.timed("per event", "the rest of sanitize_item (dump, event id)", sanitizing.sanitize_item)
     with contextlib.closing(AuditTrail(audit_path)) as trail, trail.batch() as audit, out_path.open("wb") as out:
+        trail._write = watch.timed("per event", "write the audit records (500 at a time)", trail._write)
         record = watch.timed("per event", "add its audit record", audit.append)
-        write = watch.timed("per event", "write the line", out.write)
+        writer = sanitizing.Writer(out)
+        writer.write = watch.timed("per event", "write the line", writer.write)
         start = 0.0
         for index, line in enumerate(lines):
             if index == warm:
-                gc.collect()
+                audit.flush()  # the warm events' records are written before the timers count
                 watch.reset()
                 start = time.perf_counter()
-            document = parse(line, DEFAULT_LIMITS).document
-            result = sanitize(document)
-            if result.event is not None:
-                write(dump(result.event) + b"\n")
-            record("sanitize", event_id=normalize_event_id(document.get("event_id")), policy_hash=sanitizer.policy.hash,
-                   payload_sha256=digest(result.event),
-                   details={"source": f"corpus:{index + 1}", "blocked": result.blocked, "changes": len(result.changes)})
+            result = item(sanitizer, line, limits=DEFAULT_LIMITS, report=False)
+            if result.error is not None:
+                continue
+            record("sanitize", event_id=result.event_id, policy_hash=sanitizer.policy.hash,
+                   payload_sha256=result.digest,
+                   details={"source": f"corpus:{index + 1}", "blocked": result.blocked, "changes": result.changes})
+            if not result.blocked:
+                writer.write(result.json, "jsonl")
+        audit.flush()
         seconds = time.perf_counter() - start
+    _less_what_it_calls(watch, "the rest of sanitize_item (dump, event id)",
+                        ("sanitize", "parse the line", "digest the event (for its audit record)"))
     return watch, seconds, len(lines) - warm
+
+
+def _less_what_it_calls(watch: Stopwatch, stage: str, inner: tuple[str, ...]) -> None:
+    """``stage``'s time without that of the stages it calls, timed on their own."""
+    watch.stages["per event", stage][0] -= sum(watch.stages["per event", name][0] for name in inner)
 
 
 def main() -> None:
@@ -138,17 +154,16 @@ def main() -> None:
         corpus, _ = generate_corpus(work, args.events, args.seed)
         watch, seconds, events = run(corpus.read_bytes().splitlines(), args.warm, work / "audit.sqlite3",
                                      work / "out.jsonl")
-    per_event = seconds / events * 1e6
-    print(f"{events} events timed (events {args.warm} to {args.events} of corpus seed {args.seed}): "
-          f"{per_event:,.0f} us an event, {events / seconds:,.0f} events/s, timers included\n")
-    print(f"{'stage':44s} {'us/event':>9s} {'share':>6s} {'calls/event':>12s} {'found':>6s}")
-    for group, finds in GROUPS.items():
+    print(f"the last {events} of {args.events} events of corpus seed {args.seed}: {seconds / events * 1e6:,.0f} us "
+          f"an event, {events / seconds:,.0f} events/s, timers included\n")
+    print(f"{'stage':52s} {'us/event':>9s} {'share':>6s} {'calls/event':>12s} {'found':>6s}")
+    for group in GROUPS:
         print(group)
         stages = [(name, totals) for (in_group, name), totals in watch.stages.items() if in_group == group]
         for name, (spent, calls, found) in sorted(stages, key=lambda stage: -stage[1][0]):
             if calls:
-                said = f"{found / calls:6.0%}" if finds else ""
-                print(f"  {name:42s} {spent / events * 1e6:9.1f} {spent / seconds:6.1%} {calls / events:12.2f} {said}")
+                said = "" if found is None else f"{found / calls:6.0%}"
+                print(f"  {name:50s} {spent / events * 1e6:9.1f} {spent / seconds:6.1%} {calls / events:12.3f} {said}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ __all__ = ["AuditBatch", "AuditRecord", "AuditTrail", "GENESIS", "audit_group", 
            "payload_digest", "record_quietly"]
 
 GENESIS = "0" * 64
+# The table's columns but the hash, in order; `_row` writes the last two as they are here.
 _FIELDS = ("seq", "time", "actor", "action", "event_id", "target", "policy_hash", "payload_sha256",
            "details", "prev_hash")
 
@@ -53,12 +54,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-def _canonical(data: dict[str, Any], plain: bool | None = None) -> bytes:
+def _canonical(data: dict[str, Any]) -> bytes:
     """Sorted keys, no whitespace, UTF-8: the same record always hashes the same. ``json``'s
     bytes define it; orjson writes the same bytes for plain records (ASCII text, integers,
-    booleans, nulls) three times as fast, and a bulk command writes a record per event. ``plain``:
-    what ``_plain(data)`` says, where the caller has asked it already."""
-    if _plain(data) if plain is None else plain:
+    booleans, nulls) three times as fast, and a bulk command writes a record per event."""
+    if _plain(data):
         return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -173,8 +173,8 @@ class AuditTrail:
     def _write(self, entries: list[_Entry], keep: bool = False) -> list[AuditRecord]:
         """Chain ``entries`` after the head in one transaction: all of them are written, or none.
         The records are made and returned only if asked to ``keep`` them (a batch writes
-        thousands and keeps none)."""
-        records: list[AuditRecord] = []
+        thousands and keeps none), after the transaction."""
+        written: list[tuple[dict[str, Any], bytes, str]] = []
         rows: list[tuple] = []
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -182,12 +182,12 @@ class AuditTrail:
                 # inside one IMMEDIATE transaction no other writer can move the head: read it once
                 head = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-                for fields, details_json, plain in entries:
+                for fields, details_json in entries:
                     content = {**fields, "seq": seq, "prev_hash": prev}  # what expected_hash covers, but details
                     digest = _content_hash(content, details_json)
                     rows.append(_row(content, details_json, digest))
                     if keep:
-                        records.append(AuditRecord(**content, details=_read_back(details_json, plain), hash=digest))
+                        written.append((content, details_json, digest))
                     seq, prev = seq + 1, digest
                 self._db.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
                 self._db.execute("COMMIT")
@@ -195,7 +195,9 @@ class AuditTrail:
                 if self._db.in_transaction:  # SQLite has already rolled back on a full disk
                     self._db.execute("ROLLBACK")
                 raise
-        return records
+        # the details as verify reads them back
+        return [AuditRecord(**content, details=json.loads(details_json), hash=digest)
+                for content, details_json, digest in written]
 
     def records(self, since: str | datetime | None = None) -> list[AuditRecord]:
         """Records in chain order, optionally only those at or after ``since`` (ISO time)."""
@@ -268,34 +270,20 @@ class AuditBatch:
 
 class _Entry(NamedTuple):
     """A record's fields but its place in the chain and its details, and the details' canonical
-    bytes, which the hash and the row both take as they are; ``plain``: whether orjson wrote
-    them. A bulk command's records are never read back, so its details are not parsed again."""
+    bytes, which the hash and the row both take as they are (a bulk command's records are never
+    read back, so their details are not parsed again)."""
 
     fields: dict[str, Any]
     details_json: bytes
-    plain: bool
 
 
 def _entry(action: str, actor: str | None, event_id: str | None, target: str | None, policy_hash: str | None,
            payload_sha256: str | None, details: dict[str, Any] | None) -> _Entry:
     if not action:
         raise ValueError("an audit record needs an action")
-    details = details or {}
-    plain = _plain(details)
     return _Entry({"time": _now(), "actor": actor or current_actor(), "action": action, "event_id": event_id,
                    "target": target, "policy_hash": policy_hash, "payload_sha256": payload_sha256},
-                  _canonical(details, plain), plain)
-
-
-def _read_back(details_json: bytes, plain: bool) -> Any:
-    """Details as ``verify`` reads them back: ``json.loads``, by orjson where ``_canonical`` wrote
-    plain JSON with it (orjson reads no integers beyond 64 bits, ``json`` also reads ``NaN``)."""
-    if plain:
-        try:
-            return orjson.loads(details_json)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(details_json)
+                  _canonical(details or {}))
 
 
 _BEFORE_DETAILS = operator.itemgetter(*_FIELDS[:_FIELDS.index("details")])

@@ -25,12 +25,14 @@ class Writer:
         """``document`` as compact JSON (a JSONL line as it is; the other forms indented)."""
         if form == "jsonl":
             self.out.write(document + b"\n")
-        elif form == "json-array":
-            self.out.write(b"[\n" if not self.array_open else b",\n")
+            return
+        indented = orjson.dumps(orjson.loads(document), option=orjson.OPT_INDENT_2)
+        if form == "json-array":
+            self.out.write(b",\n" if self.array_open else b"[\n")
             self.array_open = True
-            self.out.write(orjson.dumps(orjson.loads(document), option=orjson.OPT_INDENT_2))
+            self.out.write(indented)
         else:
-            self.out.write(orjson.dumps(orjson.loads(document), option=orjson.OPT_INDENT_2) + b"\n")
+            self.out.write(indented + b"\n")
 
     def close(self) -> None:
         if self.array_open:
