@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml core/Cargo.toml core/Cargo.lock $(wildcard core/src/*.r
 
 # pip byte-compiles what it installs, but not an editable install's source tree: compiled here, each
 # `replay` process starts without compiling the project's modules again (0.2 s where the environment
-# sets PYTHONDONTWRITEBYTECODE, as CI does). Up-to-date modules are skipped, so this costs little.
+# sets PYTHONDONTWRITEBYTECODE, as this machine's does). Up-to-date modules are skipped, so this costs little.
 install: $(STAMP)
 	$(BIN)/python -m compileall -q connectors sanitizers replay examples
 

@@ -32,6 +32,10 @@ from bench import generate_corpus
 
 # The table's groups, in order: the stages of a group do not overlap, those of the next run within them.
 GROUPS = ("per event", "within sanitize", "some of the Python the walk and the gate run", "detectors")
+# The stages of an event that hold others, and those they hold.
+_ITEM, _SANITIZE, _PARSE, _DIGEST = ("the rest of sanitize_item (dump, event id)", "sanitize", "parse the line",
+                                     "digest the event (for its audit record)")
+_RECORD, _WRITES = "add its audit record", "write the audit records (500 at a time)"
 
 
 class Stopwatch:
@@ -104,15 +108,14 @@ def run(lines: list[bytes], warm: int, audit_path: Path, out_path: Path) -> tupl
     settle(sanitizer)
     watch = Stopwatch()
     _instrument(sanitizer, watch)
-    sanitizer.sanitize = watch.timed("per event", "sanitize", sanitizer.sanitize)
+    sanitizer.sanitize = watch.timed("per event", _SANITIZE, sanitizer.sanitize)
     # the command's functions look these up in their module at each call
-    sanitizing.parse_line = watch.timed("per event", "parse the line", sanitizing.parse_line)
-    sanitizing.payload_digest = watch.timed("per event", "digest the event (for its audit record)",
-                                            sanitizing.payload_digest)
-    item = watch.timed("per event", "the rest of sanitize_item (dump, event id)", sanitizing.sanitize_item)
+    sanitizing.parse_line = watch.timed("per event", _PARSE, sanitizing.parse_line)
+    sanitizing.payload_digest = watch.timed("per event", _DIGEST, sanitizing.payload_digest)
+    item = watch.timed("per event", _ITEM, sanitizing.sanitize_item)
     with contextlib.closing(AuditTrail(audit_path)) as trail, trail.batch() as audit, out_path.open("wb") as out:
-        trail._write = watch.timed("per event", "write the audit records (500 at a time)", trail._write)
-        record = watch.timed("per event", "add its audit record", audit.append)
+        trail._write = watch.timed("per event", _WRITES, trail._write)
+        record = watch.timed("per event", _RECORD, audit.append)
         writer = sanitizing.Writer(out)
         writer.write = watch.timed("per event", "write the line", writer.write)
         start = 0.0
@@ -129,16 +132,14 @@ def run(lines: list[bytes], warm: int, audit_path: Path, out_path: Path) -> tupl
                    details={"source": f"corpus:{index + 1}", "blocked": result.blocked, "changes": result.changes})
             if not result.blocked:
                 writer.write(result.json, "jsonl")
+        written_by_records = watch.stages["per event", _WRITES][0]  # every 500th record writes the batch
         audit.flush()
         seconds = time.perf_counter() - start
-    _less_what_it_calls(watch, "the rest of sanitize_item (dump, event id)",
-                        ("sanitize", "parse the line", "digest the event (for its audit record)"))
+    # the stages of a group do not overlap: an outer one's time is without what it calls, timed on its own
+    stages = watch.stages
+    stages["per event", _ITEM][0] -= sum(stages["per event", name][0] for name in (_SANITIZE, _PARSE, _DIGEST))
+    stages["per event", _RECORD][0] -= written_by_records
     return watch, seconds, len(lines) - warm
-
-
-def _less_what_it_calls(watch: Stopwatch, stage: str, inner: tuple[str, ...]) -> None:
-    """``stage``'s time without that of the stages it calls, timed on their own."""
-    watch.stages["per event", stage][0] -= sum(watch.stages["per event", name][0] for name in inner)
 
 
 def main() -> None:
