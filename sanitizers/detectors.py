@@ -62,7 +62,8 @@ def _mentions(text: str, words: tuple[str, ...]) -> bool:
 
 @cache
 def _presidio(name: str):
-    """presidio recognizers are built on first use: importing presidio costs about a second."""
+    """presidio recognizers are built on first use, loaded without presidio's NLP engines
+    (``sanitizers._presidio_import``)."""
     from sanitizers._presidio_import import recognizer_classes
 
     recognizer = recognizer_classes()[name]
@@ -518,7 +519,7 @@ def _ssn_finder() -> Callable[[str], list[tuple[int, int]] | None] | None:
     ``invalidate_result`` and the removal of results inside better ones, replicated. None (every
     text read here) should a presidio release validate results or bring a pattern beyond Rust's
     engine. ``tests/test_core.py`` holds the two readings to the same spans."""
-    from presidio_analyzer import PatternRecognizer
+    from presidio_analyzer.pattern_recognizer import PatternRecognizer  # loaded with the recognizers
 
     recognizer = _presidio("US_SSN")
     rust = _rust_flags(recognizer.global_regex_flags)
