@@ -62,11 +62,11 @@ def _mentions(text: str, words: tuple[str, ...]) -> bool:
 
 @cache
 def _presidio(name: str):
-    """presidio recognizers are built on first use, loaded without presidio's NLP engines
-    (``sanitizers._presidio_import``)."""
-    from sanitizers._presidio_import import recognizer_classes
+    """presidio recognizers are built on first use: loading them costs a tenth of a second, and
+    importing presidio whole most of a second (``sanitizers._presidio_import``)."""
+    from sanitizers._presidio_import import presidio
 
-    recognizer = recognizer_classes()[name]
+    recognizer = presidio().recognizers[name]
     if name == "EMAIL_ADDRESS":
         return _offline_email_recognizer(recognizer)
     return recognizer()
@@ -236,16 +236,21 @@ class CompiledIban:
         return tuple(found)
 
 
+def _module_of(recognizer) -> dict[str, Any]:
+    """The globals of the module that defines a recognizer's ``validate_result`` (IBAN formats
+    live there), read through the method: the sanitizer's copy of the module is in no
+    ``sys.modules`` (``sanitizers._presidio_import``)."""
+    return getattr(type(recognizer).validate_result, "__globals__", {})
+
+
 def _iban_validator(recognizer) -> Callable[[str], bool | None]:
     """presidio's ``IbanRecognizer.validate_result`` with its country formats compiled once:
     presidio hands each format to ``regex.match`` as a string, and ``regex``'s cache lookup costs
     more than the match (about half of an IBAN's detection). Its own method where its module no
     longer holds the formats; ``tests/test_presidio_compiled.py`` holds the two to one answer."""
-    import inspect
-
     import regex
 
-    formats = getattr(inspect.getmodule(type(recognizer)), "regex_per_country", None)
+    formats = _module_of(recognizer).get("regex_per_country")
     bos_eos = getattr(recognizer, "BOSEOS", None)
     if not isinstance(formats, dict) or bos_eos is None:
         return recognizer.validate_result
@@ -401,11 +406,10 @@ def _iban_finder() -> Callable[[str], list[tuple[int, int]] | None] | None:
     for other text that says no "iban" and holds no letter ``(?i)`` reads as an ASCII one. None
     (every text read here) should a presidio release change the pattern, its flags or its
     validation's parts. ``tests/test_core.py`` holds the two readings to the same spans."""
-    import inspect
     import string
 
     recognizer = _presidio("IBAN_CODE")
-    formats = getattr(inspect.getmodule(type(recognizer)), "regex_per_country", None)
+    formats = _module_of(recognizer).get("regex_per_country")
     letters = {ord(d): str(i) for i, d in enumerate(string.digits + string.ascii_uppercase)}
     rust = _rust_flags(recognizer.global_regex_flags)  # the replica matches case as it is
     if ([p.regex for p in recognizer.patterns] != [IBAN_PATTERN] or rust is None or rust[0]
@@ -519,11 +523,11 @@ def _ssn_finder() -> Callable[[str], list[tuple[int, int]] | None] | None:
     ``invalidate_result`` and the removal of results inside better ones, replicated. None (every
     text read here) should a presidio release validate results or bring a pattern beyond Rust's
     engine. ``tests/test_core.py`` holds the two readings to the same spans."""
-    from presidio_analyzer.pattern_recognizer import PatternRecognizer  # loaded with the recognizers
+    from sanitizers._presidio_import import presidio
 
     recognizer = _presidio("US_SSN")
     rust = _rust_flags(recognizer.global_regex_flags)
-    if type(recognizer).validate_result is not PatternRecognizer.validate_result or rust is None:
+    if type(recognizer).validate_result is not presidio().pattern_recognizer.validate_result or rust is None:
         return None
     try:
         return SsnFinder([(p.regex, p.score) for p in recognizer.patterns], *rust).spans

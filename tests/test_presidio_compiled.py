@@ -83,44 +83,46 @@ def _run_python(code: str) -> None:
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
-def test_presidio_recognizers_load_without_spacy_and_presidio_imports_whole_after() -> None:
-    """The recognizers load without presidio's NLP engines (spaCy: most of a sanitizing command's
-    start-up) and find what they find; presidio's packages are not left half made: importing
-    presidio afterwards runs it whole, with the very classes the detectors hold, and a pattern
-    built then is still checked."""
-    _run_python("""
+@pytest.mark.parametrize("first_use", ["_presidio('EMAIL_ADDRESS')", "_ssn_finder()", "_compiled('IBAN_CODE')"])
+def test_presidio_recognizers_load_without_spacy_and_leave_presidio_to_import_whole(first_use: str) -> None:
+    """Whatever detector loads them first, the recognizers come without presidio's NLP engines
+    (spaCy: most of a sanitizing command's start-up) and find what presidio finds; and they leave
+    no presidio module behind: importing presidio afterwards loads it whole, as it is laid out."""
+    _run_python(f"""
         import sys
-        from sanitizers._presidio_import import recognizer_classes
-        from sanitizers.detectors import _presidio
+        from sanitizers.detectors import _compiled, _presidio, _ssn_finder
+        {first_use}
         found = _presidio("EMAIL_ADDRESS").analyze("mail jane.doe@example.com now", ["EMAIL_ADDRESS"], None)
         assert [(r.start, r.end) for r in found] == [(5, 25)], found
-        assert [(r.start, r.end) for r in _presidio("IBAN_CODE").analyze("DE89370400440532013000", ["IBAN_CODE"])] \
-            == [(0, 22)]
-        assert "spacy" not in sys.modules and "presidio_analyzer" not in sys.modules
-        import presidio_analyzer
-        from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, predefined_recognizers
-        assert "spacy" in sys.modules
-        for entity, cls in recognizer_classes().items():
-            assert issubclass(cls, PatternRecognizer) and getattr(predefined_recognizers, cls.__name__) is cls
-        try:
-            Pattern("broken", "(unclosed", 0.5)
-        except ValueError:
-            print("ok")
+        assert "spacy" not in sys.modules, "spaCy imported"
+        assert not [name for name in sys.modules if name.startswith("presidio_analyzer")]
+        import presidio_analyzer.pattern
+        import presidio_analyzer.predefined_recognizers.generic.iban_recognizer as iban
+        from presidio_analyzer import AnalyzerEngine
+        from presidio_analyzer.nlp_engine import NlpArtifacts
+        assert presidio_analyzer.pattern.Pattern is presidio_analyzer.Pattern and iban.NlpArtifacts is NlpArtifacts
+        text = "IBAN DE89370400440532013000 from 10.1.2.3"
+        for entity, recognizer in (("IBAN_CODE", iban.IbanRecognizer()),
+                                   ("IP_ADDRESS", presidio_analyzer.predefined_recognizers.IpRecognizer())):
+            ours = [(r.start, r.end, r.score) for r in _presidio(entity).analyze(text, [entity], None)]
+            assert ours and ours == [(r.start, r.end, r.score) for r in recognizer.analyze(text, [entity], None)]
+        print("ok")
     """)
 
 
 def test_presidio_laid_out_otherwise_is_imported_whole() -> None:
-    """Should a presidio release move a recognizer, the light import's attempt is forgotten (what it
+    """Should a presidio release move a recognizer, the attempt leaves nothing behind (what it
     loaded with a stand-in for presidio's NLP engine loads again) and presidio is imported whole:
     the classes still come, as presidio's own."""
     _run_python("""
         import sys
         from sanitizers import _presidio_import
         _presidio_import._RECOGNIZERS["US_SSN"] = ("country_specific.us.moved_away", "UsSsnRecognizer")
-        classes = _presidio_import.recognizer_classes()
-        from presidio_analyzer import predefined_recognizers
+        loaded = _presidio_import.presidio()
+        from presidio_analyzer import PatternRecognizer, predefined_recognizers
         from presidio_analyzer.nlp_engine import NlpArtifacts
-        assert "spacy" in sys.modules
+        assert "spacy" in sys.modules and loaded.pattern_recognizer is PatternRecognizer
+        classes = loaded.recognizers
         assert all(getattr(predefined_recognizers, cls.__name__) is cls for cls in classes.values())
         assert set(classes) == {"EMAIL_ADDRESS", "IBAN_CODE", "IP_ADDRESS", "CRYPTO", "MAC_ADDRESS", "US_SSN"}
         assert sys.modules[classes["IBAN_CODE"].__module__].NlpArtifacts is NlpArtifacts
