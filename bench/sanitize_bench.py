@@ -179,8 +179,9 @@ def _presidio(events: list[dict]) -> float:
     import spacy
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
-    from sanitizers.detectors import _presidio as offline_recognizer
+    from sanitizers.detectors import _offline_email_recognizer
 
     with tempfile.TemporaryDirectory() as model:
         spacy.blank("en").to_disk(model)
@@ -188,7 +189,7 @@ def _presidio(events: list[dict]) -> float:
                                 supported_languages=["en"])
     # presidio's own e-mail recognizer would try to download the public suffix list
     engine.registry.remove_recognizer("EmailRecognizer")
-    engine.registry.add_recognizer(offline_recognizer("EMAIL_ADDRESS"))
+    engine.registry.add_recognizer(_offline_email_recognizer(EmailRecognizer))  # presidio's class, not our copy
     from bench.corpus import strings_in
 
     strings = [list(strings_in(event)) for event in events]
