@@ -409,3 +409,17 @@ def test_self_check_rejects_a_bad_measuring_stick(generated: tuple[list[dict[str
     order_id = next(t["value"] for t in entry["technical"] if t["kind"] == "order_id")
     overlapping = {**entry, "personal": [*entry["personal"], {"kind": "name", "value": order_id, "forms": []}]}
     assert any(p.startswith("technical damaged") for p in corpus.self_check(event, overlapping))
+
+
+def test_the_speed_benchmark_runs_end_to_end_on_a_small_corpus() -> None:
+    """``bench.sanitize_bench`` is run by hand, so nothing else would notice it broken: every one of
+    its lines (whole-process runs, Relay, naive presidio, start-up, quality) on a few events.
+    Its figures are not checked: they mean nothing at this size."""
+    done = subprocess.run([sys.executable, "-m", "bench.sanitize_bench", "--events", "60", "--workers", "1", "2",
+                           "--repeat", "1", "--latency-events", "20", "--presidio-events", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=200)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for line in ("replay sanitize --workers 2 (whole process)", "Sentry Relay pii_strip_event",
+                 "naive presidio AnalyzerEngine", "outputs identical: True", "start-up, replay sanitize of one event",
+                 "zero-leak kinds"):
+        assert line in done.stdout, line
