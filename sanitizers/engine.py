@@ -77,10 +77,11 @@ _ROUTE_WORD = re.compile(r"[a-z]+(?:[-_][a-z]+)*(?:\.(?:csv|json|xml|pdf|txt|htm
 # OpenAPI), :id (Express, Rails), <int:id> (Flask), [id] (Next.js).
 _ROUTE_PARAM = re.compile(r"\{[A-Za-z_][\w.:-]*\}|:[A-Za-z_]\w*|<(?:\w+:)?[A-Za-z_]\w*>|\[{1,2}(?:\.\.\.)?[A-Za-z_]\w*\]{1,2}")
 # A URL path segment that is data names no place: what follows one the sanitizer replaced (an
-# e-mail address, a user id) or one with a long number in it (`/orders/ORD-2024-126481/pay`) is
-# placed at `path`, as in every other event, not at a place of its own for every event, which the
-# walk would decide for again and no selector could name. Other segments name it (`v2`, `x509`).
-_LONG_NUMBER = re.compile(r"\d{5}")
+# e-mail address, a user id), a number (`/orders/8123/pay`) or one with a long number in it
+# (`/orders/ORD-2024-126481/pay`) is placed at `path`, as in every other event, not at a place of
+# its own for every event, which the walk would decide for again and no selector could name.
+# Other segments name it (`v2`, `x509`).
+_NUMBER = re.compile(r"\d+\Z|.*\d{5}")
 _GATE_DETECTORS = ("JWT", "PEM_KEY", "API_KEY", "EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS")
 # One value of every kind a detector or fake builds something for on first use (presidio
 # recognizers, phone metadata, name lists): all documentation or test values, nobody's data.
@@ -408,7 +409,7 @@ class Sanitizer:
                 continue
             # the segment before is only a guess at this one's name: what the detectors recognise wins
             named_by = "" if _ROUTE_WORD.fullmatch(decoded) or self._scan(decoded, canon) else seg_key
-            data = i and (new_segments[i - 1] != seg_key or _LONG_NUMBER.search(seg_key))  # see _LONG_NUMBER
+            data = i and (new_segments[i - 1] != seg_key or _NUMBER.match(seg_key))  # see _NUMBER
             place = "path" if data or not seg_key else seg_key
             new = self._walker.string(self, decoded, path, canon + (place,), named_by, "path", run)
             new_segments.append(raw if new == decoded else requote(raw, str(new), plus=False))
