@@ -17,8 +17,8 @@ from functools import cache, lru_cache
 from itertools import repeat
 from typing import Any, NamedTuple
 
-from sanitizers._core import (IBAN_PATTERN, PREFILTERED, GateReader, IbanFinder, IpFinder, Pattern, Prefilter,
-                              SsnFinder, card_spans, email_spans, unquote, username_spans)
+from sanitizers._core import (IBAN_PATTERN, PREFILTERED, GateReader, IbanFinder, IpFinder, Pattern, PhoneFinder,
+                              Prefilter, SsnFinder, card_spans, email_spans, unquote, username_spans)
 from sanitizers._screen import Screened
 
 __all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "core_replica", "detector_bit", "digit_count",
@@ -649,7 +649,12 @@ def detect_phone(text: str) -> list[Span]:
     """Phone-shaped digit groups, accepted when written internationally, in NANP layout, with a
     phone cue shortly before, or as a whole value grouped by spaces, dashes or parentheses
     (``601 523 807``); and when phonenumbers finds them possible for some region. Bare digit
-    runs need a cue: without one they are ids, amounts and timestamps."""
+    runs need a cue: without one they are ids, amounts and timestamps. The compiled core reads
+    ASCII text (``_phone_finder``)."""
+    return _in_core(_phone_spans(), text, "PHONE_NUMBER", "phone", _detect_phone_here)
+
+
+def _detect_phone_here(text: str) -> list[Span]:
     if digit_count(text) < 7:
         return []
     cued = None
@@ -675,6 +680,41 @@ def detect_phone(text: str) -> list[Span]:
     return spans
 
 
+@cache
+def _phone_finder() -> PhoneFinder | None:
+    """detect_phone for ASCII text in the compiled core, with phonenumbers' parse and
+    ``is_possible_number`` replicated on its own metadata: each calling code's lengths, national
+    prefix and number pattern (its main region's), and the international prefix of each region
+    ``_possible_phone`` tries. Loading every region's metadata takes about 40 ms, once. None
+    (every number parsed by phonenumbers) should a region tried not be its calling code's main
+    one, or a pattern be beyond Rust's engine. ``tests/test_core.py`` holds the two alike."""
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, region_code_for_country_code
+
+    plans = []
+    for code in COUNTRY_CODE_TO_REGION_CODE:
+        plan = PhoneMetadata.metadata_for_region_or_calling_code(code, region_code_for_country_code(code))
+        if plan is not None:
+            general = plan.general_desc
+            plans.append((code, plan.national_prefix_for_parsing or None, plan.national_prefix_transform_rule or None,
+                          general.national_number_pattern or None, list(general.possible_length),
+                          list(general.possible_length_local_only)))
+    regions = [PhoneMetadata.metadata_for_region(region) for region in _PHONE_REGIONS]
+    if any(region_code_for_country_code(plan.country_code) != region for plan, region in zip(regions, _PHONE_REGIONS)):
+        return None
+    try:
+        return PhoneFinder(_PHONE_CUE.pattern, _DATE_LIKE.pattern, _NANP.pattern, _GROUPED.pattern,
+                           list(COUNTRY_CODE_TO_REGION_CODE), plans,
+                           [(plan.country_code, plan.international_prefix) for plan in regions])
+    except ValueError:
+        return None
+
+
+@cache
+def _phone_spans() -> Callable[[str], list[tuple[int, int]] | None] | None:
+    finder = _phone_finder()
+    return None if finder is None else finder.spans
+
+
 _BARE_NUMBER = re.compile(r"\s*\+?\d{7,15}\s*")
 
 
@@ -693,6 +733,14 @@ def detect_phone_value(text: str) -> list[Span]:
 
 @lru_cache(maxsize=65_536)
 def _possible_phone(raw: str, international: bool) -> bool:
+    finder = _phone_finder()
+    possible = None if finder is None else finder.possible(raw, international)
+    return possible if possible is not None else _parsed_possible(raw, international)
+
+
+def _parsed_possible(raw: str, international: bool) -> bool:
+    """Whether phonenumbers finds ``raw`` a possible number, written internationally or in one of
+    the regions in turn: ``_phone_finder``'s reference."""
     import phonenumbers
 
     attempts: list[tuple[str, str | None]] = []
@@ -959,6 +1007,8 @@ def core_replica(name: str) -> Any:
         return None if spans is None else spans.__self__  # each detector holds its replica's bound spans method
     if name == "PERSON":
         return _names_module().person_finder()
+    if name == "PHONE_NUMBER":
+        return _phone_finder()
     if name == "USER_ID":
         return _USER_ID.screen
     return None

@@ -13,6 +13,7 @@ import math
 import random
 import re
 import uuid
+from unittest import mock
 
 import pytest
 from hypothesis import example, given, settings
@@ -489,6 +490,96 @@ def test_the_core_finds_the_ssns_the_ssn_detector_finds(pieces: list[str]) -> No
     text = "".join(pieces)
     found = _ssn_finder()(text)
     assert found == ([(span.start, span.end) for span in _detect_ssn_here(text)] if text.isascii() else None)
+
+
+PHONE_PIECES = ["+49 151 2345678", "+1-633-831-4620", "+33 (0)6 35 25 22 94", "0049 30 123456", "001 212 555 0100",
+                "(030) 1234567", "(00562) 565607", "601 523 807", "534.927.7621", "+55 17 8715-6760", "55 1961-3667",
+                "0583634913", "4519655", "555-1234", "2024-01-31", "12/31/1999", "10:30", "x108", " ext. 12", "ext",
+                "call me at ", "Phone: ", "tel ", "fax.", "order ", " ", "  ", "\t", "\n", "\x1c", "-", ".", "/", ":",
+                "(", ")", "+", "0", "1", "12", "123", "1234", "a", "_", "é"]
+
+
+def _phone_reading(text: str) -> tuple[list[tuple[int, int]], bool]:
+    """detect_phone's spans in ``text``, and whether a number it parsed is one the core leaves
+    to phonenumbers (the core then leaves the whole text to Python)."""
+    from sanitizers import detectors
+
+    undecided = []
+
+    def possible(raw: str, international: bool) -> bool:
+        undecided.extend([raw] if detectors._phone_finder().possible(raw, international) is None else [])
+        return detectors._parsed_possible(raw, international)
+
+    with mock.patch.object(detectors, "_possible_phone", possible):
+        return [(span.start, span.end) for span in detectors._detect_phone_here(text)], bool(undecided)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(PHONE_PIECES), max_size=8))
+@example(["call me at ", "601 523 807", "a"])  # a word character after it: _PHONE backs off to "601 523"
+@example(["Phone: ", "534.927.7621", ".", "5"])  # ".5" after it: backs off too
+@example(["1234", "-", "555-1234"])  # "-" before a start: the scan goes on from the next digit
+@example(["tel ", "(", "00562) 565607"])  # possible in Brazil only, its national prefix rewritten by a rule
+def test_the_core_finds_the_phones_the_phone_detector_finds(pieces: list[str]) -> None:
+    """detect_phone hands ASCII text to the core: _PHONE's backtracking (its lookbehinds, and the
+    shorter match it backs off to where a word character or ".5" follows), dates, extensions,
+    NANP layout, a cue near the number, a whole grouped value, and phonenumbers' parse of each
+    number, where the core reads it; where it does not, the whole text is Python's."""
+    from sanitizers.detectors import _phone_finder
+
+    text = "".join(pieces)
+    spans, undecided = _phone_reading(text)
+    assert _phone_finder().spans(text) == (None if undecided or not text.isascii() else spans)
+
+
+def test_the_core_finds_the_phones_the_phone_detector_finds_in_the_corpus() -> None:
+    from sanitizers.detectors import _phone_finder
+    from tests.texts import sample_texts
+
+    texts = [text for text in sample_texts(300, seed=5) if text.isascii()]
+    readings = {text: _phone_reading(text) for text in texts}
+    assert sum(bool(spans) for spans, _ in readings.values()) > 50
+    assert sum(undecided for _, undecided in readings.values()) < 5
+    assert [t for t in texts if _phone_finder().spans(t) != (None if readings[t][1] else readings[t][0])] == []
+
+
+_NUMBER_STARTS = ["", "+", "00", "(", "0", "1", "011", "+1", "+44 ", "+49(0)", "0049", "001", "+55", "0055", "90",
+                  "+7", "+800 ", "+39 0", "0039", "+0", "00 "]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(_NUMBER_STARTS), st.lists(st.tuples(st.text("0123456789", min_size=1, max_size=5),
+                                                           st.sampled_from(["", " ", "-", ".", "/", ")", "(", "+"])),
+                                                 min_size=1, max_size=5))
+@example("+", [("35312345678", "")])  # a calling code of three digits
+@example("0", [("0562", ")"), ("565607", "")])  # Brazil's transform rule rewrites the national prefix
+def test_the_core_tells_a_possible_number_as_phonenumbers_does(start: str, groups: list[tuple[str, str]]) -> None:
+    """_possible_phone asks the core first: phonenumbers' parse (its international prefixes,
+    calling codes, national prefixes kept where the rest is no number or rewritten by a
+    transform rule, lengths) replicated on its own metadata, or None where it is not."""
+    from sanitizers.detectors import _parsed_possible, _phone_finder
+
+    raw = start + "".join(digits + separator for digits, separator in groups)
+    international = raw.startswith(("+", "00"))
+    assert _phone_finder().possible(raw, international) in (None, _parsed_possible(raw, international))
+
+
+def test_the_core_tells_most_numbers_possible_or_not_itself() -> None:
+    """The core answers for nearly every number of seven to fifteen digits, written in the ways
+    _PHONE reads, and its answers are phonenumbers'."""
+    from sanitizers.detectors import _parsed_possible, _phone_finder
+
+    rng = random.Random(8)
+    numbers = []
+    for _ in range(3000):
+        digits = "".join(rng.choices("0123456789", k=rng.randint(7, 15)))
+        grouped = "".join(d + (rng.choice(" .-/") if rng.random() < 0.25 else "") for d in digits).rstrip(" .-/")
+        numbers.append(rng.choice(_NUMBER_STARTS) + grouped)
+    answers = {raw: _phone_finder().possible(raw, raw.startswith(("+", "00"))) for raw in numbers}
+    assert sum(answer is None for answer in answers.values()) < len(numbers) // 100
+    assert sum(answer is False for answer in answers.values()) > 100
+    assert [raw for raw, answer in answers.items()
+            if answer is not None and answer != _parsed_possible(raw, raw.startswith(("+", "00")))] == []
 
 
 USERNAME_PIECES = ["<User: jdoe>", "<Customer", "<Person: ", "<Profile_2: ", "<", ">", "User", "user", "USERNAME", "uname",

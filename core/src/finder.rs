@@ -5,7 +5,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::{card, email, ip_find, IbanFinder, IpFinder, Pattern, PersonFinder, SsnFinder};
+use crate::{card, email, ip_find, IbanFinder, IpFinder, Pattern, PersonFinder, PhoneFinder, SsnFinder};
 
 pub(crate) enum Finder {
     /// presidio's e-mail pattern and the domain check `detect_email` uses.
@@ -16,6 +16,7 @@ pub(crate) enum Finder {
     Ip(Py<IpFinder>),
     /// `detect_names`: the people's names, where no device word calls the owner detector.
     Person(Py<PersonFinder>),
+    Phone(Py<PhoneFinder>),
     /// The looser form of the one pattern a detector's spans come from (`_screen.Screened`):
     /// where it finds nothing, neither does the detector.
     Screen(Py<Pattern>),
@@ -38,6 +39,7 @@ impl Finder {
             "US_SSN" => Finder::Ssn(replica.extract()?),
             "IP_ADDRESS" => Finder::Ip(replica.extract()?),
             "PERSON" => Finder::Person(replica.extract()?),
+            "PHONE_NUMBER" => Finder::Phone(replica.extract()?),
             "USER_ID" => Finder::Screen(replica.extract()?),
             _ => return Ok(None),
         }))
@@ -59,6 +61,7 @@ impl Finder {
                 let person = person.get();
                 (!person.devices.is_match(text)).then(|| person.names.person_spans(text.as_bytes()))
             }
+            Finder::Phone(phone) => phone.get().phones.spans(text),
             Finder::Screen(screen) => (!screen.get().inner.is_match(text)).then(Vec::new),
         })
     }

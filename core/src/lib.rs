@@ -16,6 +16,7 @@ mod mt;
 mod names;
 mod pattern;
 mod percent;
+mod phone;
 mod prefilter;
 mod python;
 mod remember;
@@ -350,6 +351,60 @@ impl IbanFinder {
     }
 }
 
+/// `detectors.detect_phone` on ASCII text, and `detectors._possible_phone` (`phone`).
+#[pyclass(module = "sanitizers._core", frozen)]
+struct PhoneFinder {
+    phones: phone::Phones,
+}
+
+/// One calling code's plan as Python hands it over: (code, `national_prefix_for_parsing`,
+/// `national_prefix_transform_rule`, the general `national_number_pattern`, the possible
+/// lengths, the local-only lengths).
+type PlanSource = (u32, Option<String>, Option<String>, Option<String>, Vec<usize>, Vec<usize>);
+
+#[pymethods]
+impl PhoneFinder {
+    /// The detector's cue, date, NANP and grouping patterns (as they read ASCII text);
+    /// phonenumbers' calling codes, the plans of their main regions, and the regions tried in
+    /// turn as (calling code, `international_prefix`).
+    #[new]
+    fn new(
+        cue: &str, date_like: &str, nanp: &str, grouped: &str, codes: Vec<u32>, plans: Vec<PlanSource>,
+        regions: Vec<(u32, String)>,
+    ) -> PyResult<Self> {
+        let compile = |source: String| regex::Regex::new(&source).map_err(|e| PyValueError::new_err(e.to_string()));
+        let mut compiled = rustc_hash::FxHashMap::default();
+        for (code, prefix, rule, general, lengths, local) in plans {
+            if lengths.is_empty() {
+                continue; // the length test reads the shortest: Python's to read
+            }
+            let national_prefix = prefix.map(|p| compile(format!(r"\A(?:{p})"))).transpose()?;
+            let general = general.map(|g| compile(format!(r"\A(?:{g})\z"))).transpose()?;
+            let transform = phone::Transform::new(rule.as_deref());
+            compiled.insert(code, phone::Plan { national_prefix, transform, general, lengths, local });
+        }
+        let regions = regions
+            .into_iter()
+            .map(|(code, prefix)| Ok((code, compile(format!(r"\A(?:{prefix})"))?)))
+            .collect::<PyResult<_>>()?;
+        let numbering = phone::Numbering { codes: codes.into_iter().collect(), plans: compiled, regions };
+        let phones = phone::Phones::new(cue, date_like, nanp, grouped, numbering)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(PhoneFinder { phones })
+    }
+
+    /// The spans `detect_phone` finds in ``text``; None for text that is not ASCII, and where
+    /// phonenumbers' parse of a number is Python's to run.
+    fn spans(&self, text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
+        self.phones.spans(text.to_str().ok()?)
+    }
+
+    /// `_possible_phone(raw, international)`, or None where phonenumbers is Python's to run.
+    fn possible(&self, raw: &str, international: bool) -> Option<bool> {
+        self.phones.numbering.possible(raw, international)
+    }
+}
+
 /// `detectors.detect_ssn` on ASCII text (`ssn`).
 #[pyclass(module = "sanitizers._core", frozen)]
 struct SsnFinder {
@@ -637,6 +692,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Rememberer>()?;
     m.add_class::<gate::GateReader>()?;
     m.add_class::<SsnFinder>()?;
+    m.add_class::<PhoneFinder>()?;
     m.add_function(wrap_pyfunction!(charclass, m)?)?;
     m.add_function(wrap_pyfunction!(ip_address, m)?)?;
     m.add_function(wrap_pyfunction!(holds_word, m)?)?;
