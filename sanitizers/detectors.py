@@ -683,30 +683,36 @@ def _detect_phone_here(text: str) -> list[Span]:
 @cache
 def _phone_finder() -> PhoneFinder | None:
     """detect_phone for ASCII text in the compiled core, with phonenumbers' parse and
-    ``is_possible_number`` replicated on its own metadata: each calling code's lengths, national
-    prefix and number pattern (its main region's), and the international prefix of each region
-    ``_possible_phone`` tries. Loading every region's metadata takes about 40 ms, once. None
-    (every number parsed by phonenumbers) should a region tried not be its calling code's main
-    one, or a pattern be beyond Rust's engine. ``tests/test_core.py`` holds the two alike."""
+    ``is_possible_number`` replicated on its own metadata (``_phone_plan``), and the international
+    prefix of each region ``_possible_phone`` tries. None (every number parsed by phonenumbers)
+    should a region tried not be its calling code's main one, or a pattern be beyond Rust's
+    engine. ``tests/test_core.py`` holds the two alike."""
     from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, region_code_for_country_code
 
-    plans = []
-    for code in COUNTRY_CODE_TO_REGION_CODE:
-        plan = PhoneMetadata.metadata_for_region_or_calling_code(code, region_code_for_country_code(code))
-        if plan is not None:
-            general = plan.general_desc
-            plans.append((code, plan.national_prefix_for_parsing or None, plan.national_prefix_transform_rule or None,
-                          general.national_number_pattern or None, list(general.possible_length),
-                          list(general.possible_length_local_only)))
     regions = [PhoneMetadata.metadata_for_region(region) for region in _PHONE_REGIONS]
     if any(region_code_for_country_code(plan.country_code) != region for plan, region in zip(regions, _PHONE_REGIONS)):
         return None
     try:
         return PhoneFinder(_PHONE_CUE.pattern, _DATE_LIKE.pattern, _NANP.pattern, _GROUPED.pattern,
-                           list(COUNTRY_CODE_TO_REGION_CODE), plans,
-                           [(plan.country_code, plan.international_prefix) for plan in regions])
+                           list(COUNTRY_CODE_TO_REGION_CODE),
+                           [(plan.country_code, plan.international_prefix) for plan in regions], _phone_plan)
     except ValueError:
         return None
+
+
+def _phone_plan(code: int) -> tuple[str | None, str | None, str | None, list[int], list[int]] | None:
+    """What the core reads of calling code ``code``'s main region, when a number first needs it
+    (loading every region's metadata would take 40 ms and 20 MB): its national prefix, the rule
+    that rewrites it, the pattern and the possible lengths of its numbers."""
+    from phonenumbers import PhoneMetadata, region_code_for_country_code
+
+    plan = PhoneMetadata.metadata_for_region_or_calling_code(code, region_code_for_country_code(code))
+    if plan is None:
+        return None
+    general = plan.general_desc
+    return (plan.national_prefix_for_parsing or None, plan.national_prefix_transform_rule or None,
+            general.national_number_pattern or None, list(general.possible_length),
+            list(general.possible_length_local_only))
 
 
 @cache

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sanitizers._core import (ENCODED, WHOLE, Haystack, Keyed, Pattern, Rng, card_spans, charclass, holds_word,
-                              ip_address, outline, quote, requote, unquote, username_spans)
+from sanitizers._core import (ENCODED, WHOLE, Haystack, Keyed, Pattern, PhoneFinder, Rng, card_spans, charclass,
+                              holds_word, ip_address, outline, quote, requote, unquote, username_spans)
 from sanitizers.detectors import PREFILTERED, prefilter
 from sanitizers._known import _ENCODINGS
 from sanitizers.fakes import FakeFactory
@@ -580,6 +580,28 @@ def test_the_core_tells_most_numbers_possible_or_not_itself() -> None:
     assert sum(answer is False for answer in answers.values()) > 100
     assert [raw for raw, answer in answers.items()
             if answer is not None and answer != _parsed_possible(raw, raw.startswith(("+", "00")))] == []
+
+
+def test_a_calling_code_without_a_plan_leaves_its_numbers_to_phonenumbers() -> None:
+    """The core reads a calling code's plan when a number first needs it; a code whose plan it
+    is not given (or whose reading fails) leaves the number, and the text, to Python."""
+    from sanitizers import detectors
+
+    asked = []
+
+    def no_plan(code: int) -> None:
+        asked.append(code)
+        if code == 33:
+            raise RuntimeError("metadata missing")
+
+    finder = PhoneFinder(detectors._PHONE_CUE.pattern, detectors._DATE_LIKE.pattern, detectors._NANP.pattern,
+                         detectors._GROUPED.pattern, [1, 33, 49], [(1, "011")], no_plan)
+    assert finder.possible("+49 30 1234567", True) is None
+    assert finder.possible("+33 1 73 43 38 55", True) is None
+    assert finder.spans("call +49 30 1234567 now") is None
+    assert finder.possible("+99 1234567", True) is False  # no calling code: the parse refuses it
+    assert asked == [49, 33]  # each asked for once, given or not
+    assert detectors._phone_finder().spans("call +49 30 1234567 now") == [(5, 19)]
 
 
 USERNAME_PIECES = ["<User: jdoe>", "<Customer", "<Person: ", "<Profile_2: ", "<", ">", "User", "user", "USERNAME", "uname",

@@ -357,37 +357,43 @@ struct PhoneFinder {
     phones: phone::Phones,
 }
 
-/// One calling code's plan as Python hands it over: (code, `national_prefix_for_parsing`,
+/// A calling code's plan as Python hands it over: (`national_prefix_for_parsing`,
 /// `national_prefix_transform_rule`, the general `national_number_pattern`, the possible
 /// lengths, the local-only lengths).
-type PlanSource = (u32, Option<String>, Option<String>, Option<String>, Vec<usize>, Vec<usize>);
+type PlanSource = (Option<String>, Option<String>, Option<String>, Vec<usize>, Vec<usize>);
+
+/// A plan, its patterns compiled to be matched where the parse matches them.
+fn plan_of((prefix, rule, general, lengths, local): PlanSource) -> Option<phone::Plan> {
+    if lengths.is_empty() {
+        return None; // the length test reads the shortest: Python's to read
+    }
+    let national_prefix = prefix.map(|p| regex::Regex::new(&format!(r"\A(?:{p})"))).transpose().ok()?;
+    let general = general.map(|g| regex::Regex::new(&format!(r"\A(?:{g})\z"))).transpose().ok()?;
+    let transform = phone::Transform::new(rule.as_deref());
+    Some(phone::Plan { national_prefix, transform, general, lengths, local })
+}
 
 #[pymethods]
 impl PhoneFinder {
     /// The detector's cue, date, NANP and grouping patterns (as they read ASCII text);
-    /// phonenumbers' calling codes, the plans of their main regions, and the regions tried in
-    /// turn as (calling code, `international_prefix`).
+    /// phonenumbers' calling codes; the regions tried in turn, as (calling code,
+    /// `international_prefix`); and ``plan``, which gives a calling code's plan (None for none).
     #[new]
     fn new(
-        cue: &str, date_like: &str, nanp: &str, grouped: &str, codes: Vec<u32>, plans: Vec<PlanSource>,
-        regions: Vec<(u32, String)>,
+        cue: &str, date_like: &str, nanp: &str, grouped: &str, codes: Vec<u32>, regions: Vec<(u32, String)>,
+        plan: Py<PyAny>,
     ) -> PyResult<Self> {
-        let compile = |source: String| regex::Regex::new(&source).map_err(|e| PyValueError::new_err(e.to_string()));
-        let mut compiled = rustc_hash::FxHashMap::default();
-        for (code, prefix, rule, general, lengths, local) in plans {
-            if lengths.is_empty() {
-                continue; // the length test reads the shortest: Python's to read
-            }
-            let national_prefix = prefix.map(|p| compile(format!(r"\A(?:{p})"))).transpose()?;
-            let general = general.map(|g| compile(format!(r"\A(?:{g})\z"))).transpose()?;
-            let transform = phone::Transform::new(rule.as_deref());
-            compiled.insert(code, phone::Plan { national_prefix, transform, general, lengths, local });
-        }
         let regions = regions
             .into_iter()
-            .map(|(code, prefix)| Ok((code, compile(format!(r"\A(?:{prefix})"))?)))
-            .collect::<PyResult<_>>()?;
-        let numbering = phone::Numbering { codes: codes.into_iter().collect(), plans: compiled, regions };
+            .map(|(code, prefix)| Ok((code, regex::Regex::new(&format!(r"\A(?:{prefix})"))?)))
+            .collect::<Result<_, regex::Error>>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let load: phone::Load = Box::new(move |code| {
+            Python::attach(|py| {
+                plan.bind(py).call1((code,)).ok()?.extract::<Option<PlanSource>>().ok()?.and_then(plan_of)
+            })
+        });
+        let numbering = phone::Numbering::new(codes.into_iter().collect(), regions, load);
         let phones = phone::Phones::new(cue, date_like, nanp, grouped, numbering)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok(PhoneFinder { phones })

@@ -5,6 +5,7 @@
 //! metadata), the answer is None and Python reads the text.
 
 use std::borrow::Cow;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use regex::{Captures, Regex};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -149,19 +150,36 @@ impl Plan {
     }
 }
 
-/// phonenumbers' numbering plans: every calling code's, and the regions `_possible_phone`
-/// tries a number without one in, with their calling code and international prefix.
+/// Reads the plan of a calling code's main region; None for one not replicated here.
+pub type Load = Box<dyn Fn(u32) -> Option<Plan> + Send + Sync>;
+
+/// phonenumbers' numbering plans, each read when a number first needs it, and the regions
+/// `_possible_phone` tries a number without a calling code in.
 pub struct Numbering {
     /// `COUNTRY_CODE_TO_REGION_CODE`'s calling codes.
-    pub codes: FxHashSet<u32>,
-    /// The plans of the calling codes, by code (a code without one is Python's to read).
-    pub plans: FxHashMap<u32, Plan>,
+    codes: FxHashSet<u32>,
     /// `_PHONE_REGIONS` in their order: calling code and `international_prefix`, matched at the
     /// start. Each is its calling code's main region, whose plan the parse then reads.
-    pub regions: Vec<(u32, Regex)>,
+    regions: Vec<(u32, Regex)>,
+    /// The plans read so far, by calling code (None: one not replicated here).
+    plans: Mutex<FxHashMap<u32, Option<Arc<Plan>>>>,
+    load: Load,
 }
 
 impl Numbering {
+    pub fn new(codes: FxHashSet<u32>, regions: Vec<(u32, Regex)>, load: Load) -> Self {
+        Numbering { codes, regions, plans: Mutex::new(FxHashMap::default()), load }
+    }
+
+    /// The plan of calling code ``code``, read on first use (a few of the 215 are ever needed).
+    fn plan(&self, code: u32) -> Option<Arc<Plan>> {
+        if let Some(plan) = self.plans.lock().unwrap_or_else(PoisonError::into_inner).get(&code) {
+            return plan.clone();
+        }
+        let plan = (self.load)(code).map(Arc::new); // outside the lock: reading it may call Python
+        self.plans.lock().unwrap_or_else(PoisonError::into_inner).entry(code).or_insert(plan).clone()
+    }
+
     /// `_possible_phone(raw, international)`: whether phonenumbers' parse of ``raw`` (written
     /// internationally, or in one of the regions in turn) gives a possible number. None for a
     /// number beyond what this reads (other characters, a `+` after the start), or where
@@ -212,7 +230,7 @@ impl Numbering {
                 }
             }
         };
-        let plan = self.plans.get(&code)?;
+        let plan = self.plan(code)?;
         if national.len() < MIN_NATIONAL {
             return Some(false);
         }
@@ -255,7 +273,7 @@ impl Numbering {
     /// region's code taken off its start where `_maybe_extract_country_code` takes it, else
     /// the whole number. None where the region's plan is Python's to read.
     fn national<'a>(&self, digits: &'a str, code: u32) -> Option<(u32, Cow<'a, str>)> {
-        let plan = self.plans.get(&code)?;
+        let plan = self.plan(code)?;
         let written = code.to_string();
         if let Some(rest) = digits.strip_prefix(written.as_str()) {
             let rest = plan.strip_national_prefix(rest)?;
