@@ -18,8 +18,7 @@ from itertools import repeat
 from typing import Any, NamedTuple
 
 from sanitizers._core import (IBAN_PATTERN, PREFILTERED, GateReader, IbanFinder, IpFinder, Pattern, PhoneFinder,
-                              Prefilter, SsnFinder, card_spans, email_spans, unquote, username_spans)
-from sanitizers._screen import Screened
+                              Prefilter, SsnFinder, card_spans, email_spans, unquote, user_id_spans, username_spans)
 
 __all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "core_replica", "detector_bit", "digit_count",
            "gate_reader", "is_loopback", "luhn_check_digit", "luhn_valid", "prefilter"]
@@ -928,11 +927,11 @@ def detect_date_of_birth(text: str) -> list[Span]:
 # A provider id mixes in a digit or a capital (cus_IacjdTd0lC6a0t); user_settings is a table. A cued
 # id has a digit before its first hyphen (user-12345, customer #A-10293 after a short prefix), unlike a
 # service (account-service-7d9f8b6c4).
-_USER_ID = Screened(re.compile(
+_USER_ID = re.compile(
     r"\b(?:cus|usr|user|acct|cust)_(?=[a-z]*[A-Z0-9])[A-Za-z0-9]{8,32}\b"
     r"|(?i:\b(?:user|customer|member|account)(?:[ _]?id)?\b\s?[#:=]?\s?['\"]?)"
     r"(?P<cued>(?=-?(?:[A-Za-z]{1,3}-)?[A-Za-z0-9_]{0,64}\d)[A-Za-z0-9_-]{0,64}\d[A-Za-z0-9_-]{3,64})"
-))  # most texts it gets hold none: ruled out by Rust's engine
+)  # ASCII text is read by the compiled core (core/src/user_id.rs), as this reads it
 _USER_ID_GATE = re.compile(r"(?i)_[a-z0-9]{8}|user|customer|member|account")
 
 
@@ -948,7 +947,12 @@ def _may_hold_user_id(text: str) -> bool:
 
 def detect_user_id(text: str) -> list[Span]:
     """Ids of people: provider-style customer ids (``cus_...``) and ids with a digit right after
-    "user", "customer", "account" ("for user 2725140", "customer #A-10293")."""
+    "user", "customer", "account" ("for user 2725140", "customer #A-10293"). The compiled core
+    reads ASCII text."""
+    return _in_core(user_id_spans, text, "USER_ID", "user_id", _detect_user_id_here)
+
+
+def _detect_user_id_here(text: str) -> list[Span]:
     if not _may_hold_user_id(text):
         return []
     spans = []
@@ -1016,7 +1020,7 @@ def core_replica(name: str) -> Any:
     if name == "PHONE_NUMBER":
         return _phone_finder()
     if name == "USER_ID":
-        return _USER_ID.screen
+        return user_id_spans
     return None
 
 

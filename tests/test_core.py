@@ -20,7 +20,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sanitizers._core import (ENCODED, WHOLE, Haystack, Keyed, Pattern, PhoneFinder, Rng, card_spans, charclass,
-                              holds_word, ip_address, outline, quote, requote, unquote, username_spans)
+                              holds_word, ip_address, outline, quote, requote, unquote, user_id_spans, username_spans)
 from sanitizers.detectors import PREFILTERED, prefilter
 from sanitizers._known import _ENCODINGS
 from sanitizers.fakes import FakeFactory
@@ -602,6 +602,44 @@ def test_a_calling_code_without_a_plan_leaves_its_numbers_to_phonenumbers() -> N
     assert finder.possible("+99 1234567", True) is False  # no calling code: the parse refuses it
     assert asked == [49, 33]  # each asked for once, given or not
     assert detectors._phone_finder().spans("call +49 30 1234567 now") == [(5, 19)]
+
+
+USER_ID_PIECES = ["cus_", "cust_", "usr_", "user_", "acct_", "cus", "_", "IacjdTd0lC6a0t", "abcdefgh", "abcdefghX",
+                  "A1", "a" * 30, "user", "User", "USER", "customer", "member", "account", "id", "ID", " id", "_id",
+                  " ", "  ", "\x1c", "#", ":", "=", "'", '"', "-", "A-", "ab-", "abcd-", "12", "2725140", "x", "9" * 140,
+                  "a1b2", "é", "\n"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(USER_ID_PIECES), max_size=8))
+@example(["cus_", "abcdefgh", "_"])  # "_" after the id: no word boundary, so no provider id
+@example(["cust_", "abcdefghX"])  # "cus" is tried first, then "cust"
+@example(["user", " id", ":", " ", "'", "A-", "2725140"])  # every optional part present
+@example(["customer", " ", "#", "ab-", "12", "abcd-"])  # a short prefix before the digit
+@example(["account", "_", "abcd-", "12", "x"])  # four letters before a hyphen: the lookahead fails there
+@example(["user", " ", "9" * 140])  # the longest repeats: 64, a digit, 64
+@example(["user", " ", "a" * 64, "1abc"])  # the digit the lookahead looks for 64 characters on, the farthest
+@example(["user", " ", "a" * 65, "1abc"])
+def test_the_core_finds_the_user_ids_the_user_id_detector_finds(pieces: list[str]) -> None:
+    """detect_user_id hands ASCII text to the core: _USER_ID's two branches as Python's
+    backtracking takes them (the provider's prefixes in order, its lookahead and its word
+    boundary; every optional part after a user word present first, then absent, the lookahead
+    before the id and its repeats longest first), and the scan going on from each match's end."""
+    from sanitizers.detectors import _detect_user_id_here
+
+    text = "".join(pieces)
+    expected = [(span.start, span.end) for span in _detect_user_id_here(text)] if text.isascii() else None
+    assert user_id_spans(text) == expected
+
+
+def test_the_core_finds_the_user_ids_the_user_id_detector_finds_in_the_corpus() -> None:
+    from sanitizers.detectors import _detect_user_id_here
+    from tests.texts import sample_texts
+
+    texts = [text for text in sample_texts(300, seed=5) if text.isascii()]
+    readings = {text: [(span.start, span.end) for span in _detect_user_id_here(text)] for text in texts}
+    assert sum(bool(spans) for spans in readings.values()) > 50
+    assert [text for text in texts if user_id_spans(text) != readings[text]] == []
 
 
 USERNAME_PIECES = ["<User: jdoe>", "<Customer", "<Person: ", "<Profile_2: ", "<", ">", "User", "user", "USERNAME", "uname",

@@ -15,9 +15,10 @@ from sanitizers._screen import Screened, looser
 from sanitizers.policy import default_policy
 
 _POLICY = [pattern for rule in default_policy().rules for pattern in rule.compiled_patterns]
-# the detectors' screened patterns (user ids, street addresses), with pieces of what they find
-_DETECTORS = [value.pattern for module in (detectors, names) for value in vars(module).values()
-              if isinstance(value, Screened)]
+# the detectors' screened patterns (street addresses), with pieces of what they find; and the user
+# id pattern, which the compiled core now reads itself, as one more with lookarounds to screen
+_DETECTORS = [detectors._USER_ID] + [value.pattern for module in (detectors, names) for value in vars(module).values()
+                                     if isinstance(value, Screened)]
 _PIECES = ["user_", "cus_", "ABCD1234x", "account id: ", "customer #", "u-12345", "Hauptstraße", "Main Street",
            "Rue de la Paix", "12", "221b", ", ", "75002", "Paris", "Springfield", "IL 62704", " - ", "01310-100",
            "São Paulo", "Vila Moraes", "ul. Długa", "Apt 4", "Rua das Flores", "69007128", "Sul", " ", " ", "\t",

@@ -5,7 +5,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::{card, email, ip_find, IbanFinder, IpFinder, Pattern, PersonFinder, PhoneFinder, SsnFinder};
+use crate::{card, email, ip_find, user_id, IbanFinder, IpFinder, Pattern, PersonFinder, PhoneFinder, SsnFinder};
 
 pub(crate) enum Finder {
     /// presidio's e-mail pattern and the domain check `detect_email` uses.
@@ -17,9 +17,7 @@ pub(crate) enum Finder {
     /// `detect_names`: the people's names, where no device word calls the owner detector.
     Person(Py<PersonFinder>),
     Phone(Py<PhoneFinder>),
-    /// The looser form of the one pattern a detector's spans come from (`_screen.Screened`):
-    /// where it finds nothing, neither does the detector.
-    Screen(Py<Pattern>),
+    UserId,
 }
 
 impl Finder {
@@ -40,7 +38,7 @@ impl Finder {
             "IP_ADDRESS" => Finder::Ip(replica.extract()?),
             "PERSON" => Finder::Person(replica.extract()?),
             "PHONE_NUMBER" => Finder::Phone(replica.extract()?),
-            "USER_ID" => Finder::Screen(replica.extract()?),
+            "USER_ID" => Finder::UserId,
             _ => return Ok(None),
         }))
     }
@@ -62,7 +60,7 @@ impl Finder {
                 (!person.devices.is_match(text)).then(|| person.names.person_spans(text.as_bytes()))
             }
             Finder::Phone(phone) => phone.get().phones.spans(text),
-            Finder::Screen(screen) => (!screen.get().inner.is_match(text)).then(Vec::new),
+            Finder::UserId => Some(user_id::user_id_spans(text)),
         })
     }
 }

@@ -22,6 +22,7 @@ mod python;
 mod remember;
 mod ssn;
 mod tree;
+mod user_id;
 mod username;
 mod walk;
 
@@ -548,6 +549,13 @@ fn quote<'py>(value: &Bound<'py, PyString>, safe: &Bound<'py, PyString>, plus: b
     Ok(PyString::new(value.py(), &percent::quote(text, &safe.to_string_lossy(), plus)))
 }
 
+/// `detectors._detect_user_id_here` of ASCII text (`user_id`); None for other text.
+#[pyfunction]
+fn user_id_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
+    let text = text.to_str().ok().filter(|text| text.is_ascii())?;
+    Some(user_id::user_id_spans(text))
+}
+
 /// `detectors._username_spans_here` of ASCII text: where each match of `_USERNAME` holds its
 /// name. None for other text, which Python reads.
 #[pyfunction]
@@ -704,6 +712,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(holds_word, m)?)?;
     m.add_function(wrap_pyfunction!(card_spans, m)?)?;
     m.add_function(wrap_pyfunction!(username_spans, m)?)?;
+    m.add_function(wrap_pyfunction!(user_id_spans, m)?)?;
     m.add_function(wrap_pyfunction!(unquote, m)?)?;
     m.add_function(wrap_pyfunction!(requote, m)?)?;
     m.add_function(wrap_pyfunction!(quote, m)?)?;
