@@ -18,7 +18,8 @@ from itertools import repeat
 from typing import Any, NamedTuple
 
 from sanitizers._core import (IBAN_PATTERN, PREFILTERED, GateReader, IbanFinder, IpFinder, Pattern, PhoneFinder,
-                              Prefilter, SsnFinder, card_spans, email_spans, unquote, user_id_spans, username_spans)
+                              Prefilter, SsnFinder, api_key_spans, card_spans, email_spans, jwt_spans, pem_spans, unquote,
+                              user_id_spans, username_spans)
 
 __all__ = ["ALWAYS", "Span", "DETECTOR_FUNCTIONS", "card_brand_ok", "core_replica", "detector_bit", "digit_count",
            "gate_reader", "is_loopback", "luhn_check_digit", "luhn_valid", "prefilter"]
@@ -767,6 +768,11 @@ _JWT = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}
 
 
 def detect_jwt(text: str) -> list[Span]:
+    """Three base64url parts, the first two JSON objects (``eyJ``). The compiled core reads ASCII text."""
+    return _in_core(jwt_spans, text, "JWT", "jwt", _detect_jwt_here)
+
+
+def _detect_jwt_here(text: str) -> list[Span]:
     if "eyJ" not in text:
         return []
     return [Span(m.start(), m.end(), "JWT", "jwt") for m in _JWT.finditer(text)]
@@ -776,6 +782,11 @@ _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]{3,40})-----(.+?)-----END \1-----", re.
 
 
 def detect_pem(text: str) -> list[Span]:
+    """The body of a PEM block. The compiled core reads ASCII text."""
+    return _in_core(pem_spans, text, "PEM_KEY", "pem", _detect_pem_here)
+
+
+def _detect_pem_here(text: str) -> list[Span]:
     if "-----BEGIN " not in text or "-----END " not in text:
         return []
     return [Span(m.start(2), m.end(2), "PEM_KEY", "pem") for m in _PEM.finditer(text)]
@@ -791,6 +802,12 @@ _API_KEY_GATE = re.compile(r"_(?:live|test)_|gh[pousr]_|github_pat_|AKIA|ASIA|xo
 
 
 def detect_api_key(text: str) -> list[Span]:
+    """Providers' keys by their prefixes (``sk_live_``, ``AKIA``, ``xoxb-``). The compiled core
+    reads ASCII text."""
+    return _in_core(api_key_spans, text, "API_KEY", "api_key", _detect_api_key_here)
+
+
+def _detect_api_key_here(text: str) -> list[Span]:
     if not _API_KEY_GATE.search(text):
         return []
     return [Span(m.start(), m.end(), "API_KEY", "api_key") for m in _API_KEY.finditer(text)]
@@ -996,9 +1013,9 @@ ALWAYS = 1 << len(PREFILTERED)
 def gate_reader(names: Iterable[str]) -> GateReader:
     """The leak gate's detectors ``names`` (in the gate's order) read by the compiled core where
     their replicas read the whole text (ASCII, and for the IBAN replica more; each detector that
-    may find something replicated: no JWT, PEM or provider key) or the prefilter rules them all
-    out, as ``Sanitizer._gate_leak`` reads it. Only the replicas of the detectors in ``names``
-    are built: the presidio-backed ones import presidio."""
+    may find something replicated) or the prefilter rules them all out, as
+    ``Sanitizer._gate_leak`` reads it. Only the replicas of the detectors in ``names`` are
+    built: the presidio-backed ones import presidio."""
     return GateReader(prefilter(), [(name, detector_bit(name), core_replica(name)) for name in names], ALWAYS)
 
 
@@ -1019,12 +1036,13 @@ def core_replica(name: str) -> Any:
         return _names_module().person_finder()
     if name == "PHONE_NUMBER":
         return _phone_finder()
-    if name == "USER_ID":
-        return user_id_spans
+    if name in _SPANS_IN_CORE:
+        return _SPANS_IN_CORE[name]
     return None
 
 
 _PRESIDIO_REPLICAS = {"IBAN_CODE": _iban_finder, "US_SSN": _ssn_finder, "IP_ADDRESS": _ip_finder}
+_SPANS_IN_CORE = {"USER_ID": user_id_spans, "JWT": jwt_spans, "API_KEY": api_key_spans, "PEM_KEY": pem_spans}
 
 
 def detector_bit(name: str) -> int:

@@ -5,7 +5,9 @@
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::{card, email, ip_find, user_id, IbanFinder, IpFinder, Pattern, PersonFinder, PhoneFinder, SsnFinder};
+use crate::{
+    card, email, ip_find, secrets, user_id, IbanFinder, IpFinder, Pattern, PersonFinder, PhoneFinder, SsnFinder,
+};
 
 pub(crate) enum Finder {
     /// presidio's e-mail pattern and the domain check `detect_email` uses.
@@ -18,6 +20,9 @@ pub(crate) enum Finder {
     Person(Py<PersonFinder>),
     Phone(Py<PhoneFinder>),
     UserId,
+    Jwt,
+    ApiKey,
+    Pem,
 }
 
 impl Finder {
@@ -39,6 +44,9 @@ impl Finder {
             "PERSON" => Finder::Person(replica.extract()?),
             "PHONE_NUMBER" => Finder::Phone(replica.extract()?),
             "USER_ID" => Finder::UserId,
+            "JWT" => Finder::Jwt,
+            "API_KEY" => Finder::ApiKey,
+            "PEM_KEY" => Finder::Pem,
             _ => return Ok(None),
         }))
     }
@@ -61,6 +69,9 @@ impl Finder {
             }
             Finder::Phone(phone) => phone.get().phones.spans(text),
             Finder::UserId => Some(user_id::user_id_spans(text)),
+            Finder::Jwt => Some(secrets::jwt_spans(text)),
+            Finder::ApiKey => Some(secrets::api_key_spans(text)),
+            Finder::Pem => Some(secrets::pem_spans(text)),
         })
     }
 }

@@ -1,6 +1,6 @@
 //! `Sanitizer._gate_leak` for the text the replicas read whole (ASCII, and for the IBAN replica
-//! more) with no hint of a detector the core does not replicate (a JWT, a PEM key, a provider's
-//! API key), and for any text the prefilter rules every detector out for. The gate's detectors
+//! more) with no hint of a detector the core does not replicate (one a policy leaves to Python),
+//! and for any text the prefilter rules every detector out for. The gate's detectors
 //! run here in the policy's order, as `_detectors_for` picks them; a hit is compared with the
 //! fakes URL-decoded, as `_gate_leak` compares it.
 

@@ -20,6 +20,7 @@ mod phone;
 mod prefilter;
 mod python;
 mod remember;
+mod secrets;
 mod ssn;
 mod tree;
 mod user_id;
@@ -549,6 +550,24 @@ fn quote<'py>(value: &Bound<'py, PyString>, safe: &Bound<'py, PyString>, plus: b
     Ok(PyString::new(value.py(), &percent::quote(text, &safe.to_string_lossy(), plus)))
 }
 
+/// `detectors._detect_jwt_here` of ASCII text (`secrets`); None for other text.
+#[pyfunction]
+fn jwt_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
+    Some(secrets::jwt_spans(text.to_str().ok().filter(|text| text.is_ascii())?))
+}
+
+/// `detectors._detect_api_key_here` of ASCII text (`secrets`); None for other text.
+#[pyfunction]
+fn api_key_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
+    Some(secrets::api_key_spans(text.to_str().ok().filter(|text| text.is_ascii())?))
+}
+
+/// `detectors._detect_pem_here` of ASCII text (`secrets`); None for other text.
+#[pyfunction]
+fn pem_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
+    Some(secrets::pem_spans(text.to_str().ok().filter(|text| text.is_ascii())?))
+}
+
 /// `detectors._detect_user_id_here` of ASCII text (`user_id`); None for other text.
 #[pyfunction]
 fn user_id_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
@@ -713,6 +732,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(card_spans, m)?)?;
     m.add_function(wrap_pyfunction!(username_spans, m)?)?;
     m.add_function(wrap_pyfunction!(user_id_spans, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_spans, m)?)?;
+    m.add_function(wrap_pyfunction!(api_key_spans, m)?)?;
+    m.add_function(wrap_pyfunction!(pem_spans, m)?)?;
     m.add_function(wrap_pyfunction!(unquote, m)?)?;
     m.add_function(wrap_pyfunction!(requote, m)?)?;
     m.add_function(wrap_pyfunction!(quote, m)?)?;
