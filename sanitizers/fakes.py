@@ -22,7 +22,7 @@ from sanitizers._cache import remember
 from sanitizers._core import SPACE_CLASS, Keyed, Maker, Rng, ip_address
 from sanitizers._formats import (SECRET_PREFIX, card, charclass, date, iban, identifier, national_number, phone, secret,
                                  ssn)
-from sanitizers.gazetteer import names_by_script, script_of, street_words
+from sanitizers.gazetteer import SCRIPT_RANGES, names_by_script, script_of, street_words
 from sanitizers.names import GLUED_AMBIGUOUS, GLUED_TYPES, street_suffix
 
 __all__ = ["FakeFactory", "charclass"]
@@ -279,7 +279,36 @@ def _maker(key: bytes) -> Maker:
                  list(lasts), sorted(street_words()), [t.lower() for t in GLUED_TYPES],
                  [t.lower() for t in GLUED_AMBIGUOUS], shapes,
                  sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE), sorted(_FREE_MAIL), sorted(_AUTH_SCHEMES),
-                 FakeFactory._CLAIM_ENTITIES)
+                 FakeFactory._CLAIM_ENTITIES, _letters, _script_pools)
+
+
+# Where the characters of names beyond ASCII the core fakes lie: Latin, IPA and modifier letters,
+# combining marks, Greek, Cyrillic, Latin Extended Additional and general punctuation (’).
+_CORE_LETTERS = ((0x00, 0x530), (0x1E00, 0x1F00), (0x2010, 0x2028))
+_NAME_LETTER = re.compile(r"[^\W\d_]")
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _letters() -> tuple[list[tuple[str, int, str, str, str]], list[tuple[int, int, str]]]:
+    """What the core reads of the characters of names beyond ASCII (``Maker``), as Python reads
+    them: (character, flags, ``casefold()``, ``lower()``, ``upper()``), the flags 1 ``isalpha``,
+    2 ``isupper``, 4 ``islower``, 8 titlecase, 16 ``[^\\W\\d_]``, 32 ``\\w``; and the script
+    ranges of ``script_of``. Left out, so a name holding one stays Python's to fake: whitespace
+    beyond ASCII (``split`` and ``strip`` read it), capital sigma (``lower`` writes it by its place
+    in a word), and a character whose case forms hold one left out."""
+    chars = {chr(point) for low, high in _CORE_LETTERS for point in range(low, high)}
+    chars -= {c for c in chars if c.isspace() and not c.isascii()} | {"\u03a3"}
+    while left_out := {c for c in chars if not set(c.casefold() + c.lower() + c.upper()) <= chars}:
+        chars -= left_out
+    return ([(c, c.isalpha() | c.isupper() << 1 | c.islower() << 2 | (c.istitle() and not c.isupper()) << 3
+              | bool(_NAME_LETTER.fullmatch(c)) << 4 | bool(_WORD_CHAR.fullmatch(c)) << 5,
+              c.casefold(), c.lower(), c.upper()) for c in sorted(chars)], list(SCRIPT_RANGES))
+
+
+def _script_pools(script: str) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]] | None:
+    """``_name_pools(script)`` for the core, when a name of that script first needs them; None
+    for a script without names."""
+    return _name_pools(script) if script in names_by_script() else None
 
 
 def _normal(entity: str, value: str) -> str:

@@ -191,7 +191,7 @@ def _well_formed(lists: Any) -> bool:
 
 
 #: Code-point ranges of the scripts fakes are drawn from, checked in order.
-_SCRIPT_RANGES = (
+SCRIPT_RANGES = (
     (0x80, 0x250, "latin"), (0x1E00, 0x1F00, "latin"), (0x370, 0x400, "greek"),
     (0x400, 0x530, "cyrillic"), (0x590, 0x600, "hebrew"), (0x600, 0x700, "arabic"),
     (0x3040, 0x3100, "kana"), (0xAC00, 0xD7B0, "hangul"), (0x4E00, 0xA000, "cjk"),
@@ -206,5 +206,5 @@ def script_of(text: str) -> str:
         o = ord(ch)
         if o < 0x80 or not ch.isalpha():
             continue
-        return next((name for low, high, name in _SCRIPT_RANGES if low <= o < high), "other")
+        return next((name for low, high, name in SCRIPT_RANGES if low <= o < high), "other")
     return "latin"

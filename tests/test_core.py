@@ -779,6 +779,7 @@ MADE_PIECES = ["10.2.3.4", "::1", "127.0.0.1", "@", "sk_live_", "ghp_", "AKIA", 
                "Hunter2", "9f86d081884c7d65", "123e4567-e89b-12d3-a456-426614174000", "=", ";", "; ", ";\x1c", " ",
                "\t", "Path=/", "SameSite=Lax", "session=", "a=1", "[Filtered]", " null ", "none", "", JWT,
                "-----BEGIN KEY-----", "jane", "JANE", "-", ".", "_", "!", "é", "0", "Jane", "Mary-Jane", "O'Neil",
+               "Łukasz", "NAWÓJ", "Богданов", "Σωκράτης", "松本", "Zoë", "’", "\u00a0", "ǅ", "ß", "İ",
                "Abcdefghijklmnopqrstuvwx", "Main", "Street", "street", "St.", "NW", "ab", "Apt", "12", "1A", ",",
                "Stenstraat", "Rd.", "Kaiserring", "Keyring", "Fietspad", "Hauptstr.", "Monitoring", "Abcring",
                "Aeiowal", "Ahof", "Abcyring", "4111 1111 1111 1111", "4111111111111111", "378282246310005",
@@ -862,6 +863,56 @@ def test_the_core_makes_the_fakes_python_makes(entity: str, pieces: list[str], s
     assert made is not None or not in_core or "eyJ" in value or "-----BEGIN " in value or parsed
     if (entity, value) in _PLAIN_TOKENS:
         assert made is not None, "a token of plain claims, and a Basic pair of ASCII text, are the core's"
+
+
+@functools.cache
+def _names_beyond_ascii() -> list[str]:
+    from sanitizers.gazetteer import names_by_script
+
+    return sorted({name for script in ("latin", "cyrillic") for pool in names_by_script()[script] for name in pool})
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from([str, str.upper, str.lower, str.swapcase, str.title]),
+       st.lists(st.sampled_from([" ", "-", "’", "'", "é", "İ", "ı", "ß", "ς", "Σ", "\u00a0", "ǅ", "²", "1", "ŉ", "ǰ",
+                                 "\u0345", "Ǆ"]), max_size=2), st.booleans(), st.integers(0, 3))
+@example(0, str, ["ǰ"], True, 0)  # its upper case holds a combining mark: read, as Python reads it
+@example(0, str.upper, ["ß"], False, 1)  # upper case "SS"
+@example(0, str, ["\u00a0"], True, 0)  # whitespace beyond ASCII: Python's to split
+def test_the_core_makes_a_name_beyond_ascii_as_python_does(which: int, case, pieces: list[str], before: bool,
+                                                        salt: int) -> None:
+    """A one-word name in Latin or Cyrillic letters (any casing, with odd characters: titlecase,
+    a letter whose case forms are longer, combining marks) gets the core's fake, the one
+    ``_make_here`` draws; one holding whitespace beyond ASCII or capital sigma is Python's."""
+    from sanitizers.fakes import _letters
+
+    names = _names_beyond_ascii()
+    name = case(names[which % len(names)])
+    value = "".join(pieces) + name if before else name + "".join(pieces)
+    factory = _factory()
+    made = factory._maker.make("PERSON", value, salt)
+    if made is not None:
+        assert made == factory._make_here("PERSON", value, salt)
+    read = {letter for letter, *_ in _letters()[0]}
+    if set(value) <= read and " " not in value.strip():  # a letter, a name of that length: the core's
+        assert made is not None or factory._make_here("PERSON", value, salt) in ("", value) or not any(
+            c.isalpha() for c in value) or len(value.strip()) not in _name_lengths()
+
+
+@functools.cache
+def _name_lengths() -> frozenset[int]:
+    from sanitizers.fakes import _name_pools
+
+    return frozenset(_name_pools("latin")[0]) & frozenset(_name_pools("cyrillic")[0])
+
+
+def test_no_character_the_core_reads_lowers_to_ascii_alone() -> None:
+    """``is_placeholder`` of a name beyond ASCII is false in the core without reading it: every
+    placeholder is ASCII, and no character the core reads beyond ASCII lowers to ASCII alone."""
+    from sanitizers.fakes import _PLACEHOLDERS, _letters
+
+    assert all(p.isascii() for p in _PLACEHOLDERS)
+    assert not [c for c, _, _, lower, _ in _letters()[0] if not c.isascii() and lower.isascii()]
 
 
 _PLAIN_TOKENS = {("JWT", f"eyJhbGciOiJIUzI1NiJ9.{_b64(PAYLOADS[0])}.c2ln"),

@@ -7,7 +7,7 @@
 //! is the one `FakeFactory.rng` takes, so a fake is the same whichever of the two made it.
 
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -23,6 +23,7 @@ use sha2::Sha256;
 use crate::card::{brand_ok, luhn_valid};
 use crate::classes::charclass;
 use crate::ip;
+use crate::letters::{Letters, NAME, UPPER, WORD};
 use crate::mt::Mt;
 use crate::python::{self, space, split};
 use crate::{holds_word_of, Rememberer};
@@ -61,6 +62,18 @@ pub struct Maker {
     /// Each value's first draw, by entity and value, and each full name's fake (`in_event`).
     cache: Mutex<HashMap<(String, String), String>>,
     full_names: Mutex<HashMap<String, String>>,
+    /// For names beyond ASCII: the characters read (`fakes._letters`), read on first use, and
+    /// each script's names by length (`fakes._script_pools`), read when a name first needs them.
+    letters: OnceLock<Option<Letters>>,
+    load_letters: Py<PyAny>,
+    pools: Mutex<HashMap<String, Option<Arc<Pools>>>>,
+    load_pools: Py<PyAny>,
+}
+
+/// A script's first and last names by length in characters (`fakes._name_pools`).
+struct Pools {
+    firsts: HashMap<usize, Vec<String>>,
+    lasts: HashMap<usize, Vec<String>>,
 }
 
 #[pymethods]
@@ -71,7 +84,7 @@ impl Maker {
         key: &[u8], secret_prefix: &str, placeholders: Vec<String>, cookie_attributes: Vec<String>,
         firsts: Vec<String>, lasts: Vec<String>, streets: Vec<String>, glued: Vec<String>,
         glued_ambiguous: Vec<String>, shapes: HashMap<String, String>, calling_codes: Vec<u32>, free_mail: Vec<String>,
-        auth_schemes: Vec<String>, claims: HashMap<String, String>,
+        auth_schemes: Vec<String>, claims: HashMap<String, String>, letters: Py<PyAny>, pools: Py<PyAny>,
     ) -> PyResult<Self> {
         let whole = |pattern: &str| {
             Regex::new(&format!(r"\A(?:{pattern})\z")).map_err(|e| PyValueError::new_err(e.to_string()))
@@ -101,13 +114,17 @@ impl Maker {
             claims,
             cache: Mutex::new(HashMap::default()),
             full_names: Mutex::new(HashMap::default()),
+            letters: OnceLock::new(),
+            load_letters: letters,
+            pools: Mutex::new(HashMap::default()),
+            load_pools: pools,
         })
     }
 
-    /// `FakeFactory._make_here(entity, value, salt)` for an ASCII value of an entity made here;
-    /// None for any other (Python's to make).
+    /// `FakeFactory._make_here(entity, value, salt)` for an ASCII value of an entity made here,
+    /// or a name beyond ASCII (`beyond_ascii`); None for any other (Python's to make).
     fn make(&self, entity: &str, value: &Bound<'_, PyString>, salt: u32) -> Option<String> {
-        self.made(entity, value.to_str().ok().filter(|v| v.is_ascii())?, salt)
+        self.made(entity, value.to_str().ok()?, salt)
     }
 }
 
@@ -121,18 +138,22 @@ impl Maker {
         avoid: &Bound<'py, PyAny>, fakes: &Bound<'py, PySet>, rememberer: &Bound<'py, Rememberer>,
     ) -> PyResult<Option<(String, bool)>> {
         let kind = entity.to_str()?;
-        let Some(text) = value.to_str().ok().filter(|v| v.is_ascii()) else {
-            return Ok(None);
-        };
-        if self.is_placeholder(text)
+        let Ok(text) = value.to_str() else { return Ok(None) };
+        // a name beyond ASCII in characters the table reads: its fake's words are those too
+        let letters = if text.is_ascii() { None } else { self.letters().filter(|l| kind == "PERSON" && l.reads(text)) };
+        if (!text.is_ascii() && letters.is_none())
+            || self.is_placeholder(text)
             || (text.starts_with("eyJ") && matches!(kind, "SECRET" | "API_KEY" | "COOKIE" | "GENERIC"))
         {
             return Ok(None);
         }
         let watched = !known.is_empty() || !avoid.is_empty()?;
-        let holds = |fake: &str| -> PyResult<bool> { Ok(watched && holds_word_of(fake, known, avoid)?) };
+        let is_word =
+            |c: char| if c.is_ascii() { python::word(c as u8) } else { letters.is_some_and(|l| l.is(c, WORD)) };
+        let holds = |fake: &str| -> PyResult<bool> { Ok(watched && holds_word_of(fake, is_word, known, avoid)?) };
         let fake = if kind == "PERSON" && split(text).nth(1).is_some() {
-            self.full_name(text, holds)?
+            let Some(fake) = self.full_name(text, holds)? else { return Ok(None) };
+            fake
         } else {
             let Some(mut fake) = self.first_draw(kind, text) else {
                 return Ok(None);
@@ -140,7 +161,8 @@ impl Maker {
             let mut salt = 0;
             while salt < 3 && holds(&fake)? {
                 salt += 1;
-                fake = self.made(kind, text, salt).expect("made once, made again");
+                let Some(again) = self.made(kind, text, salt) else { return Ok(None) };
+                fake = again;
             }
             fake
         };
@@ -157,8 +179,11 @@ impl Maker {
         Ok(Some((fake, pending)))
     }
 
-    /// `make` of ASCII text.
+    /// `make` of ASCII text, and of a name beyond it.
     fn made(&self, entity: &str, value: &str, salt: u32) -> Option<String> {
+        if !value.is_ascii() {
+            return if entity == "PERSON" { self.beyond_ascii(value, salt) } else { None };
+        }
         match entity {
             "COOKIE" => self.cookie(value),
             "SECRET" | "API_KEY" if !value.contains("-----BEGIN ") => {
@@ -235,18 +260,20 @@ impl Maker {
         Some(fake)
     }
 
-    /// `FakeFactory._full_name` of ASCII text: word by word, each word's fake holding no word of
-    /// the name nor a variant of one, nor anything ``holds`` rejects; kept for the next time when
-    /// ``holds`` rejected none.
-    fn full_name(&self, text: &str, holds: impl Fn(&str) -> PyResult<bool>) -> PyResult<String> {
+    /// `FakeFactory._full_name`: word by word, each word's fake holding no word of the name nor
+    /// a variant of one, nor anything ``holds`` rejects; kept for the next time when ``holds``
+    /// rejected none. None where a word beyond ASCII is Python's to fake.
+    fn full_name(&self, text: &str, holds: impl Fn(&str) -> PyResult<bool>) -> PyResult<Option<String>> {
         let kept = self.full_names.lock().expect("no panic holds the lock").get(text).cloned();
         if let Some(kept) = kept {
             if !holds(&kept)? {
-                return Ok(kept);
+                return Ok(Some(kept));
             }
         }
+        let fold =
+            |text: &str| if text.is_ascii() { Some(text.to_ascii_lowercase()) } else { self.letters()?.fold(text) };
         let words: Vec<&str> = split(text).map(|(_, word)| word).collect();
-        let taken: Vec<String> = words.iter().map(|word| word.to_ascii_lowercase()).collect();
+        let Some(taken) = words.iter().map(|word| fold(word)).collect::<Option<Vec<String>>>() else { return Ok(None) };
         let mut avoided = false;
         let mut fakes = Vec::with_capacity(words.len());
         for word in words {
@@ -254,10 +281,10 @@ impl Maker {
                 fakes.push(word.to_string()); // `fake` returns a placeholder as it is
                 continue;
             }
-            let mut fake = self.first_draw("PERSON", word).expect("a word of ASCII letters or not, the core makes it");
+            let Some(mut fake) = self.first_draw("PERSON", word) else { return Ok(None) };
             let mut salt = 0;
             while salt < 3 {
-                let folded = fake.to_ascii_lowercase();
+                let Some(folded) = fold(&fake) else { return Ok(None) };
                 let clash = taken.iter().any(|w| folded.contains(w.as_str()) || variant(&folded, w));
                 let rejected = !clash && holds(&fake)?;
                 avoided |= rejected;
@@ -265,7 +292,8 @@ impl Maker {
                     break;
                 }
                 salt += 1;
-                fake = self.made("PERSON", word, salt).expect("made once, made again");
+                let Some(again) = self.made("PERSON", word, salt) else { return Ok(None) };
+                fake = again;
             }
             fakes.push(fake);
         }
@@ -273,7 +301,86 @@ impl Maker {
         if !avoided {
             keep(&self.full_names, text.to_string(), result.clone());
         }
-        Ok(result)
+        Ok(Some(result))
+    }
+
+    /// The table of characters read in names beyond ASCII; None should Python not give it.
+    fn letters(&self) -> Option<&Letters> {
+        if let Some(letters) = self.letters.get() {
+            return letters.as_ref();
+        }
+        // read outside the cell's lock: the call may let another thread take the interpreter
+        let read = Python::attach(|py| -> Option<Letters> {
+            let (letters, scripts) = self.load_letters.bind(py).call0().ok()?.extract().ok()?;
+            Some(Letters::new(letters, scripts))
+        });
+        self.letters.get_or_init(|| read).as_ref()
+    }
+
+    /// A script's names, read when a name first needs them; None for a script without.
+    fn pools(&self, script: &str) -> Option<Arc<Pools>> {
+        if let Some(pools) = self.pools.lock().unwrap_or_else(PoisonError::into_inner).get(script) {
+            return pools.clone();
+        }
+        type ByLength = HashMap<usize, Vec<String>>;
+        let read = Python::attach(|py| -> Option<Arc<Pools>> {
+            let loaded = self.load_pools.bind(py).call1((script,)).ok()?;
+            let (firsts, lasts): (ByLength, ByLength) = loaded.extract::<Option<_>>().ok()??;
+            Some(Arc::new(Pools { firsts, lasts }))
+        });
+        self.pools.lock().unwrap_or_else(PoisonError::into_inner).entry(script.to_string()).or_insert(read).clone()
+    }
+
+    /// `_make_here("PERSON", value, salt)` of a value beyond ASCII whose characters the table
+    /// reads, in a script with names: up to four draws of `_person`, until one differs from the
+    /// value and shares no word with it. None where a draw would take `charclass` (no letter, no
+    /// name of that length): Python's to make.
+    fn beyond_ascii(&self, value: &str, salt: u32) -> Option<String> {
+        let letters = self.letters().filter(|l| l.reads(value))?;
+        if !value.chars().any(|c| letters.is(c, NAME)) {
+            return None; // `_SHAPES`: a name has letters
+        }
+        let pools = self.pools(letters.script(value))?;
+        let latin = letters.script(value) == "latin";
+        let mut mt = self.rng("PERSON", &letters.fold(strip(value))?, salt);
+        let words =
+            |text: &str| -> Option<HashSet<String>> { letters.runs(text, NAME, 3).map(|w| letters.lower(w)).collect() };
+        let own = words(value)?;
+        let mut result = value.to_string();
+        for _ in 0..4 {
+            result = self.person_beyond_ascii(value, letters, &pools, latin, &mut mt)?;
+            if result != value && own.is_disjoint(&words(&result)?) {
+                break;
+            }
+        }
+        Some(result)
+    }
+
+    /// `fakes._person` of a value beyond ASCII: a first name of the same length (a Latin one for
+    /// a name in Latin letters, a last name when the first drawn is ASCII), in the same casing.
+    fn person_beyond_ascii(
+        &self, value: &str, letters: &Letters, pools: &Pools, latin: bool, mt: &mut Mt,
+    ) -> Option<String> {
+        let word = strip(value);
+        let folded = letters.fold(word)?;
+        let mut taken = vec![folded.clone()];
+        for part in letters.runs(value, NAME, 3) {
+            taken.push(letters.fold(part)?);
+        }
+        let length = word.chars().count();
+        let fold = |name: &str| letters.fold(name);
+        let mut name = draw(by_length(&pools.firsts, length), &folded, &taken, fold, mt)??;
+        if latin && name.is_ascii() {
+            name = draw(by_length(&pools.lasts, length), &folded, &taken, fold, mt)?.unwrap_or(name);
+        }
+        let fake = if letters.is_cased(value, UPPER)? {
+            letters.upper(name)?
+        } else if !value.chars().next().is_some_and(|c| letters.is(c, UPPER)) {
+            letters.lower(name)? // (`value.islower()` adds nothing, as for ASCII text)
+        } else {
+            name.to_string()
+        };
+        Some(keep_separators(value, &[fake]))
     }
 
     /// `FakeFactory.rng`: seeded by the HMAC of the entity, the value as `_normal` has it, and a
@@ -312,7 +419,7 @@ impl Maker {
             return Some(value.to_string());
         }
         if entity == "PERSON" && split(value).nth(1).is_some() {
-            return self.full_name(value, |_| Ok(false)).ok();
+            return self.full_name(value, |_| Ok(false)).ok().flatten();
         }
         self.first_draw(entity, value)
     }
@@ -407,8 +514,8 @@ impl Maker {
         let folded = word.to_ascii_lowercase();
         let mut taken = vec![folded.clone()];
         taken.extend(words(value).map(str::to_ascii_lowercase));
-        let pool = self.firsts.get(&word.len()).map_or(&[][..], Vec::as_slice);
-        let Some(name) = draw(pool, &folded, &taken, mt) else {
+        let pool = by_length(&self.firsts, word.len());
+        let Some(name) = draw(pool, &folded, &taken, |name| Some(name.to_ascii_lowercase()), mt).flatten() else {
             return charclass(value, mt);
         };
         let bytes = value.as_bytes();
@@ -589,21 +696,29 @@ fn keep<K: Eq + Hash>(cache: &Mutex<HashMap<K, String>>, key: K, fake: String) {
 }
 
 /// `fakes._draw`: up to twenty names of the pool, until one holds none of the ``taken`` words
-/// and is no variant of ``original``.
-fn draw<'a>(pool: &'a [String], original: &str, taken: &[String], mt: &mut Mt) -> Option<&'a str> {
+/// and is no variant of ``original``, each name case-folded by ``fold``. Some(None) where none
+/// was found; None where ``fold`` reads no name drawn.
+fn draw<'a>(
+    pool: &'a [String], original: &str, taken: &[String], fold: impl Fn(&str) -> Option<String>, mt: &mut Mt,
+) -> Option<Option<&'a str>> {
     for _ in 0..(if pool.is_empty() { 0 } else { 20 }) {
         let name = &pool[mt.below(pool.len() as u128) as usize];
-        let folded = name.to_ascii_lowercase();
+        let folded = fold(name)?;
         if !taken.iter().any(|w| folded.contains(w.as_str())) && !variant(&folded, original) {
-            return Some(name);
+            return Some(Some(name));
         }
     }
-    None
+    Some(None)
 }
 
-/// `fakes._variant`: half the letters or more are the original's, in the same places.
+/// The names of ``length`` characters of a pool.
+fn by_length(names: &HashMap<usize, Vec<String>>, length: usize) -> &[String] {
+    names.get(&length).map_or(&[][..], Vec::as_slice)
+}
+
+/// `fakes._variant`: half the characters or more are the original's, in the same places.
 fn variant(name: &str, original: &str) -> bool {
-    2 * name.bytes().zip(original.bytes()).filter(|(a, b)| a == b).count() >= original.len()
+    2 * name.chars().zip(original.chars()).filter(|(a, b)| a == b).count() >= original.chars().count()
 }
 
 /// `fakes._keep_separators`: the value's words replaced by ``fakes`` in order (a word beyond

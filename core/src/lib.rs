@@ -11,6 +11,7 @@ mod iban;
 mod ip;
 mod ip_find;
 mod known;
+mod letters;
 mod literal;
 mod mt;
 mod names;
@@ -600,13 +601,15 @@ fn holds_word(
     let Some(text) = text.to_str().ok().filter(|text| text.is_ascii()) else {
         return Ok(None); // a lone surrogate fails to_str: not ASCII either
     };
-    Ok(Some(holds_word_of(text, known, avoid)?))
+    Ok(Some(holds_word_of(text, |c| c.is_ascii() && python::word(c as u8), known, avoid)?))
 }
 
-/// `holds_word` of ASCII ``text``.
-pub(crate) fn holds_word_of(text: &str, known: &Bound<'_, PyDict>, avoid: &Bound<'_, PyAny>) -> PyResult<bool> {
+/// `holds_word` of ``text``, its word characters (`\\w`) those ``is_word`` takes.
+pub(crate) fn holds_word_of(
+    text: &str, is_word: impl Fn(char) -> bool, known: &Bound<'_, PyDict>, avoid: &Bound<'_, PyAny>,
+) -> PyResult<bool> {
     let py = known.py();
-    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|word| !word.is_empty()) {
+    for word in text.split(|c: char| !is_word(c)).filter(|word| !word.is_empty()) {
         let word = PyString::new(py, word);
         if known.contains(&word)? || avoid.contains(&word)? {
             return Ok(true);
