@@ -696,7 +696,7 @@ def _phone_finder() -> PhoneFinder | None:
         return PhoneFinder(_PHONE_CUE.pattern, _DATE_LIKE.pattern, _NANP.pattern, _GROUPED.pattern,
                            list(COUNTRY_CODE_TO_REGION_CODE),
                            [(plan.country_code, plan.international_prefix) for plan in regions], _phone_plan)
-    except ValueError:
+    except (ValueError, TypeError):  # a pattern beyond Rust's engine; a region without an international prefix
         return None
 
 

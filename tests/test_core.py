@@ -554,15 +554,17 @@ _NUMBER_STARTS = ["", "+", "00", "(", "0", "1", "011", "+1", "+44 ", "+49(0)", "
                                                  min_size=1, max_size=5))
 @example("+", [("35312345678", "")])  # a calling code of three digits
 @example("0", [("0562", ")"), ("565607", "")])  # Brazil's transform rule rewrites the national prefix
+@example("+0", [("416087", "")])  # a leading + in a number not read as international: Python's
 def test_the_core_tells_a_possible_number_as_phonenumbers_does(start: str, groups: list[tuple[str, str]]) -> None:
     """_possible_phone asks the core first: phonenumbers' parse (its international prefixes,
     calling codes, national prefixes kept where the rest is no number or rewritten by a
-    transform rule, lengths) replicated on its own metadata, or None where it is not."""
+    transform rule, lengths) replicated on its own metadata, or None where it is not; read as
+    written, and read the other way too (no caller does, but the answer is the same)."""
     from sanitizers.detectors import _parsed_possible, _phone_finder
 
     raw = start + "".join(digits + separator for digits, separator in groups)
-    international = raw.startswith(("+", "00"))
-    assert _phone_finder().possible(raw, international) in (None, _parsed_possible(raw, international))
+    for international in (raw.startswith(("+", "00")), not raw.startswith(("+", "00"))):
+        assert _phone_finder().possible(raw, international) in (None, _parsed_possible(raw, international))
 
 
 def test_the_core_tells_most_numbers_possible_or_not_itself() -> None:

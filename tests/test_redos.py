@@ -37,6 +37,12 @@ HOSTILE = {
     "many-findings": "x@mail.example " * (N // 15),  # overlaps among thousands of spans, resolved in n log n
     "encoded-mailbox": "x%40" + "a." * (N // 2),
     "many-encoded-mailboxes": "jo%40mail.example " * (N // 18),
+    # key and token starts a lookbehind refuses, each a run the core's engine would read again
+    "api-key-starts": "Aglpat-" * (N // 7),
+    "slack-key-starts": "Axoxb-" * (N // 6),
+    "github-key-starts": "Agithub_pat_" * (N // 12),
+    "jwt-starts": "AeyJ" * (N // 4) + ".eyJabcd.x",
+    "user-id-digits": "user-1-" * (N // 7),  # a run of id characters counted at every place
 }
 
 

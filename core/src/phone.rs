@@ -182,12 +182,13 @@ impl Numbering {
 
     /// `_possible_phone(raw, international)`: whether phonenumbers' parse of ``raw`` (written
     /// internationally, or in one of the regions in turn) gives a possible number. None for a
-    /// number beyond what this reads (other characters, a `+` after the start), or where
+    /// number beyond what this reads (other characters, a `+` after the start, or at the start
+    /// of a number not read as international: `detect_phone` never hands one over), or where
     /// phonenumbers would take a path not replicated here.
     pub fn possible(&self, raw: &str, international: bool) -> Option<bool> {
         let bytes = raw.as_bytes();
         if !bytes.iter().all(|&b| b.is_ascii_digit() || b" .-/()+".contains(&b))
-            || bytes.iter().skip(1).any(|&b| b == b'+')
+            || bytes.iter().skip(usize::from(international)).any(|&b| b == b'+')
             || bytes.iter().filter(|b| b.is_ascii_digit()).count() < 3
         {
             return None; // beyond what `_PHONE` hands over: not checked to be viable the same way

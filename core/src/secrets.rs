@@ -1,25 +1,28 @@
 //! The secret detectors of `detectors` on ASCII text: `detect_jwt`, `detect_api_key` and
 //! `detect_pem`, so that the leak gate reads a text holding a token or a key without Python.
-//! Their patterns' lookbehinds are tested at a match's start (a failed one moves the scan on a
-//! character, as Python's does), and what may follow a provider's key (`(?![\w])`) is matched
-//! after it, inside the match Rust's engine looks for, so its leftmost-first match is the one
-//! Python's backtracking finds; group 1 is the key.
+//! Their patterns' lookarounds are matched as characters inside the match Rust's engine looks
+//! for: the start of the text or a character the lookbehind refuses before it, and for a
+//! provider's key what may follow it (`(?![\w])`), the end or a character that is no word's. So
+//! its leftmost-first match is the one Python's backtracking finds, and group 1 is the token or
+//! the key. (Testing the lookbehind at a match's start and scanning again one character on
+//! instead took quadratic time on a run of refused starts: `Aglpat-Aglpat-...`.)
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::python::word;
-
-/// `_JWT` without its lookbehind, `(?<![A-Za-z0-9_-])`.
+/// `_JWT`, its lookbehind `(?<![A-Za-z0-9_-])` matched as a character.
 static JWT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*").expect("a valid pattern")
+    Regex::new(r"(?:\A|[^A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)")
+        .expect("a valid pattern")
 });
 
-/// `_API_KEY` without its lookbehind, `(?<![\w])`, and with what may follow a key matched after
-/// it; `\w` as Python reads ASCII text.
+/// `_API_KEY`, its lookbehind `(?<![\w])` and its lookahead `(?![\w])` matched as characters
+/// (`\w` as Python reads ASCII text).
 static API_KEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
+        r"(?:\A|[^0-9A-Za-z_])",
         r"((?:sk|pk|rk)_(?:live|test)_[0-9A-Za-z]{10,}|gh[pousr]_[0-9A-Za-z]{30,}",
         r"|github_pat_[0-9A-Za-z_]{30,}|(?:AKIA|ASIA)[0-9A-Z]{16}|xox[abposr]-[0-9A-Za-z-]{10,}",
         r"|glpat-[0-9A-Za-z_-]{20,}|AIza[0-9A-Za-z_-]{35}|SG\.[0-9A-Za-z_-]{16,}\.[0-9A-Za-z_-]{16,}",
@@ -29,17 +32,12 @@ static API_KEY: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a valid pattern")
 });
 
-/// Each match of ``pattern`` (its group ``group``) whose start no byte ``before`` precedes, the
-/// scan going on from the end of each, as `re.finditer` with a lookbehind at the start does.
-fn found(text: &str, pattern: &Regex, group: usize, before: impl Fn(u8) -> bool) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
+/// Group 1 of each match of ``pattern``, the scan going on from the end of each group (the
+/// characters matched around it are the next one's to read), as `re.finditer` goes on.
+fn found(text: &str, pattern: &Regex) -> Vec<(usize, usize)> {
     let (mut spans, mut at) = (Vec::new(), 0);
     while let Some(captures) = pattern.captures_at(text, at) {
-        let matched = captures.get(group).expect("the group takes part in every match");
-        if matched.start() > 0 && before(bytes[matched.start() - 1]) {
-            at = matched.start() + 1;
-            continue;
-        }
+        let matched = captures.get(1).expect("the group takes part in every match");
         spans.push((matched.start(), matched.end()));
         at = matched.end();
     }
@@ -51,23 +49,26 @@ pub fn jwt_spans(text: &str) -> Vec<(usize, usize)> {
     if !text.contains("eyJ") {
         return Vec::new();
     }
-    found(text, &JWT, 0, |b| word(b) || b == b'-')
+    found(text, &JWT)
 }
 
 /// `detect_api_key`'s spans in ASCII ``text``.
 pub fn api_key_spans(text: &str) -> Vec<(usize, usize)> {
-    found(text, &API_KEY, 1, word)
+    found(text, &API_KEY)
 }
 
 /// `detect_pem`'s spans in ASCII ``text``: the body of each `-----BEGIN <label>-----` block up
 /// to the first `-----END <label>-----` after it (`_PEM`'s lazy `(.+?)`, which takes a character
-/// at least), the label three to forty capitals, digits and spaces.
+/// at least), the label three to forty capitals, digits and spaces. Where each label's end marker
+/// was found is remembered: a run of BEGIN lines without an END would otherwise search the rest of
+/// the text once per line.
 pub fn pem_spans(text: &str) -> Vec<(usize, usize)> {
     const BEGIN: &str = "-----BEGIN ";
     const DASHES: &str = "-----";
     if !text.contains(BEGIN) || !text.contains("-----END ") {
         return Vec::new();
     }
+    let mut found: HashMap<&str, Option<usize>> = HashMap::new();
     let (mut spans, mut at) = (Vec::new(), 0);
     while let Some(offset) = text[at..].find(BEGIN) {
         let start = at + offset;
@@ -76,12 +77,12 @@ pub fn pem_spans(text: &str) -> Vec<(usize, usize)> {
             .iter()
             .take_while(|&&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
             .count();
+        let label = &text[label_start..label_start + label_len];
         let body = label_start + label_len + DASHES.len();
-        let end_marker = format!("-----END {}-----", &text[label_start..label_start + label_len]);
-        let ends = (3..=40).contains(&label_len) && text[label_start + label_len..].starts_with(DASHES);
-        match ends.then(|| text.get(body + 1..).and_then(|rest| rest.find(&end_marker))).flatten() {
-            Some(offset) => {
-                let body_end = body + 1 + offset;
+        let end_marker = format!("-----END {label}-----");
+        let ends_here = (3..=40).contains(&label_len) && text[label_start + label_len..].starts_with(DASHES);
+        match ends_here.then(|| end_marker_from(text, body + 1, &end_marker, label, &mut found)).flatten() {
+            Some(body_end) => {
                 spans.push((body, body_end));
                 at = body_end + end_marker.len();
             }
@@ -89,4 +90,20 @@ pub fn pem_spans(text: &str) -> Vec<(usize, usize)> {
         }
     }
     spans
+}
+
+/// Where ``marker`` (the end of label ``label``'s block) is first found at or after ``from``.
+/// ``found`` holds where the last search for each label found its marker (None: nowhere); as the
+/// blocks are read in order, ``from`` only grows, so that answer stands until ``from`` passes it.
+fn end_marker_from<'a>(
+    text: &str, from: usize, marker: &str, label: &'a str, found: &mut HashMap<&'a str, Option<usize>>,
+) -> Option<usize> {
+    if let Some(&last) = found.get(label) {
+        if last.is_none_or(|place| place >= from) {
+            return last;
+        }
+    }
+    let place = text.get(from..).and_then(|rest| rest.find(marker)).map(|offset| from + offset);
+    found.insert(label, place);
+    place
 }

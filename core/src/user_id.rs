@@ -17,9 +17,10 @@ fn boundary(bytes: &[u8], at: usize) -> bool {
     (at > 0 && word(bytes[at - 1])) != bytes.get(at).is_some_and(|&b| word(b))
 }
 
-/// How many bytes from ``at`` on are of the class ``of``.
-fn run(bytes: &[u8], at: usize, of: impl Fn(u8) -> bool) -> usize {
-    bytes.get(at..).map_or(0, |rest| rest.iter().take_while(|&&b| of(b)).count())
+/// How many bytes from ``at`` on are of the class ``of``, up to ``most`` (what a repeat can
+/// take: counting a run to its end at each place it is asked about would take quadratic time).
+fn run(bytes: &[u8], at: usize, most: usize, of: impl Fn(u8) -> bool) -> usize {
+    bytes.get(at..).map_or(0, |rest| rest.iter().take(most).take_while(|&&b| of(b)).count())
 }
 
 /// `[A-Za-z0-9_-]`, the id's class.
@@ -47,7 +48,7 @@ fn provider_id(bytes: &[u8], start: usize) -> Option<usize> {
         if !first_other.is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
             return None; // the lookahead
         }
-        let longest = run(bytes, id, |b| b.is_ascii_alphanumeric()).min(*PROVIDER.end());
+        let longest = run(bytes, id, *PROVIDER.end(), |b| b.is_ascii_alphanumeric());
         (*PROVIDER.start()..=longest).rev().map(|n| id + n).find(|&end| boundary(bytes, end))
     })
 }
@@ -56,11 +57,11 @@ fn provider_id(bytes: &[u8], start: usize) -> Option<usize> {
 fn id_ahead(bytes: &[u8], at: usize) -> bool {
     let dashed = |at: usize| bytes.get(at) == Some(&b'-');
     let starts = optional(bytes, at, |b| b == b'-').flat_map(|at| {
-        let letters = run(bytes, at, |b| b.is_ascii_alphabetic()).min(3);
+        let letters = run(bytes, at, 3, |b| b.is_ascii_alphabetic());
         (1..=letters).filter(move |&n| dashed(at + n)).map(move |n| at + n + 1).chain(std::iter::once(at))
     });
     starts.into_iter().any(|at| {
-        let within = run(bytes, at, word).min(LONGEST + 1);
+        let within = run(bytes, at, LONGEST + 1, word);
         bytes[at..at + within].iter().any(u8::is_ascii_digit)
     })
 }
@@ -71,10 +72,10 @@ fn cued_id(bytes: &[u8], at: usize) -> Option<usize> {
     if !id_ahead(bytes, at) {
         return None;
     }
-    let longest = run(bytes, at, id_char).min(LONGEST);
+    let longest = run(bytes, at, LONGEST, id_char);
     (0..=longest).rev().map(|n| at + n).find_map(|digit| {
-        let after = run(bytes, digit + 1, id_char);
-        (bytes.get(digit).is_some_and(u8::is_ascii_digit) && after >= 3).then(|| digit + 1 + after.min(LONGEST))
+        let after = run(bytes, digit + 1, LONGEST, id_char);
+        (bytes.get(digit).is_some_and(u8::is_ascii_digit) && after >= 3).then(|| digit + 1 + after)
     })
 }
 
