@@ -772,7 +772,9 @@ PAYLOADS = ['{"sub":"cus_123","email":"jane.doe@example.com","name":"Jane Doe","
             ' { "name" : "Mary Tony" , "admin" : true, "org": null, "n": -12 } ', '{"name":"Żaneta Nowak"}',
             '{"a":1.5}', "{}", '{"sub":"x","sub":"y"}', '{"n":-0}', '{"n":012}', "[1]", '{"upn":"none"}',
             '{"nickname":"jd","phone_number":"+49 151 2345678","birthdate":"1985-07-04","address":"12 Main St"}',
-            '{"sub":"a\\"b"}', '{"given_name":"Jane"}x']
+            '{"sub":"a\\"b"}', '{"given_name":"Jane"}x', '{"name":"Jes\\u00fas Lobato","iss":"a\\nb\\u0001\\/c\\t"}',
+            '{"name":"\\ud83d\\ude00 Doe"}', '{"name":"\\ud800"}', '{"name":"\\udc00"}', '{"k\\u00e9y":"\\u00e9"}',
+            '{"name":"Σωκράτης"}', '{"a":"\\x"}', '{"a":"\x01"}', '{"name":"\\u00c9lodie \\u0141ukasz"}']
 TOKEN_PIECES = ["eyJhbGciOiJIUzI1NiJ9.", *(_b64(p) + "." for p in PAYLOADS), "c2ln", ".x", "e.", "Bearer ", "bearer ",
                 "Basic ", "Token ", "Digest ", "Unknown ", _b64("jane:hunter2", False),
                 _b64("jane.doe@example.com:pw", False), _b64("jane", False), _b64("jane:", False),
@@ -842,6 +844,13 @@ MADE_ENTITIES = [*CORE_ENTITIES, "JWT", "AUTHORIZATION"]  # the core makes these
 @example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64('{"a":1.50}') + ".", "c2ln"], 0)  # orjson writes 1.5
 @example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[3]) + ".", "c2ln"], 0)  # a name beyond ASCII
 @example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[12]) + ".", "c2ln"], 0)  # an escape
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[14]) + ".", "c2ln"], 0)  # escapes and a name beyond ASCII
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[15]) + ".", "c2ln"], 1)  # a surrogate pair
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[16]) + ".", "c2ln"], 0)  # a lone surrogate: no JSON
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[17]) + ".", "c2ln"], 0)
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[18]) + ".", "c2ln"], 2)  # an escaped key
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[20]) + ".", "c2ln"], 0)  # an unknown escape
+@example("JWT", ["eyJhbGciOiJIUzI1NiJ9.", _b64(PAYLOADS[21]) + ".", "c2ln"], 0)  # a control character
 @example("AUTHORIZATION", ["Basic ", "===="], 0)  # no base64 to Python
 @example("AUTHORIZATION", ["Basic ", _b64("jane.doe@example.com:pw", False)], 0)
 @example("AUTHORIZATION", ["Basic ", _b64("jane", False)], 0)
@@ -917,7 +926,35 @@ def test_no_character_the_core_reads_lowers_to_ascii_alone() -> None:
     assert not [c for c, _, _, lower, _ in _letters()[0] if not c.isascii() and lower.isascii()]
 
 
+_CLAIM_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12) | st.sampled_from(
+    ["Jane Doe", "Jesús Lobato", "Богданов Пётр", "jane.doe@example.com", "cus_123", "+49 151 2345678", "1985-07-04"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.dictionaries(st.sampled_from(["sub", "email", "name", "given_name", "nickname", "exp", "iss", "aud", "é", "a\"b"]),
+                       st.one_of(_CLAIM_TEXT, st.integers(-2**63, 2**64 - 1), st.booleans(), st.none()), max_size=5),
+       st.sampled_from(["orjson", "ascii", "utf-8"]), st.integers(0, 3))
+def test_the_core_fakes_a_token_of_any_flat_claims_as_python_does(claims: dict, writer: str, salt: int) -> None:
+    """A JWT whose payload is a flat object of text (any characters, escaped as json.dumps
+    escapes them or written as they are), integers, booleans and nulls: the core's fake is
+    ``_make_here``'s, its claims read and written back as orjson reads and writes them."""
+    import json
+
+    import orjson
+
+    payload = (orjson.dumps(claims).decode() if writer == "orjson"
+               else json.dumps(claims, ensure_ascii=writer == "ascii"))
+    token = f"eyJhbGciOiJIUzI1NiJ9.{_b64(payload)}.c2ln"
+    factory = _factory()
+    made = factory._maker.make("JWT", token, salt)
+    if made is not None:
+        assert made == factory._make_here("JWT", token, salt)
+
+
 _PLAIN_TOKENS = {("JWT", f"eyJhbGciOiJIUzI1NiJ9.{_b64(PAYLOADS[0])}.c2ln"),
+                 ("JWT", f"eyJhbGciOiJIUzI1NiJ9.{_b64(PAYLOADS[3])}.c2ln"),  # a name beyond ASCII
+                 ("JWT", f"eyJhbGciOiJIUzI1NiJ9.{_b64(PAYLOADS[14])}.c2ln"),  # escapes, read and written as orjson does
+                 ("JWT", f"eyJhbGciOiJIUzI1NiJ9.{_b64(PAYLOADS[22])}.c2ln"),
                  ("AUTHORIZATION", "Basic " + _b64("jane.doe@example.com:pw", False))}
 
 

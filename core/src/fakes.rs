@@ -425,30 +425,28 @@ impl Maker {
     }
 
     /// `FakeFactory._jwt`'s parts but the signature: the token's parts, and its payload with
-    /// each claim `_claim` names faked. None for a payload beyond a flat JSON object of ASCII
-    /// text, integers, booleans and nulls (what tokens carry): Python reads it.
+    /// each claim `_claim` names faked. None for a payload beyond a flat JSON object of text,
+    /// integers, booleans and nulls (what tokens carry), or a claim whose fake is Python's to
+    /// make: Python reads it.
     fn jwt_payload<'a>(&self, value: &'a str) -> Option<(Vec<&'a str>, String)> {
         let parts: Vec<&str> = value.split('.').collect();
         let payload = URLSAFE.decode(parts.get(1)?).ok()?;
         let mut out = String::from("{");
         for (i, (key, claim)) in flat_json_object(std::str::from_utf8(&payload).ok()?)?.into_iter().enumerate() {
-            let faked = match (self.claims.get(key), claim) {
+            let faked = match (self.claims.get(key.as_str()), claim) {
                 (Some(entity), Json::Text(text)) => {
                     let entity = if entity == "USER_ID" && text.contains('@') { "EMAIL_ADDRESS" } else { entity };
                     Json::Text(self.plain_fake(entity, &text)?)
                 }
                 (_, claim) => claim,
             };
-            out.push_str(if i > 0 { ",\"" } else { "\"" });
-            out.push_str(key);
-            out.push_str("\":");
+            if i > 0 {
+                out.push(',');
+            }
+            push_json_string(&mut out, &key);
+            out.push(':');
             match faked {
-                Json::Text(text) if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') => {
-                    out.push('"');
-                    out.push_str(&text);
-                    out.push('"');
-                }
-                Json::Text(_) => return None, // orjson's escapes: Python's to write
+                Json::Text(text) => push_json_string(&mut out, &text),
                 Json::Plain(token) => out.push_str(token),
             }
         }
@@ -944,31 +942,25 @@ enum Json<'a> {
     Plain(&'a str),
 }
 
-/// The members of a flat JSON object as orjson reads it, in order: ASCII text without escapes,
-/// integers of 18 digits at most (orjson reads a longer one as a float), booleans and nulls.
-/// None for anything else, a repeated name included.
-fn flat_json_object(text: &str) -> Option<Vec<(&str, Json<'_>)>> {
+/// The members of a flat JSON object as orjson reads it, in order: text, integers of 18 digits
+/// at most (orjson reads a longer one as a float), booleans and nulls. None for anything else, a
+/// repeated name included.
+fn flat_json_object(text: &str) -> Option<Vec<(String, Json<'_>)>> {
     let blank = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
-    let string = |rest: &'_ str| -> Option<(usize, usize)> {
-        let body = rest.strip_prefix('"')?;
-        let end = body.find('"')?;
-        body[..end].bytes().all(|b| (0x20..0x7F).contains(&b) && b != b'\\').then_some((1, 1 + end))
-    };
     let mut rest = text.trim_start_matches(blank).strip_prefix('{')?.trim_start_matches(blank);
-    let mut members: Vec<(&str, Json)> = Vec::new();
+    let mut members: Vec<(String, Json)> = Vec::new();
     if let Some(after) = rest.strip_prefix('}') {
         return after.trim_matches(blank).is_empty().then_some(members);
     }
     loop {
-        let (start, end) = string(rest)?;
-        let key = &rest[start..end];
+        let (key, len) = json_string(rest)?;
         if members.iter().any(|(seen, _)| *seen == key) {
             return None;
         }
-        rest = rest[end + 1..].trim_start_matches(blank).strip_prefix(':')?.trim_start_matches(blank);
+        rest = rest[len..].trim_start_matches(blank).strip_prefix(':')?.trim_start_matches(blank);
         let (value, len) = if rest.starts_with('"') {
-            let (start, end) = string(rest)?;
-            (Json::Text(rest[start..end].to_string()), end + 1)
+            let (text, len) = json_string(rest)?;
+            (Json::Text(text), len)
         } else {
             let len = rest.find(|c: char| blank(c) || c == ',' || c == '}')?;
             let token = &rest[..len];
@@ -990,6 +982,73 @@ fn flat_json_object(text: &str) -> Option<Vec<(&str, Json<'_>)>> {
         }
         rest = rest.strip_prefix(',')?.trim_start_matches(blank);
     }
+}
+
+/// The JSON string at the start of ``rest`` as orjson reads it, and how many bytes it takes.
+/// None where orjson refuses it (a control character, an unknown escape, a lone surrogate).
+fn json_string(rest: &str) -> Option<(String, usize)> {
+    let body = rest.strip_prefix('"')?;
+    let bytes = body.as_bytes();
+    let hex = |at: usize| -> Option<u32> {
+        let digits = body.get(at..at + 4).filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))?;
+        u32::from_str_radix(digits, 16).ok()
+    };
+    let (mut text, mut at, mut plain) = (String::new(), 0, 0);
+    loop {
+        match *bytes.get(at)? {
+            b'"' => {
+                text.push_str(&body[plain..at]);
+                return Some((text, at + 2));
+            }
+            b'\\' => {
+                text.push_str(&body[plain..at]);
+                let (c, len) = match *bytes.get(at + 1)? {
+                    b'"' => ('"', 2),
+                    b'\\' => ('\\', 2),
+                    b'/' => ('/', 2),
+                    b'b' => ('\u{8}', 2),
+                    b'f' => ('\u{c}', 2),
+                    b'n' => ('\n', 2),
+                    b'r' => ('\r', 2),
+                    b't' => ('\t', 2),
+                    b'u' => match hex(at + 2)? {
+                        high @ 0xD800..=0xDBFF => {
+                            let low = hex(at + 8)
+                                .filter(|low| body[at + 6..].starts_with("\\u") && (0xDC00..=0xDFFF).contains(low))?;
+                            (char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))?, 12)
+                        }
+                        code => (char::from_u32(code)?, 6), // a lone low surrogate is no char: None
+                    },
+                    _ => return None,
+                };
+                text.push(c);
+                at += len;
+                plain = at;
+            }
+            b if b < 0x20 => return None,
+            _ => at += 1,
+        }
+    }
+}
+
+/// ``text`` as orjson writes a JSON string: quotes and backslashes escaped, control characters
+/// as their short escapes or ``\u00XX``, everything else as it is.
+fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// Base64 as a Basic pair is written (`b64encode`) and read here: padded, the padding exactly as
