@@ -289,26 +289,35 @@ _NAME_LETTER = re.compile(r"[^\W\d_]")
 _WORD_CHAR = re.compile(r"\w")
 
 
-def _letters() -> tuple[list[tuple[str, int, str, str, str]], list[tuple[int, int, str]]]:
-    """What the core reads of the characters of names beyond ASCII (``Maker``), as Python reads
-    them: (character, flags, ``casefold()``, ``lower()``, ``upper()``), the flags 1 ``isalpha``,
-    2 ``isupper``, 4 ``islower``, 8 titlecase, 16 ``[^\\W\\d_]``, 32 ``\\w``; and the script
-    ranges of ``script_of``. Left out, so a name holding one stays Python's to fake: whitespace
-    beyond ASCII (``split`` and ``strip`` read it), capital sigma (``lower`` writes it by its place
-    in a word), and a character whose case forms hold one left out."""
+def _letters() -> tuple[list[tuple[str, int, str, str, str, str]], list[tuple[int, int, str]]]:
+    """What the core reads of the characters of names and addresses beyond ASCII (``Maker``), as
+    Python reads them: (character, flags, ``casefold()``, ``lower()``, ``upper()``, the letters of
+    street types ``re`` matches it to ignoring case where those are not its ``lower()``), the
+    flags 1 ``isalpha``, 2 ``isupper``, 4 ``islower``, 8 titlecase, 16 ``[^\\W\\d_]``, 32
+    ``\\w``, 64 ``isdigit``, 128 such a character (ı matches i; İ, whose ``lower()`` is longer);
+    and the script ranges of ``script_of``. Left out, so a value holding one stays Python's to
+    fake: whitespace beyond ASCII (``split`` and ``strip`` read it), capital sigma (``lower``
+    writes it by its place in a word), and a character whose case forms hold one left out."""
     chars = {chr(point) for low, high in _CORE_LETTERS for point in range(low, high)}
     chars -= {c for c in chars if c.isspace() and not c.isascii()} | {"\u03a3"}
     while left_out := {c for c in chars if not set(c.casefold() + c.lower() + c.upper()) <= chars}:
         chars -= left_out
+    street_letters = [(x, re.compile("(?i)" + re.escape(x))) for x in sorted(set("".join(GLUED_TYPES) + "aeiouy"))]
+    folds = {c: "".join(x for x, pattern in street_letters if pattern.fullmatch(c))
+             for c in chars if c.lower() != c or c.upper() != c}
+    odd = {c for c, matched in folds.items() if matched not in ("", c.lower())} | {c for c in chars if len(c.lower()) != 1}
     return ([(c, c.isalpha() | c.isupper() << 1 | c.islower() << 2 | (c.istitle() and not c.isupper()) << 3
-              | bool(_NAME_LETTER.fullmatch(c)) << 4 | bool(_WORD_CHAR.fullmatch(c)) << 5,
-              c.casefold(), c.lower(), c.upper()) for c in sorted(chars)], list(SCRIPT_RANGES))
+              | bool(_NAME_LETTER.fullmatch(c)) << 4 | bool(_WORD_CHAR.fullmatch(c)) << 5 | c.isdigit() << 6
+              | (c in odd) << 7, c.casefold(), c.lower(), c.upper(), folds.get(c, "") if c in odd else "")
+             for c in sorted(chars)], list(SCRIPT_RANGES))
 
 
-def _script_pools(script: str) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]] | None:
-    """``_name_pools(script)`` for the core, when a name of that script first needs them; None
-    for a script without names."""
-    return _name_pools(script) if script in names_by_script() else None
+def _script_pools(script: str) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]], tuple[str, ...]] | None:
+    """``_name_pools(script)`` and every last name of the script in order (what ``_address``
+    draws), for the core, when a value of that script first needs them; None for a script
+    without names."""
+    pools = names_by_script()
+    return (*_name_pools(script), pools[script][1]) if script in pools else None
 
 
 def _normal(entity: str, value: str) -> str:

@@ -23,7 +23,7 @@ use sha2::Sha256;
 use crate::card::{brand_ok, luhn_valid};
 use crate::classes::charclass;
 use crate::ip;
-use crate::letters::{Letters, NAME, UPPER, WORD};
+use crate::letters::{Letters, DIGIT, LOWER, NAME, UPPER, WORD};
 use crate::mt::Mt;
 use crate::python::{self, space, split};
 use crate::{holds_word_of, Rememberer};
@@ -66,7 +66,7 @@ pub struct Maker {
     /// each script's names by length (`fakes._script_pools`), read when a name first needs them.
     letters: OnceLock<Option<Letters>>,
     load_letters: Py<PyAny>,
-    pools: Mutex<HashMap<String, Option<Arc<Pools>>>>,
+    pools: Mutex<HashMap<String, Arc<Pools>>>,
     load_pools: Py<PyAny>,
 }
 
@@ -74,6 +74,8 @@ pub struct Maker {
 struct Pools {
     firsts: HashMap<usize, Vec<String>>,
     lasts: HashMap<usize, Vec<String>>,
+    /// Every last name, in order, as an address draws one; None for a script without names.
+    all_lasts: Option<Vec<String>>,
 }
 
 #[pymethods]
@@ -139,8 +141,9 @@ impl Maker {
     ) -> PyResult<Option<(String, bool)>> {
         let kind = entity.to_str()?;
         let Ok(text) = value.to_str() else { return Ok(None) };
-        // a name beyond ASCII in characters the table reads: its fake's words are those too
-        let letters = if text.is_ascii() { None } else { self.letters().filter(|l| kind == "PERSON" && l.reads(text)) };
+        // a name or an address beyond ASCII in characters the table reads: its fake's words are those too
+        let beyond = |l: &&Letters| matches!(kind, "PERSON" | "ADDRESS") && l.reads(text);
+        let letters = if text.is_ascii() { None } else { self.letters().filter(beyond) };
         if (!text.is_ascii() && letters.is_none())
             || self.is_placeholder(text)
             || (text.starts_with("eyJ") && matches!(kind, "SECRET" | "API_KEY" | "COOKIE" | "GENERIC"))
@@ -182,7 +185,7 @@ impl Maker {
     /// `make` of ASCII text, and of a name beyond it.
     fn made(&self, entity: &str, value: &str, salt: u32) -> Option<String> {
         if !value.is_ascii() {
-            return if entity == "PERSON" { self.beyond_ascii(value, salt) } else { None };
+            return if matches!(entity, "PERSON" | "ADDRESS") { self.beyond_ascii(entity, value, salt) } else { None };
         }
         match entity {
             "COOKIE" => self.cookie(value),
@@ -317,43 +320,115 @@ impl Maker {
         self.letters.get_or_init(|| read).as_ref()
     }
 
-    /// A script's names, read when a name first needs them; None for a script without.
+    /// A script's names, read when a value first needs them (without names, a script's address
+    /// draws ASCII last names); None should Python not give them.
     fn pools(&self, script: &str) -> Option<Arc<Pools>> {
         if let Some(pools) = self.pools.lock().unwrap_or_else(PoisonError::into_inner).get(script) {
-            return pools.clone();
+            return Some(pools.clone());
         }
         type ByLength = HashMap<usize, Vec<String>>;
         let read = Python::attach(|py| -> Option<Arc<Pools>> {
             let loaded = self.load_pools.bind(py).call1((script,)).ok()?;
-            let (firsts, lasts): (ByLength, ByLength) = loaded.extract::<Option<_>>().ok()??;
-            Some(Arc::new(Pools { firsts, lasts }))
-        });
-        self.pools.lock().unwrap_or_else(PoisonError::into_inner).entry(script.to_string()).or_insert(read).clone()
+            let pools = match loaded.extract::<Option<(ByLength, ByLength, Vec<String>)>>().ok()? {
+                Some((firsts, lasts, all_lasts)) => Pools { firsts, lasts, all_lasts: Some(all_lasts) },
+                None => Pools { firsts: HashMap::default(), lasts: HashMap::default(), all_lasts: None },
+            };
+            Some(Arc::new(pools))
+        })?; // not kept: asked again next time
+        Some(
+            self.pools.lock().unwrap_or_else(PoisonError::into_inner).entry(script.to_string()).or_insert(read).clone(),
+        )
     }
 
-    /// `_make_here("PERSON", value, salt)` of a value beyond ASCII whose characters the table
-    /// reads, in a script with names: up to four draws of `_person`, until one differs from the
-    /// value and shares no word with it. None where a draw would take `charclass` (no letter, no
-    /// name of that length): Python's to make.
-    fn beyond_ascii(&self, value: &str, salt: u32) -> Option<String> {
+    /// `_make_here(entity, value, salt)` of a name or an address beyond ASCII whose characters
+    /// the table reads: up to four draws of `_person` or `_address`, until one differs from the
+    /// value (and a name's shares no word with it). None where a draw would take `charclass`
+    /// (a name without a letter or without a name of its length, an address's word with digits
+    /// beyond ASCII), or where the script has no names for a name: Python's to make.
+    fn beyond_ascii(&self, entity: &str, value: &str, salt: u32) -> Option<String> {
         let letters = self.letters().filter(|l| l.reads(value))?;
-        if !value.chars().any(|c| letters.is(c, NAME)) {
+        let person = entity == "PERSON";
+        if person && !value.chars().any(|c| letters.is(c, NAME)) {
             return None; // `_SHAPES`: a name has letters
         }
         let pools = self.pools(letters.script(value))?;
         let latin = letters.script(value) == "latin";
-        let mut mt = self.rng("PERSON", &letters.fold(strip(value))?, salt);
+        let mut mt = self.rng(entity, &letters.fold(strip(value))?, salt);
         let words =
             |text: &str| -> Option<HashSet<String>> { letters.runs(text, NAME, 3).map(|w| letters.lower(w)).collect() };
-        let own = words(value)?;
+        let own = if person { words(value)? } else { HashSet::default() };
         let mut result = value.to_string();
         for _ in 0..4 {
-            result = self.person_beyond_ascii(value, letters, &pools, latin, &mut mt)?;
-            if result != value && own.is_disjoint(&words(&result)?) {
+            result = if person {
+                self.person_beyond_ascii(value, letters, &pools, latin, &mut mt)?
+            } else {
+                self.address_beyond_ascii(value, letters, &pools, &mut mt)?
+            };
+            if result != value && (!person || own.is_disjoint(&words(&result)?)) {
                 break;
             }
         }
         Some(result)
+    }
+
+    /// `fakes._address` of a value beyond ASCII: numbers redrawn digit by digit, street words,
+    /// initials and short lower-case words kept, other words a last name of the value's script
+    /// with their glued street type.
+    fn address_beyond_ascii(&self, value: &str, letters: &Letters, pools: &Pools, mt: &mut Mt) -> Option<String> {
+        let lasts = pools.all_lasts.as_deref().unwrap_or(&self.lasts);
+        let mut out = String::with_capacity(value.len());
+        let address_char = |c: char| letters.is(c, WORD) || matches!(c, '\'' | '’' | '.' | '-');
+        let mut rest = value;
+        while let Some(c) = rest.chars().next() {
+            let run = rest.find(|c: char| !address_char(c)).unwrap_or(rest.len());
+            if run == 0 {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+                continue;
+            }
+            let w = &rest[..run];
+            rest = &rest[run..];
+            if w.chars().any(|c| letters.is(c, DIGIT)) {
+                out.push_str(&charclass(w.is_ascii().then_some(w)?, mt)); // beyond ASCII: Python's letters
+                continue;
+            }
+            let lower = letters.lower(w)?;
+            let short_lower = w.chars().count() <= 2 && letters.is_cased(w, LOWER)?;
+            if self.streets.contains(lower.trim_end_matches('.'))
+                || self.streets.contains(&lower)
+                || (w.is_ascii() && is_upper(w.as_bytes()))
+                || short_lower
+            {
+                out.push_str(w);
+                continue;
+            }
+            let suffix = if w.is_ascii() { self.street_suffix(w) } else { self.street_suffix_beyond_ascii(w, letters) };
+            let name = &lasts[mt.below(lasts.len() as u128) as usize];
+            out.push_str(&if letters.is_cased(w, LOWER)? { letters.lower(name)? } else { name.clone() });
+            out.push_str(suffix);
+        }
+        (out != value).then_some(out) // street words only: `charclass` of text beyond ASCII, Python's
+    }
+
+    /// `names.street_suffix` of a word beyond ASCII: `_GLUED_SUFFIX`'s match, the longest street
+    /// type the word ends in after a character at least (case ignored as `re` ignores it), an
+    /// ambiguous one (ring) only after three word characters and a consonant.
+    fn street_suffix_beyond_ascii<'a>(&self, word: &'a str, letters: &Letters) -> &'a str {
+        let chars: Vec<(usize, char)> = word.char_indices().collect();
+        let ends_in = |k: usize, t: &str| {
+            t.chars().count() == chars.len() - k && t.chars().zip(&chars[k..]).all(|(x, &(_, c))| letters.matches(c, x))
+        };
+        let consonant = |(_, c): (usize, char)| {
+            (letters.is(c, NAME) || c == '_') && !"aeiouy".chars().any(|vowel| letters.matches(c, vowel))
+        };
+        let found = (1..chars.len()).find(|&k| {
+            if self.glued_ambiguous.iter().any(|t| ends_in(k, t)) {
+                k >= 4 && chars[k - 4..k - 1].iter().all(|&(_, c)| letters.is(c, WORD)) && consonant(chars[k - 1])
+            } else {
+                self.glued.iter().any(|t| ends_in(k, t))
+            }
+        });
+        found.map_or("", |k| &word[chars[k].0..])
     }
 
     /// `fakes._person` of a value beyond ASCII: a first name of the same length (a Latin one for
@@ -369,6 +444,7 @@ impl Maker {
         }
         let length = word.chars().count();
         let fold = |name: &str| letters.fold(name);
+        pools.all_lasts.as_ref()?; // a script without names: `charclass`
         let mut name = draw(by_length(&pools.firsts, length), &folded, &taken, fold, mt)??;
         if latin && name.is_ascii() {
             name = draw(by_length(&pools.lasts, length), &folded, &taken, fold, mt)?.unwrap_or(name);

@@ -18,12 +18,19 @@ pub const TITLE: u8 = 8;
 pub const NAME: u8 = 16;
 /// `\w` as `re` reads it.
 pub const WORD: u8 = 32;
+/// `str.isdigit()` of one character.
+pub const DIGIT: u8 = 64;
+/// A character `re` matches, ignoring case, to one of the street types' letters that is not its
+/// `lower()` (ı to i, ſ to s), or whose `lower()` is longer (İ).
+pub const ODD_FOLD: u8 = 128;
 
 struct Letter {
     flags: u8,
     fold: Box<str>,
     lower: Box<str>,
     upper: Box<str>,
+    /// For an ODD_FOLD character, the street types' letters `re` matches it to.
+    matches: Box<str>,
 }
 
 pub struct Letters {
@@ -33,12 +40,14 @@ pub struct Letters {
 }
 
 impl Letters {
-    /// ``letters``: (character, flags, casefold, lower, upper) of each character read here.
-    pub fn new(letters: Vec<(char, u8, String, String, String)>, scripts: Vec<(u32, u32, String)>) -> Self {
+    /// ``letters``: (character, flags, casefold, lower, upper, the letters an ODD_FOLD one matches)
+    /// of each character read here.
+    pub fn new(letters: Vec<(char, u8, String, String, String, String)>, scripts: Vec<(u32, u32, String)>) -> Self {
         let table = letters
             .into_iter()
-            .map(|(c, flags, fold, lower, upper)| {
-                (c, Letter { flags, fold: fold.into(), lower: lower.into(), upper: upper.into() })
+            .map(|(c, flags, fold, lower, upper, matches)| {
+                let [fold, lower, upper, matches] = [fold, lower, upper, matches].map(String::into_boxed_str);
+                (c, Letter { flags, fold, lower, upper, matches })
             })
             .collect();
         Letters { table, scripts }
@@ -70,6 +79,17 @@ impl Letters {
     /// `str.lower()` (capital sigma, the one character lowered by its place, is not in the table).
     pub fn lower(&self, text: &str) -> Option<String> {
         self.mapped(text, |letter| &letter.lower)
+    }
+
+    /// Whether `re`, ignoring case, matches ``c`` to ``letter`` (a street type's, in lower case).
+    pub fn matches(&self, c: char, letter: char) -> bool {
+        self.table.get(&c).is_some_and(|l| {
+            if l.flags & ODD_FOLD != 0 {
+                l.matches.contains(letter)
+            } else {
+                l.lower.chars().eq(std::iter::once(letter))
+            }
+        })
     }
 
     /// `str.upper()`.
