@@ -279,37 +279,48 @@ def _maker(key: bytes) -> Maker:
                  list(lasts), sorted(street_words()), [t.lower() for t in GLUED_TYPES],
                  [t.lower() for t in GLUED_AMBIGUOUS], shapes,
                  sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE), sorted(_FREE_MAIL), sorted(_AUTH_SCHEMES),
-                 FakeFactory._CLAIM_ENTITIES, _letters, _script_pools)
+                 FakeFactory._CLAIM_ENTITIES, _letter_of, list(SCRIPT_RANGES), _script_pools)
 
 
-# Where the characters of names beyond ASCII the core fakes lie: Latin, IPA and modifier letters,
-# combining marks, Greek, Cyrillic, Latin Extended Additional and general punctuation (’).
-_CORE_LETTERS = ((0x00, 0x530), (0x1E00, 0x1F00), (0x2010, 0x2028))
 _NAME_LETTER = re.compile(r"[^\W\d_]")
 _WORD_CHAR = re.compile(r"\w")
 
 
-def _letters() -> tuple[list[tuple[str, int, str, str, str, str]], list[tuple[int, int, str]]]:
-    """What the core reads of the characters of names and addresses beyond ASCII (``Maker``), as
-    Python reads them: (character, flags, ``casefold()``, ``lower()``, ``upper()``, the letters of
-    street types ``re`` matches it to ignoring case where those are not its ``lower()``), the
-    flags 1 ``isalpha``, 2 ``isupper``, 4 ``islower``, 8 titlecase, 16 ``[^\\W\\d_]``, 32
-    ``\\w``, 64 ``isdigit``, 128 such a character (ı matches i; İ, whose ``lower()`` is longer);
-    and the script ranges of ``script_of``. Left out, so a value holding one stays Python's to
-    fake: whitespace beyond ASCII (``split`` and ``strip`` read it), capital sigma (``lower``
-    writes it by its place in a word), and a character whose case forms hold one left out."""
-    chars = {chr(point) for low, high in _CORE_LETTERS for point in range(low, high)}
-    chars -= {c for c in chars if c.isspace() and not c.isascii()} | {"\u03a3"}
-    while left_out := {c for c in chars if not set(c.casefold() + c.lower() + c.upper()) <= chars}:
-        chars -= left_out
-    street_letters = [(x, re.compile("(?i)" + re.escape(x))) for x in sorted(set("".join(GLUED_TYPES) + "aeiouy"))]
-    folds = {c: "".join(x for x, pattern in street_letters if pattern.fullmatch(c))
-             for c in chars if c.lower() != c or c.upper() != c}
-    odd = {c for c, matched in folds.items() if matched not in ("", c.lower())} | {c for c in chars if len(c.lower()) != 1}
-    return ([(c, c.isalpha() | c.isupper() << 1 | c.islower() << 2 | (c.istitle() and not c.isupper()) << 3
-              | bool(_NAME_LETTER.fullmatch(c)) << 4 | bool(_WORD_CHAR.fullmatch(c)) << 5 | c.isdigit() << 6
-              | (c in odd) << 7, c.casefold(), c.lower(), c.upper(), folds.get(c, "") if c in odd else "")
-             for c in sorted(chars)], list(SCRIPT_RANGES))
+def _letter_of(c: str) -> tuple[int, str, str, str, str] | None:
+    """What the core reads of a character of a name or an address beyond ASCII (``Maker``), as
+    Python reads it: (flags, ``casefold()``, ``lower()``, ``upper()``, the letters of street types
+    ``re`` matches it to ignoring case where those are not its ``lower()``), the flags 1
+    ``isalpha``, 2 ``isupper``, 4 ``islower``, 8 titlecase, 16 ``[^\\W\\d_]``, 32 ``\\w``, 64
+    ``isdigit``, 128 such a character (ı matches i; İ, whose ``lower()`` is longer). None for a
+    character left out, so a value holding one stays Python's to fake (``_left_out``)."""
+    if _left_out(c):
+        return None
+    folds = "".join(x for x, pattern in _street_letters() if pattern.fullmatch(c)) if c.lower() != c or c.upper() != c else ""
+    odd = folds not in ("", c.lower()) or len(c.lower()) != 1
+    flags = (c.isalpha() | c.isupper() << 1 | c.islower() << 2 | (c.istitle() and not c.isupper()) << 3
+             | bool(_NAME_LETTER.fullmatch(c)) << 4 | bool(_WORD_CHAR.fullmatch(c)) << 5 | c.isdigit() << 6 | odd << 7)
+    return flags, c.casefold(), c.lower(), c.upper(), folds if odd else ""
+
+
+@cache
+def _left_out(c: str) -> bool:
+    """Whitespace beyond ASCII (``split`` and ``strip`` read it), a surrogate, capital sigma
+    (``lower`` writes it by its place in a word), and a character whose case forms, or theirs,
+    hold one."""
+    seen, todo = set(), [c]
+    while todo:
+        d = todo.pop()
+        if (d.isspace() and not d.isascii()) or d == "\u03a3" or "\ud800" <= d <= "\udfff":
+            return True
+        seen.add(d)
+        todo.extend(set(d.casefold() + d.lower() + d.upper()) - seen)
+    return False
+
+
+@cache
+def _street_letters() -> list[tuple[str, re.Pattern[str]]]:
+    """Each letter of the street types (and each vowel), with the pattern matching it ignoring case."""
+    return [(x, re.compile("(?i)" + re.escape(x))) for x in sorted(set("".join(GLUED_TYPES) + "aeiouy"))]
 
 
 def _script_pools(script: str) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]], tuple[str, ...]] | None:

@@ -7,7 +7,7 @@
 //! is the one `FakeFactory.rng` takes, so a fake is the same whichever of the two made it.
 
 use std::hash::Hash;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -62,10 +62,9 @@ pub struct Maker {
     /// Each value's first draw, by entity and value, and each full name's fake (`in_event`).
     cache: Mutex<HashMap<(String, String), String>>,
     full_names: Mutex<HashMap<String, String>>,
-    /// For names beyond ASCII: the characters read (`fakes._letters`), read on first use, and
-    /// each script's names by length (`fakes._script_pools`), read when a name first needs them.
-    letters: OnceLock<Option<Letters>>,
-    load_letters: Py<PyAny>,
+    /// For names and addresses beyond ASCII: what Python says of their characters, and each
+    /// script's names (`fakes._script_pools`), read when a value first needs them.
+    letters: Letters,
     pools: Mutex<HashMap<String, Arc<Pools>>>,
     load_pools: Py<PyAny>,
 }
@@ -86,7 +85,8 @@ impl Maker {
         key: &[u8], secret_prefix: &str, placeholders: Vec<String>, cookie_attributes: Vec<String>,
         firsts: Vec<String>, lasts: Vec<String>, streets: Vec<String>, glued: Vec<String>,
         glued_ambiguous: Vec<String>, shapes: HashMap<String, String>, calling_codes: Vec<u32>, free_mail: Vec<String>,
-        auth_schemes: Vec<String>, claims: HashMap<String, String>, letters: Py<PyAny>, pools: Py<PyAny>,
+        auth_schemes: Vec<String>, claims: HashMap<String, String>, letters: Py<PyAny>,
+        scripts: Vec<(u32, u32, String)>, pools: Py<PyAny>,
     ) -> PyResult<Self> {
         let whole = |pattern: &str| {
             Regex::new(&format!(r"\A(?:{pattern})\z")).map_err(|e| PyValueError::new_err(e.to_string()))
@@ -116,8 +116,7 @@ impl Maker {
             claims,
             cache: Mutex::new(HashMap::default()),
             full_names: Mutex::new(HashMap::default()),
-            letters: OnceLock::new(),
-            load_letters: letters,
+            letters: Letters::new(letters, scripts),
             pools: Mutex::new(HashMap::default()),
             load_pools: pools,
         })
@@ -143,7 +142,7 @@ impl Maker {
         let Ok(text) = value.to_str() else { return Ok(None) };
         // a name or an address beyond ASCII in characters the table reads: its fake's words are those too
         let beyond = |l: &&Letters| matches!(kind, "PERSON" | "ADDRESS") && l.reads(text);
-        let letters = if text.is_ascii() { None } else { self.letters().filter(beyond) };
+        let letters = if text.is_ascii() { None } else { Some(&self.letters).filter(beyond) };
         if (!text.is_ascii() && letters.is_none())
             || self.is_placeholder(text)
             || (text.starts_with("eyJ") && matches!(kind, "SECRET" | "API_KEY" | "COOKIE" | "GENERIC"))
@@ -273,8 +272,7 @@ impl Maker {
                 return Ok(Some(kept));
             }
         }
-        let fold =
-            |text: &str| if text.is_ascii() { Some(text.to_ascii_lowercase()) } else { self.letters()?.fold(text) };
+        let fold = |text: &str| if text.is_ascii() { Some(text.to_ascii_lowercase()) } else { self.letters.fold(text) };
         let words: Vec<&str> = split(text).map(|(_, word)| word).collect();
         let Some(taken) = words.iter().map(|word| fold(word)).collect::<Option<Vec<String>>>() else { return Ok(None) };
         let mut avoided = false;
@@ -307,19 +305,6 @@ impl Maker {
         Ok(Some(result))
     }
 
-    /// The table of characters read in names beyond ASCII; None should Python not give it.
-    fn letters(&self) -> Option<&Letters> {
-        if let Some(letters) = self.letters.get() {
-            return letters.as_ref();
-        }
-        // read outside the cell's lock: the call may let another thread take the interpreter
-        let read = Python::attach(|py| -> Option<Letters> {
-            let (letters, scripts) = self.load_letters.bind(py).call0().ok()?.extract().ok()?;
-            Some(Letters::new(letters, scripts))
-        });
-        self.letters.get_or_init(|| read).as_ref()
-    }
-
     /// A script's names, read when a value first needs them (without names, a script's address
     /// draws ASCII last names); None should Python not give them.
     fn pools(&self, script: &str) -> Option<Arc<Pools>> {
@@ -346,7 +331,7 @@ impl Maker {
     /// (a name without a letter or without a name of its length, an address's word with digits
     /// beyond ASCII), or where the script has no names for a name: Python's to make.
     fn beyond_ascii(&self, entity: &str, value: &str, salt: u32) -> Option<String> {
-        let letters = self.letters().filter(|l| l.reads(value))?;
+        let letters = Some(&self.letters).filter(|l| l.reads(value))?;
         let person = entity == "PERSON";
         if person && !value.chars().any(|c| letters.is(c, NAME)) {
             return None; // `_SHAPES`: a name has letters
@@ -724,8 +709,12 @@ impl Maker {
             .map_or("", |at| &word[at..])
     }
 
-    /// `fakes.is_placeholder` of ASCII text.
+    /// `fakes.is_placeholder`: of ASCII text, and of text beyond it whose characters the letters
+    /// table reads (a Kelvin sign lowers to k); false for other text, which the core does not fake.
     pub(crate) fn is_placeholder(&self, value: &str) -> bool {
+        if !value.is_ascii() {
+            return self.letters.lower(strip(value)).is_some_and(|lower| self.placeholders.contains(&lower));
+        }
         let bytes = value.as_bytes();
         if bytes.len() > self.longest_placeholder && !(space(bytes[0]) || space(bytes[bytes.len() - 1])) {
             return false;

@@ -1,9 +1,11 @@
-//! What Python's `str` methods and `re` classes say of the characters a name beyond ASCII holds
-//! (Latin, Greek, Cyrillic, the punctuation of names), read from Python once (`fakes._letters`):
-//! case folding, case mapping, the cased and letter classes. Text holding a character outside
-//! the table (whitespace beyond ASCII, capital sigma, other scripts) is not read here at all.
+//! What Python's `str` methods and `re` classes say of the characters of names and addresses
+//! beyond ASCII, read from Python (`fakes._letter_of`) a character at a time, as values first
+//! hold one: case folding, case mapping, the cased and letter classes. Text holding a character
+//! Python leaves out (whitespace beyond ASCII, capital sigma) is not read here at all.
 
-use rustc_hash::FxHashMap as HashMap;
+use std::sync::OnceLock;
+
+use pyo3::prelude::*;
 
 /// `str.isalpha()` of one character.
 pub const ALPHA: u8 = 1;
@@ -33,33 +35,49 @@ struct Letter {
     matches: Box<str>,
 }
 
+/// A page of 256 code points, each character read from Python when first asked about.
+type Page = Box<[OnceLock<Option<Letter>>]>;
+
 pub struct Letters {
-    table: HashMap<char, Letter>,
-    /// `gazetteer._SCRIPT_RANGES`: (first code point, code point after the last, script).
+    pages: Box<[OnceLock<Page>]>,
+    /// `fakes._letter_of`: (flags, casefold, lower, upper, the letters an ODD_FOLD one matches)
+    /// of a character, or None for one Python leaves out.
+    load: Py<PyAny>,
+    /// `gazetteer.SCRIPT_RANGES`: (first code point, code point after the last, script).
     scripts: Vec<(u32, u32, String)>,
 }
 
 impl Letters {
-    /// ``letters``: (character, flags, casefold, lower, upper, the letters an ODD_FOLD one matches)
-    /// of each character read here.
-    pub fn new(letters: Vec<(char, u8, String, String, String, String)>, scripts: Vec<(u32, u32, String)>) -> Self {
-        let table = letters
-            .into_iter()
-            .map(|(c, flags, fold, lower, upper, matches)| {
-                let [fold, lower, upper, matches] = [fold, lower, upper, matches].map(String::into_boxed_str);
-                (c, Letter { flags, fold, lower, upper, matches })
-            })
-            .collect();
-        Letters { table, scripts }
+    pub fn new(load: Py<PyAny>, scripts: Vec<(u32, u32, String)>) -> Self {
+        let pages = (0..=(u32::from(char::MAX) >> 8)).map(|_| OnceLock::new()).collect();
+        Letters { pages, load, scripts }
+    }
+
+    fn letter(&self, c: char) -> Option<&Letter> {
+        let point = u32::from(c);
+        let page = self.pages[(point >> 8) as usize].get_or_init(|| (0..256).map(|_| OnceLock::new()).collect());
+        let cell = &page[(point & 0xFF) as usize];
+        if cell.get().is_none() {
+            // read outside the cell's lock: the call may let another thread take the interpreter
+            let read = Python::attach(|py| -> PyResult<Option<Letter>> {
+                let source: Option<(u8, String, String, String, String)> = self.load.bind(py).call1((c,))?.extract()?;
+                Ok(source.map(|(flags, fold, lower, upper, matches)| {
+                    let [fold, lower, upper, matches] = [fold, lower, upper, matches].map(String::into_boxed_str);
+                    Letter { flags, fold, lower, upper, matches }
+                }))
+            });
+            let _ = cell.set(read.ok()?); // an error is not kept: asked again next time
+        }
+        cell.get()?.as_ref()
     }
 
     /// Whether every character of ``text`` is in the table.
     pub fn reads(&self, text: &str) -> bool {
-        text.chars().all(|c| self.table.contains_key(&c))
+        text.chars().all(|c| self.letter(c).is_some())
     }
 
     fn flags(&self, c: char) -> Option<u8> {
-        self.table.get(&c).map(|letter| letter.flags)
+        self.letter(c).map(|letter| letter.flags)
     }
 
     /// Whether ``c`` is in the table with one of ``flags``.
@@ -68,7 +86,7 @@ impl Letters {
     }
 
     fn mapped(&self, text: &str, form: impl Fn(&Letter) -> &str) -> Option<String> {
-        text.chars().map(|c| self.table.get(&c).map(&form)).collect()
+        text.chars().map(|c| self.letter(c).map(&form)).collect()
     }
 
     /// `str.casefold()`.
@@ -83,7 +101,7 @@ impl Letters {
 
     /// Whether `re`, ignoring case, matches ``c`` to ``letter`` (a street type's, in lower case).
     pub fn matches(&self, c: char, letter: char) -> bool {
-        self.table.get(&c).is_some_and(|l| {
+        self.letter(c).is_some_and(|l| {
             if l.flags & ODD_FOLD != 0 {
                 l.matches.contains(letter)
             } else {
