@@ -298,7 +298,7 @@ impl PersonFinder {
     /// For ASCII ``text``: (the spans `detect_person` finds, whether a device word is there for
     /// `detect_device_owner` to read); None for other text.
     fn find(&self, text: &Bound<'_, PyString>) -> Option<(Vec<(usize, usize)>, bool)> {
-        let text = text.to_str().ok().filter(|text| text.is_ascii())?;
+        let text = ascii(text)?;
         Some((self.names.person_spans(text.as_bytes()), self.devices.is_match(text)))
     }
 }
@@ -438,7 +438,7 @@ impl SsnFinder {
 
     /// The spans `detect_ssn` finds in ASCII ``text``; None for other text.
     fn spans(&self, text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
-        let text = text.to_str().ok().filter(|text| text.is_ascii())?;
+        let text = ascii(text)?;
         Some(self.ssn.spans(text))
     }
 }
@@ -551,44 +551,46 @@ fn quote<'py>(value: &Bound<'py, PyString>, safe: &Bound<'py, PyString>, plus: b
     Ok(PyString::new(value.py(), &percent::quote(text, &safe.to_string_lossy(), plus)))
 }
 
+/// ``text`` where it is ASCII, the text the core's replicas read (a lone surrogate fails `to_str`).
+fn ascii<'a>(text: &'a Bound<'_, PyString>) -> Option<&'a str> {
+    text.to_str().ok().filter(|text| text.is_ascii())
+}
+
 /// `detectors._detect_jwt_here` of ASCII text (`secrets`); None for other text.
 #[pyfunction]
 fn jwt_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
-    Some(secrets::jwt_spans(text.to_str().ok().filter(|text| text.is_ascii())?))
+    Some(secrets::jwt_spans(ascii(text)?))
 }
 
 /// `detectors._detect_api_key_here` of ASCII text (`secrets`); None for other text.
 #[pyfunction]
 fn api_key_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
-    Some(secrets::api_key_spans(text.to_str().ok().filter(|text| text.is_ascii())?))
+    Some(secrets::api_key_spans(ascii(text)?))
 }
 
 /// `detectors._detect_pem_here` of ASCII text (`secrets`); None for other text.
 #[pyfunction]
 fn pem_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
-    Some(secrets::pem_spans(text.to_str().ok().filter(|text| text.is_ascii())?))
+    Some(secrets::pem_spans(ascii(text)?))
 }
 
 /// `detectors._detect_user_id_here` of ASCII text (`user_id`); None for other text.
 #[pyfunction]
 fn user_id_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
-    let text = text.to_str().ok().filter(|text| text.is_ascii())?;
-    Some(user_id::user_id_spans(text))
+    Some(user_id::user_id_spans(ascii(text)?))
 }
 
 /// `detectors._username_spans_here` of ASCII text: where each match of `_USERNAME` holds its
 /// name. None for other text, which Python reads.
 #[pyfunction]
 fn username_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
-    let text = text.to_str().ok().filter(|text| text.is_ascii())?;
-    Some(username::username_spans(text))
+    Some(username::username_spans(ascii(text)?))
 }
 
 /// `detectors.detect_card`'s spans in ASCII ``text`` (`card`); None for other text.
 #[pyfunction]
 fn card_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
-    let text = text.to_str().ok().filter(|text| text.is_ascii())?;
-    Some(card::card_spans(text.as_bytes()))
+    Some(card::card_spans(ascii(text)?.as_bytes()))
 }
 
 /// Whether a word of ASCII ``text`` (a run of letters, digits and underscores, as ``\\w+`` reads
@@ -598,9 +600,7 @@ fn card_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
 fn holds_word(
     text: &Bound<'_, PyString>, known: &Bound<'_, PyDict>, avoid: &Bound<'_, PyAny>,
 ) -> PyResult<Option<bool>> {
-    let Some(text) = text.to_str().ok().filter(|text| text.is_ascii()) else {
-        return Ok(None); // a lone surrogate fails to_str: not ASCII either
-    };
+    let Some(text) = ascii(text) else { return Ok(None) };
     Ok(Some(holds_word_of(text, |c| c.is_ascii() && python::word(c as u8), known, avoid)?))
 }
 
