@@ -913,7 +913,8 @@ def test_the_core_makes_a_name_beyond_ascii_as_python_does(which: int, case, pie
 
 ADDRESS_PIECES = ["Hauptstraße", "Müllerring", "Kerkstraat", "Ærøvej", "Ølstykke", "praça", "Rua", "ul.", "ulica",
                   "Cádiz", "São", "Paulo", "Łódź", "ул.", "Ленина", "Пушкина", "das", "de", "la", "ß", "Ř", "ı", "ſ", "İ",
-                  "STRAẞE", "BAHNHOFSTRASSE", "Çeşme", "Sokağı", "5", "65/16", "48-089", "01310-100", "7b", "3²", "Nº",
+                  "STRAẞE", "BAHNHOFSTRASSE", "Çeşme", "Sokağı", "Αθηνών", "Οδός", "5", "65/16", "48-089", "01310-100",
+                  "7b", "3²", "Nº",
                   " ", ", ", " - ", "\n", "’", "'", "."]
 
 
@@ -938,7 +939,7 @@ def test_the_core_makes_an_address_beyond_ascii_as_python_does(pieces: list[str]
 def test_the_core_makes_most_addresses_beyond_ascii() -> None:
     """Addresses as the corpora write them beyond ASCII are the core's to fake, nearly all."""
     rng, factory = random.Random(11), _factory()
-    words = [p for p in ADDRESS_PIECES if p.strip() and p not in ("ı", "ſ", "İ", "3²")]
+    words = [p for p in ADDRESS_PIECES if p.strip() and p not in ("ı", "ſ", "İ", "3²", "Αθηνών", "Οδός")]  # σ: Python's
     made = 0
     for _ in range(400):
         value = " ".join(rng.choice(words) for _ in range(rng.randint(2, 6)))
@@ -1040,6 +1041,7 @@ def _four_letter_names() -> frozenset[str]:
 @example([("PERSON", ["Jane", " ", "jane", "\t", "none"])], False)  # a word's fake may not hold another word
 @example([("PERSON", [" ", "Mary", "Jane", " ", "Abcdefghijklmnopqrstuvwx", " "])], False)
 @example([("PERSON", ["Mary Tony"])], False)  # Mary's first draw, Cody, is a variant of Tony
+@example([("PERSON", ["Σωτηράλης"]), ("ADDRESS", ["Αθηνών 64"])], False)  # an address may not draw the name (σ)
 def test_the_core_fakes_and_remembers_a_value_in_an_event_as_python_does(calls, avoid_names: bool) -> None:
     """Sanitizer._apply has the core fake and remember an ASCII value at once (Walker.fake, by
     Maker.in_event):

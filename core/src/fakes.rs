@@ -274,7 +274,10 @@ impl Maker {
         }
         let fold = |text: &str| if text.is_ascii() { Some(text.to_ascii_lowercase()) } else { self.letters.fold(text) };
         let words: Vec<&str> = split(text).map(|(_, word)| word).collect();
-        let Some(taken) = words.iter().map(|word| fold(word)).collect::<Option<Vec<String>>>() else { return Ok(None) };
+        // a set, as Python's: a name of one word repeated is read once per word, not once per pair
+        let Some(taken) = words.iter().map(|word| fold(word)).collect::<Option<HashSet<String>>>() else {
+            return Ok(None);
+        };
         let mut avoided = false;
         let mut fakes = Vec::with_capacity(words.len());
         for word in words {
@@ -389,6 +392,9 @@ impl Maker {
             }
             let suffix = if w.is_ascii() { self.street_suffix(w) } else { self.street_suffix_beyond_ascii(w, letters) };
             let name = &lasts[mt.below(lasts.len() as u128) as usize];
+            if !letters.reads(name) {
+                return None; // a name holding σ: its words would not be read as Python reads them
+            }
             out.push_str(&if letters.is_cased(w, LOWER)? { letters.lower(name)? } else { name.clone() });
             out.push_str(suffix);
         }
@@ -1014,12 +1020,13 @@ fn flat_json_object(text: &str) -> Option<Vec<(String, Json<'_>)>> {
     let blank = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
     let mut rest = text.trim_start_matches(blank).strip_prefix('{')?.trim_start_matches(blank);
     let mut members: Vec<(String, Json)> = Vec::new();
+    let mut names = HashSet::default();
     if let Some(after) = rest.strip_prefix('}') {
         return after.trim_matches(blank).is_empty().then_some(members);
     }
     loop {
         let (key, len) = json_string(rest)?;
-        if members.iter().any(|(seen, _)| *seen == key) {
+        if !names.insert(key.clone()) {
             return None;
         }
         rest = rest[len..].trim_start_matches(blank).strip_prefix(':')?.trim_start_matches(blank);

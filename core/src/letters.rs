@@ -1,7 +1,8 @@
 //! What Python's `str` methods and `re` classes say of the characters of names and addresses
 //! beyond ASCII, read from Python (`fakes._letter_of`) a character at a time, as values first
 //! hold one: case folding, case mapping, the cased and letter classes. Text holding a character
-//! Python leaves out (whitespace beyond ASCII, capital sigma) is not read here at all.
+//! Python leaves out is not read here at all: whitespace beyond ASCII, and capital sigma with the
+//! two small sigmas, whose upper case it is (`lower` writes it by its place in a word).
 
 use std::sync::OnceLock;
 

@@ -59,51 +59,45 @@ pub fn api_key_spans(text: &str) -> Vec<(usize, usize)> {
 
 /// `detect_pem`'s spans in ASCII ``text``: the body of each `-----BEGIN <label>-----` block up
 /// to the first `-----END <label>-----` after it (`_PEM`'s lazy `(.+?)`, which takes a character
-/// at least), the label three to forty capitals, digits and spaces. Where each label's end marker
-/// was found is remembered: a run of BEGIN lines without an END would otherwise search the rest of
-/// the text once per line.
+/// at least), the label three to forty capitals, digits and spaces. Every end marker is found
+/// once, up front, with its label: a run of BEGIN lines without an END would otherwise search
+/// the rest of the text once per line.
 pub fn pem_spans(text: &str) -> Vec<(usize, usize)> {
     const BEGIN: &str = "-----BEGIN ";
+    const END: &str = "-----END ";
     const DASHES: &str = "-----";
-    if !text.contains(BEGIN) || !text.contains("-----END ") {
+    if !text.contains(BEGIN) || !text.contains(END) {
         return Vec::new();
     }
-    let mut found: HashMap<&str, Option<usize>> = HashMap::new();
+    let label_len = |at: usize| {
+        text.as_bytes()[at..].iter().take_while(|&&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ').count()
+    };
+    // where each label's end markers are, in order (a marker's label is the run before its dashes)
+    let mut ends: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (at, _) in text.match_indices(END) {
+        let label = &text[at + END.len()..at + END.len() + label_len(at + END.len())];
+        if text[at + END.len() + label.len()..].starts_with(DASHES) {
+            ends.entry(label).or_default().push(at);
+        }
+    }
     let (mut spans, mut at) = (Vec::new(), 0);
     while let Some(offset) = text[at..].find(BEGIN) {
         let start = at + offset;
         let label_start = start + BEGIN.len();
-        let label_len = text.as_bytes()[label_start..]
-            .iter()
-            .take_while(|&&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
-            .count();
-        let label = &text[label_start..label_start + label_len];
-        let body = label_start + label_len + DASHES.len();
-        let end_marker = format!("-----END {label}-----");
-        let ends_here = (3..=40).contains(&label_len) && text[label_start + label_len..].starts_with(DASHES);
-        match ends_here.then(|| end_marker_from(text, body + 1, &end_marker, label, &mut found)).flatten() {
+        let label = &text[label_start..label_start + label_len(label_start)];
+        let body = label_start + label.len() + DASHES.len();
+        let ends_here = (3..=40).contains(&label.len()) && text[label_start + label.len()..].starts_with(DASHES);
+        let found = ends_here
+            .then(|| ends.get(label))
+            .flatten()
+            .and_then(|places| places.get(places.partition_point(|&place| place < body + 1)).copied());
+        match found {
             Some(body_end) => {
                 spans.push((body, body_end));
-                at = body_end + end_marker.len();
+                at = body_end + END.len() + label.len() + DASHES.len();
             }
             None => at = start + 1,
         }
     }
     spans
-}
-
-/// Where ``marker`` (the end of label ``label``'s block) is first found at or after ``from``.
-/// ``found`` holds where the last search for each label found its marker (None: nowhere); as the
-/// blocks are read in order, ``from`` only grows, so that answer stands until ``from`` passes it.
-fn end_marker_from<'a>(
-    text: &str, from: usize, marker: &str, label: &'a str, found: &mut HashMap<&'a str, Option<usize>>,
-) -> Option<usize> {
-    if let Some(&last) = found.get(label) {
-        if last.is_none_or(|place| place >= from) {
-            return last;
-        }
-    }
-    let place = text.get(from..).and_then(|rest| rest.find(marker)).map(|offset| from + offset);
-    found.insert(label, place);
-    place
 }
