@@ -9,6 +9,8 @@ the engine calls them.
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 
 import sanitizers.detectors as detectors
 import sanitizers.names as names
-from sanitizers._core import PREFILTERED
+from sanitizers._core import FOLDS_TO_ASCII, PREFILTERED
 from sanitizers.detectors import DETECTOR_FUNCTIONS, detector_bit, prefilter
 from tests.texts import sample_texts
 
@@ -96,6 +98,10 @@ FINDS = [
     "Social: 219099999", "tax 219099999", "aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", "12:30:45 0a1b.2c3d.4e5f",
     "iban de89370400440532013000", "IBAN: de89 3704 0044 0532 0130 00", "4111-1111-1111-1111",
     "Überweisung an DE89370400440532013000",  # beyond ASCII, an IBAN's digits are still counted
+    # assignments and usernames beyond ASCII: their words as in ASCII text, or folded into it (ſ, K, ﬅ, ß)
+    "Contraseña password=hunter2", "Jürgen logged in as jdoe", "<User: Jürgen>", "usuário user=jdöe", "uſer=jdoe",
+    "paſſword=hunter2", "\u212aey: x1", "pa\u00dfword=hunter2", "ﬅoken=abc", "ﬆatus user=é1",
+    "user Jürgen logged in", "Benutzer uname=jürgen",
     # names and addresses: an apostrophe after a capital, owners of devices in lower case, a cue without a number
     "Dear O'Neil", "jdoe-thinkpad", "claudines-macbook-pro.local", "desktop-esther", "address 'calle mayor'",
     "geocoding failed: rua das flores", "12\tMain Street", "Hauptstraße 5",
@@ -106,6 +112,17 @@ FINDS = [
     "call 593.784.1458x67772 now", "tel 415 555 0100 ext. 12", "(019)-9331751", "+31(0)275-636450", "phone: 555 0100.",
     "tel:5550100", "tel 5550100+1a", "=+4915123456789&", " \x1c+12345678\x0b", "phone 0049 (0) 151/234 5678",
 ]
+
+
+def test_the_characters_that_fold_into_ascii_letters_are_the_cores() -> None:
+    """The prefilter searches text beyond ASCII for the assignment and username words as it
+    searches ASCII text, unless it holds a character Python turns into an ASCII letter: every
+    such character, over all of Unicode, is in the core's list."""
+    letters = set(string.ascii_letters)
+    ignoring_case = [re.compile("(?i)" + letter) for letter in string.ascii_lowercase]
+    folding = {c for c in map(chr, range(0x80, 0x110000)) if not "\ud800" <= c <= "\udfff"
+               and (set(c.casefold() + c.lower() + c.upper()) & letters or any(p.fullmatch(c) for p in ignoring_case))}
+    assert folding == set(FOLDS_TO_ASCII)
 
 
 def assert_prefilter_sound(text: str) -> None:

@@ -749,5 +749,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PREFILTERED", prefilter::PREFILTERED)?;
     m.add("IBAN_PATTERN", iban::PRESIDIO_PATTERN)?;
     m.add("SPACE_CLASS", python::SPACE_CLASS)?;
+    m.add("FOLDS_TO_ASCII", prefilter::FOLDS_TO_ASCII.iter().collect::<String>())?;
     Ok(())
 }

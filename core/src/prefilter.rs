@@ -166,6 +166,22 @@ static WORDS: LazyLock<(AhoCorasick, Vec<u16>)> = LazyLock::new(|| {
     (automaton, words.into_iter().map(|(_, lists)| lists).collect())
 });
 
+/// The characters beyond ASCII that Python turns into ASCII letters: `lower`, `upper` or
+/// `casefold` (ß, the ligatures ﬀ to ﬆ, İ) or `re` ignoring case (ı, ſ, the Kelvin sign). In a text
+/// holding none, every ASCII letter a detector's words could match is one of the text's own.
+/// `tests/test_detector_gates.py` derives the list from Python over every code point.
+pub const FOLDS_TO_ASCII: [char; 20] = [
+    '\u{df}', '\u{130}', '\u{131}', '\u{149}', '\u{17f}', '\u{1f0}', '\u{1e96}', '\u{1e97}', '\u{1e98}', '\u{1e99}',
+    '\u{1e9a}', '\u{1e9e}', '\u{212a}', '\u{fb00}', '\u{fb01}', '\u{fb02}', '\u{fb03}', '\u{fb04}', '\u{fb05}',
+    '\u{fb06}',
+];
+
+/// The lists whose detectors read their words in ASCII letters only, ignoring ASCII case (the
+/// assignment and username patterns): in text beyond ASCII without a character of
+/// `FOLDS_TO_ASCII`, searched as in ASCII text. The other lists' detectors also read words
+/// beyond ASCII (national ids, birth dates, addresses) or case-folded text (device names).
+const ASCII_WORDED: u16 = ASSIGNMENT | USERNAME;
+
 /// The lists (`WORD_LISTS` bits) with a word in an ASCII ``text``, ignoring case, in one pass.
 fn mentioned(text: &str) -> u16 {
     let (automaton, lists) = &*WORDS;
@@ -338,7 +354,12 @@ pub(crate) fn may_hold_ip(text: &str, counts: &Counts) -> bool {
 pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
     let ascii = text.is_ascii();
     let found = std::cell::OnceCell::new();
-    let mentions = |list: u16| *found.get_or_init(|| if ascii { mentioned(text) } else { u16::MAX }) & list != 0;
+    let lists = || match (ascii, text.contains(FOLDS_TO_ASCII)) {
+        (true, _) => mentioned(text),
+        (false, true) => u16::MAX,
+        (false, false) => mentioned(text) | !ASCII_WORDED,
+    };
+    let mentions = |list: u16| *found.get_or_init(lists) & list != 0;
     let counts = Counts::of(text);
     let digits = counts.digits;
     let conditions: [&dyn Fn() -> bool; PREFILTERED.len()] = [
