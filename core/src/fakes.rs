@@ -339,8 +339,12 @@ impl Maker {
         if person && !value.chars().any(|c| letters.is(c, NAME)) {
             return None; // `_SHAPES`: a name has letters
         }
-        let pools = self.pools(letters.script(value))?;
-        let latin = letters.script(value) == "latin";
+        let script = letters.script(value);
+        let pools = self.pools(script)?;
+        if person && pools.all_lasts.is_none() {
+            return None; // a script without names: `charclass`
+        }
+        let latin = script == "latin";
         let mut mt = self.rng(entity, &letters.fold(strip(value))?, salt);
         let words =
             |text: &str| -> Option<HashSet<String>> { letters.runs(text, NAME, 3).map(|w| letters.lower(w)).collect() };
@@ -435,7 +439,6 @@ impl Maker {
         }
         let length = word.chars().count();
         let fold = |name: &str| letters.fold(name);
-        pools.all_lasts.as_ref()?; // a script without names: `charclass`
         let mut name = draw(by_length(&pools.firsts, length), &folded, &taken, fold, mt)??;
         if latin && name.is_ascii() {
             name = draw(by_length(&pools.lasts, length), &folded, &taken, fold, mt)?.unwrap_or(name);
