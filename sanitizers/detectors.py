@@ -322,7 +322,7 @@ def detect_email(text: str) -> list[Span]:
     pattern = _email_pattern()
     found = None if pattern is None else email_spans(text, pattern, _email_domains())
     if found is not None:
-        return [Span(start, end, "EMAIL_ADDRESS", "email_address") for start, end in found]
+        return [Span(start, end, *SPAN_KINDS["EMAIL_ADDRESS"]) for start, end in found]
     return _detect_email_here(text)
 
 
@@ -380,14 +380,15 @@ _presidio_iban = _gated("IBAN_CODE", re.compile(r"(?i)(?<![a-z0-9])[a-z]{2}[ -]?
 _LOWER_IBAN = re.compile(r"(?<![\w-])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,3})?(?![\w-])")
 
 
-def _in_core(spans: Callable[[str], list[tuple[int, int]] | None] | None, text: str, entity: str, detector: str,
+def _in_core(spans: Callable[[str], list[tuple[int, int]] | None] | None, text: str, name: str,
              here: Detector) -> list[Span]:
-    """A detector's spans: by its replica in the compiled core (``spans``) in the text that reads,
-    ASCII text, and by ``here``, its Python reading and the replica's reference, in the rest (or
-    in all text when presidio no longer has what the replica copies: ``spans`` is None)."""
+    """Detector ``name``'s spans: by its replica in the compiled core (``spans``) in the text that
+    reads, ASCII text, and by ``here``, its Python reading and the replica's reference, in the rest
+    (or in all text when presidio no longer has what the replica copies: ``spans`` is None)."""
     found = None if spans is None else spans(text)
     if found is None:
         return here(text)
+    entity, detector = SPAN_KINDS[name]
     return [Span(start, end, entity, detector) for start, end in found]
 
 
@@ -396,7 +397,7 @@ def detect_iban(text: str) -> list[Span]:
     each candidate upper-cased alone for presidio to validate (the whole text upper-cased would
     join the next word into a candidate). Not without the word: one hex id in 97 passes the checksum.
     The compiled core reads ASCII text, and most other text (``_iban_finder``)."""
-    return _in_core(_iban_finder(), text, "IBAN_CODE", "iban_code", _detect_iban_here)
+    return _in_core(_iban_finder(), text, "IBAN_CODE", _detect_iban_here)
 
 
 @cache
@@ -439,7 +440,7 @@ def _may_hold_ip(text: str) -> bool:
 
 
 def detect_ip(text: str) -> list[Span]:
-    return _in_core(_ip_finder(), text, "IP_ADDRESS", "ip_address", _detect_ip_here)
+    return _in_core(_ip_finder(), text, "IP_ADDRESS", _detect_ip_here)
 
 
 @cache
@@ -514,7 +515,7 @@ def _may_hold_ssn(text: str) -> bool:
 def detect_ssn(text: str) -> list[Span]:
     """Only the separated form counts unless an SSN cue is near: nine bare digits are usually ids.
     The compiled core reads ASCII text (``_ssn_finder``)."""
-    return _in_core(_ssn_finder(), text, "US_SSN", "us_ssn", _detect_ssn_here)
+    return _in_core(_ssn_finder(), text, "US_SSN", _detect_ssn_here)
 
 
 @cache
@@ -619,7 +620,7 @@ def card_brand_ok(digits: str) -> bool:
 
 
 def detect_card(text: str) -> list[Span]:
-    return _in_core(card_spans, text, "CREDIT_CARD", "card", _detect_card_here)
+    return _in_core(card_spans, text, "CREDIT_CARD", _detect_card_here)
 
 
 def _detect_card_here(text: str) -> list[Span]:
@@ -651,7 +652,7 @@ def detect_phone(text: str) -> list[Span]:
     (``601 523 807``); and when phonenumbers finds them possible for some region. Bare digit
     runs need a cue: without one they are ids, amounts and timestamps. The compiled core reads
     ASCII text (``_phone_finder``)."""
-    return _in_core(_phone_spans(), text, "PHONE_NUMBER", "phone", _detect_phone_here)
+    return _in_core(_phone_spans(), text, "PHONE_NUMBER", _detect_phone_here)
 
 
 def _detect_phone_here(text: str) -> list[Span]:
@@ -769,7 +770,7 @@ _JWT = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}
 
 def detect_jwt(text: str) -> list[Span]:
     """Three base64url parts, the first two JSON objects (``eyJ``). The compiled core reads ASCII text."""
-    return _in_core(jwt_spans, text, "JWT", "jwt", _detect_jwt_here)
+    return _in_core(jwt_spans, text, "JWT", _detect_jwt_here)
 
 
 def _detect_jwt_here(text: str) -> list[Span]:
@@ -783,7 +784,7 @@ _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]{3,40})-----(.+?)-----END \1-----", re.
 
 def detect_pem(text: str) -> list[Span]:
     """The body of a PEM block. The compiled core reads ASCII text."""
-    return _in_core(pem_spans, text, "PEM_KEY", "pem", _detect_pem_here)
+    return _in_core(pem_spans, text, "PEM_KEY", _detect_pem_here)
 
 
 def _detect_pem_here(text: str) -> list[Span]:
@@ -804,7 +805,7 @@ _API_KEY_GATE = re.compile(r"_(?:live|test)_|gh[pousr]_|github_pat_|AKIA|ASIA|xo
 def detect_api_key(text: str) -> list[Span]:
     """Providers' keys by their prefixes (``sk_live_``, ``AKIA``, ``xoxb-``). The compiled core
     reads ASCII text."""
-    return _in_core(api_key_spans, text, "API_KEY", "api_key", _detect_api_key_here)
+    return _in_core(api_key_spans, text, "API_KEY", _detect_api_key_here)
 
 
 def _detect_api_key_here(text: str) -> list[Span]:
@@ -906,7 +907,7 @@ def detect_username(text: str) -> list[Span]:
     found = username_spans(text)
     if found is None:
         found = _username_spans_here(text)
-    return [Span(start, end, "USERNAME", "username") for start, end in found
+    return [Span(start, end, *SPAN_KINDS["USERNAME"]) for start, end in found
             if text[start:end].lower() not in _NOT_SECRETS]
 
 
@@ -966,7 +967,7 @@ def detect_user_id(text: str) -> list[Span]:
     """Ids of people: provider-style customer ids (``cus_...``) and ids with a digit right after
     "user", "customer", "account" ("for user 2725140", "customer #A-10293"). The compiled core
     reads ASCII text."""
-    return _in_core(user_id_spans, text, "USER_ID", "user_id", _detect_user_id_here)
+    return _in_core(user_id_spans, text, "USER_ID", _detect_user_id_here)
 
 
 def _detect_user_id_here(text: str) -> list[Span]:
@@ -1036,11 +1037,21 @@ def core_replica(name: str) -> Any:
         return _names_module().person_finder()
     if name == "PHONE_NUMBER":
         return _phone_finder()
+    if name == "USERNAME":
+        return list(_USERNAME_CUES), sorted(_NOT_SECRETS)
     if name in _SPANS_IN_CORE:
         return _SPANS_IN_CORE[name]
     return None
 
 
+#: (entity, detector) of the spans of each detector the compiled core replicates (``core_replica``):
+#: the Python readings and the core's scan (``Walker.screen_scans``) give them alike.
+SPAN_KINDS = {"EMAIL_ADDRESS": ("EMAIL_ADDRESS", "email_address"), "CREDIT_CARD": ("CREDIT_CARD", "card"),
+              "IBAN_CODE": ("IBAN_CODE", "iban_code"), "US_SSN": ("US_SSN", "us_ssn"),
+              "IP_ADDRESS": ("IP_ADDRESS", "ip_address"), "PERSON": ("PERSON", "person"),
+              "PHONE_NUMBER": ("PHONE_NUMBER", "phone"), "USER_ID": ("USER_ID", "user_id"),
+              "USERNAME": ("USERNAME", "username"), "JWT": ("JWT", "jwt"), "API_KEY": ("API_KEY", "api_key"),
+              "PEM_KEY": ("PEM_KEY", "pem")}
 _PRESIDIO_REPLICAS = {"IBAN_CODE": _iban_finder, "US_SSN": _ssn_finder, "IP_ADDRESS": _ip_finder}
 _SPANS_IN_CORE = {"USER_ID": user_id_spans, "JWT": jwt_spans, "API_KEY": api_key_spans, "PEM_KEY": pem_spans}
 

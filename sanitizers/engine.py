@@ -30,7 +30,7 @@ from sanitizers._screen import Screened
 from sanitizers._tree import IDENTIFIER, dotted, outline, rename, spine_copy, top_places
 from sanitizers._core import (GateReader, Haystack, KnownValues, Pattern, Prefilter, Rememberer, Walker, holds_word,
                               outline as walk_outline, unquote)
-from sanitizers.detectors import (ALWAYS, DETECTOR_FUNCTIONS, Span, core_replica, detector_bit, gate_reader,
+from sanitizers.detectors import (ALWAYS, DETECTOR_FUNCTIONS, SPAN_KINDS, Span, core_replica, detector_bit, gate_reader,
                                   is_loopback, prefilter)
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
                                   requote, split_url)
@@ -209,17 +209,27 @@ class Sanitizer:
                               self._scan_cache)
         self._ready = False
 
-    def _scan_screen(self) -> tuple[Prefilter, list[tuple[str, int, Any]], list[Pattern]] | None:
-        """(the prefilter, the scan's detectors with their bits and replicas, the looser forms of
-        the patterns it runs everywhere): what tells the walk, in the core, a plain string
-        ``_scan`` finds nothing in, which most new strings are (ids, timestamps, messages naming
-        no one). None where no text can be told so: a detector the prefilter never rules out,
-        or a pattern without a looser form."""
-        names = [name for rule in self.policy.rules for name in rule.detectors]
+    def _scan_screen(self) -> tuple[Prefilter, list[tuple[str, int, Any, Any]], list[Pattern]] | None:
+        """(the prefilter, the scan's detectors, the looser forms of the patterns it runs
+        everywhere): what tells the walk, in the core, a plain string ``_scan`` finds nothing in,
+        which most new strings are (ids, timestamps, messages naming no one), and what it finds
+        where only replicated detectors may find something. Each detector comes with its bit,
+        its replica, and (its rule, its spans' entity, their ``_PRIORITY``) where its spans are
+        the core's to replace: its rule applies everywhere. None where no text can be told so: a
+        detector the prefilter never rules out, or a pattern without a looser form."""
+        detectors = [(name, rule) for rule in self.policy.rules for name in rule.detectors]
         screens = [pattern.screen for pattern, _ in self._patterns]
-        if any(detector_bit(name) == ALWAYS for name in names) or None in screens:
+        if any(detector_bit(name) == ALWAYS for name, _ in detectors) or None in screens:
             return None
-        return prefilter(), [(name, detector_bit(name), core_replica(name)) for name in names], screens
+
+        def replaced(name: str, rule: Rule) -> tuple[Rule, str, int] | None:
+            if name not in SPAN_KINDS or rule.where != ("**",):
+                return None
+            entity, detector = SPAN_KINDS[name]
+            return rule, entity, _PRIORITY.get(detector, 50)
+
+        return prefilter(), [(name, detector_bit(name), core_replica(name), replaced(name, rule))
+                             for name, rule in detectors], screens
 
     # -- public ---------------------------------------------------------------------------------
     def sanitize(self, document: Any) -> SanitizeResult:
@@ -502,10 +512,15 @@ class Sanitizer:
                 break
         return _resolve_overlaps(found)
 
-    def _scans_by_path(self, canon: tuple) -> bool:
-        """Whether ``_scan`` looks at ``canon`` for more than its text-keyed part finds: patterns
-        placed there, or names by the NER model. The walk asks once per place."""
-        return bool(self._at(canon)[1]) or (self._names is not None and self._ner_field(canon))
+    def _scans_by_path(self, canon: tuple) -> tuple[Pattern, ...] | None:
+        """What ``_scan`` looks for at ``canon`` beside what its text-keyed part finds: the
+        looser forms of the patterns placed there (none at most places), or None where the
+        walk's screen cannot tell (the NER model runs there, or a pattern has no looser form).
+        The walk asks once per place."""
+        if self._names is not None and self._ner_field(canon):
+            return None
+        screens = tuple(pattern.screen for pattern, _ in self._at(canon)[1])
+        return None if None in screens else screens
 
     def _at(self, canon: tuple) -> tuple[str, tuple[tuple[Screened, Rule], ...]]:
         """(``_joined(canon)``, the placed patterns that apply there), kept per canonical path

@@ -4,9 +4,11 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
+use rustc_hash::FxHashSet;
 
 use crate::{
-    card, email, ip_find, secrets, user_id, IbanFinder, IpFinder, Pattern, PersonFinder, PhoneFinder, SsnFinder,
+    card, email, ip_find, secrets, user_id, username, IbanFinder, IpFinder, Pattern, PersonFinder, PhoneFinder,
+    SsnFinder,
 };
 
 pub(crate) enum Finder {
@@ -20,6 +22,8 @@ pub(crate) enum Finder {
     Person(Py<PersonFinder>),
     Phone(Py<PhoneFinder>),
     UserId,
+    /// `detect_username`: its gate's words (lower case), and the values it takes for no name.
+    Username(Vec<String>, FxHashSet<String>),
     Jwt,
     ApiKey,
     Pem,
@@ -44,6 +48,10 @@ impl Finder {
             "PERSON" => Finder::Person(replica.extract()?),
             "PHONE_NUMBER" => Finder::Phone(replica.extract()?),
             "USER_ID" => Finder::UserId,
+            "USERNAME" => {
+                let (cues, not_names): (Vec<String>, Vec<String>) = replica.extract()?;
+                Finder::Username(cues, not_names.into_iter().collect())
+            }
             "JWT" => Finder::Jwt,
             "API_KEY" => Finder::ApiKey,
             "PEM_KEY" => Finder::Pem,
@@ -65,13 +73,29 @@ impl Finder {
             Finder::Ip(ip) => ip_find::ipv4_spans(text, &ip.get().ipv4),
             Finder::Person(person) => {
                 let person = person.get();
-                (!person.devices.is_match(text)).then(|| person.names.person_spans(text.as_bytes()))
+                (!person.devices.is_match(text.as_bytes())).then(|| person.names.person_spans(text.as_bytes()))
             }
             Finder::Phone(phone) => phone.get().phones.spans(text),
             Finder::UserId => Some(user_id::user_id_spans(text)),
+            Finder::Username(cues, not_names) => Some(username_spans(text, cues, not_names)),
             Finder::Jwt => Some(secrets::jwt_spans(text)),
             Finder::ApiKey => Some(secrets::api_key_spans(text)),
             Finder::Pem => Some(secrets::pem_spans(text)),
         })
     }
+}
+
+/// `detect_username` of ASCII text: `_may_hold_username`'s gate (a word of ``cues`` in the
+/// lower-cased text, or a `<` before a capital), then each name `_USERNAME` holds that is none
+/// of ``not_names`` in lower case.
+fn username_spans(text: &str, cues: &[String], not_names: &FxHashSet<String>) -> Vec<(usize, usize)> {
+    let lower = text.to_ascii_lowercase();
+    let capital_after = |at: usize| text.as_bytes().get(at + 1).is_some_and(u8::is_ascii_uppercase);
+    if !cues.iter().any(|cue| lower.contains(cue.as_str())) && !text.match_indices('<').any(|(at, _)| capital_after(at))
+    {
+        return Vec::new();
+    }
+    let mut found = username::username_spans(text);
+    found.retain(|&(start, end)| !not_names.contains(&lower[start..end]));
+    found
 }

@@ -32,7 +32,6 @@ use std::borrow::Cow;
 
 use std::collections::HashMap;
 
-use aho_corasick::AhoCorasick;
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
@@ -262,18 +261,19 @@ impl Prefilter {
 #[pyclass(module = "sanitizers._core", frozen)]
 struct PersonFinder {
     names: names::Names,
-    devices: AhoCorasick,
+    devices: regex::bytes::Regex,
 }
 
 #[pymethods]
 impl PersonFinder {
     /// The particles and word lists (lower case; words beyond ASCII are left out, as no ASCII
-    /// text holds them), the patterns around a name as they read ASCII text, and the device words.
+    /// text holds them), the patterns around a name as they read ASCII text, and the device
+    /// owner detector's gate.
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
         particles: Vec<String>, firsts: Vec<String>, lasts: Vec<String>, not_first: Vec<String>,
-        not_names: Vec<String>, titled: &str, cues: &str, addressing: &str, mailbox: &str, devices: Vec<String>,
+        not_names: Vec<String>, titled: &str, cues: &str, addressing: &str, mailbox: &str, devices: &str,
     ) -> PyResult<Self> {
         let ascii = |words: Vec<String>| words.into_iter().filter(|w| w.is_ascii()).map(String::into_bytes).collect();
         let pattern = |source: &str| regex::bytes::Regex::new(source).map_err(|e| PyValueError::new_err(e.to_string()));
@@ -288,18 +288,14 @@ impl PersonFinder {
             addressing: pattern(addressing)?,
             mailbox: pattern(mailbox)?,
         };
-        let devices = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(devices)
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(PersonFinder { names, devices })
+        Ok(PersonFinder { names, devices: pattern(devices)? })
     }
 
-    /// For ASCII ``text``: (the spans `detect_person` finds, whether a device word is there for
-    /// `detect_device_owner` to read); None for other text.
+    /// For ASCII ``text``: (the spans `detect_person` finds, whether the device owner gate lets
+    /// `detect_device_owner` read it); None for other text.
     fn find(&self, text: &Bound<'_, PyString>) -> Option<(Vec<(usize, usize)>, bool)> {
         let text = ascii(text)?;
-        Some((self.names.person_spans(text.as_bytes()), self.devices.is_match(text)))
+        Some((self.names.person_spans(text.as_bytes()), self.devices.is_match(text.as_bytes())))
     }
 }
 

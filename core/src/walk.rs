@@ -87,8 +87,9 @@ struct Places {
     untouched: FxHashSet<Box<[u8]>>,
     /// Keyed by a key or pair name (one `_judge_name` found nothing in) at a canonical path.
     untouched_names: FxHashSet<Box<[u8]>>,
-    /// Keyed by a canonical path's id: whether `_scan` looks there for more than the text holds.
-    by_path: FxHashMap<u64, bool>,
+    /// Keyed by a canonical path's id: the looser forms of the patterns `_scan` runs there
+    /// beside those it runs everywhere, None where it reads there what the screen cannot tell.
+    by_path: FxHashMap<u64, Option<Vec<Py<Pattern>>>>,
     /// Keyed by a rule's address (the rule held, so the address is not reused): its id and
     /// entity if its action is `fake`.
     fakers: FxHashMap<usize, (Py<PyAny>, Faker)>,
@@ -132,20 +133,47 @@ struct Faking {
 
 /// What tells a plain string `Sanitizer._scan` finds nothing in (`Sanitizer._scan_screen`):
 /// each of its detectors the prefilter lets through is replicated here and finds nothing, and
-/// no pattern it runs everywhere has a match of its looser form (`_screen.Screened`).
+/// no pattern it runs everywhere has a match of its looser form (`_screen.Screened`). And what
+/// `_scan` finds in one where only replicated detectors find something, each of them under a
+/// rule that applies everywhere: their spans, which the walk then replaces itself.
 struct ScanScreen {
     prefilter: Py<Prefilter>,
     /// The prefilter's bits of the scan's detectors, and of those only Python reads.
     detectors: u32,
     python: u32,
-    finders: Vec<(u32, Finder)>,
+    /// The replicated detectors, in the scan's order.
+    finders: Vec<Screened>,
     patterns: Vec<Py<Pattern>>,
 }
+
+/// A detector of the scan the core replicates.
+struct Screened {
+    bit: u32,
+    finder: Finder,
+    /// Its rule, its spans' entity and their priority (`engine._PRIORITY`) where the walk
+    /// replaces what it finds; None where the rule applies in some places only.
+    replaced: Option<Replaced>,
+}
+
+struct Replaced {
+    rule: Py<PyAny>,
+    entity: Py<PyString>,
+    priority: u32,
+    /// `_url_encoded`: a span of an e-mail address holding `%40` is faked decoded (by Python).
+    mailbox: bool,
+}
+
+/// A span a replicated detector found: the detector's index in `ScanScreen::finders`, start
+/// and end.
+type Found = (usize, usize, usize);
 
 /// What the scan screen makes of a plain string (`Walker::screening`).
 enum Screening {
     /// `_scan` finds nothing in it.
     Nothing,
+    /// `_scan` finds these spans, before overlaps are resolved; and the prefilter's verdict, for
+    /// `_scan` where the walk leaves the string to it after all.
+    Found(Vec<Found>, u32),
     /// `_scan` is to read it, with the prefilter's verdict on the scan's detectors where the
     /// screen asked for it.
     Scan(Option<u32>),
@@ -227,18 +255,26 @@ impl Walker {
         })
     }
 
-    /// Tell, from now on, a plain string `Sanitizer._scan` finds nothing in without calling it
-    /// (`ScanScreen`): the prefilter; the scan's detectors as (name, bit, replica), each replica
-    /// as `detectors.core_replica` gives it; the looser forms of the patterns it runs everywhere.
+    /// Tell, from now on, a plain string `Sanitizer._scan` finds nothing in without calling it,
+    /// and replace what it finds where only replicated detectors find something (`ScanScreen`):
+    /// the prefilter; the scan's detectors as (name, bit, replica, (rule, entity, priority) or
+    /// None), each replica as `detectors.core_replica` gives it; the looser forms of the
+    /// patterns it runs everywhere.
+    #[allow(clippy::type_complexity)]
     fn screen_scans(
-        &self, prefilter: Py<Prefilter>, detectors: Vec<(Bound<'_, PyString>, u32, Bound<'_, PyAny>)>,
+        &self, prefilter: Py<Prefilter>,
+        detectors: Vec<(Bound<'_, PyString>, u32, Bound<'_, PyAny>, Option<(Py<PyAny>, Py<PyString>, u32)>)>,
         patterns: Vec<Py<Pattern>>,
     ) -> PyResult<()> {
         let (mut bits, mut python, mut finders) = (0, 0, Vec::new());
-        for (name, bit, replica) in detectors {
+        for (name, bit, replica, replaced) in detectors {
             bits |= bit;
+            let replaced = replaced.map(|(rule, entity, priority)| {
+                let mailbox = entity.bind(name.py()) == "EMAIL_ADDRESS";
+                Replaced { rule, entity, priority, mailbox }
+            });
             match Finder::new(name.to_str()?, &replica)? {
-                Some(finder) => finders.push((bit, finder)),
+                Some(finder) => finders.push(Screened { bit, finder, replaced }),
                 None => python |= bit,
             }
         }
@@ -563,8 +599,13 @@ impl Walker {
         &self, v: &Visit<'_, 'py>, text: &Bound<'py, PyString>, canon: &Canon,
     ) -> PyResult<(Bound<'py, PyAny>, bool)> {
         let py = text.py();
-        let Screening::Scan(may_hold) = self.screening(v.san, text, canon)? else {
-            return Ok((text.clone().into_any(), true));
+        let may_hold = match self.screening(v.san, text, canon)? {
+            Screening::Nothing => return Ok((text.clone().into_any(), true)),
+            Screening::Scan(may_hold) => may_hold,
+            Screening::Found(found, may_hold) => match self.replace_found(v, text, found)? {
+                Some(new) => return Ok((new, false)),
+                None => Some(may_hold),
+            },
         };
         let spans = v.san.call_method1(intern!(py, "_scan"), (text, canon.tuple.bind(py), may_hold))?;
         if spans.is_empty()? {
@@ -575,41 +616,113 @@ impl Walker {
     }
 
     /// What `_scan` makes of a plain string at ``canon``: nothing, as its cache says for a
-    /// string it read before, else as the screen tells (no pattern is placed there, and no NER
-    /// runs there); if so, the string is remembered in `_scan`'s cache as `_scan` remembers what
-    /// it read, for the gate to let it through too. If not, `_scan` gets the prefilter's verdict
-    /// the screen asked, rather than ask again.
+    /// string it read before, else as the screen tells (no pattern placed there matches, and
+    /// no NER runs there); if so, the string is remembered in `_scan`'s cache as `_scan`
+    /// remembers what it read, for the gate to let it through too. Or the spans it finds, where
+    /// the screen tells them all. If not, `_scan` gets the prefilter's verdict the screen asked,
+    /// rather than ask again.
     fn screening(&self, san: &Bound<'_, PyAny>, text: &Bound<'_, PyString>, canon: &Canon) -> PyResult<Screening> {
         let cache = self.scan_cache.bind(san.py());
+        let value = text.to_str()?;
         if let Some(found) = cache.get_item(text)? {
             // read at another place before (a message at each index of a list): as `_scan` answers
-            let nothing =
-                found.cast::<PyTuple>().is_ok_and(|found| found.is_empty()) && !self.scans_by_path(san, canon)?;
+            let nothing = found.cast::<PyTuple>().is_ok_and(|found| found.is_empty())
+                && !self.scans_by_path(san, canon, value)?;
             return Ok(if nothing { Screening::Nothing } else { Screening::Scan(None) });
         }
         let Some(screen) = self.screen.get() else { return Ok(Screening::Scan(None)) };
-        let value = text.to_str()?;
         let may_hold = prefilter::could_hold(value, &screen.prefilter.get().streets, screen.detectors);
         let scan = Ok(Screening::Scan(Some(may_hold)));
         if may_hold & screen.python != 0 {
             return scan;
         }
-        for (bit, finder) in &screen.finders {
-            if may_hold & bit != 0 && !finder.spans(text, value)?.is_some_and(|spans| spans.is_empty()) {
-                return scan;
+        let mut found = Vec::new();
+        for (index, screened) in screen.finders.iter().enumerate() {
+            if may_hold & screened.bit == 0 {
+                continue;
+            }
+            match screened.finder.spans(text, value)? {
+                Some(spans) if spans.is_empty() => {}
+                Some(spans) if screened.replaced.is_some() => {
+                    found.extend(spans.into_iter().map(|(start, end)| (index, start, end)));
+                }
+                _ => return scan,
             }
         }
         if screen.patterns.iter().any(|pattern| pattern.get().inner.is_match(value))
-            || self.scans_by_path(san, canon)?
+            || self.scans_by_path(san, canon, value)?
         {
             return scan;
+        }
+        if !found.is_empty() {
+            return Ok(Screening::Found(found, may_hold));
         }
         self.remember(cache, text, PyTuple::empty(san.py()))?;
         Ok(Screening::Nothing)
     }
 
-    fn scans_by_path(&self, san: &Bound<'_, PyAny>, canon: &Canon) -> PyResult<bool> {
-        self.asked_once(san, canon, intern!(san.py(), "_scans_by_path"), |places| &mut places.by_path)
+    /// `Sanitizer._replace_spans` of what `_scan` finds in a plain string, where the screen
+    /// found it (`Screening::Found`): the overlaps resolved as `_resolve_overlaps` does, each
+    /// span faked here where `fake_value` fakes it, else by `_apply`. None, for the sanitizer
+    /// to read, where an e-mail address is URL-encoded (`_url_encoded`).
+    fn replace_found<'py>(
+        &self, v: &Visit<'_, 'py>, text: &Bound<'py, PyString>, mut found: Vec<Found>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = text.py();
+        let value = text.to_str()?;
+        let finders = &self.screen.get().expect("spans found by the screen").finders;
+        let replaced = |index: usize| finders[index].replaced.as_ref().expect("found only where replaced");
+        // the earlier detector first (a stable sort), then the longer span
+        found.sort_by_key(|&(index, start, end)| (replaced(index).priority, std::cmp::Reverse(end - start)));
+        let mut chosen: Vec<Found> = Vec::with_capacity(found.len()); // in order, never overlapping
+        for span @ (_, start, end) in found {
+            let i = chosen.partition_point(|&(_, other, _)| other < start);
+            if (i > 0 && chosen[i - 1].2 > start) || chosen.get(i).is_some_and(|&(_, other, _)| other < end) {
+                continue;
+            }
+            chosen.insert(i, span);
+        }
+        if chosen.iter().any(|&(index, start, end)| replaced(index).mailbox && value[start..end].contains("%40")) {
+            return Ok(None);
+        }
+        let (mut out, mut last) = (String::with_capacity(value.len()), 0);
+        for (index, start, end) in chosen {
+            let Replaced { rule, entity, .. } = replaced(index);
+            let (rule, entity) = (rule.bind(py), entity.bind(py));
+            let original = PyString::new(py, &value[start..end]);
+            let faked = match self.faker(rule)? {
+                Some([id, _]) => self.fake_value(v.san, v.run, id.bind(py), entity, &original, &v.path)?,
+                None => None,
+            };
+            let new = match faked {
+                Some(fake) => fake.into_any(),
+                None => v.san.call_method1(intern!(py, "_apply"), (rule, entity, &original, v.path()?, v.run))?,
+            };
+            out.push_str(&value[last..start]);
+            if !new.is_none() {
+                out.push_str(new.cast::<PyString>()?.to_str()?); // None: removed
+            }
+            last = end;
+        }
+        out.push_str(&value[last..]);
+        Ok(Some(PyString::new(py, &out).into_any()))
+    }
+
+    /// Whether `_scan` may find in ``value`` at ``canon`` what it finds nowhere else: a pattern
+    /// placed there whose looser form matches, or the NER model. The sanitizer's
+    /// `_scans_by_path` is asked once per place.
+    fn scans_by_path(&self, san: &Bound<'_, PyAny>, canon: &Canon, value: &str) -> PyResult<bool> {
+        let finds = |screens: &Option<Vec<Py<Pattern>>>| {
+            screens.as_ref().is_none_or(|screens| screens.iter().any(|pattern| pattern.get().inner.is_match(value)))
+        };
+        if let Some(screens) = self.places().by_path.get(&canon.id) {
+            return Ok(finds(screens));
+        }
+        let screens: Option<Vec<Py<Pattern>>> =
+            san.call_method1(intern!(san.py(), "_scans_by_path"), (canon.tuple.bind(san.py()),))?.extract()?;
+        let answer = finds(&screens);
+        self.places().by_path.insert(canon.id, screens);
+        Ok(answer)
     }
 
     /// `_cache.remember` of a text in one of the sanitizer's text-keyed caches, which holds no
