@@ -17,7 +17,7 @@ from typing import Any
 
 from sanitizers._core import python_literal, requote, unquote
 
-__all__ = ["parse_json", "parse_repr", "parse_call_repr", "QueryString", "parse_query", "Fields", "parse_fields",
+__all__ = ["url_patterns", "parse_json", "parse_repr", "parse_call_repr", "QueryString", "parse_query", "Fields", "parse_fields",
            "URL_START", "split_url", "requote"]
 
 _MAX_NESTED = 200_000  # characters; longer strings are scanned as text only
@@ -207,6 +207,14 @@ _URL_PARTS = re.compile(  # a DSN's password may hold "?" and "#" unescaped (see
 _FILE_PATH = re.compile(r"^/(?:srv|usr|home|var|opt|etc|tmp|app|code|src|lib|bin|mnt|root|workspace|Users|private|System"
                         r"|Library|Applications|proc|dev|run|nix)/|\.(?:py[cdiow]?|[cm]?js|jsx|tsx?|rb|java|class|jar|go"
                         r"|php|cs|dll|so|dylib|kt|scala|swift|c|h|cpp|rs|exs?|erl|lua|pl|sh)$")
+
+
+def url_patterns() -> list[str]:
+    """``URL_START``, ``_FILE_PATH``, ``_QUERY`` and ``_COMMA_LIST``, for the compiled core,
+    which reads a URL as ``split_url`` and ``parse_query`` do (``core/src/url.rs``)."""
+    patterns = (URL_START, _FILE_PATH, _QUERY, _COMMA_LIST)
+    assert all(pattern.flags == re.UNICODE for pattern in patterns), "the core reads them without flags"
+    return [pattern.pattern for pattern in patterns]
 
 
 def split_url(text: str) -> tuple[str, str, str, str] | None:

@@ -33,7 +33,7 @@ from sanitizers._core import (GateReader, Haystack, KnownValues, Pattern, Prefil
 from sanitizers.detectors import (ALWAYS, DETECTOR_FUNCTIONS, SPAN_KINDS, Span, core_replica, detector_bit, gate_reader,
                                   is_loopback, prefilter)
 from sanitizers.encodings import (URL_START, parse_call_repr, parse_fields, parse_json, parse_query, parse_repr,
-                                  requote, split_url)
+                                  requote, split_url, url_patterns)
 from sanitizers.errors import LeakBlocked
 from sanitizers.fakes import FakeFactory, is_placeholder
 from sanitizers.gazetteer import street_words
@@ -207,6 +207,9 @@ class Sanitizer:
         self._walker = Walker(bool(self._beside_rules), _CACHED_CHARS, _CACHED_TEXTS,  # pass 1's walk, in the core
                               self.fakes.maker, self._rememberer, Change, self._max_string_chars, COLUMN_CUES,
                               self._scan_cache)
+        start, file_path, query, comma_list = url_patterns()
+        self._walker.read_urls([start, file_path, _ROUTE_WORD.pattern, _ROUTE_PARAM.pattern, _NUMBER.pattern, query,
+                                comma_list])  # a URL as _url reads it
         self._ready = False
 
     def _scan_screen(self) -> tuple[Prefilter, list[tuple[str, int, Any, Any]], list[Pattern]] | None:

@@ -1101,7 +1101,10 @@ PLAIN_PIECES = ["Error", " in ", "checkout", " ", "for ", "jane.doe@example.com"
                 # what the walk replaces itself where only replicated detectors find something
                 "<User: jdoe84>", "logged in as ", "jdoe84", "user ", "null", " failed to authenticate", "Espresso Machine",
                 "Jane's MacBook Pro", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqZG9lIn0.c2lnbmF0dXJl", "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
-                "DE89370400440532013000", "219-09-9999", "cus_AbCd1234xyz", "for customer ", "2001:db8::7", "jane.doe"]
+                "DE89370400440532013000", "219-09-9999", "cus_AbCd1234xyz", "for customer ", "2001:db8::7", "jane.doe",
+                # queries and named fields the walk reads, or leaves to the sanitizer
+                "email=jane.doe@example.com", "&b=2", ",c=3", "a=1,b=2", "[email] => jane.doe@example.com\n",
+                "input[name=email][value='jane.doe@example.com']", '--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n']
 PLAIN_PLACES = [("message",), ("exception", "values", 0, "value"), ("breadcrumbs", "values", 3, "message"),
                 ("extra",), ("exception", "values", 0, "stacktrace", "frames", 0, "vars")]  # the last: a placed pattern
 _KEYS = iter(range(10**9))
@@ -1144,9 +1147,15 @@ def test_the_walk_judges_a_string_no_rule_names_as_judge_fresh_does(pieces: list
     calling ``_scan`` where its screen tells that nothing is found (``Sanitizer._scan_screen``),
     which it then remembers in ``_scan``'s cache: so a copy of the sanitizer, whose caches the
     walk never filled, judges the string."""
+    _walk_and_judge("".join(pieces), place, action)
+
+
+def _walk_and_judge(text: str, place: tuple, action: str) -> None:
+    """``text`` at a new key under ``place``, walked by the core and judged by ``_judge_fresh``,
+    with the e-mail rule's ``action``: the same output and run, and the same again."""
     from sanitizers.engine import _Run
 
-    sanitizer, judge, text = _sanitizer_acting(action), _sanitizer_acting(action, copy=1), "".join(pieces)
+    sanitizer, judge = _sanitizer_acting(action), _sanitizer_acting(action, copy=1)
     sanitizer.warm_up()
     judge.warm_up()
     key = f"note{next(_KEYS)}"  # a place of its own: nothing remembered of it yet, and no key rule names it
@@ -1160,3 +1169,29 @@ def test_the_walk_judges_a_string_no_rule_names_as_judge_fresh_does(pieces: list
     again = _Run()
     assert sanitizer._walker.string(sanitizer, text, path, canon, key, "", again) == new
     assert (again.changes, again.filtered, again.keeps) == (walked.changes, walked.filtered, walked.keeps)
+
+
+URL_PIECES = ["https://shop.example.com", "postgres://shop:hunter2@db:5432", "//cdn.example.com", "HTTP://u:p@h", "/",
+              "https://jdoe:s3cr?t@shop.example.com", "redis://:pa#ss@cache:6379",  # a DSN's password holds ? and #
+              "/users/", "jdoe84", "jane.doe%40example.com", "jane.doe@example.com", "{user_id}", ":id", "<int:id>",
+              "8123", "ORD-2024-126481", "v2", "reset", "export.csv", "%2F", "%C3%A9", "%zz", "+", "?", "&", "=", "#top",
+              "#", "q=", "email=", "phone=%2B14155550100", "a=1,b=2", ",", "Jane+Doe", "Jane%20Doe", "/app/main.py",
+              "x)", "(", "[Filtered]", "4111-1111-1111-1111", "192.0.2.7", "cus_AbCd1234xyz", "ssn", "password"]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(URL_PIECES), min_size=1, max_size=8), st.sampled_from(PLAIN_PLACES[:2]),
+       st.sampled_from(["fake", "fake", "remove", "keep"]))
+@example(["https://shop.example.com", "/users/", "jane.doe%40example.com", "?", "email=", "jane.doe@example.com",
+          "#top"], ("message",), "fake")
+@example(["/users/", "8123", "/", "jdoe84", "/", "reset"], ("message",), "fake")  # data places, route words
+@example(["postgres://shop:hunter2@db:5432", "/", "jdoe84", "?", "a=1,b=2"], ("message",), "fake")
+@example(["/", "jdoe84", "?"], ("message",), "fake")  # a query mark without a query
+@example(["https://jdoe:s3cr?t@shop.example.com", "/", "jdoe84"], ("message",), "fake")  # no DSN: a query at the ?
+@example(["https://shop.example.com", "?", "q=", "Jane+Doe", "&", "phone=%2B14155550100"], ("message",), "remove")
+def test_the_walk_reads_a_url_as_judge_fresh_does(pieces: list[str], place: tuple, action: str) -> None:
+    """The walk reads a URL no rule names itself (``Walker::judge_url``): split as ``split_url``
+    splits it, each segment under the one before it, each query value under its name, the rest
+    scanned, as ``_url`` does; and what it leaves to the sanitizer (a segment beyond ASCII)
+    comes out the same too."""
+    _walk_and_judge("".join(pieces), place, action)

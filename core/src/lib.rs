@@ -24,6 +24,7 @@ mod remember;
 mod secrets;
 mod ssn;
 mod tree;
+mod url;
 mod user_id;
 mod username;
 mod walk;
@@ -525,7 +526,7 @@ fn unquote<'py>(text: &Bound<'py, PyString>, plus: bool) -> PyResult<Bound<'py, 
 /// (`quote_plus`, else `quote`).
 #[pyfunction]
 #[pyo3(signature = (raw, value, *, plus))]
-fn requote<'py>(
+pub(crate) fn requote<'py>(
     raw: &Bound<'py, PyString>, value: &Bound<'py, PyString>, plus: bool,
 ) -> PyResult<Bound<'py, PyString>> {
     let raw = raw.to_string_lossy(); // a lone surrogate is no ASCII symbol either

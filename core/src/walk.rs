@@ -17,7 +17,8 @@ use crate::fakes::Maker;
 use crate::finder::Finder;
 use crate::gate::{GateReader, Verdict};
 use crate::tree::{is_identifier, is_pair_list, walk_regions, Region, Visitor};
-use crate::{prefilter, utf8, KnownValues, Pattern, Prefilter, Rememberer};
+use crate::url::{UrlParts, UrlPatterns};
+use crate::{percent, prefilter, requote, utf8, KnownValues, Pattern, Prefilter, Rememberer};
 
 /// Canonical paths (and the decisions kept for them) held before they start over.
 const PLACES: usize = 100_000;
@@ -194,6 +195,8 @@ pub struct Walker {
     screen: OnceLock<ScanScreen>,
     /// `Sanitizer._scan_cache`, where a string the screen tells is remembered as `_scan` does.
     scan_cache: Py<PyDict>,
+    /// Set by `read_urls`: the patterns the walk reads a URL with (`judge_url`).
+    urls: OnceLock<UrlPatterns>,
 }
 
 /// The rule naming a place's key, and the rule a container there passes on to its values.
@@ -252,7 +255,16 @@ impl Walker {
             faking,
             screen: OnceLock::new(),
             scan_cache,
+            urls: OnceLock::new(),
         })
+    }
+
+    /// Read a URL no rule names (`judge_url`) as `Sanitizer._url` does, from now on, with
+    /// ``patterns``: `encodings.url_patterns()`.
+    fn read_urls(&self, patterns: [String; 7]) -> PyResult<()> {
+        let urls = UrlPatterns::new(patterns.each_ref().map(String::as_str))
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        self.urls.set(urls).map_err(|_| PyValueError::new_err("the walk reads URLs already"))
     }
 
     /// Tell, from now on, a plain string `Sanitizer._scan` finds nothing in without calling it,
@@ -544,6 +556,9 @@ impl Walker {
                 if self.is_plain(text) {
                     return self.judge_plain(v, text, canon);
                 }
+                if let Some(judged) = self.judge_open(v, text, canon, key)? {
+                    return Ok(judged);
+                }
                 let args = (text, v.path()?, canon.tuple.bind(py), key, v.run);
                 v.san.call_method1(intern!(py, "_judge_fresh"), args)?.extract()
             },
@@ -613,6 +628,153 @@ impl Walker {
         }
         let new = v.san.call_method1(intern!(py, "_replace_spans"), (text, spans, v.path()?, v.run))?;
         Ok((new, false))
+    }
+
+    /// `_judge_fresh` of an ASCII string no rule names that `_nested` may open, but whose first
+    /// character opens no JSON, repr or call repr: a URL (`judge_url`), a query (`judge_query`),
+    /// else what `_scan` finds in it replaced (`judge_plain`), as `_judge` reads them. Only a
+    /// string no longer than `cached_chars` that is no placeholder and quotes no columns; None
+    /// where the sanitizer reads it: any other, named fields (`parse_fields`), a URL segment
+    /// beyond ASCII once decoded.
+    fn judge_open<'py>(
+        &self, v: &mut Visit<'_, 'py>, text: &Bound<'py, PyString>, canon: &Canon, key: &Bound<'py, PyString>,
+    ) -> PyResult<Option<(Bound<'py, PyAny>, bool)>> {
+        let py = text.py();
+        let (Some(urls), Ok(value)) = (self.urls.get(), text.to_str()) else { return Ok(None) };
+        if !value.is_ascii()
+            || value.len() > self.cached_chars.min(self.faking.max_chars)
+            || matches!(value.as_bytes().first(), Some(b'{' | b'[' | b'(' | b'\'' | b'"'))
+            || (value.contains('=') && value.ends_with(')'))
+            || self.faking.maker.get().is_placeholder(value)
+        {
+            return Ok(None);
+        }
+        if let Some(parts) = urls.split(value) {
+            return self.judge_url(v, value, parts, canon, key);
+        }
+        if value.contains('=') {
+            let fields = (value.starts_with("--") && value.contains("ontent-"))
+                || value.contains("] => ")
+                || value.contains("[value=");
+            if fields {
+                return Ok(None);
+            }
+            if let Some(separator) = urls.query_separator(value) {
+                let before = tally(v.run)?;
+                let out = self.judge_query(v, value, separator, canon)?;
+                let untouched = out == value && tally(v.run)? == before;
+                return Ok(Some((PyString::new(py, &out).into_any(), untouched)));
+            }
+        }
+        if self.faking.column_cues.iter().any(|cue| value.contains(cue.as_str())) {
+            return Ok(None);
+        }
+        self.judge_plain(v, text, canon).map(Some)
+    }
+
+    /// `_url` of ``value``, split into ``parts``: its prefix, query (unless it is one of pairs)
+    /// and fragment scanned and replaced (`judge_plain`); each segment of its path judged under
+    /// the segment before it (or in a place of data), each value of its query under its name.
+    /// None where a segment is beyond ASCII once decoded.
+    fn judge_url<'py>(
+        &self, v: &mut Visit<'_, 'py>, value: &str, parts: UrlParts<'_>, canon: &Canon, key: &Bound<'py, PyString>,
+    ) -> PyResult<Option<(Bound<'py, PyAny>, bool)>> {
+        let py = key.py();
+        let (Some(urls), Ok(key_text)) = (self.urls.get(), key.to_str()) else { return Ok(None) };
+        let segments: Vec<&str> = parts.path.split('/').collect();
+        let decoded: Vec<_> = segments.iter().map(|raw| percent::unquote(raw, false)).collect();
+        if !decoded.iter().all(|segment| segment.is_ascii()) {
+            return Ok(None);
+        }
+        let before = tally(v.run)?;
+        let scanned = |v: &mut Visit<'_, 'py>, part: &str| -> PyResult<String> {
+            Ok(self.judge_plain(v, &PyString::new(py, part), canon)?.0.cast_into::<PyString>()?.to_str()?.to_owned())
+        };
+        let mut out = scanned(v, parts.prefix)?;
+        let mut new_segments: Vec<String> = Vec::with_capacity(segments.len());
+        for (i, (raw, decoded)) in segments.iter().zip(&decoded).enumerate() {
+            let seg_key = if i > 0 { segments[i - 1] } else { key_text };
+            if decoded.is_empty() || urls.is_route_param(decoded) {
+                new_segments.push(raw.to_string());
+                continue;
+            }
+            // the segment before is only a guess at this one's name: what the detectors recognise wins
+            let decoded = PyString::new(py, decoded);
+            let named = !urls.is_route_word(decoded.to_str()?) && !self.finds(v, &decoded, canon)?;
+            let data = i > 0 && (new_segments[i - 1] != seg_key || urls.is_number(seg_key));
+            let place = if data || seg_key.is_empty() { "path" } else { seg_key };
+            let child = self.child(canon, &PyString::new(py, place))?;
+            let named_by = PyString::new(py, if named { seg_key } else { "" });
+            let new = self.string_at(v, &decoded, &child, &named_by, &intern!(py, "path").clone(), None)?;
+            new_segments.push(if new.eq(&decoded)? {
+                raw.to_string()
+            } else {
+                requote(&PyString::new(py, raw), &new.str()?, false)?.to_str()?.to_owned()
+            });
+        }
+        out.push_str(&new_segments.join("/"));
+        match parts.query.filter(|query| !query.is_empty()) {
+            Some(query) => {
+                out.push('?');
+                match urls.query_separator(query) {
+                    Some(separator) => out.push_str(&self.judge_query(v, query, separator, canon)?),
+                    None => out.push_str(&scanned(v, query)?),
+                }
+            }
+            None if value.ends_with('?') || value.contains("?#") => out.push('?'),
+            None => {}
+        }
+        if !parts.fragment.is_empty() {
+            out.push_str(&scanned(v, parts.fragment)?);
+        }
+        let untouched = out == value && tally(v.run)? == before;
+        Ok(Some((PyString::new(py, &out).into_any(), untouched)))
+    }
+
+    /// `Sanitizer._query` of a URL's query (`QueryString` with ``separator``): each value
+    /// judged under its name, and written back in its own encoding where it changed.
+    fn judge_query<'py>(
+        &self, v: &mut Visit<'_, 'py>, query: &str, separator: char, canon: &Canon,
+    ) -> PyResult<String> {
+        let py = v.san.py();
+        let tuple = canon.tuple.bind(py);
+        let parent = match tuple.len() {
+            0 => PyString::new(py, ""),
+            n => tuple.get_item(n - 1)?.str()?,
+        };
+        let mut pieces = Vec::new();
+        for part in query.split(separator) {
+            let (name, eq, raw) = match part.split_once('=') {
+                Some((name, raw)) => (name, "=", raw),
+                None => (part, "", ""),
+            };
+            let value = percent::unquote(raw, true);
+            let name_key = PyString::new(py, &percent::unquote(name, true));
+            let child = self.child(canon, &name_key)?;
+            v.path.push(name_key.clone().into_any());
+            let new = self.string_at(v, &PyString::new(py, &value), &child, &name_key, &parent, None);
+            v.path.pop();
+            let new = new?;
+            let new = if new.is_none() { PyString::new(py, &value) } else { new.str()? };
+            let written = if new.to_str()? == value {
+                raw.to_string()
+            } else {
+                requote(&PyString::new(py, raw), &new, true)?.to_str()?.to_owned()
+            };
+            pieces.push(format!("{name}{eq}{written}"));
+        }
+        Ok(pieces.join(&separator.to_string()))
+    }
+
+    /// Whether `_scan` finds something in ``text`` at ``canon``: as the screen tells, else as
+    /// `_scan` answers.
+    fn finds<'py>(&self, v: &Visit<'_, 'py>, text: &Bound<'py, PyString>, canon: &Canon) -> PyResult<bool> {
+        let may_hold = match self.screening(v.san, text, canon)? {
+            Screening::Nothing => return Ok(false),
+            Screening::Found(..) => return Ok(true),
+            Screening::Scan(may_hold) => may_hold,
+        };
+        v.san.call_method1(intern!(text.py(), "_scan"), (text, canon.tuple.bind(text.py()), may_hold))?.is_truthy()
     }
 
     /// What `_scan` makes of a plain string at ``canon``: nothing, as its cache says for a
@@ -992,6 +1154,17 @@ impl Walker {
         drop(forgotten); // after unlocking: what it releases is Python's to free
         Ok((child, true))
     }
+}
+
+/// What a run has done so far, as `_judge_fresh` compares it: its changes, filtered values and
+/// values kept.
+fn tally(run: &Bound<'_, PyAny>) -> PyResult<(usize, i64, i64)> {
+    let py = run.py();
+    Ok((
+        run.getattr(intern!(py, "changes"))?.len()?,
+        run.getattr(intern!(py, "filtered"))?.extract()?,
+        run.getattr(intern!(py, "keeps"))?.extract()?,
+    ))
 }
 
 /// A path as reports show it (`_tree.dotted`): its segments' texts joined by dots.
