@@ -1104,7 +1104,10 @@ PLAIN_PIECES = ["Error", " in ", "checkout", " ", "for ", "jane.doe@example.com"
                 "DE89370400440532013000", "219-09-9999", "cus_AbCd1234xyz", "for customer ", "2001:db8::7", "jane.doe",
                 # queries and named fields the walk reads, or leaves to the sanitizer
                 "email=jane.doe@example.com", "&b=2", ",c=3", "a=1,b=2", "[email] => jane.doe@example.com\n",
-                "input[name=email][value='jane.doe@example.com']", '--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n']
+                "input[name=email][value='jane.doe@example.com']", '--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n',
+                # reprs the walk opens, and JSON it leaves to the sanitizer
+                "{'email': 'jane.doe@example.com', 'n': 1.5}", "['Jane Doe', None]", "('a',)", "'ORD-2024-1'", "[1, 2]",
+                "{}", "'it\\'s'", "{'k': \"x'y\"}", "{ 'a': True}", "}", "]"]
 PLAIN_PLACES = [("message",), ("exception", "values", 0, "value"), ("breadcrumbs", "values", 3, "message"),
                 ("extra",), ("exception", "values", 0, "stacktrace", "frames", 0, "vars")]  # the last: a placed pattern
 _KEYS = iter(range(10**9))
@@ -1195,3 +1198,29 @@ def test_the_walk_reads_a_url_as_judge_fresh_does(pieces: list[str], place: tupl
     scanned, as ``_url`` does; and what it leaves to the sanitizer (a segment beyond ASCII)
     comes out the same too."""
     _walk_and_judge("".join(pieces), place, action)
+
+
+NAMED_VALUES = ["hunter2", "'hunter2'", '"hunter2"', "'it\\'s'", "\"it's\"", "'a' 'b'", "'[Filtered]'", "[Filtered]", "''",
+                "'", "'jane.doe@example.com'", "jane.doe@example.com", "'Jane Doe'", "Jane Doe", "'+1 415 555 0100'",
+                "'a\\nb'", "'\\x00'", "'Zoë'", "'4111 1111 1111 1111'", "('a',)", "'a' + 'b'", "b'x'"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(NAMED_VALUES), st.sampled_from(["password", "email", "phone", "customer_name", "card_number", "ssn"]))
+def test_the_walk_fakes_a_string_a_rule_names_as_judge_does(value: str, key: str) -> None:
+    """A string a key rule names is faked by the core (``Walker::fake_named``), a repr of one in
+    quotes inside its quotes, as ``_judge`` (``_apply_whole``) fakes it: the same output and run."""
+    from sanitizers.engine import _Run
+
+    sanitizer, judge = _sanitizer_acting("fake"), _sanitizer_acting("fake", copy=1)
+    sanitizer.warm_up()
+    judge.warm_up()
+    path = canon = ("extra", key)
+    rule = judge._key_rule(key, "", canon)
+    assert rule is not None
+    walked, judged = _Run(), _Run()
+    assert sanitizer._walker.string(sanitizer, value, path, canon, key, "", walked) == judge._judge(
+        value, path, canon, key, rule, judged)
+    assert list(walked.known.items()) == list(judged.known.items())
+    assert (walked.changes, walked.filtered, walked.keeps, walked.fakes) == (
+        judged.changes, judged.filtered, judged.keeps, judged.fakes)

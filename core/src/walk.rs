@@ -16,9 +16,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::fakes::Maker;
 use crate::finder::Finder;
 use crate::gate::{GateReader, Verdict};
+use crate::python::space;
 use crate::tree::{is_identifier, is_pair_list, walk_regions, Region, Visitor};
 use crate::url::{UrlParts, UrlPatterns};
-use crate::{percent, prefilter, requote, utf8, KnownValues, Pattern, Prefilter, Rememberer};
+use crate::{literal, percent, prefilter, requote, utf8, KnownValues, Pattern, Prefilter, Rememberer};
 
 /// Canonical paths (and the decisions kept for them) held before they start over.
 const PLACES: usize = 100_000;
@@ -630,12 +631,12 @@ impl Walker {
         Ok((new, false))
     }
 
-    /// `_judge_fresh` of an ASCII string no rule names that `_nested` may open, but whose first
-    /// character opens no JSON, repr or call repr: a URL (`judge_url`), a query (`judge_query`),
-    /// else what `_scan` finds in it replaced (`judge_plain`), as `_judge` reads them. Only a
-    /// string no longer than `cached_chars` that is no placeholder and quotes no columns; None
-    /// where the sanitizer reads it: any other, named fields (`parse_fields`), a URL segment
-    /// beyond ASCII once decoded.
+    /// `_judge_fresh` of an ASCII string no rule names that `_nested` may open: a repr
+    /// (`judge_repr`), a URL (`judge_url`), a query (`judge_query`), else what `_scan` finds in
+    /// it replaced (`judge_plain`), as `_judge` reads them. Only a string no longer than
+    /// `cached_chars` that is no placeholder and no call repr; None where the sanitizer reads it:
+    /// any other, and what these leave (JSON, named fields, quoted columns, a URL segment beyond
+    /// ASCII once decoded).
     fn judge_open<'py>(
         &self, v: &mut Visit<'_, 'py>, text: &Bound<'py, PyString>, canon: &Canon, key: &Bound<'py, PyString>,
     ) -> PyResult<Option<(Bound<'py, PyAny>, bool)>> {
@@ -643,11 +644,13 @@ impl Walker {
         let (Some(urls), Ok(value)) = (self.urls.get(), text.to_str()) else { return Ok(None) };
         if !value.is_ascii()
             || value.len() > self.cached_chars.min(self.faking.max_chars)
-            || matches!(value.as_bytes().first(), Some(b'{' | b'[' | b'(' | b'\'' | b'"'))
             || (value.contains('=') && value.ends_with(')'))
             || self.faking.maker.get().is_placeholder(value)
         {
             return Ok(None);
+        }
+        if matches!(value.as_bytes().first(), Some(b'{' | b'[' | b'(' | b'\'' | b'"')) {
+            return self.judge_repr(v, text, value, canon, key);
         }
         if let Some(parts) = urls.split(value) {
             return self.judge_url(v, value, parts, canon, key);
@@ -670,6 +673,43 @@ impl Walker {
             return Ok(None);
         }
         self.judge_plain(v, text, canon).map(Some)
+    }
+
+    /// `_nested`'s reading of a repr of a dict, list, tuple or string (`parse_repr`), where
+    /// `parse_json` refuses ``value`` at once: walked under its key, and written back as `repr`
+    /// writes it where that gives the text it was read from (else the text as it was). None
+    /// where JSON may be read, or the core's literal reader is unsure (`literal_eval`'s).
+    fn judge_repr<'py>(
+        &self, v: &mut Visit<'_, 'py>, text: &Bound<'py, PyString>, value: &str, canon: &Canon,
+        key: &Bound<'py, PyString>,
+    ) -> PyResult<Option<(Bound<'py, PyAny>, bool)>> {
+        let json = match value.as_bytes()[0] {
+            head @ (b'{' | b'[') => {
+                let starts: &[u8] = if head == b'{' { b"\"}" } else { b"\"-0123456789tfnIN[{]" };
+                let first = value[1..].trim_start_matches([' ', '\t', '\n', '\r']).bytes().next();
+                value.trim_end_matches(|c: char| c.is_ascii() && space(c as u8)).ends_with(['}', ']'])
+                    && first.is_some_and(|first| starts.contains(&first))
+            }
+            _ => false,
+        };
+        if json || !value.contains(['\'', '"']) {
+            return Ok(None);
+        }
+        let Some(read) = literal::python_literal(text)? else { return Ok(None) };
+        let parsed = read.get_item(0)?;
+        let opened = parsed.is_instance_of::<PyDict>()
+            || parsed.is_instance_of::<PyList>()
+            || parsed.is_instance_of::<PyTuple>()
+            || parsed.is_instance_of::<PyString>();
+        if !opened {
+            return Ok(None);
+        }
+        let dumps = parsed.repr()?.to_str()? == value;
+        let before = tally(v.run)?;
+        let new = self.node(v, &parsed, canon, key, key, None)?;
+        let out = if dumps { new.repr()?.into_any() } else { text.clone().into_any() };
+        let untouched = out.eq(text)? && tally(v.run)? == before;
+        Ok(Some((out, untouched)))
     }
 
     /// `_url` of ``value``, split into ``parts``: its prefix, query (unless it is one of pairs)
@@ -942,19 +982,30 @@ impl Walker {
     }
 
     /// `Sanitizer._judge` of a string a rule with the action `fake` names, where the maker fakes
-    /// it (an ASCII value, not quoted as a repr, not oversized, no placeholder): the fake, its
-    /// change recorded and the original remembered in the run as `_apply` does. None where the
-    /// sanitizer is to judge it.
+    /// it (an ASCII value, not oversized, no placeholder; a repr of one in quotes, as
+    /// `_apply_whole` reads it): the fake, its change recorded and the original remembered in
+    /// the run as `_apply` does. None where the sanitizer is to judge it.
     fn fake_named<'py>(
         &self, v: &Visit<'_, 'py>, text: &Bound<'py, PyString>, rule: &Bound<'py, PyAny>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let py = text.py();
         let Some([id, entity]) = self.faker(rule)? else { return Ok(None) };
-        let quoted = text.to_str().map_or(true, |value| value.starts_with(['\'', '"']));
-        if quoted || text.len()? > self.faking.max_chars {
+        let (Ok(value), (id, entity)) = (text.to_str(), (id.bind(py), entity.bind(py))) else { return Ok(None) };
+        if text.len()? > self.faking.max_chars {
             return Ok(None);
         }
-        let fake = self.fake_value(v.san, v.run, id.bind(py), entity.bind(py), text, &v.path)?;
+        // a repr'd string keeps its quotes around the fake (`_apply_whole`)
+        if value.starts_with(['\'', '"']) {
+            let Some(read) = literal::python_literal(text)? else { return Ok(None) }; // literal_eval's
+            let parsed = read.get_item(0)?;
+            if let Ok(inner) = parsed.cast::<PyString>() {
+                if parsed.repr()?.to_str()? == value {
+                    let fake = self.fake_value(v.san, v.run, id, entity, inner, &v.path)?;
+                    return fake.map(|fake| Ok(fake.repr()?.into_any())).transpose();
+                }
+            }
+        }
+        let fake = self.fake_value(v.san, v.run, id, entity, text, &v.path)?;
         Ok(fake.map(Bound::into_any))
     }
 
