@@ -1107,7 +1107,10 @@ PLAIN_PIECES = ["Error", " in ", "checkout", " ", "for ", "jane.doe@example.com"
                 "input[name=email][value='jane.doe@example.com']", '--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n',
                 # reprs the walk opens, and JSON it leaves to the sanitizer
                 "{'email': 'jane.doe@example.com', 'n': 1.5}", "['Jane Doe', None]", "('a',)", "'ORD-2024-1'", "[1, 2]",
-                "{}", "'it\\'s'", "{'k': \"x'y\"}", "{ 'a': True}", "}", "]"]
+                "{}", "'it\\'s'", "{'k': \"x'y\"}", "{ 'a': True}", "}", "]",
+                # and beyond ASCII: a repr's strings are judged alone
+                "{'name': 'Евстигней Фомичев', 'email': 'jane.doe@example.com'}", "'Zoë'", "['é', 'ß']", '{"é": 1}\u3000',
+                "\u3000", "'[Filtered]'"]
 PLAIN_PLACES = [("message",), ("exception", "values", 0, "value"), ("breadcrumbs", "values", 3, "message"),
                 ("extra",), ("exception", "values", 0, "stacktrace", "frames", 0, "vars")]  # the last: a placed pattern
 _KEYS = iter(range(10**9))

@@ -631,8 +631,8 @@ impl Walker {
         Ok((new, false))
     }
 
-    /// `_judge_fresh` of an ASCII string no rule names that `_nested` may open: a repr
-    /// (`judge_repr`), a URL (`judge_url`), a query (`judge_query`), else what `_scan` finds in
+    /// `_judge_fresh` of a string no rule names that `_nested` may open: a repr (`judge_repr`),
+    /// and in ASCII text a URL (`judge_url`), a query (`judge_query`), else what `_scan` finds in
     /// it replaced (`judge_plain`), as `_judge` reads them. Only a string no longer than
     /// `cached_chars` that is no placeholder and no call repr; None where the sanitizer reads it:
     /// any other, and what these leave (JSON, named fields, quoted columns, a URL segment beyond
@@ -642,15 +642,16 @@ impl Walker {
     ) -> PyResult<Option<(Bound<'py, PyAny>, bool)>> {
         let py = text.py();
         let (Some(urls), Ok(value)) = (self.urls.get(), text.to_str()) else { return Ok(None) };
-        if !value.is_ascii()
+        let repr = matches!(value.as_bytes().first(), Some(b'{' | b'[' | b'(' | b'\'' | b'"'));
+        if !(value.is_ascii() || repr)
             || value.len() > self.cached_chars.min(self.faking.max_chars)
             || (value.contains('=') && value.ends_with(')'))
             || self.faking.maker.get().is_placeholder(value)
         {
             return Ok(None);
         }
-        if matches!(value.as_bytes().first(), Some(b'{' | b'[' | b'(' | b'\'' | b'"')) {
-            return self.judge_repr(v, text, value, canon, key);
+        if repr {
+            return self.judge_repr(v, text, value, canon, key); // beyond ASCII too: its strings are judged alone
         }
         if let Some(parts) = urls.split(value) {
             return self.judge_url(v, value, parts, canon, key);
