@@ -41,7 +41,7 @@ from sanitizers.names import _NOT_NAMES
 from sanitizers.ner import load_name_model
 from sanitizers.policy import ACTIONS, Policy, Rule, default_policy, normalize_key
 from sanitizers.selectors import SEP
-from sanitizers.params import COLUMN_CUES, breadcrumb_params, column_values, fill_template
+from sanitizers.params import COLUMN_CUES, breadcrumb_params, column_patterns, column_values, fill_template
 
 __all__ = ["Change", "SanitizeResult", "Sanitizer", "secret_key_from_env"]
 
@@ -207,9 +207,9 @@ class Sanitizer:
         self._walker = Walker(bool(self._beside_rules), _CACHED_CHARS, _CACHED_TEXTS,  # pass 1's walk, in the core
                               self.fakes.maker, self._rememberer, Change, self._max_string_chars, COLUMN_CUES,
                               self._scan_cache)
-        start, file_path, query, comma_list = url_patterns()
-        self._walker.read_urls([start, file_path, _ROUTE_WORD.pattern, _ROUTE_PARAM.pattern, _NUMBER.pattern, query,
-                                comma_list])  # a URL as _url reads it
+        start, file_path, query, comma_list = url_patterns()  # what _judge opens, read as it reads it
+        self._walker.read_openings([start, file_path, _ROUTE_WORD.pattern, _ROUTE_PARAM.pattern, _NUMBER.pattern, query,
+                                    comma_list], column_patterns())
         self._ready = False
 
     def _scan_screen(self) -> tuple[Prefilter, list[tuple[str, int, Any, Any]], list[Pattern]] | None:

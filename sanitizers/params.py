@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["COLUMN_CUES", "breadcrumb_params", "column_values", "fill_template", "param_columns"]
+__all__ = ["COLUMN_CUES", "breadcrumb_params", "column_patterns", "column_values", "fill_template", "param_columns"]
 
 _MAX_TEXT = 20_000  # characters; a longer statement or template is not read
 _PLACEHOLDER = re.compile(r"%\((?P<named>\w+)\)s|%s|\?|\$\d+|(?<![:\w]):(?P<colon>[A-Za-z_]\w*)")
@@ -96,6 +96,12 @@ _MYSQL_DUPLICATE = re.compile(r"Duplicate entry '(?P<value>[^'\n]{1,500})' for k
 _PYDANTIC = re.compile(r"(?m)^(?P<column>[A-Za-z_][\w.]{0,127})\n[ \t]+[^\n]{0,500}?\[type=[\w.]+, "
                        r"input_value=(?P<value>'[^'\n]{0,500}'|\"[^\"\n]{0,500}\"|[^,\]\n]{1,500})")
 COLUMN_CUES = ("Key (", "Duplicate entry", "input_value=")  # a text without one quotes no columns
+
+
+def column_patterns() -> list[str]:
+    """``_PG_KEY``, ``_MYSQL_DUPLICATE`` and ``_PYDANTIC``, for the compiled core, which reads an
+    ASCII text's columns as ``column_values`` does (``core/src/columns.rs``)."""
+    return [pattern.pattern for pattern in (_PG_KEY, _MYSQL_DUPLICATE, _PYDANTIC)]
 
 
 def column_values(text: str) -> list[tuple[str, str]]:

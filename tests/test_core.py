@@ -1110,7 +1110,12 @@ PLAIN_PIECES = ["Error", " in ", "checkout", " ", "for ", "jane.doe@example.com"
                 "{}", "'it\\'s'", "{'k': \"x'y\"}", "{ 'a': True}", "}", "]",
                 # and beyond ASCII: a repr's strings are judged alone
                 "{'name': 'Евстигней Фомичев', 'email': 'jane.doe@example.com'}", "'Zoë'", "['é', 'ß']", '{"é": 1}\u3000',
-                "\u3000", "'[Filtered]'"]
+                "\u3000", "'[Filtered]'",
+                # the columns an error message quotes
+                "Key (email)=(jane.doe@example.com) already exists", 'Key (username, "email")=(jdoe84, x, y) already exists',
+                "Duplicate entry 'jane.doe@example.com' for key 'users.email'", "\n  ",
+                "customer.phone\n  Value error [type=value_error, input_value='+1 415 555 0100', input_type=str]",
+                "password\n  x [type=missing, input_value=hunter2]", "input_value='", "Key (phone)=(0244321597) is not present"]
 PLAIN_PLACES = [("message",), ("exception", "values", 0, "value"), ("breadcrumbs", "values", 3, "message"),
                 ("extra",), ("exception", "values", 0, "stacktrace", "frames", 0, "vars")]  # the last: a placed pattern
 _KEYS = iter(range(10**9))

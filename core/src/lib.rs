@@ -3,6 +3,7 @@
 
 mod card;
 mod classes;
+mod columns;
 mod email;
 mod fakes;
 mod finder;

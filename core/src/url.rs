@@ -1,6 +1,6 @@
 //! `encodings.split_url` and `encodings.parse_query` of ASCII text, as `Sanitizer._nested`
 //! and `_url` read a URL (`walk::Walker::judge_url`). The patterns that need no lookaround are
-//! Python's own, handed over by the sanitizer (`Walker.read_urls`); `_URL_PARTS`, whose
+//! Python's own, handed over by the sanitizer (`Walker.read_openings`); `_URL_PARTS`, whose
 //! lookahead Rust's engine lacks, is read by hand.
 
 use regex::Regex;

@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PySet, PyString, PyTuple};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::columns::ColumnPatterns;
 use crate::fakes::Maker;
 use crate::finder::Finder;
 use crate::gate::{GateReader, Verdict};
@@ -196,8 +197,10 @@ pub struct Walker {
     screen: OnceLock<ScanScreen>,
     /// `Sanitizer._scan_cache`, where a string the screen tells is remembered as `_scan` does.
     scan_cache: Py<PyDict>,
-    /// Set by `read_urls`: the patterns the walk reads a URL with (`judge_url`).
+    /// Set by `read_openings`: the patterns the walk reads a URL with (`judge_url`), and the
+    /// columns an error message quotes.
     urls: OnceLock<UrlPatterns>,
+    columns: OnceLock<ColumnPatterns>,
 }
 
 /// The rule naming a place's key, and the rule a container there passes on to its values.
@@ -257,15 +260,20 @@ impl Walker {
             screen: OnceLock::new(),
             scan_cache,
             urls: OnceLock::new(),
+            columns: OnceLock::new(),
         })
     }
 
-    /// Read a URL no rule names (`judge_url`) as `Sanitizer._url` does, from now on, with
-    /// ``patterns``: `encodings.url_patterns()`.
-    fn read_urls(&self, patterns: [String; 7]) -> PyResult<()> {
-        let urls = UrlPatterns::new(patterns.each_ref().map(String::as_str))
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        self.urls.set(urls).map_err(|_| PyValueError::new_err("the walk reads URLs already"))
+    /// Read a string no rule names that `_nested` may open (`judge_open`) as `Sanitizer._judge`
+    /// does, from now on, with ``urls`` (`encodings.url_patterns()` and the engine's route
+    /// patterns) and ``columns`` (`params.column_patterns()`).
+    fn read_openings(&self, urls: [String; 7], columns: [String; 3]) -> PyResult<()> {
+        let invalid = |e: regex::Error| PyValueError::new_err(e.to_string());
+        let urls = UrlPatterns::new(urls.each_ref().map(String::as_str)).map_err(invalid)?;
+        let columns = ColumnPatterns::new(columns.each_ref().map(String::as_str)).map_err(invalid)?;
+        let again = || PyValueError::new_err("the walk reads openings already");
+        self.urls.set(urls).map_err(|_| again())?;
+        self.columns.set(columns).map_err(|_| again())
     }
 
     /// Tell, from now on, a plain string `Sanitizer._scan` finds nothing in without calling it,
@@ -671,9 +679,38 @@ impl Walker {
             }
         }
         if self.faking.column_cues.iter().any(|cue| value.contains(cue.as_str())) {
-            return Ok(None);
+            let Some(columns) = self.columns.get() else { return Ok(None) };
+            let before = tally(v.run)?;
+            self.judge_columns(v, columns.values(value), canon)?;
+            let (new, _) = self.judge_plain(v, text, canon)?;
+            let untouched = new.eq(text)? && tally(v.run)? == before;
+            return Ok(Some((new, untouched)));
         }
         self.judge_plain(v, text, canon).map(Some)
+    }
+
+    /// `_judge`'s reading of the values an error message quotes (``pairs``, `column_values`):
+    /// each under a rule naming its column at ``canon`` (but `keep`) faked, as `_apply` does,
+    /// for propagation to replace where it stands.
+    fn judge_columns<'py>(&self, v: &mut Visit<'_, 'py>, pairs: Vec<(&str, &str)>, canon: &Canon) -> PyResult<()> {
+        let py = v.san.py();
+        let empty = PyString::new(py, "");
+        for (column, quoted) in pairs {
+            let column = PyString::new(py, column);
+            let Some(rule) = self.rules(v, &column, &empty, &self.child(canon, &column)?)?.key else { continue };
+            if rule.getattr(intern!(py, "action"))?.eq(intern!(py, "keep"))? {
+                continue;
+            }
+            let quoted = PyString::new(py, quoted);
+            if let Some([id, entity]) = self.faker(&rule)? {
+                if self.fake_value(v.san, v.run, id.bind(py), entity.bind(py), &quoted, &v.path)?.is_some() {
+                    continue;
+                }
+            }
+            let entity = rule.getattr(intern!(py, "entity"))?;
+            v.san.call_method1(intern!(py, "_apply"), (&rule, entity, quoted, v.path()?, v.run))?;
+        }
+        Ok(())
     }
 
     /// `_nested`'s reading of a repr of a dict, list, tuple or string (`parse_repr`), where
