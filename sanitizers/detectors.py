@@ -1000,10 +1000,11 @@ def _names_module():
 @cache
 def prefilter() -> Prefilter:
     """The compiled core's one pass that rules detectors out of a text (``could_hold``), with
-    the street words the address detector's own gate asks about."""
-    from sanitizers.names import street_gate_words
+    the street words the address detector's own gate asks about and the looser forms of its
+    patterns."""
+    from sanitizers.names import address_screens, street_gate_words
 
-    return Prefilter(*street_gate_words())
+    return Prefilter(*street_gate_words(), *address_screens())
 
 
 #: Set in every mask of ``prefilter().could_hold`` as the engine uses it: the bit of the

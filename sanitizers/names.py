@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from sanitizers._core import SPACE_CLASS, PersonFinder
+from sanitizers._core import SPACE_CLASS, Pattern, PersonFinder
 from sanitizers._screen import Screened
 from sanitizers.detectors import SPAN_KINDS, Span, digit_count
 from sanitizers.gazetteer import first_names, last_names, street_words
 
-__all__ = ["detect_addresses", "detect_names", "detect_person", "detect_device_owner", "detect_address",
+__all__ = ["address_screens", "detect_addresses", "detect_names", "detect_person", "detect_device_owner", "detect_address",
            "detect_cued_address", "street_gate_words", "street_suffix"]
 
 _UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽА-ЯЁΑ-Ω"
@@ -363,6 +363,15 @@ def street_gate_words() -> tuple[list[str], list[str], list[str]]:
     for the compiled core's prefilter to ask first."""
     stems, _, short_runs = _street_gate()
     return sorted(stems), sorted(short_runs), list(_GLUED_ENDINGS)
+
+
+def address_screens() -> tuple[Pattern | None, list[Pattern]]:
+    """The looser forms (``_screen.looser``) of ``_ADDRESS_CUE`` (None where it has none) and of
+    the patterns of a house number next to a street (none where one has none): the compiled
+    core's prefilter lets ASCII text through to the address detectors only where one matches."""
+    cue = Screened(_ADDRESS_CUE).screen
+    forms = [pattern.screen for pattern in (_NUMBER_FIRST, _NUMBER_LAST, _POSTAL_AFTER)]
+    return cue, [] if None in forms else forms
 
 
 def _mentions_street(text: str) -> bool:

@@ -104,7 +104,9 @@ FINDS = [
     "user Jürgen logged in", "Benutzer uname=jürgen",
     # names and addresses: an apostrophe after a capital, owners of devices in lower case, a cue without a number
     "Dear O'Neil", "jdoe-thinkpad", "claudines-macbook-pro.local", "desktop-esther", "address 'calle mayor'",
-    "geocoding failed: rua das flores", "12\tMain Street", "Hauptstraße 5",
+    "geocoding failed: rua das flores", "12\tMain Street", "Hauptstraße 5", "ADDRESS 'x y z'", "geocoded: Main St",
+    "Shipping address: Rue de la Paix", "indirizzo \"Via Roma\"", "Rua das Flores, São Paulo - 01310-100",
+    "Vila Moraes, 69007128 Sul", "12b/3 Main Street", "Flat 2, 10 Downing St",
     # street words the prefilter knows from the gazetteer: long, short ("St.", "ul.", "c/") and glued to the name
     "Kerkstraat 7", "Kaiserring 12", "Via Roma, 10", "ul. Dluga 3", "c/ Mayor 5", "221B Baker St.", "12 RUE DE LA PAIX",
     "Stenstraat 4, 1012 AB Amsterdam", "Vila Moraes, 69007128 Sul",
@@ -146,6 +148,16 @@ def test_the_prefilter_rules_out_addresses_in_text_without_a_street_word() -> No
     address = detector_bit("ADDRESS")
     assert not prefilter().could_hold("order 12345 failed after 3 retries") & address
     assert prefilter().could_hold("order 12345 shipped to 3 Main Street") & address
+
+
+def test_the_prefilter_rules_out_addresses_where_no_address_pattern_could_match() -> None:
+    """Nor is the word "address" enough: the looser form of the cued address pattern must match
+    (a cue before a quote or a colon), or of a house number beside a street word."""
+    address = detector_bit("ADDRESS")
+    for text in ("address_autocomplete,express_pay_v2", "the address", "Geocoding failed", "address_line_2 7"):
+        assert not prefilter().could_hold(text) & address, text
+    for text in ("address: 4 rue Foo", "Geocoding 'Hauptweg'", "Street 2 Main", "Kerkstraat 7"):
+        assert prefilter().could_hold(text) & address, text
 
 
 def test_the_prefilter_rules_out_phones_where_no_run_of_digits_could_be_one() -> None:

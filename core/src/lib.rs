@@ -244,10 +244,15 @@ struct Prefilter {
 
 #[pymethods]
 impl Prefilter {
-    /// ``stems``, ``short_runs`` and ``endings`` as `prefilter::Streets` takes them (any case).
+    /// ``stems``, ``short_runs`` and ``endings`` as `prefilter::Streets` takes them (any case),
+    /// with the looser forms of the address patterns (`names.address_screens`).
     #[new]
-    fn new(stems: Vec<String>, short_runs: Vec<String>, endings: Vec<String>) -> Self {
-        Prefilter { streets: prefilter::Streets::new(stems, short_runs, endings) }
+    #[pyo3(signature = (stems, short_runs, endings, cue = None, forms = Vec::new()))]
+    fn new(
+        stems: Vec<String>, short_runs: Vec<String>, endings: Vec<String>, cue: Option<Py<Pattern>>,
+        forms: Vec<Py<Pattern>>,
+    ) -> Self {
+        Prefilter { streets: prefilter::Streets::new(stems, short_runs, endings, cue, forms) }
     }
 
     /// The bits (in ``PREFILTERED`` order) of the detectors that may find something in ``text``,

@@ -10,7 +10,10 @@ use memchr::memmem;
 use regex::Regex;
 use rustc_hash::FxHashSet as HashSet;
 
+use pyo3::Py;
+
 use crate::python::{space, word};
+use crate::Pattern;
 
 /// The detectors with a condition, in bit order; the others always run.
 pub const PREFILTERED: [&str; 20] = [
@@ -191,8 +194,13 @@ fn mentioned(text: &str) -> u16 {
 /// The street words of the address detector's own gate (`names._street_gate`): a street word
 /// of three letters or more is one of `stems`, or a word ending in one of `endings` (a street
 /// type glued to its name, Hauptstraße); a shorter one ("St.", "ul.") starts with one of
-/// `short_runs`. Each a lower-case run of letters.
+/// `short_runs`. Each a lower-case run of letters. And the looser forms (`_screen.looser`) of
+/// the address patterns, which read ASCII text: one of them matches wherever an address is.
 pub struct Streets {
+    /// Of `_ADDRESS_CUE` (None: it has none), and of the patterns of a house number next to a
+    /// street (`_NUMBER_FIRST`, `_NUMBER_LAST`, `_POSTAL_AFTER`; none: not asked).
+    cue: Option<Py<Pattern>>,
+    forms: Vec<Py<Pattern>>,
     /// The stems and the short runs: a word that is one of them is a street word.
     words: HashSet<Vec<u8>>,
     /// The lengths of the shortest and the longest of `words`: no other word is one of them.
@@ -203,8 +211,11 @@ pub struct Streets {
 }
 
 impl Streets {
-    /// Each word in lower case, as `mentioned` compares them.
-    pub fn new(stems: Vec<String>, short_runs: Vec<String>, endings: Vec<String>) -> Self {
+    /// Each word in lower case, as `mentioned` compares them; the looser forms as Python made them.
+    pub fn new(
+        stems: Vec<String>, short_runs: Vec<String>, endings: Vec<String>, cue: Option<Py<Pattern>>,
+        forms: Vec<Py<Pattern>>,
+    ) -> Self {
         let lower = |words: Vec<String>| words.into_iter().map(|w| w.to_lowercase().into_bytes());
         let endings: Vec<Vec<u8>> = lower(endings).collect();
         let mut ending_bytes = [false; 256];
@@ -215,7 +226,7 @@ impl Streets {
         }
         let words: HashSet<Vec<u8>> = lower(stems).chain(lower(short_runs)).collect();
         let lengths = words.iter().map(Vec::len).min().unwrap_or(1)..=words.iter().map(Vec::len).max().unwrap_or(0);
-        Streets { words, lengths, endings, ending_bytes }
+        Streets { cue, forms, words, lengths, endings, ending_bytes }
     }
 
     /// Whether a run of ASCII letters of ``text``, lower-cased, is a street word as the gate
@@ -392,8 +403,16 @@ pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
                 .any(|pair| pair[0].is_ascii_uppercase() && (pair[1].is_ascii_lowercase() || pair[1] == b'\''))
                 || mentions(DEVICE)
         },
-        // a house number and a street word apart, or a word naming an address
-        &|| !ascii || mentions(ADDRESS) || (text.contains([' ', '\t']) && digits > 0 && streets.mentioned(text)),
+        // a word naming an address before a quote or a colon, or a house number and a street word
+        &|| {
+            let may = |pattern: &Py<Pattern>| pattern.get().inner.is_match(text);
+            !ascii
+                || (mentions(ADDRESS) && streets.cue.as_ref().is_none_or(may))
+                || (text.contains([' ', '\t'])
+                    && digits > 0
+                    && streets.mentioned(text)
+                    && (streets.forms.is_empty() || streets.forms.iter().any(may)))
+        },
     ];
     conditions.iter().enumerate().filter(|&(bit, _)| wanted & (1 << bit) != 0).fold(0, |mask, (bit, holds)| {
         if holds() {
