@@ -13,6 +13,7 @@ import math
 import random
 import re
 import uuid
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -1103,7 +1104,7 @@ PLAIN_PIECES = ["Error", " in ", "checkout", " ", "for ", "jane.doe@example.com"
                 "Jane's MacBook Pro", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqZG9lIn0.c2lnbmF0dXJl", "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
                 "DE89370400440532013000", "219-09-9999", "cus_AbCd1234xyz", "for customer ", "2001:db8::7", "jane.doe",
                 # queries and named fields the walk reads, or leaves to the sanitizer
-                "email=jane.doe@example.com", "&b=2", ",c=3", "a=1,b=2", "[email] => jane.doe@example.com\n",
+                "email=jane.doe@example.com", "&b=2", ",c=3", "a=1,b=2", "\x1c", "user=jdoe84\x1d", "[email] => jane.doe@example.com\n",
                 "input[name=email][value='jane.doe@example.com']", '--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n',
                 # reprs the walk opens, and JSON it leaves to the sanitizer
                 "{'email': 'jane.doe@example.com', 'n': 1.5}", "['Jane Doe', None]", "('a',)", "'ORD-2024-1'", "[1, 2]",
@@ -1121,17 +1122,41 @@ PLAIN_PLACES = [("message",), ("exception", "values", 0, "value"), ("breadcrumbs
 _KEYS = iter(range(10**9))
 
 
+class _ReadByPython:
+    """A walker that reads no string itself but what it lets through untouched: it never gets
+    the scan screen nor the patterns of the strings ``_judge`` opens, so it calls the sanitizer
+    back for every other one, a URL's segments and a query's values included. The reference the
+    walk's own readings are held to."""
+
+    def __init__(self, *args: Any) -> None:
+        from sanitizers._core import Walker
+
+        self._walker = Walker(*args)
+
+    def screen_scans(self, *args: Any) -> None:
+        pass
+
+    def read_openings(self, *args: Any) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._walker, name)
+
+
 @functools.cache
 def _sanitizer_acting(action: str, copy: int = 0):
     """A sanitizer whose rule for e-mail addresses in text has ``action``; another ``copy`` of it
-    has caches of its own."""
+    has caches of its own, and reads every string by Python (``_ReadByPython``)."""
     from dataclasses import replace
 
     from sanitizers import Sanitizer, default_policy
 
     policy = default_policy()
     rules = tuple(replace(rule, action=action) if rule.id == "emails-in-text" else rule for rule in policy.rules)
-    return Sanitizer(replace(policy, rules=rules), key=b"core-tests")
+    if not copy:
+        return Sanitizer(replace(policy, rules=rules), key=b"core-tests")
+    with mock.patch("sanitizers.engine.Walker", _ReadByPython):
+        return Sanitizer(replace(policy, rules=rules), key=b"core-tests")
 
 
 @settings(max_examples=600, deadline=None)
@@ -1187,7 +1212,8 @@ URL_PIECES = ["https://shop.example.com", "postgres://shop:hunter2@db:5432", "//
               "/users/", "jdoe84", "jane.doe%40example.com", "jane.doe@example.com", "{user_id}", ":id", "<int:id>",
               "8123", "ORD-2024-126481", "v2", "reset", "export.csv", "%2F", "%C3%A9", "%zz", "+", "?", "&", "=", "#top",
               "#", "q=", "email=", "phone=%2B14155550100", "a=1,b=2", ",", "Jane+Doe", "Jane%20Doe", "/app/main.py",
-              "x)", "(", "[Filtered]", "4111-1111-1111-1111", "192.0.2.7", "cus_AbCd1234xyz", "ssn", "password"]
+              "x)", "(", "[Filtered]", "4111-1111-1111-1111", "192.0.2.7", "cus_AbCd1234xyz", "ssn", "password",
+              "\x1d", " "]  # Python's whitespace: no URL, no query
 
 
 @settings(max_examples=800, deadline=None)

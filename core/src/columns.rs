@@ -5,6 +5,8 @@
 
 use regex::bytes::Regex;
 
+use crate::python::rust_syntax;
+
 /// `_PG_KEY`, `_MYSQL_DUPLICATE` and `_PYDANTIC`, as Rust's engine runs them.
 pub struct ColumnPatterns {
     pg_key: Regex,
@@ -14,7 +16,8 @@ pub struct ColumnPatterns {
 
 impl ColumnPatterns {
     pub fn new(patterns: [&str; 3]) -> Result<Self, regex::Error> {
-        let [pg_key, mysql_duplicate, pydantic] = patterns.map(|pattern| Regex::new(&format!("(?-u){pattern}")));
+        let [pg_key, mysql_duplicate, pydantic] =
+            patterns.map(|pattern| Regex::new(&format!("(?-u){}", rust_syntax(pattern))));
         Ok(ColumnPatterns { pg_key: pg_key?, mysql_duplicate: mysql_duplicate?, pydantic: pydantic? })
     }
 

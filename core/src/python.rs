@@ -9,6 +9,39 @@ pub fn space(byte: u8) -> bool {
 /// `space` as a class of Rust's regex syntax.
 pub const SPACE_CLASS: &str = r"[\t\n\x0B\x0C\r\x1C-\x1F ]";
 
+/// A pattern of Python's `re` in Rust's syntax, as both read ASCII text: `\s` and `\S` as
+/// Python's (`space`), `\Z` as `\z`. Nothing else is translated: the patterns handed over use
+/// no other syntax the two engines read apart.
+pub fn rust_syntax(pattern: &str) -> String {
+    const SPACES: &str = r"\t\n\x0B\x0C\r\x1C-\x1F ";
+    let (mut out, mut in_class, mut chars) = (String::with_capacity(pattern.len()), false, pattern.chars());
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('s') if in_class => out.push_str(SPACES),
+                Some('s') => out.push_str(SPACE_CLASS),
+                Some('S') => out.push_str(&format!("[^{SPACES}]")), // in a class too: a class nested in it
+                Some('Z') => out.push_str(r"\z"),
+                Some(escaped) => {
+                    out.push('\\');
+                    out.push(escaped);
+                }
+                None => out.push('\\'),
+            },
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Python's `\w` in ASCII text.
 pub fn word(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
@@ -41,4 +74,18 @@ pub fn finditer<M: Copy>(
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rust_syntax;
+
+    #[test]
+    fn python_classes_in_rust_syntax() {
+        assert_eq!(rust_syntax(r"[^\s=&]+\Z"), r"[^\t\n\x0B\x0C\r\x1C-\x1F =&]+\z");
+        assert_eq!(rust_syntax(r"a\sb\\s"), r"a[\t\n\x0B\x0C\r\x1C-\x1F ]b\\s");
+        assert_eq!(rust_syntax(r"\S+[\S,]"), r"[^\t\n\x0B\x0C\r\x1C-\x1F ]+[[^\t\n\x0B\x0C\r\x1C-\x1F ],]");
+        let python = regex::Regex::new(&rust_syntax(r"\A[^\s=]+\Z")).unwrap();
+        assert!(!python.is_match("a\x1db") && python.is_match("ab"));
+    }
 }

@@ -5,7 +5,7 @@
 
 use regex::Regex;
 
-use crate::python::space;
+use crate::python::{rust_syntax, space};
 
 /// The URL patterns of `encodings` and `engine`, as Rust's engine runs them on ASCII text.
 pub struct UrlPatterns {
@@ -33,10 +33,9 @@ pub struct UrlParts<'a> {
 
 impl UrlPatterns {
     /// Python's patterns, each compiled as its method reads it (`match` at the start,
-    /// `fullmatch` to the end, `search` anywhere); `\Z` is Rust's `\z`.
+    /// `fullmatch` to the end, `search` anywhere), in Rust's syntax (`python::rust_syntax`).
     pub fn new(patterns: [&str; 7]) -> Result<Self, regex::Error> {
-        let [start, file_path, route_word, route_param, number, query, comma_list] =
-            patterns.map(|pattern| pattern.replace(r"\Z", r"\z"));
+        let [start, file_path, route_word, route_param, number, query, comma_list] = patterns.map(rust_syntax);
         let at_start = |pattern: &str| Regex::new(&format!(r"\A(?:{pattern})"));
         let whole = |pattern: &str| Regex::new(&format!(r"\A(?:{pattern})\z"));
         Ok(UrlPatterns {
