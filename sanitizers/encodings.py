@@ -42,7 +42,7 @@ def parse_json(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:
         parsed = json.loads(text)
     except (ValueError, RecursionError):
         return None
-    for dump in _JSON_LAYOUTS:
+    for dump in _layouts(text):
         try:
             if dump(parsed) == text:
                 return parsed, dump
@@ -55,6 +55,18 @@ def parse_json(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:
 # made once, where json.dumps makes one per call.
 _JSON_LAYOUTS = tuple(json.JSONEncoder(ensure_ascii=ascii_only, separators=separators).encode
                       for ascii_only in (False, True) for separators in ((",", ":"), (", ", ": ")))
+_FIRST_KEY = re.compile(r'\{"(?:[^"\\]|\\.)*":')
+
+
+def _layouts(text: str) -> tuple[Callable[[Any], str], ...]:
+    """The layouts ``text`` may be written in, in their order: an object's first key is followed
+    by ``": "`` in the spaced ones only (a value never starts with a space), so only they, or
+    only the compact ones, are encoded to be compared (each encoding costs as much as the parse)."""
+    m = _FIRST_KEY.match(text)
+    if m is None:
+        return _JSON_LAYOUTS
+    spaced = text[m.end():m.end() + 1] == " "
+    return _JSON_LAYOUTS[spaced::2]
 
 
 def parse_repr(text: str) -> tuple[Any, Callable[[Any], str] | None] | None:

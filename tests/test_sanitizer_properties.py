@@ -291,6 +291,17 @@ def test_every_json_object_or_array_is_opened_whatever_follows_its_bracket(value
     assert parse_json(text) is not None and parse_json(text)[0] == json.loads(text)
 
 
+@SETTINGS
+@given(JSON.filter(lambda v: isinstance(v, (dict, list))), st.booleans(), st.sampled_from([(",", ":"), (", ", ": ")]))
+def test_a_json_text_is_written_back_in_the_first_layout_that_writes_it(value, ascii_only, separators):
+    """parse_json encodes only the layouts an object's first key allows: the one it picks is still
+    the first of all four that writes the text (a key holding quotes, colons and spaces included)."""
+    from sanitizers.encodings import _JSON_LAYOUTS, parse_json
+    text = json.dumps(value, ensure_ascii=ascii_only, separators=separators)
+    first = next((dump for dump in _JSON_LAYOUTS if dump(json.loads(text)) == text), None)
+    assert parse_json(text)[1] is first
+
+
 _FIELD_PIECES = ["a", "=", "&", ",", "b", "--x\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nj@x.io\r\n--x",
                  "[email] => j@x.io\n", "input[name=email][value='j@x.io']", "Customer(", "name", "'Jane'", ")", " ",
                  "%40", "?", "#", "\n", "Customer(name='Jane', email='j@x.io')", "q=1&r=2", "k=v,l=w"]
