@@ -829,6 +829,7 @@ MADE_ENTITIES = [*CORE_ENTITIES, "JWT", "AUTHORIZATION"]  # the core makes these
 @example("USERNAME", [" JANE", "\t"], 2)  # seeded stripped and in lower case, salted
 @example("USERNAME", ["bbb-abb-baa"], 0)  # the first draw, baa-haa-ttw, echoes a word: drawn again
 @example("COOKIE", ["a=1", "; ", "session=", JWT], 0)  # a JWT in a cookie gets its JWT fake
+@example("COOKIE", ["a=x1", "; b=x2", "; path=/", "; c=[Filtered]", "; d=x4", "; e=x5", "; f=x6"], 0)  # seeded together
 @example("ADDRESS", ["12", " ", "Main", " ", "St.", ",", " ", "NW"], 0)
 @example("ADDRESS", ["Main", " ", "Street", "."], 0)  # Street. is a street word too
 @example("ADDRESS", ["Stenstraat", " ", "12"], 0)  # a glued street type: Kowalstraat

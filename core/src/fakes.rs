@@ -477,10 +477,15 @@ impl Maker {
         if value.starts_with("eyJ") || value.contains("-----BEGIN ") {
             return None;
         }
-        if self.is_placeholder(value) {
-            return Some(value.to_string());
+        if !self.draws_secret(value) {
+            return Some(value.to_string()); // a placeholder
         }
         Some(redraw(value, false, self.rng("SECRET", value, 0), |mt| self.secret(value, mt)))
+    }
+
+    /// Whether `secret_fake` draws a fake of ``value`` (no JWT, no armor, no placeholder).
+    fn draws_secret(&self, value: &str) -> bool {
+        !(value.starts_with("eyJ") || value.contains("-----BEGIN ") || self.is_placeholder(value))
     }
 
     /// `FakeFactory.fake(entity, value)` without ``avoid``, for a value the core makes.
@@ -561,18 +566,35 @@ impl Maker {
         }
         // `_COOKIE_SEPARATORS` keeps the blanks after a ";" out of the next name; here the name
         // keeps them, as the output does, and stripping it reads the same attribute
-        let mut parts = Vec::new();
-        for part in value.split(';') {
-            parts.push(match part.split_once('=') {
-                Some((name, secret))
-                    if !secret.is_empty() && !self.cookie_attributes.contains(&strip(name).to_ascii_lowercase()) =>
-                {
-                    format!("{name}={}", self.secret_fake(secret)?)
+        let parts: Vec<(&str, Option<(&str, &str)>)> = value
+            .split(';')
+            .map(|part| {
+                let secret = part.split_once('=').filter(|(name, secret)| {
+                    !secret.is_empty() && !self.cookie_attributes.contains(&strip(name).to_ascii_lowercase())
+                });
+                (part, secret)
+            })
+            .collect();
+        // the secrets' generators, seeded together
+        let mut generators: Vec<Mt> = parts
+            .iter()
+            .filter_map(|(_, secret)| secret.filter(|(_, secret)| self.draws_secret(secret)))
+            .map(|(_, secret)| self.rng("SECRET", secret, 0))
+            .collect();
+        Mt::seed_together(&mut generators);
+        let mut generators = generators.into_iter();
+        let mut out = Vec::with_capacity(parts.len());
+        for (part, secret) in parts {
+            out.push(match secret {
+                Some((name, secret)) if self.draws_secret(secret) => {
+                    let mt = generators.next().expect("a generator for each secret drawn");
+                    format!("{name}={}", redraw(secret, false, mt, |mt| self.secret(secret, mt)))
                 }
-                _ => part.to_string(),
+                Some((name, secret)) => format!("{name}={}", self.secret_fake(secret)?),
+                None => part.to_string(),
             });
         }
-        Some(parts.join(";"))
+        Some(out.join(";"))
     }
 
     /// `fakes._person`: a first name of the same length, in the same casing, holding none of the

@@ -81,7 +81,68 @@ fn seeded(words: &[u32]) -> Box<[u32; N]> {
     state
 }
 
+/// `seeded` of ``L`` keys (of one to four words) at once: a seeding is a chain of 1,247
+/// multiplications each waiting for the one before, so the chains of several run side by side
+/// in the time of one, step by step in lockstep.
+fn seeded_together<const L: usize>(keys: [&[u32]; L]) -> [Box<[u32; N]>; L] {
+    let mut states: [Box<[u32; N]>; L] = std::array::from_fn(|_| Box::new(START));
+    let (mut i, mut j) = (1, [0usize; L]);
+    for _ in 0..N {
+        for (lane, state) in states.iter_mut().enumerate() {
+            let (key, previous) = (keys[lane], state[i - 1]);
+            state[i] = (state[i] ^ (previous ^ (previous >> 30)).wrapping_mul(1_664_525))
+                .wrapping_add(key[j[lane]])
+                .wrapping_add(j[lane] as u32);
+            j[lane] = if j[lane] + 1 >= key.len() { 0 } else { j[lane] + 1 };
+        }
+        i += 1;
+        if i >= N {
+            states.iter_mut().for_each(|state| state[0] = state[N - 1]);
+            i = 1;
+        }
+    }
+    for _ in 0..N - 1 {
+        for state in &mut states {
+            let previous = state[i - 1];
+            state[i] = (state[i] ^ (previous ^ (previous >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
+        }
+        i += 1;
+        if i >= N {
+            states.iter_mut().for_each(|state| state[0] = state[N - 1]);
+            i = 1;
+        }
+    }
+    states.iter_mut().for_each(|state| state[0] = 0x8000_0000);
+    states
+}
+
 impl Mt {
+    /// Seed those of ``generators`` not seeded yet together, up to four at a time
+    /// (`seeded_together`): the draws then are the ones each would make alone.
+    pub fn seed_together(generators: &mut [Mt]) {
+        let mut pending: Vec<&mut Mt> =
+            generators.iter_mut().filter(|mt| matches!(&mt.state, State::Pending(key) if key.len() <= 4)).collect();
+        for group in pending.chunks_mut(4) {
+            match group.len() {
+                4 => Mt::seed_group::<4>(group),
+                3 => Mt::seed_group::<3>(group),
+                2 => Mt::seed_group::<2>(group),
+                _ => {} // one alone: seeded on its first draw
+            }
+        }
+    }
+
+    fn seed_group<const L: usize>(group: &mut [&mut Mt]) {
+        let keys: [Vec<u32>; L] = std::array::from_fn(|lane| match &group[lane].state {
+            State::Pending(key) if !key.is_empty() => key.clone(),
+            _ => vec![0], // (`seeded` reads an empty key as one zero word)
+        });
+        let states = seeded_together(keys.each_ref().map(Vec::as_slice));
+        for (mt, state) in group.iter_mut().zip(states) {
+            mt.state = State::Ready(state);
+        }
+    }
+
     fn words(&mut self) -> &mut [u32; N] {
         if let State::Pending(key) = &self.state {
             self.state = State::Ready(seeded(key));
@@ -173,5 +234,30 @@ impl Mt {
     /// `randint(a, b)`: a + below(b - a + 1).
     pub fn randint(&mut self, a: i64, b: i64) -> i64 {
         a + self.below((b - a + 1) as u128) as i64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{seeded, seeded_together, Mt};
+
+    #[test]
+    fn seeded_together_as_alone() {
+        let keys: [&[u32]; 4] = [&[0x1234_5678], &[1, 2], &[u32::MAX, 0, 7], &[9, 8, 7, 6]];
+        let together = seeded_together(keys);
+        for (key, state) in keys.iter().zip(&together) {
+            assert_eq!(**state, *seeded(key));
+        }
+        let seeds: [&[u8]; 5] =
+            [b"0123456789abcdef", b"\x00\x00\x00\x01", b"", b"seed", b"\xff\xfe\xfd\xfc\xfb\xfa\xf9"];
+        let mut generators: Vec<Mt> = seeds.iter().map(|seed| Mt::from_be_bytes(seed)).collect();
+        Mt::seed_together(&mut generators);
+        for (seed, mt) in seeds.iter().zip(&mut generators) {
+            let mut alone = Mt::from_be_bytes(seed);
+            assert_eq!(
+                (0..700).map(|_| mt.next_u32()).collect::<Vec<_>>(),
+                (0..700).map(|_| alone.next_u32()).collect::<Vec<_>>()
+            );
+        }
     }
 }
