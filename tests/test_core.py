@@ -1237,11 +1237,13 @@ def test_the_walk_reads_a_url_as_judge_fresh_does(pieces: list[str], place: tupl
 
 NAMED_VALUES = ["hunter2", "'hunter2'", '"hunter2"', "'it\\'s'", "\"it's\"", "'a' 'b'", "'[Filtered]'", "[Filtered]", "''",
                 "'", "'jane.doe@example.com'", "jane.doe@example.com", "'Jane Doe'", "Jane Doe", "'+1 415 555 0100'",
-                "'a\\nb'", "'\\x00'", "'Zoë'", "'4111 1111 1111 1111'", "('a',)", "'a' + 'b'", "b'x'"]
+                "'a\\nb'", "'\\x00'", "'Zoë'", "'4111 1111 1111 1111'", "('a',)", "'a' + 'b'", "b'x'",
+                "'" + "a" * 199_999 + "'"]  # longer than parse_repr reads: faked whole, quotes and all
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(NAMED_VALUES), st.sampled_from(["password", "email", "phone", "customer_name", "card_number", "ssn"]))
+@example(NAMED_VALUES[-1], "password")
 def test_the_walk_fakes_a_string_a_rule_names_as_judge_does(value: str, key: str) -> None:
     """A string a key rule names is faked by the core (``Walker::fake_named``), a repr of one in
     quotes inside its quotes, as ``_judge`` (``_apply_whole``) fakes it: the same output and run."""

@@ -9,9 +9,11 @@ pub fn space(byte: u8) -> bool {
 /// `space` as a class of Rust's regex syntax.
 pub const SPACE_CLASS: &str = r"[\t\n\x0B\x0C\r\x1C-\x1F ]";
 
-/// A pattern of Python's `re` in Rust's syntax, as both read ASCII text: `\s` and `\S` as
-/// Python's (`space`), `\Z` as `\z`. Nothing else is translated: the patterns handed over use
-/// no other syntax the two engines read apart.
+/// A pattern of Python's `re` in Rust's syntax, as both read ASCII text and as the callers ask
+/// it (is there a match, where are its groups): `\s` and `\S` as Python's (`space`), `\Z` as
+/// `\z`, and `$` outside a class as Python's end or final newline (the newline then in the
+/// match). A class is read up to its first unescaped `]`: the patterns handed over hold no `]`
+/// first in a class, nor `[` in one, nor a range next to `\s`.
 pub fn rust_syntax(pattern: &str) -> String {
     const SPACES: &str = r"\t\n\x0B\x0C\r\x1C-\x1F ";
     let (mut out, mut in_class, mut chars) = (String::with_capacity(pattern.len()), false, pattern.chars());
@@ -28,6 +30,7 @@ pub fn rust_syntax(pattern: &str) -> String {
                 }
                 None => out.push('\\'),
             },
+            '$' if !in_class => out.push_str(r"(?:\n?\z)"),
             '[' if !in_class => {
                 in_class = true;
                 out.push(c);
@@ -87,5 +90,7 @@ mod tests {
         assert_eq!(rust_syntax(r"\S+[\S,]"), r"[^\t\n\x0B\x0C\r\x1C-\x1F ]+[[^\t\n\x0B\x0C\r\x1C-\x1F ],]");
         let python = regex::Regex::new(&rust_syntax(r"\A[^\s=]+\Z")).unwrap();
         assert!(!python.is_match("a\x1db") && python.is_match("ab"));
+        let end = regex::Regex::new(&rust_syntax(r"\.py$")).unwrap();
+        assert!(end.is_match("a.py") && end.is_match("a.py\n") && !end.is_match("a.py\nb") && !end.is_match("a.pyc"));
     }
 }

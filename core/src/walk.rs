@@ -1032,8 +1032,12 @@ impl Walker {
         if text.len()? > self.faking.max_chars {
             return Ok(None);
         }
-        // a repr'd string keeps its quotes around the fake (`_apply_whole`)
+        // a repr'd string keeps its quotes around the fake (`_apply_whole`); `parse_repr` reads no
+        // longer text than `_MAX_NESTED`: past `cached_chars` (far shorter) Python reads it
         if value.starts_with(['\'', '"']) {
+            if value.len() > self.cached_chars {
+                return Ok(None);
+            }
             let Some(read) = literal::python_literal(text)? else { return Ok(None) }; // literal_eval's
             let parsed = read.get_item(0)?;
             if let Ok(inner) = parsed.cast::<PyString>() {
