@@ -662,7 +662,7 @@ impl Walker {
             return self.judge_repr(v, text, value, canon, key); // beyond ASCII too: its strings are judged alone
         }
         if let Some(parts) = urls.split(value) {
-            return self.judge_url(v, value, parts, canon, key);
+            return judged(v, text, |v| self.judge_url(v, urls, value, parts, canon, key));
         }
         if value.contains('=') {
             let fields = (value.starts_with("--") && value.contains("ontent-"))
@@ -672,19 +672,17 @@ impl Walker {
                 return Ok(None);
             }
             if let Some(separator) = urls.query_separator(value) {
-                let before = tally(v.run)?;
-                let out = self.judge_query(v, value, separator, canon)?;
-                let untouched = out == value && tally(v.run)? == before;
-                return Ok(Some((PyString::new(py, &out).into_any(), untouched)));
+                return judged(v, text, |v| {
+                    Ok(Some(PyString::new(py, &self.judge_query(v, value, separator, canon)?).into_any()))
+                });
             }
         }
         if self.faking.column_cues.iter().any(|cue| value.contains(cue.as_str())) {
             let Some(columns) = self.columns.get() else { return Ok(None) };
-            let before = tally(v.run)?;
-            self.judge_columns(v, columns.values(value), canon)?;
-            let (new, _) = self.judge_plain(v, text, canon)?;
-            let untouched = new.eq(text)? && tally(v.run)? == before;
-            return Ok(Some((new, untouched)));
+            return judged(v, text, |v| {
+                self.judge_columns(v, columns.values(value), canon)?;
+                Ok(Some(self.judge_plain(v, text, canon)?.0))
+            });
         }
         self.judge_plain(v, text, canon).map(Some)
     }
@@ -701,16 +699,26 @@ impl Walker {
             if rule.getattr(intern!(py, "action"))?.eq(intern!(py, "keep"))? {
                 continue;
             }
-            let quoted = PyString::new(py, quoted);
-            if let Some([id, entity]) = self.faker(&rule)? {
-                if self.fake_value(v.san, v.run, id.bind(py), entity.bind(py), &quoted, &v.path)?.is_some() {
-                    continue;
-                }
-            }
-            let entity = rule.getattr(intern!(py, "entity"))?;
-            v.san.call_method1(intern!(py, "_apply"), (&rule, entity, quoted, v.path()?, v.run))?;
+            let entity = rule.getattr(intern!(py, "entity"))?.cast_into::<PyString>()?;
+            self.apply(v, &rule, &entity, &PyString::new(py, quoted))?;
         }
         Ok(())
+    }
+
+    /// `Sanitizer._apply` of ``original`` (at the visit's path) under ``rule`` as ``entity``:
+    /// the core's fake where the rule fakes and the maker makes one (`fake_value`), else
+    /// `_apply`'s answer (None where it removes the value).
+    fn apply<'py>(
+        &self, v: &Visit<'_, 'py>, rule: &Bound<'py, PyAny>, entity: &Bound<'py, PyString>,
+        original: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = rule.py();
+        if let Some([id, _]) = self.faker(rule)? {
+            if let Some(fake) = self.fake_value(v.san, v.run, id.bind(py), entity, original, &v.path)? {
+                return Ok(fake.into_any());
+            }
+        }
+        v.san.call_method1(intern!(py, "_apply"), (rule, entity, original, v.path()?, v.run))
     }
 
     /// `_nested`'s reading of a repr of a dict, list, tuple or string (`parse_repr`), where
@@ -743,28 +751,28 @@ impl Walker {
             return Ok(None);
         }
         let dumps = parsed.repr()?.to_str()? == value;
-        let before = tally(v.run)?;
-        let new = self.node(v, &parsed, canon, key, key, None)?;
-        let out = if dumps { new.repr()?.into_any() } else { text.clone().into_any() };
-        let untouched = out.eq(text)? && tally(v.run)? == before;
-        Ok(Some((out, untouched)))
+        judged(v, text, |v| {
+            let new = self.node(v, &parsed, canon, key, key, None)?;
+            Ok(Some(if dumps { new.repr()?.into_any() } else { text.clone().into_any() }))
+        })
     }
 
     /// `_url` of ``value``, split into ``parts``: its prefix, query (unless it is one of pairs)
     /// and fragment scanned and replaced (`judge_plain`); each segment of its path judged under
     /// the segment before it (or in a place of data), each value of its query under its name.
     /// None where a segment is beyond ASCII once decoded.
+    #[allow(clippy::too_many_arguments)]
     fn judge_url<'py>(
-        &self, v: &mut Visit<'_, 'py>, value: &str, parts: UrlParts<'_>, canon: &Canon, key: &Bound<'py, PyString>,
-    ) -> PyResult<Option<(Bound<'py, PyAny>, bool)>> {
+        &self, v: &mut Visit<'_, 'py>, urls: &UrlPatterns, value: &str, parts: UrlParts<'_>, canon: &Canon,
+        key: &Bound<'py, PyString>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let py = key.py();
-        let (Some(urls), Ok(key_text)) = (self.urls.get(), key.to_str()) else { return Ok(None) };
+        let Ok(key_text) = key.to_str() else { return Ok(None) };
         let segments: Vec<&str> = parts.path.split('/').collect();
         let decoded: Vec<_> = segments.iter().map(|raw| percent::unquote(raw, false)).collect();
         if !decoded.iter().all(|segment| segment.is_ascii()) {
             return Ok(None);
         }
-        let before = tally(v.run)?;
         let scanned = |v: &mut Visit<'_, 'py>, part: &str| -> PyResult<String> {
             Ok(self.judge_plain(v, &PyString::new(py, part), canon)?.0.cast_into::<PyString>()?.to_str()?.to_owned())
         };
@@ -805,8 +813,7 @@ impl Walker {
         if !parts.fragment.is_empty() {
             out.push_str(&scanned(v, parts.fragment)?);
         }
-        let untouched = out == value && tally(v.run)? == before;
-        Ok(Some((PyString::new(py, &out).into_any(), untouched)))
+        Ok(Some(PyString::new(py, &out).into_any()))
     }
 
     /// `Sanitizer._query` of a URL's query (`QueryString` with ``separator``): each value
@@ -928,16 +935,7 @@ impl Walker {
         let (mut out, mut last) = (String::with_capacity(value.len()), 0);
         for (index, start, end) in chosen {
             let Replaced { rule, entity, .. } = replaced(index);
-            let (rule, entity) = (rule.bind(py), entity.bind(py));
-            let original = PyString::new(py, &value[start..end]);
-            let faked = match self.faker(rule)? {
-                Some([id, _]) => self.fake_value(v.san, v.run, id.bind(py), entity, &original, &v.path)?,
-                None => None,
-            };
-            let new = match faked {
-                Some(fake) => fake.into_any(),
-                None => v.san.call_method1(intern!(py, "_apply"), (rule, entity, &original, v.path()?, v.run))?,
-            };
+            let new = self.apply(v, rule.bind(py), entity.bind(py), &PyString::new(py, &value[start..end]))?;
             out.push_str(&value[last..start]);
             if !new.is_none() {
                 out.push_str(new.cast::<PyString>()?.to_str()?); // None: removed
@@ -1247,6 +1245,19 @@ impl Walker {
         drop(forgotten); // after unlocking: what it releases is Python's to free
         Ok((child, true))
     }
+}
+
+/// ``judge``'s new text for ``text`` (None: the sanitizer's to judge), and whether ``text`` came
+/// through untouched, as `_judge_fresh` tells: the same text, and nothing replaced, kept or
+/// filtered in the run meanwhile.
+fn judged<'a, 'py>(
+    v: &mut Visit<'a, 'py>, text: &Bound<'py, PyString>,
+    judge: impl FnOnce(&mut Visit<'a, 'py>) -> PyResult<Option<Bound<'py, PyAny>>>,
+) -> PyResult<Option<(Bound<'py, PyAny>, bool)>> {
+    let before = tally(v.run)?;
+    let Some(new) = judge(v)? else { return Ok(None) };
+    let untouched = new.eq(text)? && tally(v.run)? == before;
+    Ok(Some((new, untouched)))
 }
 
 /// What a run has done so far, as `_judge_fresh` compares it: its changes, filtered values and
