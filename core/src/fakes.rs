@@ -566,27 +566,23 @@ impl Maker {
         }
         // `_COOKIE_SEPARATORS` keeps the blanks after a ";" out of the next name; here the name
         // keeps them, as the output does, and stripping it reads the same attribute
-        let parts: Vec<(&str, Option<(&str, &str)>)> = value
-            .split(';')
-            .map(|part| {
-                let secret = part.split_once('=').filter(|(name, secret)| {
-                    !secret.is_empty() && !self.cookie_attributes.contains(&strip(name).to_ascii_lowercase())
-                });
-                (part, secret)
-            })
-            .collect();
-        // the secrets' generators, seeded together
-        let mut generators: Vec<Mt> = parts
-            .iter()
-            .filter_map(|(_, secret)| secret.filter(|(_, secret)| self.draws_secret(secret)))
-            .map(|(_, secret)| self.rng("SECRET", secret, 0))
-            .collect();
-        Mt::seed_together(&mut generators);
+        let (mut parts, mut generators) = (Vec::new(), Vec::new());
+        for part in value.split(';') {
+            let secret = part.split_once('=').filter(|(name, secret)| {
+                !secret.is_empty() && !self.cookie_attributes.contains(&strip(name).to_ascii_lowercase())
+            });
+            let drawn = secret.filter(|(_, secret)| self.draws_secret(secret));
+            if let Some((_, secret)) = drawn {
+                generators.push(self.rng("SECRET", secret, 0));
+            }
+            parts.push((part, secret, drawn.is_some()));
+        }
+        Mt::seed_together(&mut generators); // the drawn secrets' generators, in their order
         let mut generators = generators.into_iter();
         let mut out = Vec::with_capacity(parts.len());
-        for (part, secret) in parts {
+        for (part, secret, drawn) in parts {
             out.push(match secret {
-                Some((name, secret)) if self.draws_secret(secret) => {
+                Some((name, secret)) if drawn => {
                     let mt = generators.next().expect("a generator for each secret drawn");
                     format!("{name}={}", redraw(secret, false, mt, |mt| self.secret(secret, mt)))
                 }
