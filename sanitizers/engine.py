@@ -53,6 +53,8 @@ _FAKE_WORDS: dict[str, list[str]] = {}  # see _Run.holds_known
 _FIELD_NAME = re.compile(r"['\"]?[\w$@.:/ \[\]-]{1,64}['\"]?")  # user[password]: a form field
 # Overlapping spans: secrets first (a JWT holds e-mails), then exact formats; a name and an
 # address tie so the longer wins ("126 Pamela Land" is an address, not a Ms Pamela Land).
+# The walk's screen names the scan's detectors by bit, in 64 bits (``_scans_by_path``).
+_SCREENED_DETECTORS = 64
 _PRIORITY = {name: i for i, group in enumerate(
     (("jwt",), ("pem",), ("api_key",), ("url_credentials",), ("secret_assignment",), ("email_address",),
      ("card",), ("iban_code",), ("us_ssn", "national_id"), ("ip_address",), ("phone",), ("mac_address",), ("crypto",),
@@ -212,27 +214,25 @@ class Sanitizer:
                                     comma_list], column_patterns())
         self._ready = False
 
-    def _scan_screen(self) -> tuple[Prefilter, list[tuple[str, int, Any, Any]], list[Pattern]] | None:
+    def _scan_screen(self) -> tuple[Prefilter, list[tuple], list[Pattern], dict[str, int]] | None:
         """(the prefilter, the scan's detectors, the looser forms of the patterns it runs
-        everywhere): what tells the walk, in the core, a plain string ``_scan`` finds nothing in,
-        which most new strings are (ids, timestamps, messages naming no one), and what it finds
-        where only replicated detectors may find something. Each detector comes with its bit,
-        its replica, and (its rule, its spans' entity, their ``_PRIORITY``) where its spans are
-        the core's to replace: its rule applies everywhere. None where no text can be told so: a
-        detector the prefilter never rules out, or a pattern without a looser form."""
-        detectors = [(name, rule) for rule in self.policy.rules for name in rule.detectors]
+        everywhere, ``_PRIORITY``): what tells the walk, in the core, a plain string ``_scan``
+        finds nothing in, which most new strings are (ids, timestamps, messages naming no one),
+        and what it finds in an ASCII one. Each detector comes with its bit, its replica, its
+        function (which the core calls where it has no replica), its rule, its spans' entity
+        (None where each span names its own) and their ``_PRIORITY``. None where no text can
+        be told so: a detector the prefilter never rules out, a pattern without a looser form,
+        or more detectors than the core names by bit (see ``_scans_by_path``)."""
         screens = [pattern.screen for pattern, _ in self._patterns]
-        if any(detector_bit(name) == ALWAYS for name, _ in detectors) or None in screens:
+        if (any(bit == ALWAYS for _, _, bit in self._detectors) or None in screens
+                or len(self._detectors) > _SCREENED_DETECTORS):
             return None
-
-        def replaced(name: str, rule: Rule) -> tuple[Rule, str, int] | None:
-            if name not in SPAN_KINDS or rule.where != ("**",):
-                return None
-            entity, detector = SPAN_KINDS[name]
-            return rule, entity, _PRIORITY.get(detector, 50)
-
-        return prefilter(), [(name, detector_bit(name), core_replica(name), replaced(name, rule))
-                             for name, rule in detectors], screens
+        names = [name for rule in self.policy.rules for name in rule.detectors]  # as _detectors lists them
+        detectors = []
+        for name, (detect, rule, bit) in zip(names, self._detectors, strict=True):
+            entity, detector = SPAN_KINDS.get(name, (None, None))
+            detectors.append((name, bit, core_replica(name), detect, rule, entity, _PRIORITY.get(detector, 50)))
+        return prefilter(), detectors, screens, _PRIORITY
 
     # -- public ---------------------------------------------------------------------------------
     def sanitize(self, document: Any) -> SanitizeResult:
@@ -515,15 +515,19 @@ class Sanitizer:
                 break
         return _resolve_overlaps(found)
 
-    def _scans_by_path(self, canon: tuple) -> tuple[Pattern, ...] | None:
-        """What ``_scan`` looks for at ``canon`` beside what its text-keyed part finds: the
-        looser forms of the patterns placed there (none at most places), or None where the
-        walk's screen cannot tell (the NER model runs there, or a pattern has no looser form).
-        The walk asks once per place."""
+    def _scans_by_path(self, canon: tuple) -> tuple[tuple[Pattern, ...] | None, int]:
+        """What ``_scan`` makes of a text at ``canon`` beside what its text-keyed part finds:
+        (the looser forms of the patterns placed there (none at most places), or None where the
+        walk's screen cannot tell (the NER model runs there, or a pattern has no looser form);
+        the detectors whose rule applies elsewhere only, as bits of their indices in
+        ``_detectors``). The walk asks once per place."""
+        joined, placed = self._at(canon)
+        elsewhere = sum(1 << i for i, (_, rule, _) in enumerate(self._detectors)
+                        if rule.where != ("**",) and not rule.where_regex.match(joined))
         if self._names is not None and self._ner_field(canon):
-            return None
-        screens = tuple(pattern.screen for pattern, _ in self._at(canon)[1])
-        return None if None in screens else screens
+            return None, elsewhere
+        screens = tuple(pattern.screen for pattern, _ in placed)
+        return None if None in screens else screens, elsewhere
 
     def _at(self, canon: tuple) -> tuple[str, tuple[tuple[Screened, Rule], ...]]:
         """(``_joined(canon)``, the placed patterns that apply there), kept per canonical path

@@ -1117,7 +1117,13 @@ PLAIN_PIECES = ["Error", " in ", "checkout", " ", "for ", "jane.doe@example.com"
                 "Key (email)=(jane.doe@example.com) already exists", 'Key (username, "email")=(jdoe84, x, y) already exists',
                 "Duplicate entry 'jane.doe@example.com' for key 'users.email'", "\n  ",
                 "customer.phone\n  Value error [type=value_error, input_value='+1 415 555 0100', input_type=str]",
-                "password\n  x [type=missing, input_value=hunter2]", "input_value='", "Key (phone)=(0244321597) is not present"]
+                "password\n  x [type=missing, input_value=hunter2]", "input_value='", "Key (phone)=(0244321597) is not present",
+                # what detectors only Python reads find, which the walk has them read and replaces itself
+                "Geocoding address '12 Main Street, Springfield'", "Hauptstraße 5", "postgres://shop:s3cretPass@db.internal:5432",
+                "redis://:p%40ss@cache:6379", "password=hunter2", "date_of_birth 1990-01-02", "00:1a:2b:3c:4d:5e",
+                "0x52908400098527886E0F7030069857D2E4169EE7", "4953387",
+                # a call repr, which the sanitizer opens, and what only looks like one
+                "Customer(name='Jane Doe')", " (decline_code=do_not_honor)", "f(a=1)"]
 PLAIN_PLACES = [("message",), ("exception", "values", 0, "value"), ("breadcrumbs", "values", 3, "message"),
                 ("extra",), ("exception", "values", 0, "stacktrace", "frames", 0, "vars")]  # the last: a placed pattern
 _KEYS = iter(range(10**9))
@@ -1187,16 +1193,28 @@ def test_the_walk_judges_a_string_no_rule_names_as_judge_fresh_does(pieces: list
     _walk_and_judge("".join(pieces), place, action)
 
 
-def _walk_and_judge(text: str, place: tuple, action: str) -> None:
-    """``text`` at a new key under ``place``, walked by the core and judged by ``_judge_fresh``,
-    with the e-mail rule's ``action``: the same output and run, and the same again."""
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["0244321597", "4953387", "+1 415 555 0100", "call ", " me", "jane.doe@example.com",
+                                 "12 Main Street", "Jane Doe"]), min_size=1, max_size=4),
+       st.sampled_from(["fake", "remove", "keep"]))
+def test_the_walk_judges_a_search_term_as_judge_fresh_does(pieces: list[str], action: str) -> None:
+    """At a search term (``q``), where the rule for phone numbers in search terms applies, and
+    only there (``_scans_by_path``), the walk has that rule's detector read the text."""
+    _walk_and_judge("".join(pieces), ("request", "query_string"), action, leaf="q")
+
+
+def _walk_and_judge(text: str, place: tuple, action: str, leaf: str | None = None) -> None:
+    """``text`` at a new key under ``place`` (and at ``leaf`` under that), walked by the core and
+    judged by ``_judge_fresh``, with the e-mail rule's ``action``: the same output and run, and
+    the same again."""
     from sanitizers.engine import _Run
 
     sanitizer, judge = _sanitizer_acting(action), _sanitizer_acting(action, copy=1)
     sanitizer.warm_up()
     judge.warm_up()
     key = f"note{next(_KEYS)}"  # a place of its own: nothing remembered of it yet, and no key rule names it
-    path = canon = place + (key,)
+    path = canon = place + (key,) + ((leaf,) if leaf else ())
+    key = leaf or key
     walked, judged = _Run(), _Run()
     new = sanitizer._walker.string(sanitizer, text, path, canon, key, "", walked)
     assert new == judge._judge_fresh(text, path, canon, key, judged)[0]

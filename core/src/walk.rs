@@ -74,6 +74,12 @@ impl Canon {
     }
 }
 
+/// What `_scan` makes of a text at a place beside what its text-keyed part finds: the looser
+/// forms of the patterns it runs there beside those it runs everywhere (None where it reads there
+/// what the screen cannot tell), and the scan's detectors whose rule applies elsewhere only, as
+/// bits of their indices.
+type ByPath = (Option<Vec<Py<Pattern>>>, u64);
+
 /// What the walk remembers between events. Locked only around lookups and inserts, never
 /// while the sanitizer is called back: a callback may walk again, from this thread or another.
 #[derive(Default)]
@@ -90,9 +96,8 @@ struct Places {
     untouched: FxHashSet<Box<[u8]>>,
     /// Keyed by a key or pair name (one `_judge_name` found nothing in) at a canonical path.
     untouched_names: FxHashSet<Box<[u8]>>,
-    /// Keyed by a canonical path's id: the looser forms of the patterns `_scan` runs there
-    /// beside those it runs everywhere, None where it reads there what the screen cannot tell.
-    by_path: FxHashMap<u64, Option<Vec<Py<Pattern>>>>,
+    /// Keyed by a canonical path's id.
+    by_path: FxHashMap<u64, ByPath>,
     /// Keyed by a rule's address (the rule held, so the address is not reused): its id and
     /// entity if its action is `fake`.
     fakers: FxHashMap<usize, (Py<PyAny>, Faker)>,
@@ -141,34 +146,45 @@ struct Faking {
 /// rule that applies everywhere: their spans, which the walk then replaces itself.
 struct ScanScreen {
     prefilter: Py<Prefilter>,
-    /// The prefilter's bits of the scan's detectors, and of those only Python reads.
+    /// The prefilter's bits of the scan's detectors.
     detectors: u32,
-    python: u32,
-    /// The replicated detectors, in the scan's order.
+    /// The scan's detectors, in its order (at most 64: `Places::by_path` names them by bit).
     finders: Vec<Screened>,
     patterns: Vec<Py<Pattern>>,
+    /// `engine._PRIORITY`: the priority of a span a detector only Python reads, by its detector.
+    priorities: Py<PyDict>,
 }
 
-/// A detector of the scan the core replicates.
+/// A detector of the scan, with its rule: the walk replaces what it finds where the rule applies.
 struct Screened {
     bit: u32,
-    finder: Finder,
-    /// Its rule, its spans' entity and their priority (`engine._PRIORITY`) where the walk
-    /// replaces what it finds; None where the rule applies in some places only.
-    replaced: Option<Replaced>,
-}
-
-struct Replaced {
+    reader: Reader,
     rule: Py<PyAny>,
-    entity: Py<PyString>,
+    /// Its spans' entity, None where each span names its own (a detector only Python reads).
+    entity: Option<Py<PyString>>,
+    /// Its spans' priority (`engine._PRIORITY`).
     priority: u32,
     /// `_url_encoded`: a span of an e-mail address holding `%40` is faked decoded (by Python).
     mailbox: bool,
 }
 
-/// A span a replicated detector found: the detector's index in `ScanScreen::finders`, start
-/// and end.
-type Found = (usize, usize, usize);
+enum Reader {
+    /// The core's replica of the detector.
+    Replica(Finder),
+    /// The detector's Python function, for a detector the core does not replicate: called on
+    /// ASCII text rather than `_scan` running every detector on the text again.
+    Python(Py<PyAny>),
+}
+
+/// A span the screen found: its detector's index in `ScanScreen::finders`, start and end (in
+/// bytes of ASCII text), its priority, and its entity where the span names its own.
+struct Found {
+    finder: usize,
+    start: usize,
+    end: usize,
+    priority: u32,
+    entity: Option<Py<PyString>>,
+}
 
 /// What the scan screen makes of a plain string (`Walker::screening`).
 enum Screening {
@@ -277,29 +293,31 @@ impl Walker {
     }
 
     /// Tell, from now on, a plain string `Sanitizer._scan` finds nothing in without calling it,
-    /// and replace what it finds where only replicated detectors find something (`ScanScreen`):
-    /// the prefilter; the scan's detectors as (name, bit, replica, (rule, entity, priority) or
-    /// None), each replica as `detectors.core_replica` gives it; the looser forms of the
-    /// patterns it runs everywhere.
+    /// and replace what it finds (`ScanScreen`): the prefilter; the scan's detectors as (name,
+    /// bit, replica, Python function, rule, entity, priority), each replica as
+    /// `detectors.core_replica` gives it (None: the core calls the function), the entity None
+    /// where each span names its own; the looser forms of the patterns it runs everywhere;
+    /// `engine._PRIORITY`.
     #[allow(clippy::type_complexity)]
     fn screen_scans(
         &self, prefilter: Py<Prefilter>,
-        detectors: Vec<(Bound<'_, PyString>, u32, Bound<'_, PyAny>, Option<(Py<PyAny>, Py<PyString>, u32)>)>,
-        patterns: Vec<Py<Pattern>>,
+        detectors: Vec<(Bound<'_, PyString>, u32, Bound<'_, PyAny>, Py<PyAny>, Py<PyAny>, Option<Py<PyString>>, u32)>,
+        patterns: Vec<Py<Pattern>>, priorities: Py<PyDict>,
     ) -> PyResult<()> {
-        let (mut bits, mut python, mut finders) = (0, 0, Vec::new());
-        for (name, bit, replica, replaced) in detectors {
-            bits |= bit;
-            let replaced = replaced.map(|(rule, entity, priority)| {
-                let mailbox = entity.bind(name.py()) == "EMAIL_ADDRESS";
-                Replaced { rule, entity, priority, mailbox }
-            });
-            match Finder::new(name.to_str()?, &replica)? {
-                Some(finder) => finders.push(Screened { bit, finder, replaced }),
-                None => python |= bit,
-            }
+        if detectors.len() > 64 {
+            return Err(PyValueError::new_err("the walk screens for at most 64 detectors"));
         }
-        let screen = ScanScreen { prefilter, detectors: bits, python, finders, patterns };
+        let (mut bits, mut finders) = (0, Vec::new());
+        for (name, bit, replica, detect, rule, entity, priority) in detectors {
+            bits |= bit;
+            let reader = match Finder::new(name.to_str()?, &replica)? {
+                Some(finder) => Reader::Replica(finder),
+                None => Reader::Python(detect),
+            };
+            let mailbox = entity.as_ref().is_some_and(|entity| entity.bind(name.py()) == "EMAIL_ADDRESS");
+            finders.push(Screened { bit, reader, rule, entity, priority, mailbox });
+        }
+        let screen = ScanScreen { prefilter, detectors: bits, finders, patterns, priorities };
         self.screen.set(screen).map_err(|_| PyValueError::new_err("the walk screens its scans already"))
     }
 
@@ -642,7 +660,7 @@ impl Walker {
     /// `_judge_fresh` of a string no rule names that `_nested` may open: a repr (`judge_repr`),
     /// and in ASCII text a URL (`judge_url`), a query (`judge_query`), else what `_scan` finds in
     /// it replaced (`judge_plain`), as `_judge` reads them. Only a string no longer than
-    /// `cached_chars` that is no placeholder and no call repr; None where the sanitizer reads it:
+    /// `cached_chars` that is no placeholder and may be no call repr; None where the sanitizer reads it:
     /// any other, and what these leave (JSON, named fields, quoted columns, a URL segment beyond
     /// ASCII once decoded).
     fn judge_open<'py>(
@@ -653,7 +671,7 @@ impl Walker {
         let repr = matches!(value.as_bytes().first(), Some(b'{' | b'[' | b'(' | b'\'' | b'"'));
         if !(value.is_ascii() || repr)
             || value.len() > self.cached_chars.min(self.faking.max_chars)
-            || (value.contains('=') && value.ends_with(')'))
+            || may_be_call_repr(value)
             || self.faking.maker.get().is_placeholder(value)
         {
             return Ok(None);
@@ -874,38 +892,77 @@ impl Walker {
         if let Some(found) = cache.get_item(text)? {
             // read at another place before (a message at each index of a list): as `_scan` answers
             let nothing = found.cast::<PyTuple>().is_ok_and(|found| found.is_empty())
-                && !self.scans_by_path(san, canon, value)?;
+                && !self.scans_by_path(san, canon, value)?.0;
             return Ok(if nothing { Screening::Nothing } else { Screening::Scan(None) });
         }
         let Some(screen) = self.screen.get() else { return Ok(Screening::Scan(None)) };
         let may_hold = prefilter::could_hold(value, &screen.prefilter.get().streets, screen.detectors);
         let scan = Ok(Screening::Scan(Some(may_hold)));
-        if may_hold & screen.python != 0 {
+        let (by_path, elsewhere) = self.scans_by_path(san, canon, value)?;
+        if by_path || screen.patterns.iter().any(|pattern| pattern.get().inner.is_match(value)) {
             return scan;
         }
-        let mut found = Vec::new();
+        let (mut found, mut python, mut unread) = (Vec::new(), Vec::new(), false);
         for (index, screened) in screen.finders.iter().enumerate() {
             if may_hold & screened.bit == 0 {
                 continue;
             }
-            match screened.finder.spans(text, value)? {
-                Some(spans) if spans.is_empty() => {}
-                Some(spans) if screened.replaced.is_some() => {
-                    found.extend(spans.into_iter().map(|(start, end)| (index, start, end)));
-                }
-                _ => return scan,
+            if elsewhere >> index & 1 == 1 {
+                unread = true; // `_scan` drops its spans here, but finds them: not nothing
+                continue;
+            }
+            match &screened.reader {
+                Reader::Python(_) => python.push(index), // once the replicas have had their say
+                Reader::Replica(finder) => match finder.spans(text, value)? {
+                    Some(spans) => found.extend(spans.into_iter().map(|(start, end)| Found {
+                        finder: index,
+                        start,
+                        end,
+                        priority: screened.priority,
+                        entity: None,
+                    })),
+                    None => return scan,
+                },
             }
         }
-        if screen.patterns.iter().any(|pattern| pattern.get().inner.is_match(value))
-            || self.scans_by_path(san, canon, value)?
-        {
+        if !python.is_empty() && !self.python_spans(screen, text, &python, &mut found)? {
             return scan;
         }
         if !found.is_empty() {
             return Ok(Screening::Found(found, may_hold));
         }
-        self.remember(cache, text, PyTuple::empty(san.py()))?;
+        if !unread {
+            self.remember(cache, text, PyTuple::empty(san.py()))?;
+        }
         Ok(Screening::Nothing)
+    }
+
+    /// The spans of the screen's detectors at ``indices`` in ``text``, each read by its Python
+    /// function (`Reader::Python`), added to ``found``; false where `_scan` is to read the text
+    /// after all: text beyond ASCII (a span's bounds are its characters'), an empty span, or one
+    /// holding a `%` (`_url_encoded`'s, faked decoded by Python).
+    fn python_spans(
+        &self, screen: &ScanScreen, text: &Bound<'_, PyString>, indices: &[usize], found: &mut Vec<Found>,
+    ) -> PyResult<bool> {
+        let py = text.py();
+        let value = text.to_str()?;
+        if !value.is_ascii() {
+            return Ok(false);
+        }
+        let priorities = screen.priorities.bind(py);
+        for &index in indices {
+            let Reader::Python(detect) = &screen.finders[index].reader else { unreachable!("listed as Python's") };
+            for span in detect.bind(py).call1((text,))?.try_iter()? {
+                let (start, end, entity, detector): (usize, usize, Bound<'_, PyString>, Bound<'_, PyString>) =
+                    span?.extract()?;
+                if start >= end || end > value.len() || value[start..end].contains('%') {
+                    return Ok(false);
+                }
+                let priority = priorities.get_item(&detector)?.map_or(Ok(50), |priority| priority.extract())?;
+                found.push(Found { finder: index, start, end, priority, entity: Some(entity.unbind()) });
+            }
+        }
+        Ok(true)
     }
 
     /// `Sanitizer._replace_spans` of what `_scan` finds in a plain string, where the screen
@@ -918,49 +975,51 @@ impl Walker {
         let py = text.py();
         let value = text.to_str()?;
         let finders = &self.screen.get().expect("spans found by the screen").finders;
-        let replaced = |index: usize| finders[index].replaced.as_ref().expect("found only where replaced");
-        // the earlier detector first (a stable sort), then the longer span
-        found.sort_by_key(|&(index, start, end)| (replaced(index).priority, std::cmp::Reverse(end - start)));
+        // the earlier detector first (a stable sort of the spans in the detectors' order), then the longer span
+        found.sort_by_key(|found| (found.priority, std::cmp::Reverse(found.end - found.start), found.finder));
         let mut chosen: Vec<Found> = Vec::with_capacity(found.len()); // in order, never overlapping
-        for span @ (_, start, end) in found {
-            let i = chosen.partition_point(|&(_, other, _)| other < start);
-            if (i > 0 && chosen[i - 1].2 > start) || chosen.get(i).is_some_and(|&(_, other, _)| other < end) {
+        for span in found {
+            let i = chosen.partition_point(|other| other.start < span.start);
+            if (i > 0 && chosen[i - 1].end > span.start) || chosen.get(i).is_some_and(|other| other.start < span.end) {
                 continue;
             }
             chosen.insert(i, span);
         }
-        if chosen.iter().any(|&(index, start, end)| replaced(index).mailbox && value[start..end].contains("%40")) {
+        if chosen.iter().any(|span| finders[span.finder].mailbox && value[span.start..span.end].contains("%40")) {
             return Ok(None);
         }
         let (mut out, mut last) = (String::with_capacity(value.len()), 0);
-        for (index, start, end) in chosen {
-            let Replaced { rule, entity, .. } = replaced(index);
-            let new = self.apply(v, rule.bind(py), entity.bind(py), &PyString::new(py, &value[start..end]))?;
-            out.push_str(&value[last..start]);
+        for span in &chosen {
+            let Screened { rule, entity, .. } = &finders[span.finder];
+            let entity = span.entity.as_ref().or(entity.as_ref()).expect("a replica's spans have its entity");
+            let new =
+                self.apply(v, rule.bind(py), entity.bind(py), &PyString::new(py, &value[span.start..span.end]))?;
+            out.push_str(&value[last..span.start]);
             if !new.is_none() {
                 out.push_str(new.cast::<PyString>()?.to_str()?); // None: removed
             }
-            last = end;
+            last = span.end;
         }
         out.push_str(&value[last..]);
         Ok(Some(PyString::new(py, &out).into_any()))
     }
 
-    /// Whether `_scan` may find in ``value`` at ``canon`` what it finds nowhere else: a pattern
-    /// placed there whose looser form matches, or the NER model. The sanitizer's
-    /// `_scans_by_path` is asked once per place.
-    fn scans_by_path(&self, san: &Bound<'_, PyAny>, canon: &Canon, value: &str) -> PyResult<bool> {
+    /// (Whether `_scan` may find in ``value`` at ``canon`` what it finds nowhere else: a pattern
+    /// placed there whose looser form matches, or the NER model; the scan's detectors whose rule
+    /// applies elsewhere only, as bits of their indices). The sanitizer's `_scans_by_path` is
+    /// asked once per place.
+    fn scans_by_path(&self, san: &Bound<'_, PyAny>, canon: &Canon, value: &str) -> PyResult<(bool, u64)> {
         let finds = |screens: &Option<Vec<Py<Pattern>>>| {
             screens.as_ref().is_none_or(|screens| screens.iter().any(|pattern| pattern.get().inner.is_match(value)))
         };
-        if let Some(screens) = self.places().by_path.get(&canon.id) {
-            return Ok(finds(screens));
+        if let Some((screens, elsewhere)) = self.places().by_path.get(&canon.id) {
+            return Ok((finds(screens), *elsewhere));
         }
-        let screens: Option<Vec<Py<Pattern>>> =
+        let (screens, elsewhere): ByPath =
             san.call_method1(intern!(san.py(), "_scans_by_path"), (canon.tuple.bind(san.py()),))?.extract()?;
         let answer = finds(&screens);
-        self.places().by_path.insert(canon.id, screens);
-        Ok(answer)
+        self.places().by_path.insert(canon.id, (screens, elsewhere));
+        Ok((answer, elsewhere))
     }
 
     /// `_cache.remember` of a text in one of the sanitizer's text-keyed caches, which holds no
@@ -1245,6 +1304,17 @@ impl Walker {
         drop(forgotten); // after unlocking: what it releases is Python's to free
         Ok((child, true))
     }
+}
+
+/// Whether ASCII ``value`` may be a call repr (`Customer(name='Jane')`), which `_nested` opens
+/// first where it starts with a letter: `parse_call_repr`'s own test before it parses (an `=`,
+/// a `)` at the end, and `_CALL_START` at the start), its length aside.
+fn may_be_call_repr(value: &str) -> bool {
+    let name = value.bytes().take(129).position(|b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'.'));
+    value.ends_with(')')
+        && value.contains('=')
+        && value.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && name.is_some_and(|end| value.as_bytes()[end] == b'(')
 }
 
 /// ``judge``'s new text for ``text`` (None: the sanitizer's to judge), and whether ``text`` came
