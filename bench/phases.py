@@ -79,8 +79,9 @@ class Stopwatch:
 def _instrument(sanitizer: Any, watch: Stopwatch) -> None:
     """Timers on the sanitizer's passes, on some of the Python its walk and its gate run, and on
     each detector of its scan and its gate. The core calls ``_scan`` and ``_gate_leak`` back by
-    name and the engine reaches ``fake`` through its factory, so timers set on the instances are
-    the ones called."""
+    name, the engine reaches ``fake`` through its factory, and the walk's screen takes the
+    detectors it calls itself from the sanitizer as it warms up, so timers set on the instance
+    before then are the ones called."""
     for stage in ("_walk_document", "_propagate", "_gate"):
         setattr(sanitizer, stage, watch.timed("within sanitize", stage, getattr(sanitizer, stage)))
     python = GROUPS[2]
@@ -105,9 +106,9 @@ def run(lines: list[bytes], warm: int, audit_path: Path, out_path: Path) -> tupl
     from sanitizers.parallel import settle
 
     sanitizer = Sanitizer(key=b"bench")
-    settle(sanitizer)
     watch = Stopwatch()
-    _instrument(sanitizer, watch)
+    _instrument(sanitizer, watch)  # before it settles: the walk's screen calls some detectors itself
+    settle(sanitizer)
     sanitizer.sanitize = watch.timed("per event", _SANITIZE, sanitizer.sanitize)
     # the command's functions look these up in their module at each call
     sanitizing.parse_line = watch.timed("per event", _PARSE, sanitizing.parse_line)

@@ -315,15 +315,39 @@ def detect_email(text: str) -> list[Span]:
     URL is left to the URL-credentials detector. A mailbox URL-encoded in text (Django's
     ``Not Found: /users/jane%40x.com``) is found too.
 
-    The compiled core does all of it for ASCII text (most text); the rest is read here, as
-    :func:`_detect_email_here` reads it."""
+    The compiled core does all of it for ASCII text (most text), and for each ASCII run of text
+    beyond it (``_emails_by_run``); the rest is read here, as :func:`_detect_email_here` reads it."""
     if "@" not in text and "%40" not in text:
         return []
     pattern = _email_pattern()
-    found = None if pattern is None else email_spans(text, pattern, _email_domains())
-    if found is not None:
-        return [Span(start, end, *SPAN_KINDS["EMAIL_ADDRESS"]) for start, end in found]
-    return _detect_email_here(text)
+    if pattern is None:
+        return _detect_email_here(text)
+    found = email_spans(text, pattern, _email_domains())
+    if found is None:
+        return _emails_by_run(text, pattern)
+    return [Span(start, end, *SPAN_KINDS["EMAIL_ADDRESS"]) for start, end in found]
+
+
+def _emails_by_run(text: str, pattern: Pattern) -> list[Span]:
+    """``_detect_email_here`` of text beyond ASCII, a whitespace-free run at a time: no span
+    crosses whitespace, and what each of its patterns looks at around a match (``\\b``, a
+    lookaround, the scheme before a mailbox) stops at whitespace too, as at either end of a run
+    alone. So the core reads each ASCII run (a name in another script beside an ASCII address,
+    as in most such text), Python the others. In ``_detect_email_here``'s order: the
+    URL-encoded mailboxes (the spans without an ``@``) first."""
+    encoded: list[Span] = []
+    plain: list[Span] = []
+    at = 0
+    for run in text.split():  # needed runs are found from the last one on, as _run_presidio_tokens finds them
+        if "@" not in run and "%40" not in run:
+            continue
+        at = text.index(run, at)
+        found = email_spans(run, pattern, _email_domains()) if run.isascii() else None
+        spans = [(span.start, span.end) for span in _detect_email_here(run)] if found is None else found
+        for start, end in spans:
+            (plain if "@" in run[start:end] else encoded).append(Span(at + start, at + end, *SPAN_KINDS["EMAIL_ADDRESS"]))
+        at += len(run)
+    return encoded + plain
 
 
 @cache

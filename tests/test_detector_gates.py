@@ -211,14 +211,17 @@ EMAIL_PIECES = ["jane.doe@example.com", "j@x.io", "@", "a@b", "email=jane@x.com"
                 "\x1c", "/", "'", "(", ")", ",", "é",
                 # URL-encoded mailboxes: %2B for a plus, labels a top-level domain must not be, 65 units
                 "jane.doe%40example.com", "%40", "j%2Bx%40b.io", "a%2bb%40x.co.uk", "%2B", "%2", "%4", "x%40b.c0m",
-                "x%40b.com_", "x%40b.co-uk", "x%40b.com.", "x%40-.de", "%40example.org", "a" * 64, "%41", "_", "+", "-"]
+                "x%40b.com_", "x%40b.co-uk", "x%40b.com.", "x%40-.de", "%40example.org", "a" * 64, "%41", "_", "+", "-",
+                # beyond ASCII: read a whitespace-free run at a time, the ASCII ones by the core
+                "Нонна Носова <", "jäne@x.com", "jane@exämple.de", "ä", "\u3000", "\xa0", "\u2028", "«", "»", "１"]
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(EMAIL_PIECES) | st.text(st.characters(max_codepoint=127), max_size=6), max_size=8))
 def test_the_cores_email_finder_finds_what_the_python_one_finds(pieces: list[str]) -> None:
-    """detect_email hands ASCII text to the compiled core; it finds the same spans as the Python
-    reading it keeps for the rest, URL-encoded mailboxes included."""
+    """detect_email hands ASCII text, and each ASCII run of other text, to the compiled core; it
+    finds the same spans as the Python reading it keeps for the rest, URL-encoded mailboxes
+    included, in its order."""
     text = "".join(pieces)
     pattern = detectors._email_pattern()
     assert pattern is not None, "presidio's e-mail pattern runs in Rust's engine"
@@ -228,6 +231,7 @@ def test_the_cores_email_finder_finds_what_the_python_one_finds(pieces: list[str
     else:
         assert [detectors.Span(s, e, "EMAIL_ADDRESS", "email_address") for s, e in found] \
             == detectors._detect_email_here(text), text
+    assert detectors.detect_email(text) == detectors._detect_email_here(text), text
 
 
 @settings(max_examples=300, deadline=None)
