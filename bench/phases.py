@@ -5,10 +5,10 @@
 Runs what ``replay sanitize`` runs for each line of a generated corpus (``bench/corpus.py``),
 by the command's own functions, in one process on one core: parse the line, sanitize the event
 (settled, as the command settles it), dump and digest it, add its audit record (the records
-written to the trail 500 at a time) and write the line. The first ``--warm`` events fill the
-caches as a run's first events do; the rest are timed, every stage with its own timer, so what
-the stages cost together is what they cost in a run, instruction cache misses included (a stage
-timed alone in a loop costs a half or a third of that). Prints, per timed event, each stage's
+written to the trail in batches, as the command writes them) and write the line. The first
+``--warm`` events fill the caches as a run's first events do; the rest are timed, every stage
+with its own timer, so what the stages cost together is what they cost in a run, instruction
+cache misses included (a stage timed alone in a loop costs a half or a third of that). Prints, per timed event, each stage's
 microseconds, its share of the whole, its calls and, for a detector or a scan, how many of its
 calls found something.
 
@@ -35,7 +35,7 @@ GROUPS = ("per event", "within sanitize", "some of the Python the walk and the g
 # The stages of an event that hold others, and those they hold.
 _ITEM, _SANITIZE, _PARSE, _DIGEST = ("the rest of sanitize_item (dump, event id)", "sanitize", "parse the line",
                                      "digest the event (for its audit record)")
-_RECORD, _WRITES = "add its audit record", "write the audit records (500 at a time)"
+_RECORD, _WRITES = "add its audit record", "write the audit records (in batches)"
 
 
 class Stopwatch:
@@ -133,7 +133,7 @@ def run(lines: list[bytes], warm: int, audit_path: Path, out_path: Path) -> tupl
                    details={"source": f"corpus:{index + 1}", "blocked": result.blocked, "changes": result.changes})
             if not result.blocked:
                 writer.write(result.json, "jsonl")
-        written_by_records = watch.stages["per event", _WRITES][0]  # every 500th record writes the batch
+        written_by_records = watch.stages["per event", _WRITES][0]  # a record may write the batch
         audit.flush()
         seconds = time.perf_counter() - start
     # the stages of a group do not overlap: an outer one's time is without what it calls, timed on its own

@@ -102,13 +102,27 @@ def test_a_bulk_batch_does_not_lock_out_other_writers_of_the_trail(tmp_path: Pat
     open transaction, so the other run's write goes through (it waited, then failed, 'database is locked')."""
     bulk, other = AuditTrail(tmp_path / "a.db"), AuditTrail(tmp_path / "a.db")
     other._db.execute("PRAGMA busy_timeout=200")
-    with bulk.batch(every=3) as batch:
+    with bulk.batch(every=3, seconds=0) as batch:
         for n in range(4):
             batch.append("sanitize", event_id=f"{n:032x}")
         other.append("parity", target="qa")
     ok, _, reason = bulk.verify()
     assert ok and reason.startswith("5 records, chain intact")
     assert [r.action for r in bulk.records()] == ["sanitize"] * 3 + ["parity", "sanitize"]
+
+
+def test_a_bulk_batch_writes_at_most_once_a_while_but_holds_no_more_than_it_may(tmp_path: Path) -> None:
+    """Records come faster than the batch writes them (each write syncs the file): held until
+    the time has passed, or until the batch holds its most."""
+    trail = AuditTrail(tmp_path / "a.db")
+    with trail.batch(every=2, seconds=3600, most=5) as batch:
+        for n in range(4):
+            batch.append("sanitize", event_id=f"{n:032x}")
+        assert trail.records() == []
+        batch.append("sanitize", event_id=f"{4:032x}")
+        assert len(trail.records()) == 5
+        batch.append("sanitize", event_id=f"{5:032x}")
+    assert len(trail.records()) == 6 and trail.verify()[0]
 
 
 def test_export_round_trips(trail: AuditTrail, tmp_path: Path) -> None:

@@ -140,10 +140,10 @@ struct Faking {
 }
 
 /// What tells a plain string `Sanitizer._scan` finds nothing in (`Sanitizer._scan_screen`):
-/// each of its detectors the prefilter lets through is replicated here and finds nothing, and
-/// no pattern it runs everywhere has a match of its looser form (`_screen.Screened`). And what
-/// `_scan` finds in one where only replicated detectors find something, each of them under a
-/// rule that applies everywhere: their spans, which the walk then replaces itself.
+/// each of its detectors the prefilter lets through finds nothing (read by its replica here, or
+/// by its Python function in ASCII text) or has a rule that applies elsewhere, and no pattern
+/// it runs everywhere has a match of its looser form (`_screen.Screened`). And what `_scan`
+/// finds in one otherwise: the detectors' spans, which the walk then replaces itself.
 struct ScanScreen {
     prefilter: Py<Prefilter>,
     /// The prefilter's bits of the scan's detectors.
@@ -975,7 +975,8 @@ impl Walker {
         let py = text.py();
         let value = text.to_str()?;
         let finders = &self.screen.get().expect("spans found by the screen").finders;
-        // the earlier detector first (a stable sort of the spans in the detectors' order), then the longer span
+        // the higher priority first, then the longer span, then the earlier detector (a stable
+        // sort: each detector's spans in its own order), as `_resolve_overlaps` sorts
         found.sort_by_key(|found| (found.priority, std::cmp::Reverse(found.end - found.start), found.finder));
         let mut chosen: Vec<Found> = Vec::with_capacity(found.len()); // in order, never overlapping
         for span in found {
