@@ -8,9 +8,9 @@ by the command's own functions, in one process on one core: parse the line, sani
 written to the trail in batches, as the command writes them) and write the line. The first
 ``--warm`` events fill the caches as a run's first events do; the rest are timed, every stage
 with its own timer, so what the stages cost together is what they cost in a run, instruction
-cache misses included (a stage timed alone in a loop costs a half or a third of that). Prints, per timed event, each stage's
-microseconds, its share of the whole, its calls and, for a detector or a scan, how many of its
-calls found something.
+cache misses included (a stage timed alone in a loop costs a half or a third of that). Prints,
+per timed event, each stage's microseconds, its share of the whole, its calls and, for a
+detector or a scan, how many of its calls found something.
 
 The timers cost about half a microsecond a call, a few percent of an event all told; the shares
 are what to read. ``bench.instructions`` counts, ``bench.paired`` compares two checkouts' time:
