@@ -522,8 +522,8 @@ class Sanitizer:
         the detectors whose rule applies elsewhere only, as bits of their indices in
         ``_detectors``). The walk asks once per place."""
         joined, placed = self._at(canon)
-        elsewhere = sum(1 << i for i, (_, rule, _) in enumerate(self._detectors)
-                        if rule.where != ("**",) and not rule.where_regex.match(joined))
+        elsewhere = sum(1 << i for i, (_, rule, _) in enumerate(self._detectors[:_SCREENED_DETECTORS])
+                        if rule.where != ("**",) and not rule.where_regex.match(joined))  # more: no screen reads it
         if self._names is not None and self._ner_field(canon):
             return None, elsewhere
         screens = tuple(pattern.screen for pattern, _ in placed)

@@ -1203,6 +1203,26 @@ def test_the_walk_judges_a_search_term_as_judge_fresh_does(pieces: list[str], ac
     _walk_and_judge("".join(pieces), ("request", "query_string"), action, leaf="q")
 
 
+def test_a_policy_of_more_detectors_than_the_screen_names_is_read_by_python() -> None:
+    """The walk's screen names the scan's detectors by bit, 64 of them: a policy with more (a
+    rule limited to search terms past the 64th) gets no screen, and a text met at a second
+    place is judged as at the first, not blocked by a mask too wide for the core."""
+    from dataclasses import replace
+
+    from sanitizers import Sanitizer, default_policy
+    from sanitizers.engine import _SCREENED_DETECTORS
+    from sanitizers.policy import Rule
+
+    policy = default_policy()
+    listed = sum(len(rule.detectors) for rule in policy.rules)
+    more = tuple(Rule(id=f"emails-{i}", detectors=("EMAIL_ADDRESS",)) for i in range(_SCREENED_DETECTORS - listed))
+    searched = Rule(id="phones-in-searches", detectors=("PHONE_VALUE",), where=("**.q",))
+    sanitizer = Sanitizer(replace(policy, rules=policy.rules + more + (searched,)), key=b"core-tests")
+    result = sanitizer.sanitize({"message": "hello world 123", "extra": {"a": "hello world 123", "q": "0244321597"}})
+    assert not result.blocked, result.leaks
+    assert result.event["extra"]["a"] == "hello world 123" and result.event["extra"]["q"] != "0244321597"
+
+
 def _walk_and_judge(text: str, place: tuple, action: str, leaf: str | None = None) -> None:
     """``text`` at a new key under ``place`` (and at ``leaf`` under that), walked by the core and
     judged by ``_judge_fresh``, with the e-mail rule's ``action``: the same output and run, and
