@@ -33,8 +33,11 @@ def known_values(known: dict[str, tuple[str, str]], haystack: Haystack,
     """
     if not known:
         return None
+    present = haystack.present(list(known))
+    if not any(present):  # as in most events: each original was replaced wherever it was
+        return None
     table: dict[str, tuple[str, str]] = {}
-    for (original, (fake, entity)), found in zip(known.items(), haystack.present(list(known))):
+    for (original, (fake, entity)), found in zip(known.items(), present):
         if found & WHOLE:
             table.setdefault(original, (fake, entity))
         if not found & ENCODED:
