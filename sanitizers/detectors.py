@@ -304,8 +304,9 @@ def _run_presidio_tokens(entity: str, text: str, needed: Callable[[str], bool]) 
 
 
 _LOCAL_PART_STOP = re.compile(r"[^\w.+-]")
-# A scheme starts a run (the lookbehind): tried at every letter, a long run is quadratic.
-_URL_USERINFO = re.compile(r"(?<![\w+.-])[A-Za-z][\w+.-]*://[^\s/@]*$")
+# A scheme starts a run (the lookbehind): tried at every letter, a long run is quadratic. Right
+# before the mailbox (\Z, not $: a URL on the line before is no userinfo of the mailbox after it).
+_URL_USERINFO = re.compile(r"(?<![\w+.-])[A-Za-z][\w+.-]*://[^\s/@]*\Z")
 
 
 def detect_email(text: str) -> list[Span]:

@@ -244,6 +244,16 @@ def test_a_street_type_is_found_glued_to_a_word_as_the_pattern_finds_it(pieces: 
     assert names.street_suffix(word) == (m.group(0) if m else "")
 
 
+@pytest.mark.parametrize("text", ["see https://example.org\njane.doe@gmail.com", "Привет https://example.org\njane.doe@gmail.com",
+                                  "é a://\nj@x.io"])
+def test_a_url_on_the_line_before_a_mailbox_is_no_userinfo_of_it(text: str) -> None:
+    """A mailbox is a URL's user only right after its scheme's ``://`` (found by review: ``$``
+    matched before the newline, and the address after a URL on the line before was missed)."""
+    found = detectors.detect_email(text)
+    assert found == detectors._detect_email_here(text)
+    assert [text[span.start:span.end] for span in found] == [text.split("\n")[1]]
+
+
 def test_e_mails_are_read_in_python_where_the_core_cannot_run_presidios_pattern(monkeypatch) -> None:
     text = "Payment declined for Jane <jane.doe@example.com>, cc ops@shop.internal"
     expected = detectors.detect_email(text)

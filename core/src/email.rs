@@ -109,21 +109,16 @@ fn encoded_mailboxes(bytes: &[u8]) -> Vec<(usize, usize)> {
     finditer(bytes.len(), mailbox_at, |end| end)
 }
 
-/// Whether `_URL_USERINFO` (`(?<![\w+.-])[A-Za-z][\w+.-]*://[^\s/@]*$`) is found in
-/// `bytes[start..end]`: a scheme, then `://` and no whitespace, slash or `@` up to the end (or up
-/// to a newline that ends the part, where `$` also matches). Whatever follows `://` holds no
-/// slash, so the `://` is right before the last run of such characters; and a scheme starts a
-/// run of `[\w+.-]` (the lookbehind), so it is that whole run.
+/// Whether `_URL_USERINFO` (`(?<![\w+.-])[A-Za-z][\w+.-]*://[^\s/@]*\Z`) is found in
+/// `bytes[start..end]`: a scheme, then `://` and no whitespace, slash or `@` up to the end.
+/// Whatever follows `://` holds no slash, so the `://` is right before the last run of such
+/// characters; and a scheme starts a run of `[\w+.-]` (the lookbehind), so it is that whole run.
 fn ends_userinfo(bytes: &[u8], start: usize, end: usize) -> bool {
-    let newline_end = (end > start && bytes[end - 1] == b'\n').then(|| end - 1);
-    [Some(end), newline_end].into_iter().flatten().any(|end| {
-        let after =
-            end - bytes[start..end].iter().rev().take_while(|&&b| !(space(b) || b == b'/' || b == b'@')).count();
-        if after < start + 4 || &bytes[after - 3..after] != b"://" {
-            return false;
-        }
-        let colon = after - 3;
-        let scheme = colon - bytes[..colon].iter().rev().take_while(|&&b| is_local(b)).count();
-        scheme >= start && scheme < colon && bytes[scheme].is_ascii_alphabetic()
-    })
+    let after = end - bytes[start..end].iter().rev().take_while(|&&b| !(space(b) || b == b'/' || b == b'@')).count();
+    if after < start + 4 || &bytes[after - 3..after] != b"://" {
+        return false;
+    }
+    let colon = after - 3;
+    let scheme = colon - bytes[..colon].iter().rev().take_while(|&&b| is_local(b)).count();
+    scheme >= start && scheme < colon && bytes[scheme].is_ascii_alphabetic()
 }
