@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from sanitizers._core import SPACE_CLASS, Pattern, PersonFinder
+from sanitizers._core import SPACE_CLASS, AddressFinder, Pattern, PersonFinder
 from sanitizers._screen import Screened
 from sanitizers.detectors import SPAN_KINDS, Span, digit_count
 from sanitizers.gazetteer import first_names, last_names, street_words
@@ -243,11 +243,38 @@ def _standalone(text: str, start: int, end: int) -> bool:
 
 
 _NUM = r"\d{1,5}[a-zA-Z]?(?:[-/]\d{1,4}[a-zA-Z]?)?"
-_ADDR_WORD = rf"(?:{_WORD}|[{_LOW}]+\.?|[A-Z]{{1,2}}\b\.?|\d{{1,3}}(?:st|nd|rd|th)\b)"
-# "12 Main Street", "1600 Pennsylvania Avenue NW", "12 Rue de la Paix"
-_NUMBER_FIRST = Screened(re.compile(rf"(?<![\w.,:-]){_NUM},?[ \t]+((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD})"))
-# "Hauptstraße 5", "Rue de la Paix 12", "ul. Długa 3", "Via Roma, 10", "Kerkstraat 7"
-_NUMBER_LAST = Screened(re.compile(rf"(?<![\w])((?:{_ADDR_WORD}[ \t]+){{0,5}}{_ADDR_WORD}\.?),?[ \t]+{_NUM}(?![\w.:-]|\.\d)"))
+_POSTAL = r"(?:\d{4}[ \t]?[A-Z]{2}\b|\d{5}-?\d{3}\b|\d{4,5}(?:-\d{4})?|\d{2}-\d{3}|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2})"
+
+
+def _address_patterns(word: str) -> tuple[str, str, str, str]:
+    """(``_NUMBER_FIRST``, ``_NUMBER_LAST``, ``_POSTAL_AFTER``, each without the lookarounds at
+    its ends, and ``_TAIL``) with ``word`` for a capitalized word: ``_WORD`` for Python, and for
+    the compiled core (``address_finder``) ``_WORD`` without its apostrophe's branch, which never
+    matches in the text the core reads (ASCII, no apostrophe between two capitals)."""
+    addr_word = rf"(?:{word}|[{_LOW}]+\.?|[A-Z]{{1,2}}\b\.?|\d{{1,3}}(?:st|nd|rd|th)\b)"
+    place = rf"{word}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{word}){{0,3}}"
+    # "12 Main Street", "1600 Pennsylvania Avenue NW", "12 Rue de la Paix"
+    number_first = rf"{_NUM},?[ \t]+((?:{addr_word}[ \t]+){{0,5}}{addr_word})"
+    # "Hauptstraße 5", "Rue de la Paix 12", "ul. Długa 3", "Via Roma, 10", "Kerkstraat 7"
+    number_last = rf"((?:{addr_word}[ \t]+){{0,5}}{addr_word}\.?),?[ \t]+{_NUM}"
+    # No house number, but a street word first and a postal code after the comma (Brazil writes
+    # addresses like this): "Vila Moraes, 69007128 Sul", "Rua das Flores, São Paulo - 01310-100"
+    postal_after = (rf"({word}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{word}){{1,4}}),[ \t]+"
+                    rf"(?:{_POSTAL}[ \t]+{place}|{place}[ \t]+-[ \t]+{_POSTAL})")
+    # A unit, then a postal code and city: ", 75002 Paris", "\n10115 Berlin", ", Springfield, IL 62704"
+    tail = (rf"^(?:,?[ \t]*(?:Apt\.?|Suite|Unit|Flat|Wohnung|App\.?)[ \t]*[\w-]+)?"
+            rf"(?:(?:,[ \t]*|\n)(?:{_POSTAL}[ \t]+)?{word}(?:[ \t]+{word}){{0,2}}"
+            rf"(?:,?[ \t]*[A-Z]{{2}})?(?:[ \t]+{_POSTAL})?)?")
+    return number_first, number_last, postal_after, tail
+
+
+_FIRST, _LAST, _AFTER, _TAIL_PATTERN = _address_patterns(_WORD)
+# What comes before each address pattern's match, and after _NUMBER_LAST's: no part of a word.
+_NOT_AFTER_NUMBER_FIRST, _NOT_AFTER, _NOT_BEFORE_LAST = r"[\w.,:-]", r"[\w]", r"[\w.:-]"  # (a dot before a digit too)
+_NUMBER_FIRST = Screened(re.compile(rf"(?<!{_NOT_AFTER_NUMBER_FIRST}){_FIRST}"))
+_NUMBER_LAST = Screened(re.compile(rf"(?<!{_NOT_AFTER}){_LAST}(?!{_NOT_BEFORE_LAST})"))
+_POSTAL_AFTER = Screened(re.compile(rf"(?<!{_NOT_AFTER}){_AFTER}"))
+_TAIL = re.compile(_TAIL_PATTERN)
 # Street types glued to the name: Hauptstraße, Kerkstraat, Storgatan.
 _GLUED = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm", "straat", "laan",
           "gracht", "plein", "dreef", "singel", "kade", "steeg", "hof", "markt", "plantsoen", "baan",
@@ -258,19 +285,6 @@ GLUED_AMBIGUOUS = ("ring", "pad", "wal")
 _GLUED_SUFFIX = re.compile(r"(?i)(?:(?<=.)(?:" + "|".join(map(re.escape, _GLUED)) + r")"
                            r"|(?<=\w{3}[^\W\daeiouy])(?:" + "|".join(GLUED_AMBIGUOUS) + "))$")
 _UNITS = {"apt", "suite", "unit", "flat", "wohnung", "app", "ste"}
-_POSTAL = r"(?:\d{4}[ \t]?[A-Z]{2}\b|\d{5}-?\d{3}\b|\d{4,5}(?:-\d{4})?|\d{2}-\d{3}|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2})"
-_PLACE = rf"{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{0,3}}"
-# No house number, but a street word first and a postal code after the comma (Brazil writes
-# addresses like this): "Vila Moraes, 69007128 Sul", "Rua das Flores, São Paulo - 01310-100"
-_POSTAL_AFTER = Screened(re.compile(
-    rf"(?<![\w])({_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{1,4}}),[ \t]+"
-    rf"(?:{_POSTAL}[ \t]+{_PLACE}|{_PLACE}[ \t]+-[ \t]+{_POSTAL})"))
-# A unit, then a postal code and city: ", 75002 Paris", "\n10115 Berlin", ", Springfield, IL 62704"
-_TAIL = re.compile(
-    rf"^(?:,?[ \t]*(?:Apt\.?|Suite|Unit|Flat|Wohnung|App\.?)[ \t]*[\w-]+)?"
-    rf"(?:(?:,[ \t]*|\n)(?:{_POSTAL}[ \t]+)?{_WORD}(?:[ \t]+{_WORD}){{0,2}}"
-    rf"(?:,?[ \t]*[A-Z]{{2}})?(?:[ \t]+{_POSTAL})?)?"
-)
 
 
 # An address named as one ("Address validation failed: ...", "Geocoding '...'", «...» after
@@ -307,7 +321,43 @@ def detect_cued_address(text: str) -> list[Span]:
 
 
 def detect_address(text: str) -> list[Span]:
-    """Street addresses: a house number next to words that include a street type."""
+    """Street addresses: a house number next to words that include a street type. ASCII text
+    is read by the compiled core (``address_finder``); this reading is its reference."""
+    found = address_finder().spans(text) if text.isascii() else None
+    if found is not None:
+        return [Span(start, end, "ADDRESS", "address") for start, end in found]
+    return _detect_address_here(text)
+
+
+# _WORD without its apostrophe's branch (O'Connor), whose lookahead Rust's engine lacks
+_WORD_WITHOUT_APOSTROPHE = _WORD.replace(f"|['’](?=[{_UP}])", "")
+# A class of a pattern (none here starts with "]"), and a character or range of one beyond ASCII
+_CLASS = re.compile(r"\[(?:\\.|[^\]\\])*\]")
+_BEYOND_ASCII = re.compile(r"[^\x00-\x7f]-[^\x00-\x7f]|[^\x00-\x7f]")
+
+
+def _ascii_classes(pattern: str) -> str:
+    """``pattern`` as it reads ASCII text: the characters and ranges beyond ASCII taken out of
+    its classes (none matches such text, and Rust's engine runs a class of them as a large
+    automaton, a capture's search through it ten times slower); none of its ranges goes from
+    ASCII beyond it, and it holds no character beyond ASCII outside a class."""
+    out = _CLASS.sub(lambda m: _BEYOND_ASCII.sub("", m.group()), pattern)
+    assert out.isascii() and not re.search(r"[\x00-\x7f]-[^\x00-\x7f]", pattern), pattern
+    return out
+
+
+@cache
+def address_finder() -> AddressFinder:
+    """``detect_address`` of ASCII text in the compiled core (``core/src/address.rs``): the same
+    patterns, word lists and steps. ``tests/test_detector_gates.py`` holds the two alike."""
+    stems, _, short_runs, short = _street_gate()
+    return AddressFinder([_ascii_classes(p) for p in _address_patterns(_WORD_WITHOUT_APOSTROPHE)],
+                         [_NOT_AFTER_NUMBER_FIRST, _NOT_AFTER],
+                         _NOT_BEFORE_LAST, sorted(street_words()), sorted(_UNITS), list(_GLUED), list(GLUED_AMBIGUOUS),
+                         sorted(stems), sorted(short_runs), short, list(_GLUED_ENDINGS))
+
+
+def _detect_address_here(text: str) -> list[Span]:
     if " " not in text and "\t" not in text:
         return []  # every address pattern separates its words with spaces or tabs
     if not digit_count(text) or not _mentions_street(text):
@@ -347,21 +397,21 @@ _GLUED_ENDINGS = tuple(ending.rstrip(".") for ending in GLUED_TYPES)  # words of
 
 
 @cache
-def _street_gate() -> tuple[frozenset[str], re.Pattern[str], frozenset[str]]:
+def _street_gate() -> tuple[frozenset[str], re.Pattern[str], frozenset[str], list[str]]:
     """Street words of three letters or more as a set of letter runs; the short ones ("St.",
     "c/", "ul.") as a pattern of whole words, since as letter runs they hide in every hex id,
-    and the letter runs they start with."""
+    and the letter runs they start with; and the short ones, the longest first."""
     long_words = frozenset(w for w in street_words() if len(w.rstrip(".")) > 2 and w.rstrip(".").isalpha())
     short = sorted((w for w in street_words() if w not in long_words), key=len, reverse=True)
     pattern = re.compile(r"(?i)(?<!\w)(?:" + "|".join(re.escape(w) for w in short) + r")(?!\w)")
     short_runs = frozenset(_LETTERS.match(w).group() for w in short)
-    return frozenset(stem for word in long_words for stem in _LETTERS.findall(word.lower())), pattern, short_runs
+    return frozenset(stem for word in long_words for stem in _LETTERS.findall(word.lower())), pattern, short_runs, short
 
 
 def street_gate_words() -> tuple[list[str], list[str], list[str]]:
     """(stems, short runs, glued endings): what ``_mentions_street`` asks of a text's letter runs,
     for the compiled core's prefilter to ask first."""
-    stems, _, short_runs = _street_gate()
+    stems, _, short_runs, _ = _street_gate()
     return sorted(stems), sorted(short_runs), list(_GLUED_ENDINGS)
 
 
@@ -379,7 +429,7 @@ def _mentions_street(text: str) -> bool:
     strings out before the address patterns run. A short street word starts with a whole letter
     run, which in ASCII text (where lower() folds case as ``(?i)`` does) is one of the words: a
     set test again, before the pattern's slower scan."""
-    stems, short, short_runs = _street_gate()
+    stems, short, short_runs, _ = _street_gate()
     words = _LETTERS.findall(text.lower())
     return (not stems.isdisjoint(words) or any(w.endswith(_GLUED_ENDINGS) and w not in _GLUED_ENDINGS for w in words)
             or (not (text.isascii() and short_runs.isdisjoint(words)) and bool(short.search(text))))

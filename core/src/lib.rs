@@ -1,6 +1,7 @@
 //! `sanitizers._core`: the sanitizer's hot paths in Rust, one output for one input as the
 //! Python they replace had (the fakes of a key stay the fakes of that key).
 
+mod address;
 mod card;
 mod classes;
 mod columns;
@@ -718,6 +719,7 @@ pub(crate) fn utf8<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>>
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Keyed>()?;
+    m.add_class::<address::AddressFinder>()?;
     m.add_class::<fakes::Maker>()?;
     m.add_class::<Rng>()?;
     m.add_class::<Pattern>()?;
