@@ -159,14 +159,15 @@ class AuditTrail:
         return self._write([entry], keep=True)[0]
 
     @contextmanager
-    def batch(self, every: int = 500, seconds: float = 2.0, most: int = 10_000) -> Iterator["AuditBatch"]:
+    def batch(self, every: int = 500, seconds: float = 2.0, most: int = 2_000) -> Iterator["AuditBatch"]:
         """Records held in memory and written in one short transaction once ``every`` are held
         and ``seconds`` have passed since the last write, or once ``most`` are held: a bulk
         command writing one record per event would otherwise spend more time in fsync than in
         its work (each transaction syncs the file, four times: 13 ms on a VM's disk, 25 us an
         event at 500 a time and 1,400 events a second), and holding a transaction open across
         that work would lock out every other process writing the same trail. Whatever was added
-        is written on leaving, errors included (the work it records was done)."""
+        is written on leaving, errors included (the work it records was done); a process killed
+        outright loses what it held (``most`` bounds that: 2,000 records, 1.4 s at that pace)."""
         batch = AuditBatch(self, max(1, every), seconds, max(1, every, most))
         try:
             yield batch
