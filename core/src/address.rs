@@ -14,6 +14,8 @@ use pyo3::prelude::*;
 use regex::bytes::{Captures, Regex, RegexBuilder};
 use rustc_hash::FxHashSet;
 
+use crate::python::{split, word};
+
 #[pyclass(module = "sanitizers._core", frozen)]
 pub struct AddressFinder {
     number_first: Regex,
@@ -36,14 +38,9 @@ pub struct AddressFinder {
     endings: Vec<String>,
 }
 
-/// Python's `\w` in ASCII text.
-fn word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
-/// A match's group split on the blanks that separate an address's words (`str.split`).
+/// A match's group split into its words, as `str.split` splits it.
 fn words(text: &str) -> Vec<&str> {
-    text.split([' ', '\t']).filter(|word| !word.is_empty()).collect()
+    split(text).map(|(_, word)| word).collect()
 }
 
 fn capitalized(word: &str) -> bool {
@@ -192,11 +189,11 @@ impl AddressFinder {
     /// characters and a consonant.
     fn glued_street(&self, w: &str) -> bool {
         let b = w.as_bytes();
-        let consonant = |c: u8| word_byte(c) && !c.is_ascii_digit() && !b"aeiouy".contains(&c.to_ascii_lowercase());
+        let consonant = |c: u8| word(c) && !c.is_ascii_digit() && !b"aeiouy".contains(&c.to_ascii_lowercase());
         (1..w.len()).any(|i| {
             self.glued.iter().any(|t| &w[i..] == t)
                 || (i >= 4
-                    && b[i - 4..i - 1].iter().all(|&c| word_byte(c))
+                    && b[i - 4..i - 1].iter().all(|&c| word(c))
                     && consonant(b[i - 1])
                     && self.ambiguous.iter().any(|t| &w[i..] == t))
         })
@@ -217,8 +214,7 @@ impl AddressFinder {
         let bytes = text.as_bytes();
         runs.iter().any(|w| self.short_runs.contains(*w))
             && self.short_words.find_overlapping_iter(text).any(|m| {
-                (m.start() == 0 || !word_byte(bytes[m.start() - 1]))
-                    && bytes.get(m.end()).is_none_or(|&b| !word_byte(b))
+                (m.start() == 0 || !word(bytes[m.start() - 1])) && bytes.get(m.end()).is_none_or(|&b| !word(b))
             })
     }
 }
