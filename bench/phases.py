@@ -112,7 +112,7 @@ def run(lines: list[bytes], warm: int, audit_path: Path, out_path: Path) -> tupl
     sanitizer.sanitize = watch.timed("per event", _SANITIZE, sanitizer.sanitize)
     # the command's functions look these up in their module at each call
     sanitizing.parse_line = watch.timed("per event", _PARSE, sanitizing.parse_line)
-    sanitizing.payload_digest = watch.timed("per event", _DIGEST, sanitizing.payload_digest)
+    sanitizing.json_digest = watch.timed("per event", _DIGEST, sanitizing.json_digest)
     item = watch.timed("per event", _ITEM, sanitizing.sanitize_item)
     with contextlib.closing(AuditTrail(audit_path)) as trail, trail.batch() as audit, out_path.open("wb") as out:
         trail._write = watch.timed("per event", _WRITES, trail._write)

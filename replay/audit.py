@@ -34,7 +34,7 @@ from replay.access import current_actor
 from replay.errors import unusable_database
 
 __all__ = ["AuditBatch", "AuditRecord", "AuditTrail", "GENESIS", "audit_group", "audit_replay", "default_audit_path",
-           "payload_digest", "record_quietly"]
+           "json_digest", "payload_digest", "record_quietly"]
 
 GENESIS = "0" * 64
 # The table's columns but the hash, in order; `_row` writes the last two as they are here.
@@ -257,13 +257,14 @@ class AuditBatch:
 
     def __init__(self, trail: AuditTrail, every: int, seconds: float, most: int) -> None:
         self._trail, self._every, self._seconds, self._most = trail, every, seconds, most
+        self._actor = current_actor()  # one command's: looked up once, not per record
         self._entries: list[_Entry] = []
         self._written = time.monotonic()
 
     def append(self, action: str, *, actor: str | None = None, event_id: str | None = None,
                target: str | None = None, policy_hash: str | None = None, payload_sha256: str | None = None,
                details: dict[str, Any] | None = None) -> None:
-        self._entries.append(_entry(action, actor, event_id, target, policy_hash, payload_sha256, details))
+        self._entries.append(_entry(action, actor or self._actor, event_id, target, policy_hash, payload_sha256, details))
         held = len(self._entries)
         if held >= self._most or (held >= self._every and time.monotonic() - self._written >= self._seconds):
             self.flush()
@@ -317,10 +318,18 @@ def _as_utc(value: str | datetime) -> datetime:
 
 
 def payload_digest(payload: Any) -> str | None:
-    """sha256 of a sanitized payload as compact sorted-key JSON: proves what was sent without keeping it."""
+    """sha256 of a sanitized payload as compact JSON, its keys in its own order (orjson's bytes):
+    proves what was sent without keeping it. ``replay sanitize`` records the digest of each line
+    it writes (:func:`json_digest` of those bytes, which this gives too), so ``sha256sum`` of a
+    line, its newline left out, finds its record."""
     if payload is None:
         return None
-    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)).hexdigest()
+    return json_digest(orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS))
+
+
+def json_digest(document: bytes) -> str:
+    """sha256 of a payload already written as compact JSON."""
+    return hashlib.sha256(document).hexdigest()
 
 
 def audit_replay(trail: "AuditTrail", result: Any, *, target: str, policy_hash: str, via: str) -> AuditRecord:

@@ -9,7 +9,7 @@ from typing import IO, Any, NamedTuple
 import orjson
 
 from connectors import parse_line
-from replay.audit import payload_digest
+from replay.audit import json_digest
 from replay.ingest import normalize_event_id
 
 __all__ = ["Sanitized", "Writer", "sanitize_item"]
@@ -76,5 +76,5 @@ def sanitize_item(sanitizer, item: Any, *, limits, report: bool) -> Sanitized:
                  "changes": [{"path": c.path, "rule": c.rule, "entity": c.entity, "action": c.action,
                               "length": c.length} for c in result.changes]}
     json = None if result.event is None else orjson.dumps(result.event)
-    return Sanitized(None, None, result.blocked, result.leaks, len(result.changes), payload_digest(result.event),
-                     normalize_event_id(item.get("event_id")), json, entry)
+    return Sanitized(None, None, result.blocked, result.leaks, len(result.changes),
+                     None if json is None else json_digest(json), normalize_event_id(item.get("event_id")), json, entry)

@@ -171,6 +171,32 @@ def test_sanitize_records_one_audit_record_per_event_without_values(tmp_path: Pa
     trail.close()
 
 
+def test_a_sanitize_records_digest_is_the_sha256_of_the_line_it_wrote(tmp_path: Path) -> None:
+    """So ``sha256sum`` of an output line (its newline left out) finds the line's record, and a
+    replay of the same sanitized event records the same digest."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    from replay.audit import payload_digest
+    from tests.production import capture_bug_events
+
+    bug_events = capture_bug_events("non_ascii_name", "plus_email", "amex_card")
+    audit, source, out = tmp_path / "audit.sqlite3", tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text("".join(json.dumps(event) + "\n" for event in bug_events.values()))
+    subprocess.run([sys.executable, "-m", "replay.cli", "sanitize", str(source), "-o", str(out)],
+                   check=True, capture_output=True, timeout=120,
+                   env={**os.environ, "REPLAY_AUDIT": str(audit), "REPLAY_SECRET_KEY": "k"})
+    lines = out.read_bytes().splitlines()
+    trail = AuditTrail(audit)
+    digests = [record.payload_sha256 for record in trail.records()]
+    trail.close()
+    assert len(lines) == len(bug_events) > 1
+    assert digests == [hashlib.sha256(line).hexdigest() for line in lines]
+    assert digests == [payload_digest(json.loads(line)) for line in lines]
+
+
 def test_a_mistyped_trail_path_is_an_error_not_an_intact_empty_chain(tmp_path: Path) -> None:
     from replay.cli import main
 
