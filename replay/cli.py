@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import signal
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -33,6 +35,28 @@ def _sanitizer(policy: str | None):
         click.echo("replay: warning: REPLAY_SECRET_KEY is not set; fakes use a random key for this run "
                    "and will differ from other runs", err=True)
     return sanitizer
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt."""
+
+
+_INTERRUPTED, _TERMINATED = 128 + 2, 128 + 15  # a shell's status for SIGINT and SIGTERM
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a bulk command as Ctrl-C does: each ``with`` it is in is left, so the audit
+    records held for a batch are written and a file being written is left as it was, where the
+    default action would end the process on the spot. Main thread only."""
+    def terminated(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Commands(click.Group):
@@ -116,28 +140,37 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
             pending.append(item)
             yield None if item.error else item.raw if item.raw is not None else item.document
 
-    with output_to(output) as out, contextlib.closing(AuditTrail()) as trail, trail.batch() as audit:
-        writer = Writer(out)
-        work = functools.partial(sanitize_item, limits=limits, report=bool(report))
-        for result in sanitize_stream(sanitizer, items(), work, workers=workers or cpu_count()):
-            item = pending.popleft()
-            error, limit = (item.error, item.limit) if result is None else (result.error, result.limit)
-            if error is not None:
-                if limit:
-                    refused[limit] += 1
-                errors(item.ref, error)
-                continue
-            if report:
-                reports.append({"source": item.ref, **result.report})
-            audit.append("sanitize", event_id=result.event_id, policy_hash=sanitizer.policy.hash,
-                         payload_sha256=result.digest,
-                         details={"source": item.ref, "blocked": result.blocked, "changes": result.changes})
-            if result.blocked:
-                first = result.leaks[0]
-                errors(item.ref, f"blocked by the leak gate: {first['reason']} at {first['path'] or '<event>'}")
-                continue
-            writer.write(result.json, item.form)
-        writer.close()
+    done = 0
+    try:
+        with output_to(output) as out, contextlib.closing(AuditTrail()) as trail, trail.batch() as audit, \
+                _terminate_as_interrupt():
+            writer = Writer(out)
+            work = functools.partial(sanitize_item, limits=limits, report=bool(report))
+            for result in sanitize_stream(sanitizer, items(), work, workers=workers or cpu_count()):
+                done += 1
+                item = pending.popleft()
+                error, limit = (item.error, item.limit) if result is None else (result.error, result.limit)
+                if error is not None:
+                    if limit:
+                        refused[limit] += 1
+                    errors(item.ref, error)
+                    continue
+                if report:
+                    reports.append({"source": item.ref, **result.report})
+                audit.append("sanitize", event_id=result.event_id, policy_hash=sanitizer.policy.hash,
+                             payload_sha256=result.digest,
+                             details={"source": item.ref, "blocked": result.blocked, "changes": result.changes})
+                if result.blocked:
+                    first = result.leaks[0]
+                    errors(item.ref, f"blocked by the leak gate: {first['reason']} at {first['path'] or '<event>'}")
+                    continue
+                writer.write(result.json, item.form)
+            writer.close()
+    except KeyboardInterrupt as exc:
+        left = "" if output in (None, "-") else f"; {output} was left as it was"
+        click.echo(f"replay: interrupted after {done} items (the records of those sanitized are in the audit trail)"
+                   f"{left}", err=True)
+        sys.exit(_TERMINATED if isinstance(exc, _Terminated) else _INTERRUPTED)
     if report:
         summary = {**_summary(reports, sanitizer.policy), "rejected_by_limit": dict(refused)}
         write_file(report, orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -88,7 +89,11 @@ def settle(sanitizer: Sanitizer) -> None:
 
 
 def _start_worker(policy: Policy, key: bytes) -> None:
+    """A worker leaves Ctrl-C, which a terminal sends to every process of the command, to its
+    parent: the parent finishes the chunks in flight and shuts the pool down, where a worker
+    interrupted itself would die with a traceback. SIGTERM still ends a worker."""
     global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = Sanitizer(policy, key=key)
     settle(_worker)
 

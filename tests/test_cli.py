@@ -75,6 +75,31 @@ def test_sanitize_reads_stdin_and_writes_output_file(tmp_path: Path, bug_events:
         assert value not in (tmp_path / "report.json").read_text()
 
 
+def test_sigterm_stops_sanitize_with_its_audit_records_written_and_the_old_output_kept(
+        tmp_path: Path, bug_events: dict) -> None:
+    """A terminated bulk run (a deploy, ``timeout``) writes the audit records it holds for a batch,
+    as Ctrl-C does, and leaves a file output as it was: it stops by SIGTERM, not by being killed."""
+    import signal
+    import sqlite3
+
+    audit, out = tmp_path / "audit.sqlite3", tmp_path / "clean.jsonl"
+    out.write_text("yesterday's\n")
+    run = subprocess.Popen([*REPLAY, "sanitize", "-", "-o", str(out)], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env={**os.environ, **ENV_KEY, "REPLAY_AUDIT": str(audit)})
+    events = [bug_events["plus_email"], bug_events["amex_card"]]
+    run.stdin.write(b"".join(json.dumps(event).encode() + b"\n" for event in events) + b"not json\n")
+    run.stdin.flush()  # and left open: the command waits for more, its first two events sanitized
+    assert run.stderr.readline().startswith(b"replay: stdin:3: not valid JSON")
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=60) == 128 + 15
+    said = run.stderr.read().decode()
+    assert "interrupted after 3 items" in said and "left as it was" in said and "Traceback" not in said
+    with sqlite3.connect(audit) as db:
+        recorded = [row[0] for row in db.execute("SELECT event_id FROM audit WHERE action = 'sanitize' ORDER BY seq")]
+    assert recorded == [event["event_id"].replace("-", "") for event in events]
+    assert out.read_text() == "yesterday's\n"
+
+
 def test_same_key_gives_same_fakes_across_runs(tmp_path: Path, bug_events: dict) -> None:
     path = write_jsonl(tmp_path / "in.jsonl", [bug_events["non_ascii_name"]])
     assert replay("sanitize", str(path)).stdout == replay("sanitize", str(path)).stdout
