@@ -59,8 +59,8 @@ pub struct Maker {
     /// `fakes._AUTH_SCHEMES`, and `FakeFactory._CLAIM_ENTITIES`: a JWT's claims faked, by name.
     auth_schemes: HashSet<String>,
     claims: HashMap<String, String>,
-    /// Each value's first draw, by entity and value, and each full name's fake (`in_event`).
-    cache: Mutex<HashMap<(String, String), String>>,
+    /// Each value's first draw, under `draw_key`'s key, and each full name's fake (`in_event`).
+    cache: Mutex<HashMap<String, String>>,
     full_names: Mutex<HashMap<String, String>>,
     /// For names and addresses beyond ASCII: what Python says of their characters, and each
     /// script's names (`fakes._script_pools`), read when a value first needs them.
@@ -137,7 +137,7 @@ impl Maker {
     pub(crate) fn in_event<'py>(
         &self, entity: &Bound<'py, PyString>, value: &Bound<'py, PyString>, known: &Bound<'py, PyDict>,
         avoid: &Bound<'py, PyAny>, fakes: &Bound<'py, PySet>, rememberer: &Bound<'py, Rememberer>,
-    ) -> PyResult<Option<(String, bool)>> {
+    ) -> PyResult<Option<(Bound<'py, PyString>, bool)>> {
         let kind = entity.to_str()?;
         let Ok(text) = value.to_str() else { return Ok(None) };
         // a name or an address beyond ASCII in characters the table reads: its fake's words are those too
@@ -168,16 +168,15 @@ impl Maker {
             }
             fake
         };
-        let mut pending = false;
-        if fake != text {
-            let py = value.py();
-            let same = known.get_item(value)?.is_some_and(|entry| {
-                entry.eq(PyTuple::new(py, [PyString::new(py, &fake).as_any(), entity.as_any()]).ok()).unwrap_or(false)
-            });
-            if !same {
-                pending = !rememberer.get().inner.remember(value, &PyString::new(py, &fake), entity, known, fakes)?;
-            }
+        if fake == text {
+            return Ok(Some((value.clone(), false)));
         }
+        let py = value.py();
+        let fake = PyString::new(py, &fake);
+        let same = known
+            .get_item(value)?
+            .is_some_and(|entry| entry.eq(PyTuple::new(py, [fake.as_any(), entity.as_any()]).ok()).unwrap_or(false));
+        let pending = !same && !rememberer.get().inner.remember(value, &fake, entity, known, fakes)?;
         Ok(Some((fake, pending)))
     }
 
@@ -253,11 +252,16 @@ impl Maker {
 
     /// `FakeFactory.fake`'s cached first draw (salt 0) of a value the core makes.
     fn first_draw(&self, entity: &str, text: &str) -> Option<String> {
-        let key = (entity.to_string(), text.to_string());
-        if let Some(fake) = self.cache.lock().expect("no panic holds the lock").get(&key) {
-            return Some(fake.clone());
+        let found = DRAW_KEY.with_borrow_mut(|key| {
+            draw_key(key, entity, text);
+            self.cache.lock().expect("no panic holds the lock").get(key.as_str()).cloned()
+        });
+        if found.is_some() {
+            return found;
         }
         let fake = self.made(entity, text, 0)?;
+        let mut key = String::with_capacity(entity.len() + 1 + text.len());
+        draw_key(&mut key, entity, text);
         keep(&self.cache, key, fake.clone());
         Some(fake)
     }
@@ -773,6 +777,20 @@ fn shares_word(value: &str, fake: &str) -> bool {
 /// `fakes._WORDS.findall` of ASCII text: runs of three letters or more.
 fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| w.len() >= 3)
+}
+
+thread_local! {
+    /// The key a first draw is looked up under, written here: a lookup allocates nothing.
+    static DRAW_KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// A first draw's key in `Maker::cache`: the entity, a NUL (which no entity holds, so no two
+/// pairs share a key), the value.
+fn draw_key(key: &mut String, entity: &str, text: &str) {
+    key.clear();
+    key.push_str(entity);
+    key.push('\0');
+    key.push_str(text);
 }
 
 /// `_cache.remember` of a fake: kept under ``key``, the cache emptied first when it holds

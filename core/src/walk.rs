@@ -237,8 +237,30 @@ impl<'py> Rules<'py> {
 struct Visit<'a, 'py> {
     san: &'a Bound<'py, PyAny>,
     run: &'a Bound<'py, PyAny>,
+    held: Held<'py>,
     columns: Option<Bound<'py, PyDict>>,
     path: Vec<Bound<'py, PyAny>>,
+}
+
+/// What a run holds that each fake made here goes into (`fake_value`), read once per walk: an
+/// event has some thirty fakes. The run's attributes stay bound to these for its life.
+struct Held<'py> {
+    known: Bound<'py, PyDict>,
+    fakes: Bound<'py, PySet>,
+    avoid: Bound<'py, PyAny>,
+    changes: Bound<'py, PyList>,
+}
+
+impl<'py> Held<'py> {
+    fn of(run: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let py = run.py();
+        Ok(Held {
+            known: run.getattr(intern!(py, "known"))?.cast_into::<PyDict>()?,
+            fakes: run.getattr(intern!(py, "fakes"))?.cast_into::<PySet>()?,
+            avoid: run.getattr(intern!(py, "avoid"))?,
+            changes: run.getattr(intern!(py, "changes"))?.cast_into::<PyList>()?,
+        })
+    }
 }
 
 impl<'py> Visit<'_, 'py> {
@@ -365,7 +387,7 @@ impl Walker {
         value: &Bound<'py, PyString>, path: &Bound<'py, PyTuple>, run: &Bound<'py, PyAny>,
     ) -> PyResult<Option<Bound<'py, PyString>>> {
         let path: Vec<Bound<'py, PyAny>> = path.iter().collect();
-        self.fake_value(san, run, rule_id, entity, value, &path)
+        self.fake_value(san, run, &Held::of(run)?, rule_id, entity, value, &path)
     }
 
     /// A string judged in its place: at once if it came through that place untouched before.
@@ -418,7 +440,7 @@ impl Walker {
         &self, san: &'a Bound<'py, PyAny>, path: &Bound<'py, PyTuple>, run: &'a Bound<'py, PyAny>,
     ) -> PyResult<Visit<'a, 'py>> {
         let columns = run.getattr(intern!(run.py(), "columns"))?.cast_into::<PyDict>().ok().filter(|c| !c.is_empty());
-        Ok(Visit { san, run, columns, path: path.iter().collect() })
+        Ok(Visit { san, run, held: Held::of(run)?, columns, path: path.iter().collect() })
     }
 
     fn places(&self) -> MutexGuard<'_, Places> {
@@ -732,7 +754,7 @@ impl Walker {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = rule.py();
         if let Some([id, _]) = self.faker(rule)? {
-            if let Some(fake) = self.fake_value(v.san, v.run, id.bind(py), entity, original, &v.path)? {
+            if let Some(fake) = self.fake_value(v.san, v.run, &v.held, id.bind(py), entity, original, &v.path)? {
                 return Ok(fake.into_any());
             }
         }
@@ -1100,12 +1122,12 @@ impl Walker {
             let parsed = read.get_item(0)?;
             if let Ok(inner) = parsed.cast::<PyString>() {
                 if parsed.repr()?.to_str()? == value {
-                    let fake = self.fake_value(v.san, v.run, id, entity, inner, &v.path)?;
+                    let fake = self.fake_value(v.san, v.run, &v.held, id, entity, inner, &v.path)?;
                     return fake.map(|fake| Ok(fake.repr()?.into_any())).transpose();
                 }
             }
         }
-        let fake = self.fake_value(v.san, v.run, id, entity, text, &v.path)?;
+        let fake = self.fake_value(v.san, v.run, &v.held, id, entity, text, &v.path)?;
         Ok(fake.map(Bound::into_any))
     }
 
@@ -1114,18 +1136,14 @@ impl Walker {
     /// ``rule_id`` and the original remembered in the run; None where `_apply` goes on.
     #[allow(clippy::too_many_arguments)]
     fn fake_value<'py>(
-        &self, san: &Bound<'py, PyAny>, run: &Bound<'py, PyAny>, rule_id: &Bound<'py, PyString>,
+        &self, san: &Bound<'py, PyAny>, run: &Bound<'py, PyAny>, held: &Held<'py>, rule_id: &Bound<'py, PyString>,
         entity: &Bound<'py, PyString>, text: &Bound<'py, PyString>, path: &[Bound<'py, PyAny>],
     ) -> PyResult<Option<Bound<'py, PyString>>> {
         let py = text.py();
         let Ok(path) = dotted(path) else { return Ok(None) };
-        let known = run.getattr(intern!(py, "known"))?.cast_into::<PyDict>()?;
-        let fakes = run.getattr(intern!(py, "fakes"))?.cast_into::<PySet>()?;
-        let avoid = run.getattr(intern!(py, "avoid"))?;
         let rememberer = self.faking.rememberer.bind(py);
-        let made = self.faking.maker.get().in_event(entity, text, &known, &avoid, &fakes, rememberer)?;
+        let made = self.faking.maker.get().in_event(entity, text, &held.known, &held.avoid, &held.fakes, rememberer)?;
         let Some((fake, pending)) = made else { return Ok(None) };
-        let fake = PyString::new(py, &fake);
         let fields = PyTuple::new(
             py,
             [
@@ -1137,7 +1155,7 @@ impl Walker {
             ],
         )?;
         let change = self.faking.tuple_new.bind(py).call1((self.faking.change.bind(py), fields))?;
-        run.getattr(intern!(py, "changes"))?.cast_into::<PyList>()?.append(change)?;
+        held.changes.append(change)?;
         if pending {
             san.call_method1(intern!(py, "_remember_here"), (text, &fake, entity, run))?;
         }
