@@ -104,21 +104,27 @@ def phone(value: str, rng: Rng) -> str:
     return "".join(chars)
 
 
-# "+" and a number of digits and separators only, that phonenumbers' parse has no reason to refuse.
-_PLAIN_INTERNATIONAL = re.compile(r"[ \t]*\+([1-9][0-9 ().\-/]*)")
+# "+" and a number of digits and separators only, and an extension as Faker writes one ("x450"),
+# which phonenumbers' parse reads before the number.
+_PLAIN_INTERNATIONAL = re.compile(r"[ \t]*\+([0-9 ().\-/]*?)(?:x[0-9]{1,9})?")
+_SEPARATORS = " ().-/"
 
 
 @lru_cache(maxsize=65_536)  # asked twice per fake: for its seed (national_number) and its layout
 def _country_code_length(value: str) -> int:
     """The length of the calling code phonenumbers reads in an international number (2 where it
-    reads none). A plain number of 7 to 15 digits is read as phonenumbers reads it, without its
-    30 us parse: the shortest of its first one to three digits that is a calling code.
-    ``tests/test_fakes.py`` holds the two readings to one answer."""
+    reads none). A plain number of 7 to 15 digits (an extension after it or not) is read as
+    phonenumbers reads it, without its 30 to 250 us parse: the shortest of its first one to three
+    digits that is a calling code; one starting with 0 as the parse refuses it.
+    ``tests/test_fakes.py`` holds the two readings to one answer (``Maker`` reads it so too)."""
     import phonenumbers
 
     text = "+" + value.lstrip()[2:] if value.lstrip().startswith("00") else value
     plain = _PLAIN_INTERNATIONAL.fullmatch(text)
-    digits = "".join(filter(str.isdigit, plain.group(1))) if plain else ""
+    number = plain.group(1) if plain else ""
+    if number.lstrip(_SEPARATORS).startswith("0"):
+        return 2  # no calling code starts with 0: the parse refuses it
+    digits = "".join(filter(str.isdigit, number)) if number[:1] in "123456789" else ""
     if 7 <= len(digits) <= 15:
         return next((n for n in (1, 2, 3) if int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE), 2)
     try:

@@ -844,6 +844,9 @@ MADE_ENTITIES = [*CORE_ENTITIES, "JWT", "AUTHORIZATION"]  # the core makes these
 @example("USER_ID", ["abcdefghijkl_", "7"], 0)  # a prefix of twelve letters, the longest
 @example("PHONE_NUMBER", ["+353 1 234 5678"], 0)  # a calling code of three digits
 @example("PHONE_NUMBER", ["(030) 1234567"], 0)  # a trunk prefix in parentheses
+@example("PHONE_NUMBER", ["+1-509-261-4294x450"], 0)  # an extension as Faker writes one
+@example("PHONE_NUMBER", ["001-653-715-3792x4985"], 1)
+@example("PHONE_NUMBER", ["000-9219522"], 0)  # a calling code starting with 0, which phonenumbers refuses
 @example("US_SSN", ["000000100"], 1)  # draws area 666 first, which is never issued
 @example("EMAIL_ADDRESS", ["Jane.Doe", "+tag", "@mail.shop.co.uk"], 1)
 @example("EMAIL_ADDRESS", ["jane", "+", "@Example.ORG"], 0)

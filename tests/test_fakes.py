@@ -318,7 +318,7 @@ def test_the_luhn_check_digit_is_the_first_digit_that_passes(body: str) -> None:
 @settings(max_examples=300)
 @given(st.sampled_from(["+", "00", " +", "\t+", "+ ", "000"]),
        st.lists(st.sampled_from(["1", "7", "9", "4", "0", "35", "49", "998", "999", "80", "12345", "0000000", " ", "(0)",
-                                 "-", ".", "/", ")"]), max_size=10))
+                                 "-", ".", "/", ")", "x450", "x", "x0123456789"]), max_size=10))
 def test_a_plain_international_number_has_the_calling_code_phonenumbers_reads(prefix: str, parts: list[str]) -> None:
     """_country_code_length reads a plain number's calling code itself: as phonenumbers' parse
     does, refusals (a leading zero, a code no country has) included."""

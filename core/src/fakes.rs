@@ -710,10 +710,24 @@ impl Maker {
             Some(rest) => rest,
             None => value.trim_start_matches([' ', '\t']).strip_prefix('+')?,
         };
-        let plain = text.as_bytes().first().is_some_and(|b| (b'1'..=b'9').contains(b))
-            && text.bytes().all(|b| b.is_ascii_digit() || b" ().-/".contains(&b));
-        let digits: Vec<u32> = text.bytes().filter(u8::is_ascii_digit).map(|b| u32::from(b - b'0')).collect();
-        if !plain || !(7..=15).contains(&digits.len()) {
+        // an extension as Faker writes one ("x450"), which phonenumbers reads before the number
+        let number = match text.split_once('x') {
+            Some((number, extension))
+                if (1..=9).contains(&extension.len()) && extension.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                number
+            }
+            _ => text,
+        };
+        let separator = |b: u8| b" ().-/".contains(&b);
+        if !number.bytes().all(|b| b.is_ascii_digit() || separator(b)) {
+            return None;
+        }
+        if number.bytes().find(|&b| !separator(b)) == Some(b'0') {
+            return Some(2); // no calling code starts with 0: phonenumbers refuses it
+        }
+        let digits: Vec<u32> = number.bytes().filter(u8::is_ascii_digit).map(|b| u32::from(b - b'0')).collect();
+        if !number.starts_with(|c: char| ('1'..='9').contains(&c)) || !(7..=15).contains(&digits.len()) {
             return None;
         }
         let code = |n: usize| digits[..n].iter().fold(0, |acc, d| acc * 10 + d);
