@@ -924,9 +924,9 @@ def test_the_core_makes_a_name_beyond_ascii_as_python_does(which: int, case, pie
                                                         salt: int) -> None:
     """A one-word name in Latin, Cyrillic or Han letters (any casing, with odd characters: titlecase,
     a letter whose case forms are longer, combining marks) gets the core's fake, the one
-    ``_make_here`` draws; one holding whitespace beyond ASCII or capital sigma is Python's, and so
-    is one whose draws take ``charclass`` (no letter, no name of its length, twenty names drawn
-    and every one too like it)."""
+    ``_make_here`` draws, letters of its script where no name of its length is in the list or
+    twenty names drawn were each too like it; one holding whitespace beyond ASCII or capital
+    sigma is Python's, and so is one without a letter."""
     from sanitizers import fakes
 
     names = _names_beyond_ascii()
@@ -941,6 +941,16 @@ def test_the_core_makes_a_name_beyond_ascii_as_python_does(which: int, case, pie
         assert made == expected
     elif not any(map(fakes._left_out, value)) and " " not in value.strip():
         assert lettered, "a name whose draws are all names is the core's to fake"
+
+
+@pytest.mark.parametrize("value", ["林", "佐々木", "ゆ", "さゆり", "김민준", "민", "さゆり-林"])
+def test_a_name_of_a_script_without_names_or_of_a_length_no_name_has_gets_the_cores_letters(value: str) -> None:
+    """Kana, Hangul, a Han name of one letter: ``_person`` draws letters of the script
+    (``charclass``), and so does the core, for every salt."""
+    factory = _factory()
+    for salt in range(4):
+        made = factory._maker.make("PERSON", value, salt)
+        assert made is not None and made == factory._make_here("PERSON", value, salt) != value
 
 
 ADDRESS_PIECES = ["Hauptstraße", "Müllerring", "Kerkstraat", "Ærøvej", "Ølstykke", "praça", "Rua", "ul.", "ulica",

@@ -334,9 +334,10 @@ impl Maker {
 
     /// `_make_here(entity, value, salt)` of a name or an address beyond ASCII whose characters
     /// the table reads: up to four draws of `_person` or `_address`, until one differs from the
-    /// value (and a name's shares no word with it). None where a draw would take `charclass`
-    /// (a name without a letter or without a name of its length, an address's word with digits
-    /// beyond ASCII), or where the script has no names for a name: Python's to make.
+    /// value (and a name's shares no word with it), a name's `charclass`'s where its script has
+    /// no names or none of its length. None where Python's `_SHAPES` takes `charclass` (a name
+    /// without a letter), for an address's word with digits beyond ASCII, and for an address of a
+    /// script without names: Python's to make.
     fn beyond_ascii(&self, entity: &str, value: &str, salt: u32) -> Option<String> {
         let letters = Some(&self.letters).filter(|l| l.reads(value))?;
         let person = entity == "PERSON";
@@ -345,8 +346,9 @@ impl Maker {
         }
         let script = letters.script(value);
         let pools = self.pools(script)?;
-        if person && pools.all_lasts.is_none() {
-            return None; // a script without names: `charclass`
+        let named = pools.all_lasts.is_some(); // a name of a script without names: `charclass`'s letters
+        if !person && !named {
+            return None;
         }
         let latin = script == "latin";
         let mut mt = self.rng(entity, &letters.fold(strip(value))?, salt);
@@ -355,7 +357,9 @@ impl Maker {
         let own = if person { words(value)? } else { HashSet::default() };
         let mut result = value.to_string();
         for _ in 0..4 {
-            result = if person {
+            result = if person && !named {
+                charclass(value, &mut mt)
+            } else if person {
                 self.person_beyond_ascii(value, letters, &pools, latin, &mut mt)?
             } else {
                 self.address_beyond_ascii(value, letters, &pools, &mut mt)?
@@ -443,7 +447,9 @@ impl Maker {
         }
         let length = word.chars().count();
         let fold = |name: &str| letters.fold(name);
-        let mut name = draw(by_length(&pools.firsts, length), &folded, &taken, fold, mt)??;
+        let Some(mut name) = draw(by_length(&pools.firsts, length), &folded, &taken, fold, mt)? else {
+            return Some(charclass(value, mt)); // no name of its length (or only clashing ones): letters
+        };
         if latin && name.is_ascii() {
             name = draw(by_length(&pools.lasts, length), &folded, &taken, fold, mt)?.unwrap_or(name);
         }
