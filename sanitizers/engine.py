@@ -197,6 +197,7 @@ class Sanitizer:
         self._key_rules = self.policy.key_rules
         self._max_string_chars = self.policy.max_string_chars
         self._beside_rules = self.policy.beside_rules
+        self._beside_cache: dict[str, frozenset[str]] = {}  # see _beside_of
         enabled = {d for rule in self.policy.rules for d in rule.detectors}
         self._gate_detectors = [(n, DETECTOR_FUNCTIONS[n], detector_bit(n)) for n in _GATE_DETECTORS if n in enabled]
         self._safe_cache: dict[tuple, bool] = {}
@@ -478,8 +479,22 @@ class Sanitizer:
         """What an object's fields see as their parent: its key, followed by the ids of the rules
         whose ``beside`` keys it holds (a ``name`` beside an ``email`` is a person's). The walk
         remembers it per key and set of field names (objects of one kind recur in every event)."""
-        normal = [normalize_key(k) for k in node if isinstance(k, str)]
-        return _BESIDE.join([key, *(r.id for r in self._beside_rules if any(r.beside_regex.search(n) for n in normal))])
+        matched: set[str] = set()
+        for name in node:
+            if isinstance(name, str):
+                matched.update(self._beside_of(name))
+        return _BESIDE.join([key, *(r.id for r in self._beside_rules if r.id in matched)])
+
+    def _beside_of(self, name: str) -> frozenset[str]:
+        """The ids of the rules whose ``beside`` keys a field named ``name`` is one of: asked per
+        name, as an object's set of names varies (``modules``) where its names recur."""
+        ids = self._beside_cache.get(name)
+        if ids is None:
+            normal = normalize_key(name)
+            ids = frozenset(r.id for r in self._beside_rules if r.beside_regex.search(normal))
+            if len(name) <= 256:
+                remember(self._beside_cache, name, ids, 8192)
+        return ids
 
     def _scan(self, text: str, canon: tuple, may_hold: int | None = None) -> tuple[tuple[Span, Rule], ...]:
         """Spans of the detector rules that apply at ``canon``; overlaps resolved after the
