@@ -464,9 +464,12 @@ def test_the_core_finds_the_cards_the_card_detector_finds(pieces: list[str]) -> 
 REMEMBERED = ["Jane Doe", "JANE DOE", "Jane\tDoe", "jane.doe@example.com", "Jane.Doe+shop@Example.com", "jdoe84", "user",
               "Street", "Brooks", "Jean Street", "abc", "12 34", "Élodie Durand", "10.0.0.1", "127.0.0.1", "a b c", "Li Na",
               "x@y", "127.0.0.1:8080", "[::1]", "::1", "::0001", "fe80::1%lo", "127.1", "2001:db8::1", "192.0.2.7:443",
-              "[2001:db8::7]:8080", "::ffff:127.0.0.1", "10.0.0.1:1", "[127.0.0.1]"]
+              "[2001:db8::7]:8080", "::ffff:127.0.0.1", "10.0.0.1:1", "[127.0.0.1]", "Łukasz NAWÓJ", "さゆり 前田", "林",
+              "前田 林", "Вера Иванова", "ÉLODIE", "Straße", "Ǆemal", "İlker", "Zoë 12", "José ２３", "Ana María\u00a0Díaz",
+              "Σωκράτης", "élodie.durand@example.fr", "Café d'Éric"]
 FAKES_OF = ["Mary Roe", "MARY ROE", "mroe77@example.org", "m.roe+tag@Example.org", "Mary", "", "x'y", 'q"z', "ab\\c",
-            "Ünal Öz", "10.2.3.4", "Mary Roe Jr", "\x7f"]
+            "Ünal Öz", "10.2.3.4", "Mary Roe Jr", "\x7f", "ゆり 田中", "Ёжик", "𝔄lma", "Zoë O'Dea", 'É"\\', "A\u00adB",
+            "Ölmez\u0301", "Joñ ２"]
 
 
 @settings(max_examples=500, deadline=None)
@@ -474,17 +477,20 @@ FAKES_OF = ["Mary Roe", "MARY ROE", "mroe77@example.org", "m.roe+tag@Example.org
                           st.sampled_from(["PERSON", "EMAIL_ADDRESS", "USERNAME", "USER_ID", "SECRET", "GENERIC",
                                            "ADDRESS", "IP_ADDRESS"])), max_size=6))
 def test_the_core_remembers_originals_and_fakes_as_the_sanitizer_does(calls) -> None:
-    """_remember hands ASCII originals and fakes to the core: the same known values, in the same
-    order (propagation tries them in it), and the same fakes allowed."""
+    """_remember hands ASCII originals and fakes to the core, and the walk's fakes hand it those
+    beyond ASCII too, with the maker's letters table: the same known values, in the same order
+    (propagation tries them in it), and the same fakes allowed, in every dump's escapes."""
     from sanitizers.engine import Sanitizer, _Run
 
-    core, here = _Run(), _Run()
-    for original, fake, entity in calls:
-        if not _sanitizer()._rememberer.remember(original, fake, entity, core.known, core.fakes):
-            Sanitizer._remember_here(original, fake, entity, core)
-        Sanitizer._remember_here(original, fake, entity, here)
-    assert list(core.known.items()) == list(here.known.items())
-    assert core.fakes == here.fakes
+    rememberer, maker = _sanitizer()._rememberer, _sanitizer().fakes.maker
+    for table in (None, maker):
+        core, here = _Run(), _Run()
+        for original, fake, entity in calls:
+            if not rememberer.remember(original, fake, entity, core.known, core.fakes, table):
+                Sanitizer._remember_here(original, fake, entity, core)
+            Sanitizer._remember_here(original, fake, entity, here)
+        assert list(core.known.items()) == list(here.known.items())
+        assert core.fakes == here.fakes
 
 
 @functools.cache

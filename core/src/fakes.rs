@@ -176,8 +176,14 @@ impl Maker {
         let same = known
             .get_item(value)?
             .is_some_and(|entry| entry.eq(PyTuple::new(py, [fake.as_any(), entity.as_any()]).ok()).unwrap_or(false));
-        let pending = !same && !rememberer.get().inner.remember(value, &fake, entity, known, fakes)?;
+        let pending =
+            !same && !rememberer.get().inner.remember(value, &fake, entity, known, fakes, Some(&self.letters))?;
         Ok(Some((fake, pending)))
+    }
+
+    /// What Python says of the characters of values beyond ASCII.
+    pub(crate) fn letters(&self) -> &Letters {
+        &self.letters
     }
 
     /// `make` of ASCII text, and of a name beyond it.

@@ -469,12 +469,14 @@ impl Rememberer {
     }
 
     /// Remember ``original``'s ``fake`` in ``known`` and ``fakes``, as ``_remember`` does;
-    /// False (nothing done) where that is Python's to do.
+    /// False (nothing done) where that is Python's to do. Text beyond ASCII is read only with a
+    /// ``maker``'s letters table (the walk's fakes pass it).
+    #[pyo3(signature = (original, fake, entity, known, fakes, maker = None))]
     fn remember<'py>(
         &self, original: &Bound<'py, PyString>, fake: &Bound<'py, PyString>, entity: &Bound<'py, PyString>,
-        known: &Bound<'py, PyDict>, fakes: &Bound<'py, PySet>,
+        known: &Bound<'py, PyDict>, fakes: &Bound<'py, PySet>, maker: Option<PyRef<'py, fakes::Maker>>,
     ) -> PyResult<bool> {
-        self.inner.remember(original, fake, entity, known, fakes)
+        self.inner.remember(original, fake, entity, known, fakes, maker.as_deref().map(fakes::Maker::letters))
     }
 }
 

@@ -8,6 +8,7 @@ use pyo3::types::{PyDict, PySet, PyString, PyTuple};
 
 use rustc_hash::FxHashSet as HashSet;
 
+use crate::letters::{Letters, ALPHA, DIGIT};
 use crate::python::split;
 
 pub struct Remember {
@@ -38,25 +39,44 @@ fn may_be_loopback(value: &str) -> bool {
 }
 
 impl Remember {
-    /// Whether the method's work was done here: an IP address that may be a loopback one
-    /// (whose test is `ipaddress`'s), text beyond ASCII, or a fake a dump would escape are left
-    /// to Python.
+    /// Whether the method's work was done here: an IP address that may be a loopback one (whose
+    /// test is `ipaddress`'s), an e-mail address beyond ASCII, text beyond ASCII without the
+    /// ``letters`` table or with a character it leaves out, and a fake a dump would escape
+    /// otherwise than a quote (any character but printable ASCII and letters) are left to Python.
     pub fn remember<'py>(
         &self, original: &Bound<'py, PyString>, fake: &Bound<'py, PyString>, entity: &Bound<'py, PyString>,
-        known: &Bound<'py, PyDict>, fakes: &Bound<'py, PySet>,
+        known: &Bound<'py, PyDict>, fakes: &Bound<'py, PySet>, letters: Option<&Letters>,
     ) -> PyResult<bool> {
         let py = known.py();
         let (Some(text), Some(faked)) = (original.to_str().ok(), fake.to_str().ok()) else {
             return Ok(false);
         };
         let kind = entity.to_str()?;
-        let plain = |s: &str| s.bytes().all(|b| (0x20..0x7F).contains(&b) && !matches!(b, b'"' | b'\'' | b'\\'));
-        if !text.is_ascii() || !plain(faked) || (kind == "IP_ADDRESS" && may_be_loopback(text)) {
+        if kind == "IP_ADDRESS" && may_be_loopback(text) {
             return Ok(false);
         }
-        fakes.add(fake)?; // escaped(fake): a printable ASCII fake without quotes is written as it is
-        let lower = text.to_ascii_lowercase();
-        if !self.propagated.contains(kind) || text.len() < 4 || self.not_names.contains(lower.as_bytes()) {
+        // beyond ASCII, what Python's str methods say of a character is the letters table's
+        let table = if text.is_ascii() && faked.is_ascii() {
+            None
+        } else {
+            match letters {
+                Some(table) if kind != "EMAIL_ADDRESS" && table.reads(text) && table.reads(faked) => Some(table),
+                _ => return Ok(false),
+            }
+        };
+        let read = Reading { table };
+        let (Some(forms), Some(lower), Some(fake_lower)) = (escaped(faked, table), read.lower(text), read.lower(faked))
+        else {
+            return Ok(false);
+        };
+        for form in forms {
+            fakes.add(form)?;
+        }
+        let length = |s: &str| s.chars().count();
+        if !self.propagated.contains(kind)
+            || length(text) < read.min_known_length(text)
+            || self.not_names.contains(lower.as_bytes())
+        {
             return Ok(true);
         }
         if kind == "PERSON" && self.street_words.contains(lower.as_bytes()) {
@@ -72,10 +92,10 @@ impl Remember {
         known.set_item(original, PyTuple::new(py, [fake.as_any(), entity.as_any()])?)?;
         if kind == "PERSON" {
             for ((_, part), (_, fake_part)) in split(text).zip(split(faked)) {
-                let part_lower = part.to_ascii_lowercase();
-                if part.len() >= 3
+                let part_lower = read.lower(part).expect("a word of a text the table reads");
+                if length(part) >= read.min_known_length(part).min(3)
                     && part != fake_part
-                    && !part.bytes().all(|b| b.is_ascii_digit())
+                    && !read.is_digits(part)
                     && !self.not_names.contains(part_lower.as_bytes())
                     && !self.street_words.contains(part_lower.as_bytes())
                 {
@@ -84,7 +104,7 @@ impl Remember {
             }
         }
         if (kind == "EMAIL_ADDRESS" || kind == "PERSON") && lower != text {
-            let fake_lower = PyString::new(py, &faked.to_ascii_lowercase());
+            let fake_lower = PyString::new(py, &fake_lower);
             set_default(&lower, PyTuple::new(py, [fake_lower.as_any(), entity.as_any()])?)?;
         }
         if kind == "EMAIL_ADDRESS" {
@@ -100,4 +120,74 @@ impl Remember {
         }
         Ok(true)
     }
+}
+
+/// Python's `str` methods on ASCII text, and beyond it on text the letters table reads.
+struct Reading<'a> {
+    table: Option<&'a Letters>,
+}
+
+impl Reading<'_> {
+    fn lower(&self, text: &str) -> Option<String> {
+        match self.table {
+            Some(table) => table.lower(text),
+            None => Some(text.to_ascii_lowercase()),
+        }
+    }
+
+    /// `_known.min_known_length`: 4, or 1 for a word of an uncased script (a Han given name).
+    fn min_known_length(&self, text: &str) -> usize {
+        let cased = || self.table.and_then(|table| Some(table.lower(text)? != table.upper(text)?)).unwrap_or(true);
+        if text.is_ascii() || cased() {
+            4
+        } else {
+            1
+        }
+    }
+
+    /// `str.isdigit()`.
+    fn is_digits(&self, text: &str) -> bool {
+        !text.is_empty()
+            && text.chars().all(|c| {
+                if c.is_ascii() {
+                    c.is_ascii_digit()
+                } else {
+                    self.table.is_some_and(|table| table.is(c, DIGIT))
+                }
+            })
+    }
+}
+
+/// `_known.escaped(fake)`: the forms a dump may write ``fake`` in (as it is; JSON with and
+/// without its characters beyond ASCII escaped; a repr's). None for a fake holding anything but
+/// printable ASCII and letters (`str.isalpha`, which are all printable): its repr escapes more.
+fn escaped(fake: &str, letters: Option<&Letters>) -> Option<Vec<String>> {
+    let printable = |c: char| (' '..='~').contains(&c);
+    if fake.chars().all(printable) && !fake.contains(['"', '\'', '\\']) {
+        return Some(vec![fake.to_string()]); // every dump writes it as it is
+    }
+    if !fake.chars().all(|c| printable(c) || (!c.is_ascii() && letters.is_some_and(|l| l.is(c, ALPHA)))) {
+        return None;
+    }
+    let quote = if fake.contains('\'') && !fake.contains('"') { '"' } else { '\'' };
+    let (mut ascii_json, mut json, mut repr) = (String::new(), String::new(), String::new());
+    for c in fake.chars() {
+        if matches!(c, '"' | '\\') {
+            json.push('\\');
+            ascii_json.push('\\');
+        }
+        json.push(c);
+        if c.is_ascii() {
+            ascii_json.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                ascii_json.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+        if c == '\\' || c == quote {
+            repr.push('\\');
+        }
+        repr.push(c);
+    }
+    Some(vec![fake.to_string(), ascii_json, json, repr])
 }
