@@ -30,7 +30,7 @@ from connectors.schema import normalize_event
 __all__ = ["SourceItem", "parse_line", "read_documents", "read_events"]
 
 # JSONL is read a line at a time: with the default 8 KB buffer, events of a few KB cost a system
-# call every other line (6 us a line, against 1.4 us with this).
+# call every other line (read_documents: 9.3 us a line, against 2.7 us with this).
 _READ_BUFFER = 1 << 16
 
 
@@ -74,8 +74,11 @@ def read_documents(source: str, limits: EventLimits = DEFAULT_LIMITS, *, defer: 
 
 
 def _stdin() -> contextlib.AbstractContextManager[IO[bytes]]:
-    """Standard input with a larger buffer, on its file descriptor (left open); as it is where
-    it has none (a test runner's)."""
+    """Standard input, read through a buffer of its own on its file descriptor (left open when
+    done); where it has no descriptor (a test runner's stdin), ``sys.stdin.buffer`` itself. For a
+    command that has read nothing from stdin before: what ``sys.stdin`` buffered would be skipped."""
+    if sys.stdin is None:
+        raise ConnectorError("stdin: not open (give a file instead of -)")
     try:
         fd = sys.stdin.buffer.fileno()
     except (OSError, ValueError):  # io.UnsupportedOperation is both

@@ -32,6 +32,7 @@ import orjson
 
 from replay.access import current_actor
 from replay.errors import unusable_database
+from replay.signals import signals_held
 
 __all__ = ["AuditBatch", "AuditRecord", "AuditTrail", "GENESIS", "audit_group", "audit_replay", "default_audit_path",
            "json_digest", "payload_digest", "record_quietly"]
@@ -180,9 +181,9 @@ class AuditTrail:
         thousands and keeps none), after the transaction."""
         written: list[tuple[dict[str, Any], bytes, str]] = []
         rows: list[tuple] = []
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._lock, signals_held():  # Ctrl-C or SIGTERM once the records are in, not halfway
             try:
+                self._db.execute("BEGIN IMMEDIATE")
                 # inside one IMMEDIATE transaction no other writer can move the head: read it once
                 head = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
@@ -270,9 +271,12 @@ class AuditBatch:
             self.flush()
 
     def flush(self) -> None:
-        entries, self._entries = self._entries, []
-        if entries:
-            self._trail._write(entries)
+        """Write the records held: they are let go once written (a failed write keeps them for
+        the next), Ctrl-C and SIGTERM held off until then."""
+        with signals_held():
+            if self._entries:
+                self._trail._write(self._entries)
+                self._entries = []
         self._written = time.monotonic()
 
 

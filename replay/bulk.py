@@ -8,12 +8,10 @@ come back in input order.
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -25,7 +23,7 @@ from replay.runner import ReplayResult, replay_document
 from replay.target import Target
 from sanitizers import Sanitizer
 
-__all__ = ["RateLimiter", "replay_many", "stop_on_signals"]
+__all__ = ["RateLimiter", "replay_many"]
 
 _INTERRUPTED = "not replayed: the run was interrupted (SIGTERM or Ctrl-C) before this event was sent"
 
@@ -46,25 +44,6 @@ class RateLimiter:
             slot = max(now, self._next)
             self._next = slot + self.interval
         time.sleep(max(0.0, slot - now))
-
-
-@contextlib.contextmanager
-def stop_on_signals() -> Iterator[threading.Event]:
-    """An event the first SIGTERM or SIGINT sets: work in flight finishes and is recorded, nothing new
-    starts. A second signal raises KeyboardInterrupt to stop at once. Main thread only."""
-    stop = threading.Event()
-
-    def handler(signum: int, frame: object) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield stop
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def replay_many(items: Iterable[SourceItem], *, sanitizer: Sanitizer, target: Target, client: httpx.Client,

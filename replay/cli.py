@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import signal
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -27,6 +25,21 @@ class _Errors:
         click.echo(f"replay: {ref}: {message}", err=True)
 
 
+def _interrupted(done: dict, output: str | None, replaces: bool, report: str | None) -> str:
+    """What an interrupted ``replay sanitize`` leaves: its audit records are written (the trail
+    writes what it holds on the way out); a file output is whole or untouched, other outputs
+    hold what was written before the signal; the report is written last."""
+    if done["output"]:
+        left = "the output is complete"
+    elif replaces:
+        left = f"{output} was left as it was"
+    else:
+        left = f"{output or 'stdout'} holds the first {done['written']} results only"
+    unreported = f"; {report} was not written" if report else ""
+    return (f"replay: interrupted after {done['items']} items (the records of those sanitized are in the audit "
+            f"trail); {left}{unreported}")
+
+
 def _sanitizer(policy: str | None):
     from sanitizers import Sanitizer, load_policy
 
@@ -35,28 +48,6 @@ def _sanitizer(policy: str | None):
         click.echo("replay: warning: REPLAY_SECRET_KEY is not set; fakes use a random key for this run "
                    "and will differ from other runs", err=True)
     return sanitizer
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt."""
-
-
-_INTERRUPTED, _TERMINATED = 128 + 2, 128 + 15  # a shell's status for SIGINT and SIGTERM
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops a bulk command as Ctrl-C does: each ``with`` it is in is left, so the audit
-    records held for a batch are written and a file being written is left as it was, where the
-    default action would end the process on the spot. Main thread only."""
-    def terminated(signum: int, frame: object) -> None:
-        raise _Terminated
-
-    previous = signal.signal(signal.SIGTERM, terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 class _Commands(click.Group):
@@ -108,7 +99,9 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
     Examples:
       replay sanitize event.json
       cat events.jsonl | replay sanitize - -o clean.jsonl --report changes.json
-    Set REPLAY_SECRET_KEY so the same value gets the same fake in every run.
+    Set REPLAY_SECRET_KEY so the same value gets the same fake in every run. SIGTERM or Ctrl-C
+    stops it: the audit records of what was sanitized are written, an output file is left as it
+    was, and the command ends by the signal.
     """
     from collections import Counter, deque
 
@@ -122,6 +115,7 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
     from replay.output import check_writable, write_file
     from replay.output import output as output_to
     from replay.sanitizing import Writer, sanitize_item
+    from replay.signals import Interrupted, die_of, interrupt_on_signals
 
     for path in (output, report):
         check_writable(path)
@@ -140,40 +134,41 @@ def sanitize(input_path: str, output: str | None, policy: str | None, report: st
             pending.append(item)
             yield None if item.error else item.raw if item.raw is not None else item.document
 
-    done = 0
+    done = {"items": 0, "written": 0, "output": False}  # what an interruption's message reports
+    sink = output_to(output)
     try:
-        with output_to(output) as out, contextlib.closing(AuditTrail()) as trail, trail.batch() as audit, \
-                _terminate_as_interrupt():
-            writer = Writer(out)
-            work = functools.partial(sanitize_item, limits=limits, report=bool(report))
-            for result in sanitize_stream(sanitizer, items(), work, workers=workers or cpu_count()):
-                done += 1
-                item = pending.popleft()
-                error, limit = (item.error, item.limit) if result is None else (result.error, result.limit)
-                if error is not None:
-                    if limit:
-                        refused[limit] += 1
-                    errors(item.ref, error)
-                    continue
-                if report:
-                    reports.append({"source": item.ref, **result.report})
-                audit.append("sanitize", event_id=result.event_id, policy_hash=sanitizer.policy.hash,
-                             payload_sha256=result.digest,
-                             details={"source": item.ref, "blocked": result.blocked, "changes": result.changes})
-                if result.blocked:
-                    first = result.leaks[0]
-                    errors(item.ref, f"blocked by the leak gate: {first['reason']} at {first['path'] or '<event>'}")
-                    continue
-                writer.write(result.json, item.form)
-            writer.close()
-    except KeyboardInterrupt as exc:
-        left = "" if output in (None, "-") else f"; {output} was left as it was"
-        click.echo(f"replay: interrupted after {done} items (the records of those sanitized are in the audit trail)"
-                   f"{left}", err=True)
-        sys.exit(_TERMINATED if isinstance(exc, _Terminated) else _INTERRUPTED)
-    if report:
-        summary = {**_summary(reports, sanitizer.policy), "rejected_by_limit": dict(refused)}
-        write_file(report, orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
+        with interrupt_on_signals():
+            with sink as out, contextlib.closing(AuditTrail()) as trail, trail.batch() as audit:
+                writer = Writer(out)
+                work = functools.partial(sanitize_item, limits=limits, report=bool(report))
+                for result in sanitize_stream(sanitizer, items(), work, workers=workers or cpu_count()):
+                    done["items"] += 1
+                    item = pending.popleft()
+                    error, limit = (item.error, item.limit) if result is None else (result.error, result.limit)
+                    if error is not None:
+                        if limit:
+                            refused[limit] += 1
+                        errors(item.ref, error)
+                        continue
+                    if report:
+                        reports.append({"source": item.ref, **result.report})
+                    audit.append("sanitize", event_id=result.event_id, policy_hash=sanitizer.policy.hash,
+                                 payload_sha256=result.digest,
+                                 details={"source": item.ref, "blocked": result.blocked, "changes": result.changes})
+                    if result.blocked:
+                        first = result.leaks[0]
+                        errors(item.ref, f"blocked by the leak gate: {first['reason']} at {first['path'] or '<event>'}")
+                        continue
+                    writer.write(result.json, item.form)
+                    done["written"] += 1
+                writer.close()
+            done["output"] = True
+            if report:
+                summary = {**_summary(reports, sanitizer.policy), "rejected_by_limit": dict(refused)}
+                write_file(report, orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
+    except Interrupted as stopped:
+        click.echo(_interrupted(done, output, sink.replaces, report), err=True)
+        die_of(stopped.signum)
     if errors.count:
         sys.exit(1)
 
@@ -242,7 +237,8 @@ def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool, 
     from rich.progress import Progress
 
     from replay.audit import AuditTrail, audit_replay
-    from replay.bulk import replay_many, stop_on_signals
+    from replay.bulk import replay_many
+    from replay.signals import stop_on_signals
     from replay.parity import load_gate
 
     items = list(items)

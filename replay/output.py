@@ -30,12 +30,14 @@ class output:  # noqa: N801 - used as a context manager, like open()
         self.path = None if path in (None, "-") else Path(path)
         self.stream: IO[bytes] | None = None
         self.tmp: str | None = None
+        # stdout, a FIFO or a device: what is written is there at once, and stays
+        self.replaces = self.path is not None and not (self.path.exists() and not self.path.is_file())
 
     def __enter__(self) -> IO[bytes]:
         if self.path is None:
             return sys.stdout.buffer
         try:
-            if self.path.exists() and not self.path.is_file():
+            if not self.replaces:
                 self.stream = self.path.open("wb")
             else:
                 fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")

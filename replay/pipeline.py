@@ -413,7 +413,7 @@ def _run(servers, topic, group, target_spec, config, results_topic, dlq_topic, m
     from kafka.errors import KafkaTimeoutError
 
     from replay.audit import AuditTrail
-    from replay.bulk import stop_on_signals
+    from replay.signals import stop_on_signals
     from replay.config import resolve_target
     from replay.errors import USER_ERRORS
     from replay.parity import GateCache

@@ -91,9 +91,12 @@ def settle(sanitizer: Sanitizer) -> None:
 def _start_worker(policy: Policy, key: bytes) -> None:
     """A worker leaves Ctrl-C, which a terminal sends to every process of the command, to its
     parent: the parent finishes the chunks in flight and shuts the pool down, where a worker
-    interrupted itself would die with a traceback. SIGTERM still ends a worker."""
+    interrupted itself would die with a traceback. SIGTERM ends a worker as it ends any process,
+    whatever its parent made of it when the pool was forked: the pool ends the other workers so
+    when one dies."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker = Sanitizer(policy, key=key)
     settle(_worker)
 

@@ -78,7 +78,8 @@ def test_sanitize_reads_stdin_and_writes_output_file(tmp_path: Path, bug_events:
 def test_sigterm_stops_sanitize_with_its_audit_records_written_and_the_old_output_kept(
         tmp_path: Path, bug_events: dict) -> None:
     """A terminated bulk run (a deploy, ``timeout``) writes the audit records it holds for a batch,
-    as Ctrl-C does, and leaves a file output as it was: it stops by SIGTERM, not by being killed."""
+    as Ctrl-C does, leaves a file output as it was, says so, and still ends by the signal: it
+    stops by SIGTERM, not by being killed."""
     import signal
     import sqlite3
 
@@ -86,18 +87,50 @@ def test_sigterm_stops_sanitize_with_its_audit_records_written_and_the_old_outpu
     out.write_text("yesterday's\n")
     run = subprocess.Popen([*REPLAY, "sanitize", "-", "-o", str(out)], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
                            env={**os.environ, **ENV_KEY, "REPLAY_AUDIT": str(audit)})
-    events = [bug_events["plus_email"], bug_events["amex_card"]]
-    run.stdin.write(b"".join(json.dumps(event).encode() + b"\n" for event in events) + b"not json\n")
-    run.stdin.flush()  # and left open: the command waits for more, its first two events sanitized
-    assert run.stderr.readline().startswith(b"replay: stdin:3: not valid JSON")
-    run.send_signal(signal.SIGTERM)
-    assert run.wait(timeout=60) == 128 + 15
-    said = run.stderr.read().decode()
+    try:
+        events = [bug_events["plus_email"], bug_events["amex_card"]]
+        run.stdin.write(b"".join(json.dumps(event).encode() + b"\n" for event in events) + b"not json\n")
+        run.stdin.flush()  # and left open: the command waits for more, its first two events sanitized
+        assert run.stderr.readline().startswith(b"replay: stdin:3: not valid JSON")
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=60) == -signal.SIGTERM
+        said = run.stderr.read().decode()
+    finally:
+        run.kill()
+        run.wait()
     assert "interrupted after 3 items" in said and "left as it was" in said and "Traceback" not in said
     with sqlite3.connect(audit) as db:
         recorded = [row[0] for row in db.execute("SELECT event_id FROM audit WHERE action = 'sanitize' ORDER BY seq")]
     assert recorded == [event["event_id"].replace("-", "") for event in events]
     assert out.read_text() == "yesterday's\n"
+
+
+def test_a_sanitize_worker_killed_outright_ends_the_run_with_an_error(tmp_path: Path) -> None:
+    """The pool ends its other workers with SIGTERM when one dies (the OOM killer): a worker
+    must die of it, whatever handler the command had when the pool was forked, or the run hangs."""
+    import signal
+    import time
+
+    from bench import generate_corpus
+
+    corpus, _ = generate_corpus(tmp_path, 3000, 5)
+    run = subprocess.Popen([*REPLAY, "sanitize", str(corpus), "-o", str(tmp_path / "out.jsonl"), "--workers", "2"],
+                           stderr=subprocess.PIPE, env={**os.environ, **ENV_KEY, "REPLAY_AUDIT": str(tmp_path / "a.db")})
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline and run.poll() is None:
+            children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
+            workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+            time.sleep(0.05)
+        assert len(workers) == 2, "two workers started"
+        os.kill(workers[0], signal.SIGKILL)
+        assert run.wait(timeout=60) == 2
+        said = run.stderr.read().decode()
+    finally:
+        run.kill()
+        run.wait()
+    assert "a sanitizer worker process died" in said and "Traceback" not in said
 
 
 def test_same_key_gives_same_fakes_across_runs(tmp_path: Path, bug_events: dict) -> None:
