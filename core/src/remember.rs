@@ -69,6 +69,7 @@ impl Remember {
         else {
             return Ok(false);
         };
+        fakes.add(fake)?; // the fake's own string: its hash is kept
         for form in forms {
             fakes.add(form)?;
         }
@@ -158,13 +159,14 @@ impl Reading<'_> {
     }
 }
 
-/// `_known.escaped(fake)`: the forms a dump may write ``fake`` in (as it is; JSON with and
-/// without its characters beyond ASCII escaped; a repr's). None for a fake holding anything but
-/// printable ASCII and letters (`str.isalpha`, which are all printable): its repr escapes more.
+/// `_known.escaped(fake)` but the fake itself: the other forms a dump may write ``fake`` in
+/// (JSON with and without its characters beyond ASCII escaped; a repr's), none where every dump
+/// writes it as it is. None for a fake holding anything but printable ASCII and letters
+/// (`str.isalpha`, which are all printable): its repr escapes more.
 fn escaped(fake: &str, letters: Option<&Letters>) -> Option<Vec<String>> {
     let printable = |c: char| (' '..='~').contains(&c);
     if fake.chars().all(printable) && !fake.contains(['"', '\'', '\\']) {
-        return Some(vec![fake.to_string()]); // every dump writes it as it is
+        return Some(Vec::new());
     }
     if !fake.chars().all(|c| printable(c) || (!c.is_ascii() && letters.is_some_and(|l| l.is(c, ALPHA)))) {
         return None;
@@ -189,5 +191,5 @@ fn escaped(fake: &str, letters: Option<&Letters>) -> Option<Vec<String>> {
         }
         repr.push(c);
     }
-    Some(vec![fake.to_string(), ascii_json, json, repr])
+    Some(vec![ascii_json, json, repr])
 }
