@@ -238,8 +238,8 @@ def _replay_all(items, sanitizer, target, errors: _Errors, ignore_parity: bool, 
 
     from replay.audit import AuditTrail, audit_replay
     from replay.bulk import replay_many
-    from replay.signals import stop_on_signals
     from replay.parity import load_gate
+    from replay.signals import stop_on_signals
 
     items = list(items)
     limits = httpx.Limits(max_connections=max(10, target.concurrency))
