@@ -30,10 +30,13 @@ class Interrupted(KeyboardInterrupt):
 
 @contextlib.contextmanager
 def _handling(handler: Handler) -> Iterator[None]:
+    """``handler`` for the signals the process handles: one it ignores (Ctrl-C in a shell's
+    background job) stays ignored, and one a C extension handles stays its."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {signum: signal.signal(signum, handler) for signum in _SIGNALS}
+    taken = [signum for signum in _SIGNALS if signal.getsignal(signum) not in (signal.SIG_IGN, None)]
+    previous = {signum: signal.signal(signum, handler) for signum in taken}
     try:
         yield
     finally:
@@ -73,10 +76,12 @@ def signals_held() -> Iterator[None]:
     """SIGTERM and SIGINT that arrive inside are handled when it is left, as they would have been
     (a transaction is not cut in two, nor its records lost with its rollback)."""
     arrived: list[int] = []
-    with _handling(lambda signum, frame: arrived.append(signum)):
-        yield
-    for signum in arrived[:1]:
-        signal.raise_signal(signum)
+    try:
+        with _handling(lambda signum, frame: arrived.append(signum)):
+            yield
+    finally:  # the work done or failed: each signal now, in turn (a second one may mean "at once")
+        for signum in arrived:
+            signal.raise_signal(signum)
 
 
 def die_of(signum: int) -> NoReturn:

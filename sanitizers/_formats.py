@@ -108,6 +108,7 @@ def phone(value: str, rng: Rng) -> str:
 # which phonenumbers' parse reads before the number.
 _PLAIN_INTERNATIONAL = re.compile(r"[ \t]*\+([0-9 ().\-/]*?)(?:x[0-9]{1,9})?")
 _SEPARATORS = " ().-/"
+_PARSED_CHARS = 250  # phonenumbers' _MAX_INPUT_STRING_LENGTH
 
 
 @lru_cache(maxsize=65_536)  # asked twice per fake: for its seed (national_number) and its layout
@@ -120,6 +121,8 @@ def _country_code_length(value: str) -> int:
     import phonenumbers
 
     text = "+" + value.lstrip()[2:] if value.lstrip().startswith("00") else value
+    if len(text) > _PARSED_CHARS:
+        return 2  # the parse refuses a longer text at once
     plain = _PLAIN_INTERNATIONAL.fullmatch(text)
     number = plain.group(1) if plain else ""
     if number.lstrip(_SEPARATORS).startswith("0"):

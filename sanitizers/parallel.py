@@ -13,6 +13,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -97,8 +98,25 @@ def _start_worker(policy: Policy, key: bytes) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _end_with_parent()
     _worker = Sanitizer(policy, key=key)
     settle(_worker)
+
+
+def _end_with_parent() -> None:
+    """On Linux, a worker is sent SIGTERM when the process that forked it ends, however it ends:
+    killed outright, or by a second signal while the pool was shutting down (which the pool's own
+    clean-up then never runs). No worker outlives its run, holding a sanitizer and the run's
+    stdout."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it ended before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _work_chunk(items: list[Any], work: Callable[[Sanitizer, Any], T]) -> list[T | None]:

@@ -315,6 +315,20 @@ def test_the_luhn_check_digit_is_the_first_digit_that_passes(body: str) -> None:
     assert luhn_check_digit(body) == next(d for d in "0123456789" if luhn_valid(body + d))
 
 
+@pytest.mark.parametrize("value", ["+1" + " " * 248 + "2345678x12", "+1" + " " * 241 + "2345678", "001" + " " * 241 + "2345678"])
+def test_a_number_longer_than_phonenumbers_parses_has_its_refusals_calling_code(value: str) -> None:
+    """phonenumbers refuses a text of more than 250 characters before reading it: 2, as for any refusal."""
+    from sanitizers._formats import _country_code_length
+
+    text = "+" + value.lstrip()[2:] if value.lstrip().startswith("00") else value
+    try:
+        expected = len(str(phonenumbers.parse(text, None).country_code))
+    except phonenumbers.NumberParseException:
+        expected = 2
+    _country_code_length.cache_clear()
+    assert _country_code_length(value) == expected
+
+
 @settings(max_examples=300)
 @given(st.sampled_from(["+", "00", " +", "\t+", "+ ", "000"]),
        st.lists(st.sampled_from(["1", "7", "9", "4", "0", "35", "49", "998", "999", "80", "12345", "0000000", " ", "(0)",

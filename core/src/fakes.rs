@@ -717,6 +717,9 @@ impl Maker {
     /// to 15 digits and separators): the shortest of its first one to three digits that is a
     /// calling code, else 2. None for any other number.
     fn calling_code_length(&self, value: &str) -> Option<usize> {
+        if value.len() > 250 {
+            return None; // near phonenumbers' limit on the text it parses: Python's to read
+        }
         // phonenumbers reads "00" as "+"; before a "+" only blanks and tabs are plain
         let text = match strip_start(value).strip_prefix("00") {
             Some(rest) => rest,

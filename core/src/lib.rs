@@ -447,7 +447,7 @@ impl SsnFinder {
     }
 }
 
-/// `engine.Sanitizer._remember` for ASCII originals and fakes (`remember`).
+/// `engine.Sanitizer._remember` for ASCII originals and fakes, and beyond ASCII with a maker's letters table (`remember`).
 #[pyclass(module = "sanitizers._core", frozen)]
 pub(crate) struct Rememberer {
     pub(crate) inner: remember::Remember,

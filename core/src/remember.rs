@@ -1,6 +1,7 @@
-//! `engine.Sanitizer._remember` for an ASCII original and fake (most of them): the fake is
-//! allowed in the output, and the original (with a person's words, its lower case and a
-//! mailbox's name) becomes a known value, as the Python method does it, in the same order (the
+//! `engine.Sanitizer._remember` for an ASCII original and fake (most of them), and, with the
+//! maker's letters table, for names and addresses beyond ASCII: the fake is allowed in the output
+//! in each form a dump writes it in, and the original (with a person's words, its lower case and
+//! a mailbox's name) becomes a known value, as the Python method does it, in the same order (the
 //! order of the known values is the order propagation tries them in).
 
 use pyo3::prelude::*;
