@@ -73,15 +73,27 @@ def stop_on_signals() -> Iterator[threading.Event]:
 
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
-    """SIGTERM and SIGINT that arrive inside are handled when it is left, as they would have been
-    (a transaction is not cut in two, nor its records lost with its rollback)."""
+    """SIGTERM and SIGINT that arrive inside are handled when it is left, each in turn, as they
+    would have been (a transaction is not cut in two, nor its records lost with its rollback).
+    Where the block failed, its error is what goes on: a handler's flag is set (stop), what a
+    handler raises is not (the records were not written, and the error says so)."""
     arrived: list[int] = []
     try:
         with _handling(lambda signum, frame: arrived.append(signum)):
             yield
-    finally:  # the work done or failed: each signal now, in turn (a second one may mean "at once")
-        for signum in arrived:
+    except BaseException:
+        _deliver(arrived, quietly=True)
+        raise
+    _deliver(arrived)
+
+
+def _deliver(arrived: list[int], *, quietly: bool = False) -> None:
+    for signum in arrived:
+        try:
             signal.raise_signal(signum)
+        except BaseException:
+            if not quietly:
+                raise
 
 
 def die_of(signum: int) -> NoReturn:

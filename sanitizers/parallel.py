@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -67,8 +68,10 @@ def sanitize_stream(sanitizer: Sanitizer, items: Iterable[Any], work: Callable[[
 
 def _in_pool(sanitizer: Sanitizer, items: Iterable[Any], work: Callable[[Sanitizer, Any], T], workers: int,
              chunk: int, context: Any) -> Iterator[T | None]:
+    # a worker ends with the thread that forks it (see _end_with_parent): asked for on the main thread only
+    on_main = threading.current_thread() is threading.main_thread()
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(sanitizer.policy, sanitizer.fakes.key)) as pool:
+                             initargs=(sanitizer.policy, sanitizer.fakes.key, on_main)) as pool:
         pending: deque[Future] = deque()
         remaining = iter(items)
         for batch in iter(lambda: list(islice(remaining, chunk)), []):
@@ -89,7 +92,7 @@ def settle(sanitizer: Sanitizer) -> None:
     gc.freeze()
 
 
-def _start_worker(policy: Policy, key: bytes) -> None:
+def _start_worker(policy: Policy, key: bytes, end_with_parent: bool) -> None:
     """A worker leaves Ctrl-C, which a terminal sends to every process of the command, to its
     parent: the parent finishes the chunks in flight and shuts the pool down, where a worker
     interrupted itself would die with a traceback. SIGTERM ends a worker as it ends any process,
@@ -98,7 +101,8 @@ def _start_worker(policy: Policy, key: bytes) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _end_with_parent()
+    if end_with_parent:
+        _end_with_parent()
     _worker = Sanitizer(policy, key=key)
     settle(_worker)
 
@@ -107,7 +111,9 @@ def _end_with_parent() -> None:
     """On Linux, a worker is sent SIGTERM when the process that forked it ends, however it ends:
     killed outright, or by a second signal while the pool was shutting down (which the pool's own
     clean-up then never runs). No worker outlives its run, holding a sanitizer and the run's
-    stdout."""
+    stdout. (The kernel watches the thread that forked the worker: the pool forks its workers
+    on the thread of its first submit, which must then be the main one, living as long as the
+    process.)"""
     if sys.platform != "linux":
         return
     import ctypes
