@@ -30,7 +30,8 @@ class output:  # noqa: N801 - used as a context manager, like open()
         self.path = None if path in (None, "-") else Path(path)
         self.stream: IO[bytes] | None = None
         self.tmp: str | None = None
-        # stdout, a FIFO or a device: what is written is there at once, and stays
+        # a regular file (or none yet) is written beside and renamed over; stdout, a FIFO or a
+        # device are written in place, what is written there at once and for good
         self.replaces = self.path is not None and not (self.path.exists() and not self.path.is_file())
 
     def __enter__(self) -> IO[bytes]:
