@@ -714,8 +714,9 @@ impl Maker {
     }
 
     /// `_formats._country_code_length` of a plain international number (a "+" or "00", then 7
-    /// to 15 digits and separators): the shortest of its first one to three digits that is a
-    /// calling code, else 2. None for any other number.
+    /// to 15 digits and separators, and an extension "x123" or not): the shortest of its first
+    /// one to three digits that is a calling code, else 2; 2 where its digits start with 0 (the
+    /// parse refuses it). None for any other number: Python's to read.
     fn calling_code_length(&self, value: &str) -> Option<usize> {
         if value.len() > 250 {
             return None; // near phonenumbers' limit on the text it parses: Python's to read
