@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use regex::bytes::{Captures, Regex, RegexBuilder};
 use rustc_hash::FxHashSet;
 
+use crate::prefilter::Streets;
 use crate::python::{split, word};
 
 #[pyclass(module = "sanitizers._core", frozen)]
@@ -31,11 +32,12 @@ pub struct AddressFinder {
     units: FxHashSet<String>,
     glued: Vec<String>,
     ambiguous: Vec<String>,
-    /// `_street_gate()` and `_GLUED_ENDINGS`, as `_mentions_street` reads them.
-    stems: FxHashSet<String>,
+    /// `_street_gate()` and `_GLUED_ENDINGS`, as `_mentions_street` reads them: the stems and
+    /// glued endings as the prefilter asks about them (without its short runs), the short runs
+    /// and the short street words.
+    stems: Streets,
     short_runs: FxHashSet<String>,
     short_words: AhoCorasick,
-    endings: Vec<String>,
 }
 
 /// A match's group split into its words, as `str.split` splits it.
@@ -89,13 +91,12 @@ impl AddressFinder {
             units: units.into_iter().collect(),
             glued,
             ambiguous,
-            stems: stems.into_iter().collect(),
+            stems: Streets::new(stems, Vec::new(), endings, None, Vec::new()),
             short_runs: short_runs.into_iter().collect(),
             short_words: AhoCorasick::builder()
                 .ascii_case_insensitive(true)
                 .build(&short_words)
                 .map_err(|e| PyValueError::new_err(e.to_string()))?,
-            endings,
         })
     }
 
@@ -202,17 +203,11 @@ impl AddressFinder {
     /// `_mentions_street` of ASCII text: a letter run that is a street word's stem or ends in
     /// a glued type without being one, or one of the short street words on its own.
     fn mentions_street(&self, text: &str) -> bool {
-        let lower = text.to_ascii_lowercase();
-        let runs: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty()).collect();
-        if runs.iter().any(|w| self.stems.contains(*w))
-            || runs
-                .iter()
-                .any(|w| self.endings.iter().any(|e| w.ends_with(e.as_str())) && !self.endings.iter().any(|e| w == e))
-        {
+        if self.stems.mentioned(text) {
             return true;
         }
         let bytes = text.as_bytes();
-        runs.iter().any(|w| self.short_runs.contains(*w))
+        text.split(|c: char| !c.is_ascii_alphabetic()).any(|w| self.short_runs.contains(&w.to_ascii_lowercase()))
             && self.short_words.find_overlapping_iter(text).any(|m| {
                 (m.start() == 0 || !word(bytes[m.start() - 1])) && bytes.get(m.end()).is_none_or(|&b| !word(b))
             })

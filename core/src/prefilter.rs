@@ -232,7 +232,7 @@ impl Streets {
     /// Whether a run of ASCII letters of ``text``, lower-cased, is a street word as the gate
     /// reads them: one of the stems or short runs, or ending in a glued street type without
     /// being one.
-    fn mentioned(&self, text: &str) -> bool {
+    pub(crate) fn mentioned(&self, text: &str) -> bool {
         let mut run = Vec::with_capacity(32);
         text.as_bytes().split(|b| !b.is_ascii_alphabetic()).filter(|word| !word.is_empty()).any(|word| {
             let (sized, ends) = (
