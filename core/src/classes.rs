@@ -1,6 +1,7 @@
-//! `charclass`: the fake of a value with no structure of its own. Same length; each letter,
-//! digit and non-ASCII letter redrawn within its class and script; a UUID or hex token stays one.
+//! `charclass`: the fake of a value with no structure of its own. Same length; each letter and
+//! digit, ASCII or not, redrawn within its class and script; a UUID or hex token stays one.
 
+use crate::letter_pools::{LOOKUP, POOLS, RANGES};
 use crate::mt::Mt;
 
 const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
@@ -35,9 +36,9 @@ pub fn charclass(value: &str, rng: &mut Mt) -> String {
     out
 }
 
-/// Each ASCII letter and digit, and each letter of a script with a pool, redrawn in its class;
-/// the rest kept. Also what `charclass` does to text with a lone surrogate (no UUID, no hex
-/// token), a part between surrogates at a time.
+/// Each letter and decimal digit redrawn in its class and script; the rest kept. Also what
+/// `charclass` does to text with a lone surrogate (no UUID, no hex token), a part between
+/// surrogates at a time.
 pub fn redraw_chars(value: &str, rng: &mut Mt, out: &mut String) {
     for ch in value.chars() {
         let class: Option<&[u8]> = match ch {
@@ -48,15 +49,41 @@ pub fn redraw_chars(value: &str, rng: &mut Mt, out: &mut String) {
         };
         match class {
             Some(pool) => out.push(char::from(pool[(rng.random() * pool.len() as f64) as usize])),
-            None if !ch.is_ascii() && is_alpha(ch) => out.push(same_script_letter(ch, rng)),
+            None if !ch.is_ascii() => out.push(beyond_ascii(ch, rng)),
             None => out.push(ch),
         }
     }
 }
 
+/// A letter of a hand-picked pool's script drawn from that pool (the fakes of every version so
+/// far); any other letter or decimal digit from the generated pool of its script and class.
+fn beyond_ascii(ch: char, rng: &mut Mt) -> char {
+    let hand_picked = if is_alpha(ch) { same_script_letter(ch, rng) } else { None };
+    hand_picked.or_else(|| generated_pool(ch, rng)).unwrap_or(ch)
+}
+
+/// A character of `ch`'s pool in `letter_pools`, if it is in one.
+fn generated_pool(ch: char, rng: &mut Mt) -> Option<char> {
+    let point = u32::from(ch);
+    let &(first, _, pool) = LOOKUP.get(LOOKUP.partition_point(|&(_, last, _)| last < point))?;
+    if point < first {
+        return None;
+    }
+    let (start, runs, size) = POOLS[usize::from(pool)];
+    let mut nth = rng.below(u128::from(size)) as u32;
+    for &(first, last) in &RANGES[usize::from(start)..][..usize::from(runs)] {
+        if nth <= last - first {
+            return char::from_u32(first + nth);
+        }
+        nth -= last - first + 1;
+    }
+    unreachable!("a pool's size is the sum of its runs")
+}
+
 /// Python's `str.isalpha` for one character: a letter (categories L*). Rust's `is_alphabetic`
 /// also takes letter numbers and combining vowel signs, none of which lie in the scripts that
-/// `same_script_letter` redraws (checked against Python over those ranges by the tests).
+/// `same_script_letter` redraws (checked against Python over those ranges by the tests); the
+/// generated pools hold only what Python calls a letter.
 fn is_alpha(ch: char) -> bool {
     ch.is_alphabetic()
 }
@@ -108,10 +135,10 @@ fn in_range(rng: &mut Mt, lo: u32, hi: u32) -> char {
     char::from_u32(rng.randint(i64::from(lo), i64::from(hi)) as u32).expect("a letter's code point")
 }
 
-fn same_script_letter(ch: char, rng: &mut Mt) -> char {
+fn same_script_letter(ch: char, rng: &mut Mt) -> Option<char> {
     let o = u32::from(ch);
     let upper = ch.is_uppercase();
-    match o {
+    Some(match o {
         0..=0x24F => pick(if upper { LATIN_UPPER } else { LATIN_LOWER }, rng),
         0x400..=0x52F => {
             if upper {
@@ -134,6 +161,6 @@ fn same_script_letter(ch: char, rng: &mut Mt) -> char {
         0xAC00..=0xD7AF => in_range(rng, 0xAC00, 0xD7A3),
         0x5D0..=0x5EA => in_range(rng, 0x5D0, 0x5EA),
         0x620..=0x64A => in_range(rng, 0x620, 0x64A),
-        _ => ch,
-    }
+        _ => return None,
+    })
 }

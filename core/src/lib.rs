@@ -13,6 +13,7 @@ mod iban;
 mod ip;
 mod ip_find;
 mod known;
+mod letter_pools;
 mod letters;
 mod literal;
 mod mt;
