@@ -22,7 +22,7 @@ from re import _constants as sre
 
 from sanitizers._core import Pattern
 
-__all__ = ["Screened", "looser"]
+__all__ = ["Screened", "looser", "only_ascii"]
 
 _ONE_CHARACTER = {sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN}
 _DROPPED = {sre.AT, sre.ASSERT, sre.ASSERT_NOT}  # conditions on the text around a match
@@ -43,6 +43,42 @@ def looser(pattern: str, flags: int = 0) -> str | None:
         return _sequence(tree, tree.state.flags)
     except (re.error, _Untranslatable):
         return None
+
+
+def only_ascii(pattern: str, flags: int = 0) -> bool:
+    """Whether every match of ``pattern`` is ASCII text, in any text: then its looser form screens
+    text beyond ASCII too, since a match's characters are matched as in ASCII text, and what the
+    looser form drops reads only the text around them. Told by the pattern's form, so a case-blind
+    letter (``(?i)k`` matches the Kelvin sign) or a class such as ``\\w`` may match beyond ASCII."""
+    try:
+        tree = _parser.parse(pattern, flags)
+    except re.error:
+        return False
+    return _takes_ascii(tree, tree.state.flags)
+
+
+def _takes_ascii(items, flags: int) -> bool:
+    return all(_takes_ascii_at(op, av, flags) for op, av in items)
+
+
+def _takes_ascii_at(op, av, flags: int) -> bool:
+    blind = bool(flags & re.IGNORECASE)
+    if op is sre.LITERAL:
+        return av < 128 and not (blind and chr(av).isalpha())
+    if op is sre.RANGE:
+        return av[1] < 128 and not (blind and any(chr(c).isalpha() for c in range(av[0], av[1] + 1)))
+    if op is sre.IN:  # NEGATE and CATEGORY items answer False
+        return all(_takes_ascii_at(item_op, item_av, flags) for item_op, item_av in av)
+    if op in _REPEATS:
+        return _takes_ascii(av[2], flags)
+    if op is sre.SUBPATTERN:
+        _, add, remove, item = av
+        return _takes_ascii(item, (flags | add) & ~remove)
+    if op is sre.ATOMIC_GROUP:
+        return _takes_ascii(av, flags)
+    if op is sre.BRANCH:
+        return all(_takes_ascii(item, flags) for item in av[1])
+    return op in _DROPPED  # a lookaround or anchor takes no character; the rest may be any
 
 
 def _sequence(items, flags: int) -> str:
@@ -95,7 +131,7 @@ class Screened:
     looser form (``screen``; None where it has none) starts a match: only there can the pattern
     match, so Python's engine tries only those positions instead of every one."""
 
-    __slots__ = ("pattern", "screen", "_jumps")
+    __slots__ = ("only_ascii", "pattern", "screen", "_jumps")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
@@ -104,6 +140,7 @@ class Screened:
             self.screen = Pattern(source) if source is not None else None
         except ValueError:  # beyond the engine's size limit
             self.screen = None
+        self.only_ascii = only_ascii(pattern.pattern, pattern.flags)  # its screen reads any text
         # an empty match would change where finditer tries next (right after it, a non-empty one)
         self._jumps = self.screen is not None and _parser.parse(pattern.pattern, pattern.flags).getwidth()[0] > 0
 

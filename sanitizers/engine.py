@@ -215,17 +215,18 @@ class Sanitizer:
                                     comma_list], column_patterns())
         self._ready = False
 
-    def _scan_screen(self) -> tuple[Prefilter, list[tuple], list[Pattern], dict[str, int]] | None:
+    def _scan_screen(self) -> tuple[Prefilter, list[tuple], list[tuple[Pattern, bool]], dict[str, int]] | None:
         """(the prefilter, the scan's detectors, the looser forms of the patterns it runs
-        everywhere, ``_PRIORITY``): what tells the walk, in the core, a plain string ``_scan``
-        finds nothing in, which most new strings are (ids, timestamps, messages naming no one),
-        and what it finds in an ASCII one. Each detector comes with its bit, its replica, its
+        everywhere, each with whether it screens text beyond ASCII too (``Screened.only_ascii``),
+        ``_PRIORITY``): what tells the walk, in the core, a plain string ``_scan`` finds nothing
+        in, which most new strings are (ids, timestamps, messages naming no one), and what it
+        finds in one. Each detector comes with its bit, its replica, its
         function (which the core calls where it has no replica), its rule, its spans' entity
         (None where each span names its own) and their ``_PRIORITY``. None where no text can
         be told so: a detector the prefilter never rules out, a pattern without a looser form,
         or more detectors than the core names by bit (see ``_scans_by_path``)."""
-        screens = [pattern.screen for pattern, _ in self._patterns]
-        if (any(bit == ALWAYS for _, _, bit in self._detectors) or None in screens
+        screens = [(pattern.screen, pattern.only_ascii) for pattern, _ in self._patterns]
+        if (any(bit == ALWAYS for _, _, bit in self._detectors) or any(screen is None for screen, _ in screens)
                 or len(self._detectors) > _SCREENED_DETECTORS):
             return None
         names = [name for rule in self.policy.rules for name in rule.detectors]  # as _detectors lists them
@@ -530,9 +531,10 @@ class Sanitizer:
                 break
         return _resolve_overlaps(found)
 
-    def _scans_by_path(self, canon: tuple) -> tuple[tuple[Pattern, ...] | None, int]:
+    def _scans_by_path(self, canon: tuple) -> tuple[tuple[tuple[Pattern, bool], ...] | None, int]:
         """What ``_scan`` makes of a text at ``canon`` beside what its text-keyed part finds:
-        (the looser forms of the patterns placed there (none at most places), or None where the
+        (the looser forms of the patterns placed there (none at most places), each with whether
+        it screens text beyond ASCII too, or None where the
         walk's screen cannot tell (the NER model runs there, or a pattern has no looser form);
         the detectors whose rule applies elsewhere only, as bits of their indices in
         ``_detectors``). The walk asks once per place."""
@@ -541,8 +543,8 @@ class Sanitizer:
                         if rule.where != ("**",) and not rule.where_regex.match(joined))  # more: no screen reads it
         if self._names is not None and self._ner_field(canon):
             return None, elsewhere
-        screens = tuple(pattern.screen for pattern, _ in placed)
-        return None if None in screens else screens, elsewhere
+        screens = tuple((pattern.screen, pattern.only_ascii) for pattern, _ in placed)
+        return None if any(screen is None for screen, _ in screens) else screens, elsewhere
 
     def _at(self, canon: tuple) -> tuple[str, tuple[tuple[Screened, Rule], ...]]:
         """(``_joined(canon)``, the placed patterns that apply there), kept per canonical path

@@ -1119,6 +1119,10 @@ PLAIN_PIECES = ["Error", " in ", "checkout", " ", "for ", "jane.doe@example.com"
                 "c3k9p2-0a1b2c3d4e5f60718293a4b5", "password", "12", "\n", "https://shop.example.com/users/jdoe84",
                 "/users/jdoe84/settings", '{"username": "jdoe84"}', "Duplicate entry 'jdoe84' for key 'users.username'",
                 "jane.doe%40example.com", "[Filtered]@example.com", "credentials", "call me at 0244321597",
+                # beyond ASCII, read by each detector's Python function and replaced by the walk
+                "Júlia Silveira", "Панфилов Варфоломей", "山本 明美", " called from +33 6 95 69 40 87", "Σίσυφος", "ǅ",
+                "Fröhlichallee 3, 57420 Passau", "Jörg%20Müller", "DE89 3704 0044 0532 0130 00", "\u3000", "\xa0", "ı",
+                "\u212a", "٣٤٥",
                 # what the walk replaces itself where only replicated detectors find something
                 "<User: jdoe84>", "logged in as ", "jdoe84", "user ", "null", " failed to authenticate", "Espresso Machine",
                 "Jane's MacBook Pro", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqZG9lIn0.c2lnbmF0dXJl", "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
@@ -1220,6 +1224,22 @@ def test_the_walk_judges_a_search_term_as_judge_fresh_does(pieces: list[str], ac
     """At a search term (``q``), where the rule for phone numbers in search terms applies, and
     only there (``_scans_by_path``), the walk has that rule's detector read the text."""
     _walk_and_judge("".join(pieces), ("request", "query_string"), action, leaf="q")
+
+
+@pytest.mark.parametrize("text", ["Júlia Silveira", "Панфилов Варфоломей called from +33 6 95 69 40 87", "山本 明美",
+                                  "Geocoding address 'Fröhlichallee 3, 57420 Passau'", "für jane.doe@example.com"])
+def test_the_walk_reads_plain_text_beyond_ascii_without_calling_scan(text: str) -> None:
+    """Each detector's Python function reads it (the replicas read ASCII), the walk replaces the
+    spans: ``_scan``, ``_judge`` and their resolving and replacing are not called back."""
+    from sanitizers.engine import Sanitizer, _Run
+
+    sanitizer = _sanitizer_acting("fake")
+    sanitizer.warm_up()
+    run, place = _Run(), ("message", f"note{next(_KEYS)}")
+    with mock.patch.object(Sanitizer, "_scan", side_effect=AssertionError("_scan called")), \
+            mock.patch.object(Sanitizer, "_judge", side_effect=AssertionError("_judge called")):
+        new = sanitizer._walker.string(sanitizer, text, place, place, place[-1], "", run)
+    assert new != text and run.changes
 
 
 def test_a_policy_of_more_detectors_than_the_screen_names_is_read_by_python() -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sanitizers._core import Pattern
 from sanitizers import detectors, names
-from sanitizers._screen import Screened, looser
+from sanitizers._screen import Screened, looser, only_ascii
 from sanitizers.policy import default_policy
 
 _POLICY = [pattern for rule in default_policy().rules for pattern in rule.compiled_patterns]
@@ -59,10 +59,14 @@ def test_a_screened_pattern_finds_what_python_finds(index: int, text: str) -> No
 
 
 def _finds_what_python_finds(pattern: re.Pattern[str], text: str) -> None:
+    """The screened pattern finds what the pattern finds; its looser form matches where the pattern
+    does, in ASCII text, and beyond it too where ``only_ascii`` says every match is ASCII."""
     screened = Screened(pattern)
     assert [m.regs for m in screened.finditer(text)] == [m.regs for m in pattern.finditer(text)]
     source = looser(pattern.pattern, pattern.flags)
-    if pattern.search(text) and text.isascii() and source is not None:
+    if screened.only_ascii:
+        assert all(m.group().isascii() for m in pattern.finditer(text)), (pattern.pattern, text)
+    if pattern.search(text) and (text.isascii() or screened.only_ascii) and source is not None:
         assert Pattern(source).is_match(text), (pattern.pattern, source, text)
 
 
@@ -75,6 +79,16 @@ def test_the_screen_rules_texts_out() -> None:
     assert Pattern(looser(token.pattern.pattern)).is_match("ab-0123456789abcdef0123")
     assert not Pattern(looser(token.pattern.pattern)).is_match("ab-0123456789")
     assert not Pattern(looser(_TRICKY[4].pattern)).is_match("ab")  # no i or s before the x
+
+
+def test_a_pattern_takes_only_ascii_where_its_every_character_is_ascii_and_no_case_blind_letter() -> None:
+    """What the walk's screen may read beyond ASCII: the policy's token pattern (its lookarounds
+    take no character), but not a dot, a negated class, ``\\w`` or ``\\d``, a character beyond
+    ASCII, or a letter matched ignoring case (``(?i)k`` matches the Kelvin sign)."""
+    assert only_ascii(_TRICKY[0].pattern) and only_ascii(r"(?>ab|a)c|d++e|f*?g") and only_ascii(r"(?i)[0-9-]+")
+    for pattern in (r"a.b", r"[^a]", r"\w", r"\d", r"é", r"(?i)k", r"(?i:[a-c])", r"x|\s", r"(a)\1", r"["):
+        assert not only_ascii(pattern), pattern
+    assert re.fullmatch(r"(?i)k", "\u212a")
 
 
 def test_a_pattern_without_a_looser_form_is_python_s_alone() -> None:

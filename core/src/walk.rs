@@ -78,7 +78,16 @@ impl Canon {
 /// forms of the patterns it runs there beside those it runs everywhere (None where it reads there
 /// what the screen cannot tell), and the scan's detectors whose rule applies elsewhere only, as
 /// bits of their indices.
-type ByPath = (Option<Vec<Py<Pattern>>>, u64);
+type ByPath = (Option<Vec<Screen>>, u64);
+
+/// The looser form of a pattern (`_screen.Screened`), and whether it screens text beyond ASCII
+/// too (`Screened.only_ascii`): where it does not, `_scan` reads such text.
+type Screen = (Py<Pattern>, bool);
+
+/// Whether ``screen`` may find something in ``value``: where it matches, or cannot tell.
+fn screen_finds((pattern, only_ascii): &Screen, value: &str) -> bool {
+    !(value.is_ascii() || *only_ascii) || pattern.get().inner.is_match(value)
+}
 
 /// What the walk remembers between events. Locked only around lookups and inserts, never
 /// while the sanitizer is called back: a callback may walk again, from this thread or another.
@@ -150,7 +159,7 @@ struct ScanScreen {
     detectors: u32,
     /// The scan's detectors, in its order (at most 64: `Places::by_path` names them by bit).
     finders: Vec<Screened>,
-    patterns: Vec<Py<Pattern>>,
+    patterns: Vec<Screen>,
     /// `engine._PRIORITY`: the priority of a span a detector only Python reads, by its detector.
     priorities: Py<PyDict>,
 }
@@ -169,15 +178,16 @@ struct Screened {
 }
 
 enum Reader {
-    /// The core's replica of the detector.
-    Replica(Finder),
-    /// The detector's Python function, for a detector the core does not replicate: called on
-    /// ASCII text rather than `_scan` running every detector on the text again.
+    /// The core's replica of the detector, and its Python function for the text the replica
+    /// leaves to Python (beyond ASCII, mostly).
+    Replica(Finder, Py<PyAny>),
+    /// The detector's Python function, for a detector the core does not replicate: called
+    /// rather than `_scan` running every detector on the text again.
     Python(Py<PyAny>),
 }
 
 /// A span the screen found: its detector's index in `ScanScreen::finders`, start and end (in
-/// bytes of ASCII text), its priority, and its entity where the span names its own.
+/// bytes), its priority, and its entity where the span names its own.
 struct Found {
     finder: usize,
     start: usize,
@@ -318,13 +328,13 @@ impl Walker {
     /// and replace what it finds (`ScanScreen`): the prefilter; the scan's detectors as (name,
     /// bit, replica, Python function, rule, entity, priority), each replica as
     /// `detectors.core_replica` gives it (None: the core calls the function), the entity None
-    /// where each span names its own; the looser forms of the patterns it runs everywhere;
-    /// `engine._PRIORITY`.
+    /// where each span names its own; the looser forms of the patterns it runs everywhere (each
+    /// with whether it screens text beyond ASCII); `engine._PRIORITY`.
     #[allow(clippy::type_complexity)]
     fn screen_scans(
         &self, prefilter: Py<Prefilter>,
         detectors: Vec<(Bound<'_, PyString>, u32, Bound<'_, PyAny>, Py<PyAny>, Py<PyAny>, Option<Py<PyString>>, u32)>,
-        patterns: Vec<Py<Pattern>>, priorities: Py<PyDict>,
+        patterns: Vec<Screen>, priorities: Py<PyDict>,
     ) -> PyResult<()> {
         if detectors.len() > 64 {
             return Err(PyValueError::new_err("the walk screens for at most 64 detectors"));
@@ -333,7 +343,7 @@ impl Walker {
         for (name, bit, replica, detect, rule, entity, priority) in detectors {
             bits |= bit;
             let reader = match Finder::new(name.to_str()?, &replica)? {
-                Some(finder) => Reader::Replica(finder),
+                Some(finder) => Reader::Replica(finder, detect),
                 None => Reader::Python(detect),
             };
             let mailbox = entity.as_ref().is_some_and(|entity| entity.bind(name.py()) == "EMAIL_ADDRESS");
@@ -641,13 +651,15 @@ impl Walker {
         Ok(new)
     }
 
-    /// Whether `_judge` reads a string no rule names as it is: ASCII, not oversized, no
-    /// placeholder, nothing `_nested` opens (it starts no JSON, repr or path and holds no `=`,
-    /// so no call repr, query or named fields, and no `//`, so no URL) and no cue of the columns
+    /// Whether `_judge` reads a string no rule names as it is: not oversized, no placeholder,
+    /// nothing `_nested` opens (it starts no JSON, repr or path and holds no `=`, so no call
+    /// repr, query or named fields, and no `//`, so no URL) and no cue of the columns
     /// `column_values` reads. `_judge` then replaces what `_scan` finds in it, and that is all.
+    /// Beyond ASCII, only text whose every character the letters table holds: `is_placeholder`
+    /// strips ASCII whitespace, Python's `strip` whitespace beyond it too.
     fn is_plain(&self, text: &Bound<'_, PyString>) -> bool {
         let Ok(value) = text.to_str() else { return false };
-        value.is_ascii()
+        (value.is_ascii() || self.faking.maker.get().letters().reads(value))
             && value.len() <= self.faking.max_chars
             && !matches!(value.as_bytes().first(), Some(b'{' | b'[' | b'(' | b'\'' | b'"' | b'/'))
             && !value.contains('=')
@@ -921,7 +933,7 @@ impl Walker {
         let may_hold = prefilter::could_hold(value, &screen.prefilter.get().streets, screen.detectors);
         let scan = Ok(Screening::Scan(Some(may_hold)));
         let (by_path, elsewhere) = self.scans_by_path(san, canon, value)?;
-        if by_path || screen.patterns.iter().any(|pattern| pattern.get().inner.is_match(value)) {
+        if by_path || screen.patterns.iter().any(|pattern| screen_finds(pattern, value)) {
             return scan;
         }
         let (mut found, mut python, mut unread) = (Vec::new(), Vec::new(), false);
@@ -935,7 +947,7 @@ impl Walker {
             }
             match &screened.reader {
                 Reader::Python(_) => python.push(index), // once the replicas have had their say
-                Reader::Replica(finder) => match finder.spans(text, value)? {
+                Reader::Replica(finder, _) => match finder.spans(text, value)? {
                     Some(spans) => found.extend(spans.into_iter().map(|(start, end)| Found {
                         finder: index,
                         start,
@@ -943,7 +955,7 @@ impl Walker {
                         priority: screened.priority,
                         entity: None,
                     })),
-                    None => return scan,
+                    None => python.push(index), // its reading, where the replica leaves it to Python
                 },
             }
         }
@@ -960,24 +972,35 @@ impl Walker {
     }
 
     /// The spans of the screen's detectors at ``indices`` in ``text``, each read by its Python
-    /// function (`Reader::Python`), added to ``found``; false where `_scan` is to read the text
-    /// after all: text beyond ASCII (a span's bounds are its characters'), an empty span, or one
-    /// holding a `%` (`_url_encoded`'s, faked decoded by Python).
+    /// function, added to ``found`` (their bounds, in characters, made bytes); false where
+    /// `_scan` is to read the text after all: an empty span, or one holding a `%`
+    /// (`_url_encoded`'s, faked decoded by Python).
     fn python_spans(
         &self, screen: &ScanScreen, text: &Bound<'_, PyString>, indices: &[usize], found: &mut Vec<Found>,
     ) -> PyResult<bool> {
         let py = text.py();
         let value = text.to_str()?;
-        if !value.is_ascii() {
-            return Ok(false);
-        }
+        // where each character starts, and the text's end
+        let starts: Vec<usize> = if value.is_ascii() {
+            Vec::new()
+        } else {
+            value.char_indices().map(|(at, _)| at).chain([value.len()]).collect()
+        };
+        let byte = |at: usize| {
+            if value.is_ascii() {
+                Some(at).filter(|&at| at <= value.len())
+            } else {
+                starts.get(at).copied()
+            }
+        };
         let priorities = screen.priorities.bind(py);
         for &index in indices {
-            let Reader::Python(detect) = &screen.finders[index].reader else { unreachable!("listed as Python's") };
+            let (Reader::Python(detect) | Reader::Replica(_, detect)) = &screen.finders[index].reader;
             for span in detect.bind(py).call1((text,))?.try_iter()? {
                 let (start, end, entity, detector): (usize, usize, Bound<'_, PyString>, Bound<'_, PyString>) =
                     span?.extract()?;
-                if start >= end || end > value.len() || value[start..end].contains('%') {
+                let (Some(start), Some(end)) = (byte(start), byte(end)) else { return Ok(false) };
+                if start >= end || value[start..end].contains('%') {
                     return Ok(false);
                 }
                 let priority = priorities.get_item(&detector)?.map_or(Ok(50), |priority| priority.extract())?;
@@ -997,9 +1020,10 @@ impl Walker {
         let py = text.py();
         let value = text.to_str()?;
         let finders = &self.screen.get().expect("spans found by the screen").finders;
-        // the higher priority first, then the longer span, then the earlier detector (a stable
-        // sort: each detector's spans in its own order), as `_resolve_overlaps` sorts
-        found.sort_by_key(|found| (found.priority, std::cmp::Reverse(found.end - found.start), found.finder));
+        // the higher priority first, then the longer span (in characters), then the earlier
+        // detector (a stable sort: each detector's spans in its own order), as `_resolve_overlaps` sorts
+        let length = |found: &Found| value[found.start..found.end].chars().count();
+        found.sort_by_cached_key(|found| (found.priority, std::cmp::Reverse(length(found)), found.finder));
         let mut chosen: Vec<Found> = Vec::with_capacity(found.len()); // in order, never overlapping
         for span in found {
             let i = chosen.partition_point(|other| other.start < span.start);
@@ -1032,8 +1056,8 @@ impl Walker {
     /// applies elsewhere only, as bits of their indices). The sanitizer's `_scans_by_path` is
     /// asked once per place.
     fn scans_by_path(&self, san: &Bound<'_, PyAny>, canon: &Canon, value: &str) -> PyResult<(bool, u64)> {
-        let finds = |screens: &Option<Vec<Py<Pattern>>>| {
-            screens.as_ref().is_none_or(|screens| screens.iter().any(|pattern| pattern.get().inner.is_match(value)))
+        let finds = |screens: &Option<Vec<Screen>>| {
+            screens.as_ref().is_none_or(|screens| screens.iter().any(|screen| screen_finds(screen, value)))
         };
         if let Some((screens, elsewhere)) = self.places().by_path.get(&canon.id) {
             return Ok((finds(screens), *elsewhere));
