@@ -1038,12 +1038,12 @@ ALWAYS = 1 << len(PREFILTERED)
 
 
 def gate_reader(names: Iterable[str]) -> GateReader:
-    """The leak gate's detectors ``names`` (in the gate's order) read by the compiled core where
-    their replicas read the whole text (ASCII, and for the IBAN replica more; each detector that
-    may find something replicated) or the prefilter rules them all out, as
-    ``Sanitizer._gate_leak`` reads it. Only the replicas of the detectors in ``names`` are
-    built: the presidio-backed ones import presidio."""
-    return GateReader(prefilter(), [(name, detector_bit(name), core_replica(name)) for name in names], ALWAYS)
+    """The leak gate's detectors ``names`` (in the gate's order) read by the compiled core as
+    ``Sanitizer._gate_leak`` reads them: by their replicas where these read the text (ASCII, and
+    for the IBAN replica more), else by their functions. Only the replicas of the detectors in
+    ``names`` are built: the presidio-backed ones import presidio."""
+    return GateReader(prefilter(), [(name, detector_bit(name), core_replica(name), DETECTOR_FUNCTIONS[name])
+                                    for name in names], ALWAYS)
 
 
 def core_replica(name: str) -> Any:

@@ -676,8 +676,9 @@ class Sanitizer:
     # -- pass 3: leak gate ----------------------------------------------------------------------
     def _gate(self, places: tuple[list, bool], run: _Run) -> list[dict]:
         """Every known original still in the output, and every hit of the gate's detectors that
-        is no fake, as a leak. Walked by the compiled core, which reads what its replicas can
-        (``detectors.gate_reader``) and calls ``_gate_leak``, the reference, back for the rest."""
+        is no fake, as a leak. Walked by the compiled core, which reads each text as ``_gate_leak``
+        does (``detectors.gate_reader``: by the replicas where they read it, else by the detectors'
+        functions) and calls ``_gate_leak``, the reference, back only for a lone surrogate."""
         # none was in the output before propagation, which then changed nothing: none is now
         known = known_values(run.known, Haystack.outline(*places), _UNMISTAKABLE) if run.propagated is not None else None
         leaks: list[dict] = []
@@ -690,14 +691,12 @@ class Sanitizer:
                               "reason": f"{found[0]} found in output (length {found[1]})"})
         return leaks
 
-    def _gate_leak(self, value: str, allowed: set[str], may_hold: int | None = None) -> tuple[str, int] | None:
+    def _gate_leak(self, value: str, allowed: set[str]) -> tuple[str, int] | None:
         """(detector, length) of the first hit in ``value`` that is no fake of this event. An
         output string in which no gate detector finds anything at all (a URL rebuilt from parts
-        each judged alone, a repr) is remembered as such: it is the same in the next event.
-        ``may_hold``: the prefilter's verdict on ``value``, where the core has asked it already."""
+        each judged alone, a repr) is remembered as such: it is the same in the next event."""
         found = False
-        may_hold = self._could_hold(value) if may_hold is None else may_hold
-        for name, detect in self._detectors_for(may_hold, self._gate_detectors, self._gate_choices):
+        for name, detect in self._detectors_for(self._could_hold(value), self._gate_detectors, self._gate_choices):
             for span in detect(value):
                 found = True
                 hit = value[span.start:span.end]

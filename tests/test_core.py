@@ -734,7 +734,8 @@ GATE_PIECES = GATE_VALUES + ["Order ", "iban ", "ssn ", " ", ", ", "\n", "<", ">
                              "%ff", "%2B", "x%40y", "ı", "Ü", "ghp_" + "a1B2" * 9, "xoxb-1234567890-abcdef",
                              "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", "glpat-" + "x" * 20, "AIza" + "Sy" * 17 + "0",
                              "SG.abcdefghijklmnop.qrstuvwxyzABCDEF", "-----END ", "RSA PRIVATE KEY-----", "MIIBOg",
-                             "eyJ", "abcd.", "+49 151 2345678", "user 8123456"]
+                             "eyJ", "abcd.", "+49 151 2345678", "user 8123456", "Júlia Silveira", "山本 明美",
+                             "Fröhlichallee 3, 57420 Passau", "\u3000", "Σ", "Иван Тимофеев", "\ud800"]
 
 
 @functools.cache
@@ -756,8 +757,8 @@ def _warm_sanitizer():
 @example(["mail ", "jane.doe%40example.com"], {"jane.doe@example.com"})  # a fake URL-encoded where it was put
 @example(["mail ", "jane.doe%40example.com"], set())
 def test_the_core_reads_what_the_leak_gate_reads(pieces: list[str], allowed: set[str]) -> None:
-    """The walk's gate reads ASCII text itself (detectors.gate_reader: JWTs, PEM keys and
-    providers' keys too), and any text the prefilter rules every detector out for: the first
+    """The walk's gate reads every text itself (detectors.gate_reader: by the replicas where they
+    read it, JWTs, PEM keys and providers' keys too, else by the detectors' functions): the first
     hit that is no fake (URL-decoded where it holds a %, escapes that are no UTF-8 too), in the gate's order of detectors, or
     none; and a text in which nothing at all was found is remembered as clean, as _gate_leak does."""
     sanitizer = _warm_sanitizer()
@@ -765,26 +766,26 @@ def test_the_core_reads_what_the_leak_gate_reads(pieces: list[str], allowed: set
     found, anything = sanitizer._gate_reader.read(text, allowed)
     sanitizer._gate_clean.clear()
     expected = sanitizer._gate_leak(text, allowed)
-    if found is ...:  # Python's to read: text beyond ASCII, or an address with a colon (the IP replica's)
-        from sanitizers.detectors import _ip_finder
-
-        assert not text.isascii() or _ip_finder()(text) is None
+    if found is ...:  # Python's to read: a lone surrogate only
+        assert "\ud800" in text
         return
     assert found == expected
     assert (text in sanitizer._gate_clean) == (not anything)
 
 
-def test_the_core_gate_leaves_a_detector_without_its_replica_to_python() -> None:
+def test_the_core_gate_reads_a_detector_without_its_replica_by_its_function() -> None:
     """A policy without presidio's detectors has no e-mail replica (building one would import
-    presidio and spaCy): a text the e-mail detector may read goes to _gate_leak whole."""
+    presidio and spaCy): the gate reads a text the e-mail detector may read with its function."""
     from sanitizers._core import GateReader, card_spans
-    from sanitizers.detectors import ALWAYS, detector_bit
+    from sanitizers.detectors import ALWAYS, DETECTOR_FUNCTIONS, detector_bit
 
     replicas = {"CREDIT_CARD": card_spans, "EMAIL_ADDRESS": None}
-    reader = GateReader(prefilter(), [(name, detector_bit(name), replica) for name, replica in replicas.items()], ALWAYS)
+    reader = GateReader(prefilter(), [(name, detector_bit(name), replica, DETECTOR_FUNCTIONS[name])
+                                      for name, replica in replicas.items()], ALWAYS)
     assert reader.read("card 4111 1111 1111 1111", set()) == (("CREDIT_CARD", 19), True)
     assert reader.read("card 4111 1111 1111 1111", {"4111 1111 1111 1111"}) == (None, True)
-    assert reader.read("mail jane.doe@example.com", set())[0] is ...
+    assert reader.read("mail jane.doe@example.com", set()) == (("EMAIL_ADDRESS", 20), True)
+    assert reader.read("mail jané.doe@exämple.com für", {"jané.doe@exämple.com"}) == (None, True)
     assert reader.read("nothing to see", set()) == (None, False)
 
 

@@ -1,14 +1,16 @@
-//! `Sanitizer._gate_leak` for the text the replicas read whole (ASCII, and for the IBAN replica
-//! more) with no hint of a detector the core does not replicate (one a policy leaves to Python),
-//! and for any text the prefilter rules every detector out for. The gate's detectors
-//! run here in the policy's order, as `_detectors_for` picks them; a hit is compared with the
-//! fakes URL-decoded, as `_gate_leak` compares it.
+//! `Sanitizer._gate_leak`: the gate's detectors run here in the policy's order, as
+//! `_detectors_for` picks them, each by its replica where that reads the text (ASCII, and for the
+//! IBAN replica more), else by its Python function; a hit is compared with the fakes URL-decoded,
+//! as `_gate_leak` compares it.
 
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PySet, PyString, PyTuple};
 
+use std::cell::OnceCell;
+
 use crate::finder::Finder;
+use crate::python::Indices;
 use crate::{percent, prefilter, Prefilter};
 
 /// What `GateReader::leak` makes of a text.
@@ -17,15 +19,23 @@ pub(crate) enum Verdict<'py> {
     Leak(Bound<'py, PyTuple>),
     /// No hit but fakes; `found` says whether there was any hit at all.
     Clean { found: bool },
-    /// The text is Python's to read, with the prefilter's verdict on it where there is one.
-    Python(Option<u32>),
+    /// The text is Python's to read (a lone surrogate, or a span out of it).
+    Python,
+}
+
+/// A detector of the gate: its name, replica (None: Python's), prefilter bit and Python function.
+struct GateDetector {
+    name: Py<PyString>,
+    finder: Option<Finder>,
+    bit: u32,
+    detect: Py<PyAny>,
 }
 
 #[pyclass(module = "sanitizers._core", frozen)]
 pub struct GateReader {
     prefilter: Py<Prefilter>,
-    /// The policy's gate detectors in the gate's order: name, replica (None: Python's), prefilter bit.
-    detectors: Vec<(Py<PyString>, Option<Finder>, u32)>,
+    /// The policy's gate detectors in the gate's order.
+    detectors: Vec<GateDetector>,
     /// The bit every prefilter verdict is taken with (`detectors.ALWAYS`).
     always: u32,
     /// The detectors' bits: the prefilter tests no other condition.
@@ -34,17 +44,21 @@ pub struct GateReader {
 
 #[pymethods]
 impl GateReader {
-    /// The prefilter; the gate's detectors as (name, bit, replica) in its order, each replica as
-    /// `detectors.core_replica` gives it; and the bit always set.
+    /// The prefilter; the gate's detectors as (name, bit, replica, function) in its order, each
+    /// replica as `detectors.core_replica` gives it; and the bit always set.
     #[new]
+    #[allow(clippy::type_complexity)]
     fn new(
-        prefilter: Py<Prefilter>, detectors: Vec<(Bound<'_, PyString>, u32, Bound<'_, PyAny>)>, always: u32,
+        prefilter: Py<Prefilter>, detectors: Vec<(Bound<'_, PyString>, u32, Bound<'_, PyAny>, Py<PyAny>)>, always: u32,
     ) -> PyResult<Self> {
-        let detectors: Vec<(Py<PyString>, Option<Finder>, u32)> = detectors
+        let detectors: Vec<GateDetector> = detectors
             .into_iter()
-            .map(|(name, bit, replica)| Ok((name.clone().unbind(), Finder::new(name.to_str()?, &replica)?, bit)))
+            .map(|(name, bit, replica, detect)| {
+                let finder = Finder::new(name.to_str()?, &replica)?;
+                Ok(GateDetector { name: name.unbind(), finder, bit, detect })
+            })
             .collect::<PyResult<_>>()?;
-        let wanted = detectors.iter().fold(0, |bits, (_, _, bit)| bits | bit);
+        let wanted = detectors.iter().fold(0, |bits, detector| bits | detector.bit);
         Ok(GateReader { prefilter, detectors, always, wanted })
     }
 
@@ -57,7 +71,7 @@ impl GateReader {
         Ok(match self.leak(value, allowed)? {
             Verdict::Leak(found) => (found.into_any(), true),
             Verdict::Clean { found } => (py.None().into_bound(py), found),
-            Verdict::Python(_) => (py.Ellipsis().into_bound(py), false),
+            Verdict::Python => (py.Ellipsis().into_bound(py), false),
         })
     }
 }
@@ -68,19 +82,17 @@ impl GateReader {
         &self, value: &Bound<'py, PyString>, allowed: &Bound<'py, PySet>,
     ) -> PyResult<Verdict<'py>> {
         let py = value.py();
-        let Ok(text) = value.to_str() else { return Ok(Verdict::Python(None)) }; // a lone surrogate
+        let Ok(text) = value.to_str() else { return Ok(Verdict::Python) }; // a lone surrogate
         let may_hold = prefilter::could_hold(text, &self.prefilter.get().streets, self.wanted) | self.always;
-        let chosen: Vec<_> = self.detectors.iter().filter(|(_, _, bit)| may_hold & bit != 0).collect();
-        if chosen.is_empty() {
-            return Ok(Verdict::Clean { found: false }); // whatever the text: no detector reads it
-        }
-        if chosen.iter().any(|(_, finder, _)| finder.is_none()) {
-            return Ok(Verdict::Python(Some(may_hold)));
-        }
         let mut found = false;
-        for (name, finder, _) in chosen {
-            let Some(spans) = finder.as_ref().map(|finder| finder.spans(value, text)).transpose()?.flatten() else {
-                return Ok(Verdict::Python(Some(may_hold)));
+        let at = OnceCell::new();
+        for GateDetector { name, finder, detect, .. } in self.detectors.iter().filter(|d| may_hold & d.bit != 0) {
+            let spans = match finder.as_ref().map(|finder| finder.spans(value, text)).transpose()?.flatten() {
+                Some(spans) => spans,
+                None => match at.get_or_init(|| Indices::new(text)).spans(detect.bind(py), value)? {
+                    Some(spans) => spans.into_iter().map(|(start, end, ..)| (start, end)).collect(),
+                    None => return Ok(Verdict::Python),
+                },
             };
             for (start, end) in spans {
                 found = true;

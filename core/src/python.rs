@@ -1,4 +1,8 @@
-//! How Python's `str` and `re` read ASCII text, for the detectors replicated in Rust.
+//! How Python's `str` and `re` read ASCII text, for the detectors replicated in Rust; and where
+//! Python's indices into a text fall in its bytes.
+
+use pyo3::prelude::*;
+use pyo3::types::PyString;
 
 /// Python's whitespace in ASCII text: `\s`, `str.isspace` and what `str.split` splits on
 /// (`\x1c`-`\x1f` included, which Rust's `\s` lacks).
@@ -92,5 +96,52 @@ mod tests {
         assert!(!python.is_match("a\x1db") && python.is_match("ab"));
         let end = regex::Regex::new(&rust_syntax(r"\.py$")).unwrap();
         assert!(end.is_match("a.py") && end.is_match("a.py\n") && !end.is_match("a.py\nb") && !end.is_match("a.pyc"));
+    }
+}
+
+/// A span a detector's Python function finds, its bounds in bytes: (start, end, entity, detector).
+pub type PySpan<'py> = (usize, usize, Bound<'py, PyString>, Bound<'py, PyString>);
+
+/// Python's indices into a text (characters) as byte offsets into its UTF-8.
+pub struct Indices<'a> {
+    text: &'a str,
+    /// Where each character starts, then the text's end; empty for ASCII text.
+    starts: Vec<usize>,
+}
+
+impl<'a> Indices<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let starts = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(at, _)| at).chain([text.len()]).collect()
+        };
+        Indices { text, starts }
+    }
+
+    /// The byte offset of index ``at``, None past the end.
+    pub fn byte(&self, at: usize) -> Option<usize> {
+        if self.starts.is_empty() {
+            Some(at).filter(|&at| at <= self.text.len())
+        } else {
+            self.starts.get(at).copied()
+        }
+    }
+
+    /// The spans (in bytes) of what ``detect``, a detector's Python function, finds in ``value``
+    /// (whose text this is), with each span's entity and detector; None where a span is out of
+    /// the text or ends before it starts.
+    pub fn spans<'py>(
+        &self, detect: &Bound<'py, PyAny>, value: &Bound<'py, PyString>,
+    ) -> PyResult<Option<Vec<PySpan<'py>>>> {
+        let mut found = Vec::new();
+        for span in detect.call1((value,))?.try_iter()? {
+            let (start, end, entity, detector): PySpan<'py> = span?.extract()?;
+            match (self.byte(start), self.byte(end)) {
+                (Some(start), Some(end)) if start <= end => found.push((start, end, entity, detector)),
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(found))
     }
 }

@@ -17,7 +17,7 @@ use crate::columns::ColumnPatterns;
 use crate::fakes::Maker;
 use crate::finder::Finder;
 use crate::gate::{GateReader, Verdict};
-use crate::python::space;
+use crate::python::{space, Indices};
 use crate::tree::{is_identifier, is_pair_list, walk_regions, Region, Visitor};
 use crate::url::{UrlParts, UrlPatterns};
 use crate::{literal, percent, prefilter, requote, utf8, KnownValues, Pattern, Prefilter, Rememberer};
@@ -980,26 +980,12 @@ impl Walker {
     ) -> PyResult<bool> {
         let py = text.py();
         let value = text.to_str()?;
-        // where each character starts, and the text's end
-        let starts: Vec<usize> = if value.is_ascii() {
-            Vec::new()
-        } else {
-            value.char_indices().map(|(at, _)| at).chain([value.len()]).collect()
-        };
-        let byte = |at: usize| {
-            if value.is_ascii() {
-                Some(at).filter(|&at| at <= value.len())
-            } else {
-                starts.get(at).copied()
-            }
-        };
+        let at = Indices::new(value);
         let priorities = screen.priorities.bind(py);
         for &index in indices {
             let (Reader::Python(detect) | Reader::Replica(_, detect)) = &screen.finders[index].reader;
-            for span in detect.bind(py).call1((text,))?.try_iter()? {
-                let (start, end, entity, detector): (usize, usize, Bound<'_, PyString>, Bound<'_, PyString>) =
-                    span?.extract()?;
-                let (Some(start), Some(end)) = (byte(start), byte(end)) else { return Ok(false) };
+            let Some(spans) = at.spans(detect.bind(py), text)? else { return Ok(false) };
+            for (start, end, entity, detector) in spans {
                 if start >= end || value[start..end].contains('%') {
                     return Ok(false);
                 }
@@ -1481,7 +1467,6 @@ impl<'py> Gate<'_, 'py> {
         {
             return Ok(None);
         }
-        let mut may_hold = None;
         if let Some(reader) = self.reader {
             match reader.leak(value, self.allowed)? {
                 Verdict::Leak(found) => return Ok(Some(found.into_any())),
@@ -1492,10 +1477,10 @@ impl<'py> Gate<'_, 'py> {
                     }
                     return Ok(None);
                 }
-                Verdict::Python(verdict) => may_hold = verdict,
+                Verdict::Python => {}
             }
         }
-        let found = self.san.call_method1(intern!(py, "_gate_leak"), (value, self.allowed, may_hold))?;
+        let found = self.san.call_method1(intern!(py, "_gate_leak"), (value, self.allowed))?;
         Ok(Some(found).filter(|found| !found.is_none()))
     }
 }
