@@ -43,7 +43,10 @@ def known_values(known: dict[str, tuple[str, str]], haystack: Haystack,
         if not found & ENCODED:
             continue
         for encode in _ENCODINGS:
-            encoded = encode(original)
+            try:
+                encoded = encode(original)
+            except UnicodeEncodeError:  # a lone surrogate has no UTF-8, so no URL-encoded form
+                continue
             if encoded in haystack:
                 table.setdefault(encoded, (encode(fake), entity))
     if not table:

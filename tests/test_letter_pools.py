@@ -58,3 +58,14 @@ def test_a_name_in_a_script_without_a_hand_picked_pool_is_not_kept(original: str
     kept = [c for c, f in zip(original, name, strict=True) if c == f and c.isalpha()]
     assert len(kept) <= 1, (original, name)  # one letter may be drawn again by chance, no more
     assert [c.action for c in result.changes if c.path == "user.name"] == ["fake"]
+
+
+@pytest.mark.parametrize("original", ["\ud800\u05d0\u05d1\u05d2", "\ud800กขค", "क\ud800खग"])
+def test_a_value_with_a_lone_surrogate_is_faked_not_blocked(original: str) -> None:
+    """A lone surrogate has no UTF-8, so no URL-encoded form to look for: the value is faked
+    everywhere it appears, where its URL encoding used to end the event in an internal error."""
+    event = {"event_id": "a" * 32, "user": {"username": original}, "message": f"user {original} logged in"}
+    result = Sanitizer(key=b"surrogates").sanitize(event)
+    assert not result.blocked, result.leaks
+    assert original not in str(result.event)
+    assert result.event["message"] == f"user {result.event['user']['username']} logged in"
