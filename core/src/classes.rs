@@ -1,7 +1,7 @@
 //! `charclass`: the fake of a value with no structure of its own. Same length; each letter and
 //! digit, ASCII or not, redrawn within its class and script; a UUID or hex token stays one.
 
-use crate::letter_pools::{LOOKUP, POOLS, RANGES};
+use crate::letter_pools::{ASSIGNED, LOOKUP, POOLS, RANGES};
 use crate::mt::Mt;
 
 const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
@@ -62,13 +62,15 @@ fn beyond_ascii(ch: char, rng: &mut Mt) -> char {
     hand_picked.or_else(|| generated_pool(ch, rng)).unwrap_or(ch)
 }
 
-/// A character of `ch`'s pool in `letter_pools`, if it is in one.
+/// A character of `ch`'s pool in `letter_pools`, if it is in one (or is a letter or digit of a
+/// later Unicode than the table's).
 fn generated_pool(ch: char, rng: &mut Mt) -> Option<char> {
     let point = u32::from(ch);
-    let &(first, _, pool) = LOOKUP.get(LOOKUP.partition_point(|&(_, last, _)| last < point))?;
-    if point < first {
-        return None;
-    }
+    let at = LOOKUP.partition_point(|&(_, last, _)| last < point);
+    let pool = match LOOKUP.get(at) {
+        Some(&(first, _, pool)) if first <= point => pool,
+        _ => later_pool(ch, at)?,
+    };
     let (start, runs, size) = POOLS[usize::from(pool)];
     let mut nth = rng.below(u128::from(size)) as u32;
     for &(first, last) in &RANGES[usize::from(start)..][..usize::from(runs)] {
@@ -78,6 +80,25 @@ fn generated_pool(ch: char, rng: &mut Mt) -> Option<char> {
         nth -= last - first + 1;
     }
     unreachable!("a pool's size is the sum of its runs")
+}
+
+/// The pool of a letter or digit the table's Python did not know (Python 3.12 knows 4,368 more,
+/// CJK Extension H among them): that of the last run before it (in its block, mostly) whose
+/// first character Rust classes alike. None for a character the table's Python knows as no
+/// letter or digit (a vowel sign, which Rust calls alphabetic).
+fn later_pool(ch: char, at: usize) -> Option<u16> {
+    let point = u32::from(ch);
+    let known =
+        ASSIGNED.get(ASSIGNED.partition_point(|&(_, last)| last < point)).is_some_and(|&(first, _)| first <= point);
+    if known || !(ch.is_alphabetic() || ch.is_numeric()) {
+        return None;
+    }
+    let class = |c: char| (c.is_uppercase(), c.is_lowercase(), c.is_numeric());
+    LOOKUP[..at]
+        .iter()
+        .rev()
+        .find(|(first, ..)| char::from_u32(*first).map(class) == Some(class(ch)))
+        .map(|&(.., pool)| pool)
 }
 
 /// Python's `str.isalpha` for one character: a letter (categories L*). Rust's `is_alphabetic`
