@@ -39,9 +39,15 @@ def looser(pattern: str, flags: int = 0) -> str | None:
     """``pattern`` (Python syntax) loosened for Rust's engine on ASCII text, or None where it has
     no looser form here."""
     try:
-        tree = _parser.parse(pattern, flags)
+        return _looser(_parser.parse(pattern, flags))
+    except re.error:
+        return None
+
+
+def _looser(tree) -> str | None:
+    try:
         return _sequence(tree, tree.state.flags)
-    except (re.error, _Untranslatable):
+    except _Untranslatable:
         return None
 
 
@@ -135,14 +141,15 @@ class Screened:
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
-        source = looser(pattern.pattern, pattern.flags)
+        tree = _parser.parse(pattern.pattern, pattern.flags)  # once: a long pattern takes milliseconds
+        source = _looser(tree)
         try:
             self.screen = Pattern(source) if source is not None else None
         except ValueError:  # beyond the engine's size limit
             self.screen = None
-        self.only_ascii = only_ascii(pattern.pattern, pattern.flags)  # its screen reads any text
+        self.only_ascii = _takes_ascii(tree, tree.state.flags)  # its screen reads any text
         # an empty match would change where finditer tries next (right after it, a non-empty one)
-        self._jumps = self.screen is not None and _parser.parse(pattern.pattern, pattern.flags).getwidth()[0] > 0
+        self._jumps = self.screen is not None and tree.getwidth()[0] > 0
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """``pattern.finditer(text)``."""

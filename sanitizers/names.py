@@ -10,6 +10,7 @@ number next to a street word of one of many languages. Names found in structured
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from sanitizers._core import SPACE_CLASS, AddressFinder, Pattern, PersonFinder
@@ -20,8 +21,29 @@ from sanitizers.gazetteer import first_names, last_names, street_words
 __all__ = ["address_screens", "detect_addresses", "detect_names", "detect_person", "detect_device_owner", "detect_address",
            "detect_cued_address", "street_gate_words", "street_suffix"]
 
-_UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽА-ЯЁΑ-Ω"
-_LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĳĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżžа-яёα-ω"
+# The blocks of the Latin, Greek, Cyrillic and Armenian letters beyond ASCII: Latin-1 to Latin
+# Extended-B and the IPA letters (Azerbaijani ə, African ɛ and ɔ), Greek and Coptic, Cyrillic and
+# its supplement, Armenian, Latin Extended Additional (Vietnamese), Greek Extended (polytonic),
+# Latin Extended-C and -D.
+_CASED_BLOCKS = ((0xC0, 0x2AF), (0x370, 0x3FF), (0x400, 0x52F), (0x531, 0x58F), (0x1E00, 0x1EFF), (0x1F00, 0x1FFF),
+                 (0x2C60, 0x2C7F), (0xA720, 0xA7FF))
+
+
+def _cased_letters(case: Callable[[str], bool]) -> str:
+    """The letters of ``_CASED_BLOCKS`` that ``case`` (``str.isupper``, ``str.islower``) holds, as
+    the ranges of a class: Python's own reading of each letter, none left out by hand."""
+    runs: list[list[int]] = []
+    for code in (c for first, last in _CASED_BLOCKS for c in range(first, last + 1)):
+        if chr(code).isalpha() and case(chr(code)):
+            if runs and runs[-1][1] == code - 1:
+                runs[-1][1] = code
+            else:
+                runs.append([code, code])
+    return "".join(chr(first) if first == last else f"{chr(first)}-{chr(last)}" for first, last in runs)
+
+
+_UP = "A-Z" + _cased_letters(str.isupper)
+_LOW = "a-z" + _cased_letters(str.islower)
 # "Jane", "Jean-Luc", "O'Connor", "McDonald"; every repetition starts with a separator or a
 # capital, so a failing match cannot backtrack through the ways of splitting a lowercase run.
 _WORD = f"[{_UP}](?:[{_LOW}]+|['’](?=[{_UP}]))(?:['’-][{_UP}]?[{_LOW}]+|[{_UP}][{_LOW}]+)*"
