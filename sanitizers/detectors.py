@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 from itertools import repeat
@@ -603,6 +604,12 @@ _DIGIT = re.compile(r"\d")
 _CARD = re.compile(r"(?<![\w.-])(?:\d[ -]?){11,18}\d(?![\w-]|\.\d)")
 
 
+def _ascii_digits(digits: str) -> str:
+    """Decimal digits of any script as ASCII ones: ``\\d`` takes ٤ and ४ too, and a card number
+    written in them is still one."""
+    return digits if digits.isascii() else "".join(str(unicodedata.decimal(c)) for c in digits)
+
+
 def _luhn_total(digits: str) -> int:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -654,7 +661,7 @@ def _detect_card_here(text: str) -> list[Span]:
         raw = m.group(0)
         if len(set(_DIGIT.sub("", raw))) > 1:
             continue
-        digits = raw.replace(" ", "").replace("-", "")
+        digits = _ascii_digits(raw.replace(" ", "").replace("-", ""))
         if 12 <= len(digits) <= 19 and luhn_valid(digits) and card_brand_ok(digits):
             spans.append(Span(m.start(), m.end(), "CREDIT_CARD", "card"))
     return spans

@@ -1063,3 +1063,12 @@ def test_a_name_in_free_text_is_found_in_every_latin_greek_cyrillic_and_armenian
     them (names._cased_letters), not a hand-made list: these kept their accented words before."""
     out = clean(sanitizer, {"extra": {"note": text}})["extra"]["note"]
     assert not any(word in out for word in name.split() if len(word) > 2), out
+
+
+@pytest.mark.parametrize("number", ["٤١١١ ١١١١ ١١١١ ١١١١", "۴۱۱۱۱۱۱۱۱۱۱۱۱۱۱۱", "४१११ ११११ ११११ ११११",
+                                    "４１１１ １１１１ １１１１ １１１１"])
+def test_a_card_number_in_digits_beyond_ascii_is_found_in_text(sanitizer, number):
+    """``\\d`` takes Arabic-Indic, Persian, Devanagari and fullwidth digits: the Luhn check and the
+    brand read them as the digits they are (they read ``ord - 48`` before, and kept the number)."""
+    out = clean(sanitizer, {"extra": {"note": f"card {number} declined"}})["extra"]["note"]
+    assert number not in out and number.replace(" ", "")[4:] not in out.replace(" ", "")
