@@ -304,7 +304,22 @@ def _run_presidio_tokens(entity: str, text: str, needed: Callable[[str], bool]) 
     return spans
 
 
-_LOCAL_PART_STOP = re.compile(r"[^\w.+-]")
+def _combining_marks() -> str:
+    """The combining marks of the scripts' blocks (U+0300 to U+1DFF) as ranges of a class: the
+    vowel signs of an Indic, Thai or Khmer name, and accents written apart, which ``\\w`` lacks, so
+    that a name or mailbox written with them is read whole."""
+    runs: list[list[int]] = []
+    for code in range(0x300, 0x1E00):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if runs and runs[-1][1] == code - 1:
+                runs[-1][1] = code
+            else:
+                runs.append([code, code])
+    return "".join(f"\\u{first:04x}" + (f"-\\u{last:04x}" if last > first else "") for first, last in runs)
+
+
+_MARKS = _combining_marks()
+_LOCAL_PART_STOP = re.compile(rf"[^\w{_MARKS}.+-]")
 # A scheme starts a run (the lookbehind): tried at every letter, a long run is quadratic. Right
 # before the mailbox (\Z, not $: a URL on the line before is no userinfo of the mailbox after it).
 _URL_USERINFO = re.compile(r"(?<![\w+.-])[A-Za-z][\w+.-]*://[^\s/@]*\Z")
@@ -910,11 +925,11 @@ def detect_secret_assignment(text: str) -> list[Span]:
 
 _USERNAME = re.compile(
     r"<(?:User|Customer|Account|Member|Profile|Person)\w{0,20}: (?P<repr>[^<>\s][^<>]{0,63})>"
-    r"|(?i:\buser(?:name)? ['\"]?)(?P<subject>[\w.@+-]{2,64})"
+    r"|(?i:\buser(?:name)? ['\"]?)(?P<subject>[\w" + _MARKS + r".@+-]{2,64})"
     r"(?=['\"]? (?i:logged|signed|authenticated|failed (?:to )?(?:log|sign|authenticat)))"
-    r"|(?i:\b(?:user(?:name)?|uname)=)(?P<assigned>[\w.@+-]{2,64})"
+    r"|(?i:\b(?:user(?:name)?|uname)=)(?P<assigned>[\w" + _MARKS + r".@+-]{2,64})"
     r"|(?i:\b(?:log(?:ged)?[ -]?in|sign(?:ed)?[ -]?in|logon|authenticated|login \w+|sign-in \w+)"
-    r" (?:for|as|by) (?:user )?['\"]?)(?P<cued>[\w.@+-]{2,64})"
+    r" (?:for|as|by) (?:user )?['\"]?)(?P<cued>[\w" + _MARKS + r".@+-]{2,64})"
 )
 _USERNAME_GATE = re.compile(r"<[A-Z]|(?i:log|sign|authenticated|user(?:name)?=|uname=)")
 

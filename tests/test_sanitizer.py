@@ -1072,3 +1072,22 @@ def test_a_card_number_in_digits_beyond_ascii_is_found_in_text(sanitizer, number
     brand read them as the digits they are (they read ``ord - 48`` before, and kept the number)."""
     out = clean(sanitizer, {"extra": {"note": f"card {number} declined"}})["extra"]["note"]
     assert number not in out and number.replace(" ", "")[4:] not in out.replace(" ", "")
+
+
+def test_a_fake_put_where_a_query_wrote_letters_beyond_ascii_as_they_are_is_written_so(sanitizer):
+    """``username=José`` in a log line: the fake is written as the name was, not percent-encoded;
+    an escaped original gets an escaped fake."""
+    out = clean(sanitizer, {"extra": {"a": "username=José", "b": "username=Jos%C3%A9", "c": "GET /u?name=José&x=1"}})
+    assert "%" not in out["extra"]["a"] and out["extra"]["a"] != "username=José"
+    assert out["extra"]["b"].startswith("username=") and "%" in out["extra"]["b"] and "Jos" not in out["extra"]["b"]
+    assert "%" not in out["extra"]["c"] and "José" not in out["extra"]["c"]
+
+
+@pytest.mark.parametrize("text, name", [("write to राहुल.शर्मा@gmail.com", "राहुल"), ("contact ใจดี@example.org now", "ใจดี"),
+                                        ("राहुल@example.org", "राहु"), ("logged in as राहुल", "राहुल"),
+                                        ("User ສົມພອນ logged in", "ສົມພອນ")])
+def test_a_mailbox_or_username_written_with_vowel_signs_is_read_whole(sanitizer, text, name):
+    """``\\w`` lacks combining marks, so a local part or username stopped at an Indic or Thai
+    vowel sign: the mailbox was kept whole, or all but its last letters."""
+    out = clean(sanitizer, {"breadcrumbs": {"values": [{"message": text}]}})["breadcrumbs"]["values"][0]["message"]
+    assert name not in out, out
