@@ -532,16 +532,22 @@ fn unquote<'py>(text: &Bound<'py, PyString>, plus: bool) -> PyResult<Bound<'py, 
 }
 
 /// ``value`` percent-encoded the way ``raw`` (what it replaces) was: the same unescaped symbols
-/// (`percent::safe_of`), and with ``plus`` spaces as `+` unless ``raw`` writes them `%20`
-/// (`quote_plus`, else `quote`).
+/// (`percent::safe_of`), with ``plus`` spaces as `+` unless ``raw`` writes them `%20`
+/// (`quote_plus`, else `quote`), and characters beyond ASCII as they are where ``raw`` writes
+/// its own so (a name in a query of a log line, `username=José`).
 #[pyfunction]
 #[pyo3(signature = (raw, value, *, plus))]
 pub(crate) fn requote<'py>(
     raw: &Bound<'py, PyString>, value: &Bound<'py, PyString>, plus: bool,
 ) -> PyResult<Bound<'py, PyString>> {
     let raw = raw.to_string_lossy(); // a lone surrogate is no ASCII symbol either
-    let safe = PyString::new(value.py(), &percent::safe_of(&raw));
-    quote(value, &safe, plus && !raw.contains("%20"))
+    let plus = plus && !raw.contains("%20");
+    match value.to_str() {
+        Ok(text) if !raw.is_ascii() => {
+            Ok(PyString::new(value.py(), &percent::quote(text, &percent::safe_of(&raw), plus, true)))
+        }
+        _ => quote(value, &PyString::new(value.py(), &percent::safe_of(&raw)), plus),
+    }
 }
 
 /// `urllib.parse.quote(value, safe)` (with ``plus``, `quote_plus`), by `percent::quote`. A value
@@ -555,7 +561,7 @@ fn quote<'py>(value: &Bound<'py, PyString>, safe: &Bound<'py, PyString>, plus: b
         return Ok(quote.call((value,), Some(&[("safe", safe)].into_py_dict(value.py())?))?.cast_into()?);
     };
     // only ASCII characters of ``safe`` count, as Python's (a lone surrogate is none)
-    Ok(PyString::new(value.py(), &percent::quote(text, &safe.to_string_lossy(), plus)))
+    Ok(PyString::new(value.py(), &percent::quote(text, &safe.to_string_lossy(), plus, false)))
 }
 
 /// ``text`` where it is ASCII, the text the core's replicas read (a lone surrogate fails `to_str`).

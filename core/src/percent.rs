@@ -48,8 +48,9 @@ const HEX: [char; 16] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 
 
 /// `quote(value, safe)` (or `quote_plus`, with ``plus``): each UTF-8 byte of ``value`` but
 /// ASCII letters, digits, `_.-~` and the ASCII characters of ``safe`` written `%XX`; with
-/// ``plus``, a space written `+` (and a `+` escaped, unless ``safe`` holds it).
-pub fn quote(value: &str, safe: &str, plus: bool) -> String {
+/// ``plus``, a space written `+` (and a `+` escaped, unless ``safe`` holds it); with
+/// ``beyond_ascii``, a character beyond ASCII written as it is.
+pub fn quote(value: &str, safe: &str, plus: bool, beyond_ascii: bool) -> String {
     let mut keep = [false; 128];
     for byte in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~".iter().chain(safe.as_bytes()) {
         if byte.is_ascii() {
@@ -57,13 +58,19 @@ pub fn quote(value: &str, safe: &str, plus: bool) -> String {
         }
     }
     let mut out = String::with_capacity(value.len());
-    for &byte in value.as_bytes() {
-        if plus && byte == b' ' {
-            out.push('+');
-        } else if byte.is_ascii() && keep[usize::from(byte)] {
-            out.push(char::from(byte));
-        } else {
-            out.extend(['%', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 15)]]);
+    for ch in value.chars() {
+        if beyond_ascii && !ch.is_ascii() {
+            out.push(ch);
+            continue;
+        }
+        for &byte in ch.encode_utf8(&mut [0; 4]).as_bytes() {
+            if plus && byte == b' ' {
+                out.push('+');
+            } else if byte.is_ascii() && keep[usize::from(byte)] {
+                out.push(char::from(byte));
+            } else {
+                out.extend(['%', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 15)]]);
+            }
         }
     }
     out
