@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import operator
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import cache
 
@@ -63,6 +64,23 @@ _SHAPES = {
     "IP_ADDRESS": re.compile(r"[^@]*"),
     "PERSON": re.compile(r"(?s).*[^\W\d_].*"),  # a name has letters: a number in a name field keeps its digits
 }
+
+
+# Made from their digits' values (a card's check digit, a phone's country code, a date): a value
+# written in the digits of another script (٤١١١ ١١١١ ...) is made from its ASCII form and its
+# fake written back in its own digits.
+_DIGIT_ENTITIES = frozenset({"CREDIT_CARD", "PHONE_NUMBER", "US_SSN", "IBAN_CODE", "DATE_OF_BIRTH", "USER_ID"})
+
+
+def _digit_zero(value: str) -> int | None:
+    """The zero of the one script beyond ASCII that all of ``value``'s decimal digits are in."""
+    zeros = {ord(c) - unicodedata.decimal(c) for c in value if c.isdecimal()}
+    return zeros.pop() if len(zeros) == 1 and ord("0") not in zeros else None
+
+
+def _digits_moved(text: str, source: int, target: int) -> str:
+    """``text`` with the ten digits from code point ``source`` written as those from ``target``."""
+    return text.translate({source + i: target + i for i in range(10)})
 
 
 _SECRET_LIKE = {"SECRET", "API_KEY", "COOKIE", "GENERIC"}
@@ -169,6 +187,9 @@ class FakeFactory:
     def _make(self, entity: str, value: str, salt: int = 0) -> str:
         """The fake of ``value``: by the compiled core where all its generator's parts are there
         (``Maker``: an ASCII value of any entity), else by ``_make_here``, the core's reference."""
+        zero = _digit_zero(value) if entity in _DIGIT_ENTITIES and not value.isascii() else None
+        if zero is not None:
+            return _digits_moved(self._make(entity, _digits_moved(value, zero, ord("0")), salt), ord("0"), zero)
         made = self._maker.make(entity, value, salt)
         return made if made is not None else self._make_here(entity, value, salt)
 

@@ -335,3 +335,20 @@ def test_a_plain_international_number_has_the_calling_code_phonenumbers_reads(pr
         expected = 2
     _country_code_length.cache_clear()
     assert _country_code_length(value) == expected
+
+
+@pytest.mark.parametrize("entity, value", [("CREDIT_CARD", "٤١١١ ١١١١ ١١١١ ١١١١"), ("CREDIT_CARD", "४१११ ११११ ११११ ११११"),
+                                           ("PHONE_NUMBER", "+٤٩ ١٥١٢ ٣٤٥٦٧٨٩"), ("DATE_OF_BIRTH", "١٩٨٥-٠٧-٠٤"),
+                                           ("USER_ID", "٥٨٧٥٩"), ("US_SSN", "٢١٩-٠٩-٩٩٩٩")])
+def test_a_value_in_digits_beyond_ascii_gets_its_fake_in_the_same_digits(fakes, entity, value):
+    """Made from its ASCII form (a card keeps its brand and a valid check digit, a phone its
+    country code), written back in the value's own digits, and the same number in another script
+    gets the same fake."""
+    zero = ord(value.lstrip("+")[0]) - int(value.lstrip("+")[0])
+    fake = fakes.fake(entity, value)
+    assert fake != value and len(fake) == len(value)
+    assert all(zero <= ord(c) <= zero + 9 for c in fake if c.isdecimal()), fake
+    ascii_value = value.translate({zero + i: ord("0") + i for i in range(10)})
+    assert fake.translate({zero + i: ord("0") + i for i in range(10)}) == fakes.fake(entity, ascii_value)
+    if entity == "CREDIT_CARD":
+        assert luhn_valid(fake.translate({zero + i: ord("0") + i for i in range(10)}).replace(" ", ""))
