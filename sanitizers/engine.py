@@ -220,8 +220,8 @@ class Sanitizer:
         everywhere, each with whether it screens text beyond ASCII too (``Screened.only_ascii``),
         ``_PRIORITY``): what tells the walk, in the core, a plain string ``_scan`` finds nothing
         in, which most new strings are (ids, timestamps, messages naming no one), and what it
-        finds in one. Each detector comes with its bit, its replica, its
-        function (which the core calls where it has no replica), its rule, its spans' entity
+        finds in one. Each detector comes with its bit, its replica, its function (which the
+        core calls where no replica reads the text), its rule, its spans' entity
         (None where each span names its own) and their ``_PRIORITY``. None where no text can
         be told so: a detector the prefilter never rules out, a pattern without a looser form,
         or more detectors than the core names by bit (see ``_scans_by_path``)."""

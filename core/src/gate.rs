@@ -3,11 +3,11 @@
 //! IBAN replica more), else by its Python function; a hit is compared with the fakes URL-decoded,
 //! as `_gate_leak` compares it.
 
+use std::cell::OnceCell;
+
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PySet, PyString, PyTuple};
-
-use std::cell::OnceCell;
 
 use crate::finder::Finder;
 use crate::python::Indices;

@@ -83,22 +83,6 @@ pub fn finditer<M: Copy>(
     found
 }
 
-#[cfg(test)]
-mod tests {
-    use super::rust_syntax;
-
-    #[test]
-    fn python_classes_in_rust_syntax() {
-        assert_eq!(rust_syntax(r"[^\s=&]+\Z"), r"[^\t\n\x0B\x0C\r\x1C-\x1F =&]+\z");
-        assert_eq!(rust_syntax(r"a\sb\\s"), r"a[\t\n\x0B\x0C\r\x1C-\x1F ]b\\s");
-        assert_eq!(rust_syntax(r"\S+[\S,]"), r"[^\t\n\x0B\x0C\r\x1C-\x1F ]+[[^\t\n\x0B\x0C\r\x1C-\x1F ],]");
-        let python = regex::Regex::new(&rust_syntax(r"\A[^\s=]+\Z")).unwrap();
-        assert!(!python.is_match("a\x1db") && python.is_match("ab"));
-        let end = regex::Regex::new(&rust_syntax(r"\.py$")).unwrap();
-        assert!(end.is_match("a.py") && end.is_match("a.py\n") && !end.is_match("a.py\nb") && !end.is_match("a.pyc"));
-    }
-}
-
 /// A span a detector's Python function finds, its bounds in bytes: (start, end, entity, detector).
 pub type PySpan<'py> = (usize, usize, Bound<'py, PyString>, Bound<'py, PyString>);
 
@@ -110,6 +94,7 @@ pub struct Indices<'a> {
 }
 
 impl<'a> Indices<'a> {
+    /// The indices of ``text``.
     pub fn new(text: &'a str) -> Self {
         let starts = if text.is_ascii() {
             Vec::new()
@@ -143,5 +128,21 @@ impl<'a> Indices<'a> {
             }
         }
         Ok(Some(found))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rust_syntax;
+
+    #[test]
+    fn python_classes_in_rust_syntax() {
+        assert_eq!(rust_syntax(r"[^\s=&]+\Z"), r"[^\t\n\x0B\x0C\r\x1C-\x1F =&]+\z");
+        assert_eq!(rust_syntax(r"a\sb\\s"), r"a[\t\n\x0B\x0C\r\x1C-\x1F ]b\\s");
+        assert_eq!(rust_syntax(r"\S+[\S,]"), r"[^\t\n\x0B\x0C\r\x1C-\x1F ]+[[^\t\n\x0B\x0C\r\x1C-\x1F ],]");
+        let python = regex::Regex::new(&rust_syntax(r"\A[^\s=]+\Z")).unwrap();
+        assert!(!python.is_match("a\x1db") && python.is_match("ab"));
+        let end = regex::Regex::new(&rust_syntax(r"\.py$")).unwrap();
+        assert!(end.is_match("a.py") && end.is_match("a.py\n") && !end.is_match("a.py\nb") && !end.is_match("a.pyc"));
     }
 }
