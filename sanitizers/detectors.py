@@ -304,18 +304,23 @@ def _run_presidio_tokens(entity: str, text: str, needed: Callable[[str], bool]) 
     return spans
 
 
+def code_runs(codes: Iterable[int]) -> list[tuple[int, int]]:
+    """Ascending code points as runs of consecutive ones, (first, last): a class's ranges."""
+    runs: list[tuple[int, int]] = []
+    for code in codes:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1] = (runs[-1][0], code)
+        else:
+            runs.append((code, code))
+    return runs
+
+
 def _combining_marks() -> str:
     """The combining marks of the scripts' blocks (U+0300 to U+1DFF) as ranges of a class: the
     vowel signs of an Indic, Thai or Khmer name, and accents written apart, which ``\\w`` lacks, so
     that a name or mailbox written with them is read whole."""
-    runs: list[list[int]] = []
-    for code in range(0x300, 0x1E00):
-        if unicodedata.category(chr(code)).startswith("M"):
-            if runs and runs[-1][1] == code - 1:
-                runs[-1][1] = code
-            else:
-                runs.append([code, code])
-    return "".join(f"\\u{first:04x}" + (f"-\\u{last:04x}" if last > first else "") for first, last in runs)
+    marks = code_runs(c for c in range(0x300, 0x1E00) if unicodedata.category(chr(c)).startswith("M"))
+    return "".join(f"\\u{first:04x}" + (f"-\\u{last:04x}" if last > first else "") for first, last in marks)
 
 
 _MARKS = _combining_marks()

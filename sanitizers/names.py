@@ -15,7 +15,7 @@ from functools import cache
 
 from sanitizers._core import SPACE_CLASS, AddressFinder, Pattern, PersonFinder
 from sanitizers._screen import Screened
-from sanitizers.detectors import SPAN_KINDS, Span, digit_count
+from sanitizers.detectors import SPAN_KINDS, Span, code_runs, digit_count
 from sanitizers.gazetteer import first_names, last_names, street_words
 
 __all__ = ["address_screens", "detect_addresses", "detect_names", "detect_person", "detect_device_owner", "detect_address",
@@ -32,14 +32,9 @@ _CASED_BLOCKS = ((0xC0, 0x2AF), (0x370, 0x3FF), (0x400, 0x52F), (0x531, 0x58F), 
 def _cased_letters(case: Callable[[str], bool]) -> str:
     """The letters of ``_CASED_BLOCKS`` that ``case`` (``str.isupper``, ``str.islower``) holds, as
     the ranges of a class: Python's own reading of each letter, none left out by hand."""
-    runs: list[list[int]] = []
-    for code in (c for first, last in _CASED_BLOCKS for c in range(first, last + 1)):
-        if chr(code).isalpha() and case(chr(code)):
-            if runs and runs[-1][1] == code - 1:
-                runs[-1][1] = code
-            else:
-                runs.append([code, code])
-    return "".join(chr(first) if first == last else f"{chr(first)}-{chr(last)}" for first, last in runs)
+    letters = code_runs(c for first, last in _CASED_BLOCKS for c in range(first, last + 1)
+                        if chr(c).isalpha() and case(chr(c)))
+    return "".join(chr(first) if first == last else f"{chr(first)}-{chr(last)}" for first, last in letters)
 
 
 _UP = "A-Z" + _cased_letters(str.isupper)
