@@ -10,6 +10,7 @@ number next to a street word of one of many languages. Names found in structured
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import cache
 
@@ -67,6 +68,23 @@ _ADDRESSING = re.compile(
 )
 # Names in scripts without letter case (Han, kana, Hangul): one or two short runs of characters.
 _UNCASED_NAME = re.compile(r"[\u3005\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,4}(?:[ \u3000][\u3005\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,4})?")
+# Scripts whose names carry no capital either and have no name lists here: Hebrew, Arabic, the
+# Indic scripts, Thai, Lao, Tibetan, Myanmar, Georgian, Ethiopic, Khmer.
+_UNCASED_BLOCKS = ((0x590, 0x5FF), (0x600, 0x6FF), (0x750, 0x77F), (0x900, 0xDFF), (0xE00, 0xFFF), (0x1000, 0x109F),
+                   (0x10D0, 0x10FF), (0x1200, 0x137F), (0x1780, 0x17FF))
+
+
+def _uncased_class(marks: bool) -> str:
+    """The letters of ``_UNCASED_BLOCKS`` (with ``marks``, their vowel signs and points too) as
+    the ranges of a class."""
+    taken = code_runs(c for first, last in _UNCASED_BLOCKS for c in range(first, last + 1)
+                      if chr(c).isalpha() or (marks and unicodedata.category(chr(c)).startswith("M")))
+    return "".join(f"\\u{first:04x}" + (f"-\\u{last:04x}" if last > first else "") for first, last in taken)
+
+
+_UNCASED_WORD = f"[{_uncased_class(False)}][{_uncased_class(True)}]{{1,23}}"
+# One to three such words: a name only after a cue ("Dear שרה כהן", "Name: محمد علي").
+_CUED_UNCASED_NAME = re.compile(f"{_UNCASED_WORD}(?: {_UNCASED_WORD}){{0,2}}")
 # Capitalized words that start sentences in error messages and are never names.
 _NOT_NAMES = {
     "error", "invalid", "failed", "payment", "order", "request", "response", "user", "customer",
@@ -237,7 +255,7 @@ def _ascii_pattern(pattern: re.Pattern[str]) -> str:
 
 def _uncased_names(text: str) -> list[Span]:
     """Han, kana and Hangul names carry no capital to spot them by: take them after a cue, or
-    when a part is a known name."""
+    when a part is a known name. Names in the other uncased scripts, after a cue only."""
     if text.isascii():
         return []
     firsts, lasts = first_names(), last_names()
@@ -249,6 +267,10 @@ def _uncased_names(text: str) -> list[Span]:
                 or any(part in firsts or part in lasts for part in parts)
                 or (len(parts) == 1 and 2 <= len(parts[0]) <= 3 and _standalone(text, m.start(), m.end())
                     and (parts[0][0] in lasts or parts[0][:2] in lasts))):
+            spans.append(Span(m.start(), m.end(), "PERSON", "person"))
+    for m in _CUED_UNCASED_NAME.finditer(text):
+        before = text[max(0, m.start() - 40):m.start()]
+        if _CUES.search(before) or _ADDRESSING.search(before):
             spans.append(Span(m.start(), m.end(), "PERSON", "person"))
     return spans
 

@@ -1091,3 +1091,18 @@ def test_a_mailbox_or_username_written_with_vowel_signs_is_read_whole(sanitizer,
     vowel sign: the mailbox was kept whole, or all but its last letters."""
     out = clean(sanitizer, {"breadcrumbs": {"values": [{"message": text}]}})["breadcrumbs"]["values"][0]["message"]
     assert name not in out, out
+
+
+@pytest.mark.parametrize("text, name", [("Dear שרה כהן, thanks", "שרה כהן"), ("Name: محمد بن علي", "محمد"),
+                                        ("Hello สมชาย ใจดี", "สมชาย"), ("Dear राहुल शर्मा", "राहुल"),
+                                        ("customer ნინო ბერიძე called", "ბერიძე"), ("Hello አበበ ቢቂላ", "አበበ")])
+def test_a_name_in_an_uncased_script_after_a_cue_is_found_in_free_text(sanitizer, text, name):
+    """Hebrew, Arabic, Thai, Devanagari, Georgian, Ethiopic: no capital to spot a name by, so one
+    is taken after a cue, as Han, kana and Hangul ones are (they were kept)."""
+    out = clean(sanitizer, {"extra": {"note": text}})["extra"]["note"]
+    assert name not in out, out
+
+
+def test_text_in_an_uncased_script_without_a_cue_is_kept(sanitizer):
+    for text in ("שלום עולם", "error: מפתח לא תקין", "خطأ في الاتصال"):
+        assert clean(sanitizer, {"extra": {"note": text}})["extra"]["note"] == text
