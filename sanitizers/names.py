@@ -268,6 +268,8 @@ def _uncased_names(text: str) -> list[Span]:
                 or (len(parts) == 1 and 2 <= len(parts[0]) <= 3 and _standalone(text, m.start(), m.end())
                     and (parts[0][0] in lasts or parts[0][:2] in lasts))):
             spans.append(Span(m.start(), m.end(), "PERSON", "person"))
+    if max(text) < chr(_UNCASED_BLOCKS[0][0]):  # Latin, Greek and Cyrillic text: none of their letters
+        return spans
     for m in _CUED_UNCASED_NAME.finditer(text):
         before = text[max(0, m.start() - 40):m.start()]
         if _CUES.search(before) or _ADDRESSING.search(before):
