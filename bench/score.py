@@ -215,19 +215,23 @@ def contains(haystack: str, literal: str, kind: str, boundaries: bool) -> bool:
 
 
 @functools.lru_cache(maxsize=65536)
-def base64_cores(value: str) -> tuple[str, ...]:
+def base64_cores(value: str, kind: str = "") -> tuple[str, ...]:
     """Base64 fragments of the value at all three byte alignments (std and url-safe alphabets).
 
     A value embedded in a larger base64 blob (Basic auth ``user:password``, a JWT payload)
-    shows up as one of these fragments whatever bytes precede it.
+    shows up as one of these fragments whatever bytes precede it. An e-mail address's fragment
+    must hold a byte of its local part: a fake keeps the domain, so a fragment of ``@live.com``
+    alone is found in the fake of ``ii@live.com`` too.
     """
     data = value.encode("utf-8")
+    personal = len(value.partition("@")[0].encode("utf-8")) if kind == "email" and "@" in value else len(data)
     cores: list[str] = []
     for offset in range(3):
         encoded = base64.b64encode(b"\0" * offset + data).decode("ascii")
         full = ((offset + len(data)) // 3) * 4  # characters from complete 3-byte groups
         core = encoded[4 if offset else 0 : full]
-        if len(core) >= MIN_B64_CORE:
+        first_byte = 3 - offset if offset else 0  # of the data, the first the fragment covers
+        if len(core) >= MIN_B64_CORE and first_byte < personal:
             cores.append(core)
             cores.append(core.replace("+", "-").replace("/", "_"))
     return tuple(dict.fromkeys(cores))
@@ -250,7 +254,7 @@ def find_leak(entry: Mapping[str, Any], hay: Haystack) -> str | None:
         target = hay.digits if kind in DIGIT_KINDS else hay.alnum
         if packed in target:
             return "separators-removed"
-    for core in base64_cores(value):
+    for core in base64_cores(value, kind):
         if core in hay.text:
             return "base64"
     for part in entry.get("parts") or ():
