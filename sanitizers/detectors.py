@@ -315,12 +315,16 @@ def code_runs(codes: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
+def escaped_class(codes: Iterable[int]) -> str:
+    """Ascending code points as the body of a class, in ``\\u`` escapes and ranges."""
+    return "".join(f"\\u{first:04x}" + (f"-\\u{last:04x}" if last > first else "") for first, last in code_runs(codes))
+
+
 def _combining_marks() -> str:
     """The combining marks of the scripts' blocks (U+0300 to U+1DFF) as ranges of a class: the
     vowel signs of an Indic, Thai or Khmer name, and accents written apart, which ``\\w`` lacks, so
     that a name or mailbox written with them is read whole."""
-    marks = code_runs(c for c in range(0x300, 0x1E00) if unicodedata.category(chr(c)).startswith("M"))
-    return "".join(f"\\u{first:04x}" + (f"-\\u{last:04x}" if last > first else "") for first, last in marks)
+    return escaped_class(c for c in range(0x300, 0x1E00) if unicodedata.category(chr(c)).startswith("M"))
 
 
 _MARKS = _combining_marks()

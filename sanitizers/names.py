@@ -16,7 +16,7 @@ from functools import cache
 
 from sanitizers._core import SPACE_CLASS, AddressFinder, Pattern, PersonFinder
 from sanitizers._screen import Screened
-from sanitizers.detectors import SPAN_KINDS, Span, code_runs, digit_count
+from sanitizers.detectors import SPAN_KINDS, Span, code_runs, digit_count, escaped_class
 from sanitizers.gazetteer import first_names, last_names, street_words
 
 __all__ = ["address_screens", "detect_addresses", "detect_names", "detect_person", "detect_device_owner", "detect_address",
@@ -77,9 +77,8 @@ _UNCASED_BLOCKS = ((0x590, 0x5FF), (0x600, 0x6FF), (0x750, 0x77F), (0x900, 0xDFF
 def _uncased_class(marks: bool) -> str:
     """The letters of ``_UNCASED_BLOCKS`` (with ``marks``, their vowel signs and points too) as
     the ranges of a class."""
-    taken = code_runs(c for first, last in _UNCASED_BLOCKS for c in range(first, last + 1)
-                      if chr(c).isalpha() or (marks and unicodedata.category(chr(c)).startswith("M")))
-    return "".join(f"\\u{first:04x}" + (f"-\\u{last:04x}" if last > first else "") for first, last in taken)
+    return escaped_class(c for first, last in _UNCASED_BLOCKS for c in range(first, last + 1)
+                         if chr(c).isalpha() or (marks and unicodedata.category(chr(c)).startswith("M")))
 
 
 _UNCASED_WORD = f"[{_uncased_class(False)}][{_uncased_class(True)}]{{1,23}}"

@@ -541,12 +541,10 @@ pub(crate) fn requote<'py>(
     raw: &Bound<'py, PyString>, value: &Bound<'py, PyString>, plus: bool,
 ) -> PyResult<Bound<'py, PyString>> {
     let raw = raw.to_string_lossy(); // a lone surrogate is no ASCII symbol either
-    let plus = plus && !raw.contains("%20");
+    let (plus, safe) = (plus && !raw.contains("%20"), percent::safe_of(&raw));
     match value.to_str() {
-        Ok(text) if !raw.is_ascii() => {
-            Ok(PyString::new(value.py(), &percent::quote(text, &percent::safe_of(&raw), plus, true)))
-        }
-        _ => quote(value, &PyString::new(value.py(), &percent::safe_of(&raw)), plus),
+        Ok(text) if !raw.is_ascii() => Ok(PyString::new(value.py(), &percent::quote(text, &safe, plus, true))),
+        _ => quote(value, &PyString::new(value.py(), &safe), plus),
     }
 }
 
