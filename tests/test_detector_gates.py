@@ -29,7 +29,9 @@ PIECES = ["192.0.2", ".7", "::1", "fe80:", "219-09-9999", "219099999", "SSN", "p
           "12", "221B", " ", ", ", "\n", "Main", "Street", "St.", "st", "Rd", "c/", "ul.", "Długa", "Hauptstraße",
           "Kerkstraat", "Via", "Roma", "75002", "Paris", "DOB", "born on", "Geboren am", "né le", "1985-03-14",
           "14/03/1985", "bd", "5f3a9bd2", "R.", "Apt", "4", ":", "=", "Jane", "O'Neil", "SKU-YM66", "Dear ",
-          "Mr. ", "ADDRESS '", "Adresse", "indirizzo: ", "geocoding \"", "ſt", "İndirizzo", "ıt"]
+          "Mr. ", "ADDRESS '", "Adresse", "indirizzo: ", "geocoding \"", "ſt", "İndirizzo", "ıt",
+          "Адрес: ", "주소", "地址", "Dirección", "ENDEREÇO: ", "Rodné číslo", "身份证", "Дата рождения", "NÉ LE",
+          "doğum", "\u3000", "\xa0", "Bearer ", "é", "Straße"]
 # (module, gate attribute, detector): the gate is replaced by "always yes" for the reference run
 GATES = [(names, "_mentions_street", names.detect_address),
          (names, "_may_hold_words", names.detect_person),
@@ -113,6 +115,17 @@ FINDS = [
     # phones at the edges of the runs the prefilter reads: extensions, parentheses, a full stop after one
     "call 593.784.1458x67772 now", "tel 415 555 0100 ext. 12", "(019)-9331751", "+31(0)275-636450", "phone: 555 0100.",
     "tel:5550100", "tel 5550100+1a", "=+4915123456789&", " \x1c+12345678\x0b", "phone 0049 (0) 151/234 5678",
+    # text beyond ASCII, whose cue words the prefilter searches as in ASCII text: in both cases, and in other scripts
+    "Дата рождения: 14.03.1985", "ДАТА РОЖДЕНИЯ: 14.03.1985", "Né le 14/03/1985", "NÉ LE 14/03/1985",
+    "Födelsedatum: 1985-03-14", "FÖDELSEDATUM: 1985-03-14", "Doğum tarihi: 14.03.1985", "DOĞUM TARIHI: 14.03.1985",
+    "出生日期：1985-03-14", "생년월일:1985-03-14", "Rodné číslo 850314/1234", "RODNÉ ČÍSLO 8503141234",
+    "身份证号码 110101199003074578", "주민등록번호 900307-1234567", "Číslo dokladu: Steuer-ID 12345678901",
+    "Адрес: ул. Ленина 5", "АДРЕС 'Невский проспект'", "адресу: «ул. Тверская»", "주소: '서울시 강남구'",
+    "地址：'北京市朝阳区'", "Dirección: Calle Mayor", "DIRECCIÓN 'Gran Vía'", "Endereço: Rua das Flores",
+    "ENDEREÇO 'Rua Augusta'", "Köln, Hauptstraße 5", "Straße 5 in Köln", "ул. Ленина 5", "Kundé customer #A-10293",
+    "usuário user_id=u_12345678", "cus_IacjdTd0lC6a0t für Jürgen", "Jürgen password=hunter2", "\u3000Bearer abc1234567",
+    "\xa0Basic dXNlcjpwYXNz1", "\x1cToken abc12345678", "clé: api_key=x9é", "Sécurité sociale 219099999",
+    "número SSN 219099999",
 ]
 
 
@@ -125,6 +138,24 @@ def test_the_characters_that_fold_into_ascii_letters_are_the_cores() -> None:
     folding = {c for c in map(chr, range(0x80, 0x110000)) if not "\ud800" <= c <= "\udfff"
                and (set(c.casefold() + c.lower() + c.upper()) & letters or any(p.fullmatch(c) for p in ignoring_case))}
     assert folding == set(FOLDS_TO_ASCII)
+
+
+@pytest.mark.parametrize(("cue", "letter"), [("né", "é"), ("födelse", "ö"), ("doğum", "ğ"), ("рождения", "ж")])
+def test_a_birth_cue_beyond_ascii_holds_a_letter_only_itself_lowers_to(cue: str, letter: str) -> None:
+    """The prefilter knows the birth cues beyond ASCII by one letter of each, in either case
+    (core/src/prefilter.rs, BIRTH_CUES): the gate lower-cases the text, and no other character
+    lowers to a text holding that letter."""
+    assert cue in detectors._DOB_CUES and letter in cue
+    others = {c for c in map(chr, range(0x110000)) if not "\ud800" <= c <= "\udfff" and letter in c.lower()}
+    assert others == {letter, letter.upper()}
+
+
+def test_the_cyrillic_address_cue_holds_a_letter_only_its_two_cases_match() -> None:
+    """... and `адрес` of `_ADDRESS_CUE` by its `р`, which ``(?i)`` matches in its two cases and in
+    no other character (its `д` and `с` match one more each)."""
+    assert "адрес" in names._ADDRESS_CUE.pattern
+    matching = re.compile("(?i)р")
+    assert {c for c in map(chr, range(0x110000)) if not "\ud800" <= c <= "\udfff" and matching.fullmatch(c)} == {"р", "Р"}
 
 
 def assert_prefilter_sound(text: str) -> None:

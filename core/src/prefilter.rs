@@ -69,12 +69,38 @@ static MAC_PAIRS: LazyLock<Regex> = LazyLock::new(|| {
 static MAC_DOTS: LazyLock<Regex> = LazyLock::new(|| pattern(r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"));
 static CRYPTO: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?:bc1|[13])[a-zA-HJ-NP-Z0-9]{25,}"));
 static USER_ID: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?i-u)_[a-z0-9]{8}|user|customer|member|account"));
+/// `_AUTH_VALUE`'s start: a whole value that is a scheme and credentials, after Python's
+/// whitespace (`\s` and `\x1c`-`\x1f`). The assignment patterns need a `=` or a `:` instead.
+static AUTH_VALUE: LazyLock<Regex> = LazyLock::new(|| pattern(r"^[\s\x1c-\x1f]*(?i:basic|bearer|token) "));
 
 const ASSIGNMENT_WORDS: [&str; 10] =
     ["auth", "basic", "bearer", "token", "pass", "pwd", "secret", "key", "sid", "session"];
 const USERNAME_CUES: [&str; 7] = ["log", "sign", "authenticated", "user=", "username=", "uname=", "<"];
-const BIRTH_CUES: [&str; 10] =
-    ["dob", "d.o.b", "born", "birth", "geb", "nacimiento", "nascita", "nascimento", "naissance", "urodzenia"];
+/// A part of each of `_DOB_CUES`, which are looked for in the lower-cased text: beyond ASCII, its
+/// letter in either case (`né`, `födelse`, `doğum`, `рождения`: no other character lowers to it).
+const BIRTH_CUES: [&str; 21] = [
+    "dob",
+    "d.o.b",
+    "born",
+    "birth",
+    "geb",
+    "nacimiento",
+    "nascita",
+    "nascimento",
+    "naissance",
+    "urodzenia",
+    "né",
+    "nÉ",
+    "ö",
+    "Ö",
+    "ğ",
+    "Ğ",
+    "ж",
+    "Ж",
+    "生年月日",
+    "出生日期",
+    "생년월일",
+];
 const USER_ID_WORDS: [&str; 4] = ["user", "customer", "member", "account"];
 /// Every alternative of `_DEVICE` (a device named after its owner) holds one of these.
 const DEVICE_WORDS: [&str; 14] = [
@@ -93,10 +119,13 @@ const DEVICE_WORDS: [&str; 14] = [
     "pc",
     "workstation",
 ];
-const ADDRESS_CUES: [&str; 6] = ["addres", "adres", "direccion", "indirizzo", "anschrift", "geocod"];
+/// A part of each word `_ADDRESS_CUE` takes as naming an address: of `адрес`, its `р`, which
+/// `(?i)` matches in either case and in no other character.
+const ADDRESS_CUES: [&str; 11] =
+    ["addres", "adres", "direcci", "indirizzo", "endere", "anschrift", "geocod", "р", "Р", "주소", "地址"];
 pub(crate) const SSN_CUES: [&str; 5] = ["ssn", "social", "security", "national", "tax"];
 /// A part of each ASCII word `_NATIONAL_ID` takes as naming a national id.
-const NATIONAL_ID_CUES: [&str; 30] = [
+const NATIONAL_ID_CUES: [&str; 33] = [
     "ssn",
     "social",
     "national",
@@ -127,6 +156,9 @@ const NATIONAL_ID_CUES: [&str; 30] = [
     "cpf",
     "kimlik",
     "personnummer",
+    "rodn", // rodné číslo
+    "身份证",
+    "주민등록번호",
 ];
 
 /// The word lists the conditions ask about, each a bit of what `mentioned` returns.
@@ -179,13 +211,12 @@ pub const FOLDS_TO_ASCII: [char; 20] = [
     '\u{fb06}',
 ];
 
-/// The lists whose detectors read their words in ASCII letters only, ignoring ASCII case (the
-/// assignment and username patterns): in text beyond ASCII without a character of
-/// `FOLDS_TO_ASCII`, searched as in ASCII text. The other lists' detectors also read words
-/// beyond ASCII (national ids, birth dates, addresses) or case-folded text (device names).
-const ASCII_WORDED: u16 = ASSIGNMENT | USERNAME;
+/// The lists that hold a part of every spelling of their detectors' words but in ASCII case: in
+/// text beyond ASCII without a character of `FOLDS_TO_ASCII`, searched as in ASCII text. Not the
+/// device names (read case-folded) nor the IBAN word (the IBAN test reads such text whole).
+const WHOLE: u16 = ASSIGNMENT | USERNAME | BIRTH | USER_ID_WORD | SSN_CUE | NATIONAL_ID | ADDRESS;
 
-/// The lists (`WORD_LISTS` bits) with a word in an ASCII ``text``, ignoring case, in one pass.
+/// The lists (`WORD_LISTS` bits) with a word in ``text``, ignoring ASCII case, in one pass.
 fn mentioned(text: &str) -> u16 {
     let (automaton, lists) = &*WORDS;
     automaton.find_overlapping_iter(text).fold(0, |found, m| found | lists[m.pattern().as_usize()])
@@ -364,11 +395,13 @@ pub(crate) fn may_hold_ip(text: &str, counts: &Counts) -> bool {
 /// separators of an address, a MAC address, a wallet's first digit).
 pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
     let ascii = text.is_ascii();
+    // a character beyond ASCII that Python's case rules read as an ASCII letter
+    let folds = !ascii && text.contains(FOLDS_TO_ASCII);
     let found = std::cell::OnceCell::new();
-    let lists = || match (ascii, text.contains(FOLDS_TO_ASCII)) {
+    let lists = || match (ascii, folds) {
         (true, _) => mentioned(text),
         (false, true) => u16::MAX,
-        (false, false) => mentioned(text) | !ASCII_WORDED,
+        (false, false) => mentioned(text) | !WHOLE,
     };
     let mentions = |list: u16| *found.get_or_init(lists) & list != 0;
     let counts = Counts::of(text);
@@ -378,7 +411,7 @@ pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
         &|| counts.dashes >= 5 && holds(text, PEM_START),
         &|| API_KEY.is_match(text),
         &|| text.contains('@') && holds(text, SCHEME_END),
-        &|| mentions(ASSIGNMENT),
+        &|| mentions(ASSIGNMENT) && (folds || text.contains(['=', ':']) || AUTH_VALUE.is_match(text)),
         &|| text.contains('@') || holds(text, ENCODED_AT),
         &|| digits >= 12 && CARD.is_match(text),
         // presidio's pattern takes two ASCII digits after the country, the lower-case one two decimals
@@ -395,7 +428,7 @@ pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
         &|| text.len() >= 26 && text.contains(['1', '3']) && CRYPTO.is_match(text),
         &|| mentions(USERNAME),
         &|| digits >= 4 && mentions(BIRTH),
-        &|| !ascii || ((text.contains('_') || mentions(USER_ID_WORD)) && USER_ID.is_match(text)),
+        &|| folds || ((text.contains('_') || mentions(USER_ID_WORD)) && USER_ID.is_match(text)),
         // a capital, then a lower-case letter or an apostrophe: how every word of a name starts
         &|| {
             text.as_bytes()
@@ -406,8 +439,11 @@ pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
         // a word naming an address before a quote or a colon, or a house number and a street word
         &|| {
             let may = |pattern: &Py<Pattern>| pattern.get().inner.is_match(text);
-            !ascii
-                || (mentions(ADDRESS) && streets.cue.as_ref().is_none_or(may))
+            if !ascii {
+                // the patterns' looser forms read ASCII: here a cue word, or a number and a blank
+                return mentions(ADDRESS) || (text.contains([' ', '\t']) && digits > 0);
+            }
+            (mentions(ADDRESS) && streets.cue.as_ref().is_none_or(may))
                 || (text.contains([' ', '\t'])
                     && digits > 0
                     && streets.mentioned(text)
