@@ -210,7 +210,9 @@ def detect_device_owner(text: str) -> list[Span]:
 
 
 def detect_names(text: str) -> list[Span]:
-    """The person detector and the device owner detector: ASCII text by the compiled core."""
+    """The person detector and the device owner detector, by the compiled core where it reads
+    the text (all but text beyond ASCII that may name a device, or that the letters table
+    does not read)."""
     found = person_finder().find(text)
     if found is None:
         return detect_person(text) + detect_device_owner(text)
@@ -225,12 +227,18 @@ def detect_addresses(text: str) -> list[Span]:
 
 @cache
 def person_finder() -> PersonFinder:
-    """``detect_person`` and ``detect_device_owner``'s gate for ASCII text, in the compiled core
+    """``detect_person`` and ``detect_device_owner``'s gate in the compiled core
     (``core/src/names.rs``): the same particles and word lists, the patterns around a name as they
-    read ASCII text. ``tests/test_core.py`` holds its spans to ``detect_person``'s."""
+    read ASCII text; beyond ASCII, Python's letters (``fakes._letter_of``) of ``_CASED_BLOCKS``,
+    and the patterns themselves where the text around a name is beyond ASCII, with
+    ``_uncased_names``. ``tests/test_core.py`` holds its spans to ``detect_person``'s."""
+    from sanitizers.fakes import _letter_of
+
     return PersonFinder(list(_PARTICLES), list(first_names()), list(last_names()), list(_NOT_FIRST),
                         list(_NOT_NAMES), _ascii_pattern(_TITLED), _ascii_pattern(_CUES), _ascii_pattern(_ADDRESSING),
-                        "^(?:" + _ascii_pattern(_MAILBOX) + ")", _ascii_pattern(_DEVICE_GATE))
+                        "^(?:" + _ascii_pattern(_MAILBOX) + ")", _ascii_pattern(_DEVICE_GATE), _letter_of,
+                        list(_CASED_BLOCKS), (_TITLED.search, _CUES.search, _ADDRESSING.search, _MAILBOX.match,
+                                              _PATRONYMIC.search, _uncased_names))
 
 
 _ASCII = "".join(map(chr, range(128)))

@@ -60,21 +60,18 @@ impl Finder {
     }
 
     /// The spans the detector finds in ``value``, whose text is ``text``, in bytes; None where
-    /// its Python reading decides (beyond ASCII, all but the IBAN replica's).
+    /// its Python reading decides (beyond ASCII, all but the IBAN and person replicas').
     pub(crate) fn spans(&self, value: &Bound<'_, PyString>, text: &str) -> PyResult<Option<Vec<(usize, usize)>>> {
         let py = value.py();
         Ok(match self {
             Finder::Iban(iban) => iban.get().iban.read(text),
+            Finder::Person(person) => person.get().spans(text),
             _ if !text.is_ascii() => None,
             Finder::Email(..) if !text.contains('@') && !text.contains("%40") => Some(Vec::new()),
             Finder::Email(pattern, domains) => email::email_spans(value, pattern.bind(py).borrow(), domains.bind(py))?,
             Finder::Card => Some(card::card_spans(text.as_bytes())),
             Finder::Ssn(ssn) => Some(ssn.get().ssn.spans(text)),
             Finder::Ip(ip) => ip_find::ipv4_spans(text, &ip.get().ipv4),
-            Finder::Person(person) => {
-                let person = person.get();
-                (!person.devices.is_match(text.as_bytes())).then(|| person.names.person_spans(text.as_bytes()))
-            }
             Finder::Phone(phone) => phone.get().phones.spans(text),
             Finder::UserId => Some(user_id::user_id_spans(text)),
             Finder::Username(cues, not_names) => Some(username_spans(text, cues, not_names)),

@@ -275,36 +275,63 @@ struct PersonFinder {
 
 #[pymethods]
 impl PersonFinder {
-    /// The particles and word lists (lower case; words beyond ASCII are left out, as no ASCII
-    /// text holds them), the patterns around a name as they read ASCII text, and the device
-    /// owner detector's gate.
+    /// The particles and word lists (lower case), the patterns around a name as they read ASCII
+    /// text, and the device owner detector's gate; what Python says of a character
+    /// (`fakes._letter_of`), the blocks of `_UP` and `_LOW`'s letters beyond ASCII, and
+    /// Python's readings of text beyond it (`names::Readings`).
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
         particles: Vec<String>, firsts: Vec<String>, lasts: Vec<String>, not_first: Vec<String>,
         not_names: Vec<String>, titled: &str, cues: &str, addressing: &str, mailbox: &str, devices: &str,
+        letter_of: Py<PyAny>, blocks: Vec<(u32, u32)>, python: names::Readings,
     ) -> PyResult<Self> {
-        let ascii = |words: Vec<String>| words.into_iter().filter(|w| w.is_ascii()).map(String::into_bytes).collect();
+        let set = |words: Vec<String>| words.into_iter().map(String::into_bytes).collect();
         let pattern = |source: &str| regex::bytes::Regex::new(source).map_err(|e| PyValueError::new_err(e.to_string()));
         let names = names::Names {
             particles: particles.into_iter().map(String::into_bytes).collect(),
-            firsts: ascii(firsts),
-            lasts: ascii(lasts),
-            not_first: ascii(not_first),
-            not_names: ascii(not_names),
+            firsts: set(firsts),
+            lasts: set(lasts),
+            not_first: set(not_first),
+            not_names: set(not_names),
             titled: pattern(titled)?,
             cues: pattern(cues)?,
             addressing: pattern(addressing)?,
             mailbox: pattern(mailbox)?,
+            letters: letters::Letters::new(letter_of, Vec::new()),
+            blocks,
+            python,
         };
         Ok(PersonFinder { names, devices: pattern(devices)? })
     }
 
-    /// For ASCII ``text``: (the spans `detect_person` finds, whether the device owner gate lets
-    /// `detect_device_owner` read it); None for other text.
+    /// (the spans `detect_person` finds in ``text``, whether the device owner gate lets
+    /// `detect_device_owner` read it); None where Python reads the text (`Names::person_spans`),
+    /// or where a text beyond ASCII may name a device.
     fn find(&self, text: &Bound<'_, PyString>) -> Option<(Vec<(usize, usize)>, bool)> {
-        let text = ascii(text)?;
-        Some((self.names.person_spans(text.as_bytes()), self.devices.is_match(text.as_bytes())))
+        let text = text.to_str().ok()?; // (a lone surrogate)
+        if text.is_ascii() {
+            return self.names.person_spans(text).map(|spans| (spans, self.devices.is_match(text.as_bytes())));
+        }
+        self.spans(text).map(|spans| (pattern::char_spans(text, spans), false))
+    }
+}
+
+impl PersonFinder {
+    /// `detect_names`' spans (in bytes) of a text where the device owner detector finds none:
+    /// its gate rules the text out (beyond ASCII, no device's word is in it, nor a letter `re`
+    /// matches to an ASCII one ignoring case). None where Python reads the text.
+    fn spans(&self, text: &str) -> Option<Vec<(usize, usize)>> {
+        let devices = if text.is_ascii() {
+            self.devices.is_match(text.as_bytes())
+        } else {
+            prefilter::names_a_device(text) || text.contains(['ı', 'İ', 'ſ', '\u{212a}'])
+        };
+        if devices {
+            None
+        } else {
+            self.names.person_spans(text)
+        }
     }
 }
 

@@ -1,8 +1,10 @@
-//! `names.detect_person` on ASCII text: the runs of capitalised words `_SEQ` finds, then the
-//! detector's tests of each (its word lists, and the patterns around a name, which Python hands
-//! over as they read ASCII text).
+//! `names.detect_person`: the runs of capitalised words `_SEQ` finds, then the detector's tests
+//! of each (its word lists, and the patterns around a name, which Python hands over as they read
+//! ASCII text). Beyond ASCII, the letters are Python's (the letters table), and a test of the
+//! text around a name is made only where that text is ASCII.
 //!
-//! `_SEQ`, as it reads ASCII (its other letters never match there):
+//! `_SEQ`, as it reads ASCII (beyond it, `[A-Z]` and `[a-z]` are `_UP` and `_LOW`, and `'` is
+//! `['’]`):
 //! `(?<![\w@.])(W(?:[ \t]+(?:P[ \t]+){0,2}W){0,3})(?![\w@])`, a word `W` being
 //! `[A-Z](?:[a-z]+|'(?=[A-Z]))(?:['-][A-Z]?[a-z]+|[A-Z][a-z]+)*` and `P` a particle (`van`, `de`).
 //!
@@ -15,24 +17,122 @@
 
 use std::collections::HashSet;
 
+use pyo3::prelude::*;
+use pyo3::types::PyString;
 use regex::bytes::Regex;
 
-use crate::python::{finditer, word};
+use crate::letters::{Letters, ALPHA, LOWER, UPPER, WORD};
+use crate::python::{finditer, word, Indices};
 
-/// The end of the run of lower-case letters at `at`, if there is one.
-fn lower_run(text: &[u8], at: usize) -> Option<usize> {
-    let end = at + text[at.min(text.len())..].iter().take_while(|b| b.is_ascii_lowercase()).count();
+/// What `_SEQ` asks of a text's characters, each found at a byte offset that starts one.
+trait Reading {
+    fn text(&self) -> &str;
+    /// `[{_UP}]` and `[{_LOW}]`: the capitals and small letters a name's words are made of.
+    fn up(&self, c: char) -> bool;
+    fn low(&self, c: char) -> bool;
+    /// `\w`.
+    fn word(&self, c: char) -> bool;
+
+    /// The character at ``at``, if one starts there.
+    fn at(&self, at: usize) -> Option<char> {
+        let text = self.text();
+        if text.is_char_boundary(at) {
+            text[at..].chars().next()
+        } else {
+            None
+        }
+    }
+
+    /// The character before ``at``.
+    fn before(&self, at: usize) -> Option<char> {
+        self.text()[..at].chars().next_back()
+    }
+}
+
+/// ASCII text: the capitals and small letters are ASCII's, `\w` is Python's in ASCII.
+struct Ascii<'a>(&'a str);
+
+impl Reading for Ascii<'_> {
+    fn text(&self) -> &str {
+        self.0
+    }
+    fn up(&self, c: char) -> bool {
+        c.is_ascii_uppercase()
+    }
+    fn low(&self, c: char) -> bool {
+        c.is_ascii_lowercase()
+    }
+    fn word(&self, c: char) -> bool {
+        c.is_ascii() && word(c as u8)
+    }
+    fn at(&self, at: usize) -> Option<char> {
+        self.0.as_bytes().get(at).map(|&b| char::from(b))
+    }
+    fn before(&self, at: usize) -> Option<char> {
+        at.checked_sub(1).map(|at| char::from(self.0.as_bytes()[at]))
+    }
+}
+
+/// Text beyond ASCII whose every character the letters table reads: Python's classes.
+struct Beyond<'a> {
+    text: &'a str,
+    letters: &'a Letters,
+    /// `names._CASED_BLOCKS`: the blocks whose cased letters `_UP` and `_LOW` hold.
+    blocks: &'a [(u32, u32)],
+}
+
+impl Beyond<'_> {
+    fn cased(&self, c: char, case: u8) -> bool {
+        let point = u32::from(c);
+        self.blocks.iter().any(|&(first, last)| (first..=last).contains(&point))
+            && self.letters.is(c, ALPHA)
+            && self.letters.is(c, case)
+    }
+}
+
+impl Reading for Beyond<'_> {
+    fn text(&self) -> &str {
+        self.text
+    }
+    fn up(&self, c: char) -> bool {
+        c.is_ascii_uppercase() || self.cased(c, UPPER)
+    }
+    fn low(&self, c: char) -> bool {
+        c.is_ascii_lowercase() || self.cased(c, LOWER)
+    }
+    fn word(&self, c: char) -> bool {
+        if c.is_ascii() {
+            word(c as u8)
+        } else {
+            self.letters.is(c, WORD)
+        }
+    }
+}
+
+/// The character at `at` if it is one `class` holds, and where the next starts.
+fn take(r: &impl Reading, at: usize, class: impl Fn(char) -> bool) -> Option<usize> {
+    r.at(at).filter(|&c| class(c)).map(|c| at + c.len_utf8())
+}
+
+/// The end of the run of small letters at `at`, if there is one.
+fn lower_run(r: &impl Reading, at: usize) -> Option<usize> {
+    let mut end = at;
+    while let Some(next) = take(r, end, |c| r.low(c)) {
+        end = next;
+    }
     (end > at).then_some(end)
 }
 
+fn apostrophe(c: char) -> bool {
+    c == '\'' || c == '\u{2019}'
+}
+
 /// Where a word starting at `at` may end, the longest first (each further part is optional).
-fn word_ends(text: &[u8], at: usize) -> Vec<usize> {
-    if !text.get(at).is_some_and(u8::is_ascii_uppercase) {
-        return Vec::new();
-    }
-    let first = match text.get(at + 1) {
-        Some(b'\'') if text.get(at + 2).is_some_and(u8::is_ascii_uppercase) => at + 2,
-        _ => match lower_run(text, at + 1) {
+fn word_ends(r: &impl Reading, at: usize) -> Vec<usize> {
+    let Some(after) = take(r, at, |c| r.up(c)) else { return Vec::new() };
+    let first = match take(r, after, apostrophe) {
+        Some(next) if take(r, next, |c| r.up(c)).is_some() => next,
+        _ => match lower_run(r, after) {
             Some(end) => end,
             None => return Vec::new(),
         },
@@ -40,13 +140,12 @@ fn word_ends(text: &[u8], at: usize) -> Vec<usize> {
     let mut ends = vec![first];
     let mut at = first;
     loop {
-        let next = match text.get(at) {
-            Some(b'\'' | b'-') => match text.get(at + 1) {
-                Some(b) if b.is_ascii_uppercase() => lower_run(text, at + 2),
-                _ => lower_run(text, at + 1),
+        let next = match take(r, at, |c| apostrophe(c) || c == '-') {
+            Some(next) => match take(r, next, |c| r.up(c)) {
+                Some(after) => lower_run(r, after),
+                None => lower_run(r, next),
             },
-            Some(b) if b.is_ascii_uppercase() => lower_run(text, at + 1),
-            _ => None,
+            None => take(r, at, |c| r.up(c)).and_then(|after| lower_run(r, after)),
         };
         match next {
             Some(end) => {
@@ -85,33 +184,32 @@ fn next_word(text: &[u8], at: usize, particles: &[Vec<u8>]) -> Option<usize> {
 
 /// The end of a run whose last word ends at `end`, `words` words in: more words first, then
 /// this end if the lookahead allows it.
-fn run_end(text: &[u8], end: usize, words: usize, particles: &[Vec<u8>]) -> Option<usize> {
+fn run_end(r: &impl Reading, end: usize, words: usize, particles: &[Vec<u8>]) -> Option<usize> {
     if words < 4 {
-        if let Some(start) = next_word(text, end, particles) {
-            if let Some(found) = word_ends(text, start).into_iter().find_map(|e| run_end(text, e, words + 1, particles))
-            {
+        if let Some(start) = next_word(r.text().as_bytes(), end, particles) {
+            if let Some(found) = word_ends(r, start).into_iter().find_map(|e| run_end(r, e, words + 1, particles)) {
                 return Some(found);
             }
         }
     }
-    let next = text.get(end);
-    (!next.is_some_and(|&b| word(b) || b == b'@')).then_some(end)
+    (!r.at(end).is_some_and(|c| r.word(c) || c == '@')).then_some(end)
 }
 
-/// The spans `_SEQ.finditer` gives an ASCII text (its group 1, which is the whole match).
-fn name_runs(text: &[u8], particles: &[Vec<u8>]) -> Vec<(usize, usize)> {
+/// The spans `_SEQ.finditer` gives a text (its group 1, which is the whole match).
+fn name_runs(r: &impl Reading, particles: &[Vec<u8>]) -> Vec<(usize, usize)> {
     let run_at = |at: usize| {
-        let free = at == 0 || !(word(text[at - 1]) || text[at - 1] == b'@' || text[at - 1] == b'.');
-        if !(free && text[at].is_ascii_uppercase()) {
+        // a capital (at a character's start), with no word character, `@` or `.` before it
+        if !r.at(at).is_some_and(|c| r.up(c)) || r.before(at).is_some_and(|c| r.word(c) || c == '@' || c == '.') {
             return None;
         }
-        word_ends(text, at).into_iter().find_map(|e| run_end(text, e, 1, particles))
+        word_ends(r, at).into_iter().find_map(|e| run_end(r, e, 1, particles))
     };
-    finditer(text.len(), run_at, |end| end)
+    finditer(r.text().len(), run_at, |end| end)
 }
 
-/// The person detector (`names.detect_person`) on ASCII text, with its word lists (ASCII, lower
-/// case) and its patterns around a name as they read ASCII text (see `names._ascii_pattern`).
+/// The person detector (`names.detect_person`) with its word lists (lower case) and its
+/// patterns around a name as they read ASCII text (see `names._ascii_pattern`); beyond ASCII,
+/// with Python's letters (the letters table) and `_CASED_BLOCKS`.
 pub struct Names {
     /// `names._PARTICLES`: the lower-case words between the words of a name (`van`, `de`).
     pub particles: Vec<Vec<u8>>,
@@ -119,68 +217,139 @@ pub struct Names {
     pub lasts: HashSet<Vec<u8>>,
     pub not_first: HashSet<Vec<u8>>,
     pub not_names: HashSet<Vec<u8>>,
-    /// A title right before the name (`Mr.`), searched in the 40 bytes before it.
+    /// A title right before the name (`Mr.`), searched in the 40 characters before it.
     pub titled: Regex,
     /// A word that cues a name (`customer`, `name=`), likewise.
     pub cues: Regex,
     /// A greeting or sign-off (`Dear`, `Cheers,`), likewise.
     pub addressing: Regex,
-    /// A mailbox after the name (`Jane Doe <jane@`), matched at its end, within 80 bytes.
+    /// A mailbox after the name (`Jane Doe <jane@`), matched at its end, within 80 characters.
     pub mailbox: Regex,
+    pub letters: Letters,
+    pub blocks: Vec<(u32, u32)>,
+    /// Python's readings where the text is beyond ASCII: the patterns around a name, above,
+    /// `_PATRONYMIC`, and `_uncased_names`.
+    pub python: Readings,
+}
+
+/// The `search` (`match` for the mailbox) of `_TITLED`, `_CUES`, `_ADDRESSING`, `_MAILBOX` and
+/// `_PATRONYMIC`, and `names._uncased_names`.
+pub type Readings = (Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<PyAny>);
+
+/// A call of Python's that failed: the whole text is then Python's to read.
+struct Unread;
+
+/// Whether ``pattern`` (a Rust replica of Python's ``python``) finds something in ``text``,
+/// which Python reads where it is beyond ASCII.
+fn finds(pattern: &Regex, python: &Py<PyAny>, text: &str) -> Result<bool, Unread> {
+    if text.is_ascii() {
+        return Ok(pattern.is_match(text.as_bytes()));
+    }
+    Python::attach(|py| python.bind(py).call1((text,))?.is_truthy()).map_err(|_| Unread)
 }
 
 impl Names {
-    /// The spans `detect_person` finds in ASCII ``text``, in its order of tests.
-    pub fn person_spans(&self, text: &[u8]) -> Vec<(usize, usize)> {
-        let lower = |word: &[u8]| word.to_ascii_lowercase();
+    /// The spans `detect_person` finds in ``text`` (in bytes), in its order of tests; None where
+    /// its Python reading decides: a text holding a character the letters table leaves out.
+    /// Beyond ASCII, Python's patterns read the text around a name, and `_uncased_names` the
+    /// uncased scripts (from Hebrew on).
+    pub fn person_spans(&self, text: &str) -> Option<Vec<(usize, usize)>> {
+        if text.is_ascii() {
+            return self.spans(&Ascii(text), |word| Some(word.to_ascii_lowercase().into_bytes())).ok();
+        }
+        if !self.letters.reads(text) {
+            return None;
+        }
+        let reading = Beyond { text, letters: &self.letters, blocks: &self.blocks };
+        let mut spans = self.spans(&reading, |word| self.letters.lower(word).map(String::into_bytes)).ok()?;
+        if text.chars().any(|c| c >= '\u{590}') {
+            let uncased: Vec<(usize, usize)> = Python::attach(|py| {
+                let found = Indices::new(text).spans(self.python.5.bind(py), &PyString::new(py, text)).ok()??;
+                Some(found.into_iter().map(|(start, end, _, _)| (start, end)).collect())
+            })?;
+            spans.extend(uncased);
+        }
+        Some(spans)
+    }
+
+    fn spans(&self, r: &impl Reading, lower: impl Fn(&str) -> Option<Vec<u8>>) -> Result<Vec<(usize, usize)>, Unread> {
+        let text = r.text();
+        let lower = |word: (usize, usize)| lower(&text[word.0..word.1]).ok_or(Unread);
+        let (titled, cues, addressing, mailbox, ..) = &self.python;
         let mut spans = Vec::new();
-        for (run_start, run_end) in name_runs(text, &self.particles) {
-            let all: Vec<(usize, usize)> = words(text, run_start, run_end);
+        for (run_start, run_end) in name_runs(r, &self.particles) {
+            let all: Vec<(usize, usize)> = words(text.as_bytes(), run_start, run_end);
             // titles and words that are never names go at the start ("Error Jane Doe", "Mr Doe")
-            let Some(first_at) = all.iter().position(|&(s, e)| !self.not_first.contains(&lower(&text[s..e]))) else {
-                continue;
-            };
+            let mut first_at = None;
+            for (i, &word) in all.iter().enumerate() {
+                if !self.not_first.contains(&lower(word)?) {
+                    first_at = Some(i);
+                    break;
+                }
+            }
+            let Some(first_at) = first_at else { continue };
             let mut names = &all[first_at..];
             // ... and at the end, unless a family name ("Jane Payment" is Jane; "Danielle White" stays whole)
             while names.len() > 1 {
-                let (s, e) = names[names.len() - 1];
-                let last = lower(&text[s..e]);
+                let last = lower(names[names.len() - 1])?;
                 if !self.not_names.contains(&last) || self.lasts.contains(&last) {
                     break;
                 }
                 names = &names[..names.len() - 1];
             }
             let (start, end) = (names[0].0, names[names.len() - 1].1);
-            let first = lower(&text[names[0].0..names[0].1]);
+            let first = lower(names[0])?;
             if self.not_names.contains(&first) {
                 continue;
             }
-            let before = &text[start.saturating_sub(40)..start];
-            let mailbox = || self.mailbox.is_match(&text[end..text.len().min(end + 80)]);
+            let before = &text[text[..start].char_indices().rev().nth(39).map_or(0, |(at, _)| at)..start];
+            let after = &text[end..text[end..].char_indices().nth(80).map_or(text.len(), |(at, _)| end + at)];
+            let titled = || finds(&self.titled, titled, before);
+            let cued = || finds(&self.cues, cues, before);
+            let mailbox = || finds(&self.mailbox, mailbox, after);
             let known_first = self.firsts.contains(&first);
             let found = if names.len() >= 2 {
-                let word = |i: usize| lower(&text[names[i].0..names[i].1]);
-                let known_lasts =
-                    self.lasts.contains(&first) && (1..names.len()).any(|i| self.lasts.contains(&word(i)));
-                // a family name first, then a given name (the patronymic of a Russian name is never ASCII)
-                let family_first = names.len() == 2 && self.lasts.contains(&first) && self.firsts.contains(&word(1));
+                let word = |i: usize| lower(names[i]);
+                let known_lasts = self.lasts.contains(&first) && {
+                    let mut any = false;
+                    for i in 1..names.len() {
+                        any = any || self.lasts.contains(&word(i)?);
+                    }
+                    any
+                };
                 known_first
-                    || family_first
+                    || self.family_first(text, names, &first, &word)?
                     || known_lasts
-                    || self.titled.is_match(before)
-                    || self.cues.is_match(before)
-                    || mailbox()
+                    || titled()?
+                    || cued()?
+                    || mailbox()?
             } else {
-                self.titled.is_match(before)
-                    || mailbox()
-                    || (known_first && self.cues.is_match(before))
-                    || self.addressing.is_match(before)
+                titled()? || mailbox()? || (known_first && cued()?) || finds(&self.addressing, addressing, before)?
             };
             if found {
                 spans.push((start, end));
             }
         }
-        spans
+        Ok(spans)
+    }
+
+    /// A family name first, then a given name; or, of three words, a given name second and a
+    /// patronymic last (`_PATRONYMIC`, of Cyrillic letters: Python's to read).
+    fn family_first(
+        &self, text: &str, names: &[(usize, usize)], first: &[u8], word: &impl Fn(usize) -> Result<Vec<u8>, Unread>,
+    ) -> Result<bool, Unread> {
+        match names.len() {
+            2 => Ok(self.lasts.contains(first) && self.firsts.contains(&word(1)?)),
+            3 if self.firsts.contains(&word(1)?) => {
+                let (start, end) = names[2];
+                let patronymic = &text[start..end];
+                if patronymic.is_ascii() {
+                    return Ok(false);
+                }
+                Python::attach(|py| self.python.4.bind(py).call1((patronymic,))?.is_truthy()).map_err(|_| Unread)
+            }
+            _ => Ok(false),
+        }
     }
 }
 

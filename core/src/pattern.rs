@@ -45,13 +45,18 @@ impl Pattern {
     }
 }
 
-/// Spans of ``text`` in bytes, in order and apart, as Python indexes the string: in characters.
+/// Spans of ``text`` in bytes as Python indexes the string: in characters. Counted on from the
+/// last offset, or from the start for one before it (the person detector's uncased names come
+/// after the others).
 pub(crate) fn char_spans(text: &str, spans: impl IntoIterator<Item = (usize, usize)>) -> Vec<(usize, usize)> {
     if text.is_ascii() {
         return spans.into_iter().collect();
     }
     let (mut byte, mut chars) = (0usize, 0usize);
     let mut to_chars = |offset: usize| {
+        if offset < byte {
+            (byte, chars) = (0, 0);
+        }
         chars += text[byte..offset].chars().count();
         byte = offset;
         chars

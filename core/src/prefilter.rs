@@ -222,6 +222,12 @@ fn mentioned(text: &str) -> u16 {
     automaton.find_overlapping_iter(text).fold(0, |found, m| found | lists[m.pattern().as_usize()])
 }
 
+/// Whether ``text`` holds a word of a device (`DEVICE_WORDS`, ignoring ASCII case): in text
+/// without a character of `FOLDS_TO_ASCII`, `_DEVICE_GATE` finds none where it holds none.
+pub(crate) fn names_a_device(text: &str) -> bool {
+    mentioned(text) & DEVICE != 0
+}
+
 /// The street words of the address detector's own gate (`names._street_gate`): a street word
 /// of three letters or more is one of `stems`, or a word ending in one of `endings` (a street
 /// type glued to its name, Hauptstraße); a shorter one ("St.", "ul.") starts with one of
