@@ -456,11 +456,11 @@ def _street_gate() -> tuple[frozenset[str], re.Pattern[str], frozenset[str], lis
     return frozenset(stem for word in long_words for stem in _LETTERS.findall(word.lower())), pattern, short_runs, short
 
 
-def street_gate_words() -> tuple[list[str], list[str], list[str]]:
-    """(stems, short runs, glued endings): what ``_mentions_street`` asks of a text's letter runs,
-    for the compiled core's prefilter to ask first."""
-    stems, _, short_runs, _ = _street_gate()
-    return sorted(stems), sorted(short_runs), list(_GLUED_ENDINGS)
+def street_gate_words() -> tuple[list[str], list[str], list[str], list[str]]:
+    """(stems, short runs, glued endings, short street words): what ``_mentions_street`` asks of
+    a text, for the compiled core's prefilter to ask first."""
+    stems, _, short_runs, short = _street_gate()
+    return sorted(stems), sorted(short_runs), list(_GLUED_ENDINGS), short
 
 
 def address_screens() -> tuple[Pattern | None, list[Pattern]]:

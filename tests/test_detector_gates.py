@@ -126,6 +126,9 @@ FINDS = [
     "usuário user_id=u_12345678", "cus_IacjdTd0lC6a0t für Jürgen", "Jürgen password=hunter2", "\u3000Bearer abc1234567",
     "\xa0Basic dXNlcjpwYXNz1", "\x1cToken abc12345678", "clé: api_key=x9é", "Sécurité sociale 219099999",
     "número SSN 219099999",
+    # addresses beyond ASCII without a cue: a street word's stem, one glued to the name, a short one, one folded
+    "Praça Macedo 11, São Paulo", "Calle Área 3, Málaga", "12 Allée des Roses, Paris é", "Kaiserring 12 in Köln",
+    "ul. Długa 3", "Gieß: 5 Main St", "Ẅ 12 ſt. Mary",
 ]
 
 

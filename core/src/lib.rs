@@ -247,14 +247,17 @@ struct Prefilter {
 #[pymethods]
 impl Prefilter {
     /// ``stems``, ``short_runs`` and ``endings`` as `prefilter::Streets` takes them (any case),
-    /// with the looser forms of the address patterns (`names.address_screens`).
+    /// with the short street words and what Python says of a character (`fakes._letter_of`),
+    /// which read them in text beyond ASCII (`prefilter::Beyond`), and the looser forms of the
+    /// address patterns (`names.address_screens`).
     #[new]
-    #[pyo3(signature = (stems, short_runs, endings, cue = None, forms = Vec::new()))]
+    #[pyo3(signature = (stems, short_runs, endings, shorts, letter_of, cue = None, forms = Vec::new()))]
     fn new(
-        stems: Vec<String>, short_runs: Vec<String>, endings: Vec<String>, cue: Option<Py<Pattern>>,
-        forms: Vec<Py<Pattern>>,
+        stems: Vec<String>, short_runs: Vec<String>, endings: Vec<String>, shorts: Vec<String>, letter_of: Py<PyAny>,
+        cue: Option<Py<Pattern>>, forms: Vec<Py<Pattern>>,
     ) -> Self {
-        Prefilter { streets: prefilter::Streets::new(stems, short_runs, endings, cue, forms) }
+        let beyond = prefilter::Beyond::new(&stems, &endings, &shorts, letters::Letters::new(letter_of, Vec::new()));
+        Prefilter { streets: prefilter::Streets::new(stems, short_runs, endings, cue, forms).reading_beyond(beyond) }
     }
 
     /// The bits (in ``PREFILTERED`` order) of the detectors that may find something in ``text``,

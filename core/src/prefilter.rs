@@ -12,6 +12,7 @@ use rustc_hash::FxHashSet as HashSet;
 
 use pyo3::Py;
 
+use crate::letters::{Letters, NAME, WORD};
 use crate::python::{space, word};
 use crate::Pattern;
 
@@ -245,6 +246,32 @@ pub struct Streets {
     endings: Vec<Vec<u8>>,
     /// The last bytes of the endings: a word ending in another byte ends in none of them.
     ending_bytes: [bool; 256],
+    /// The gate's words as text beyond ASCII is searched for them (None: such text passes).
+    beyond: Option<Beyond>,
+}
+
+/// `_mentions_street` of text beyond ASCII: a run of letters (`[^\W\d_]`) of the text's
+/// `lower()` (Python's, both by the letters table) that is a stem or ends in a glued street type
+/// without being one; else a short street word, which `(?i)` finds in the text itself between
+/// characters that are not `\w`: one there ignoring ASCII case, or (conservatively) any text
+/// holding a character that folds into an ASCII letter.
+pub struct Beyond {
+    stems: HashSet<String>,
+    endings: Vec<String>,
+    shorts: AhoCorasick,
+    letters: Letters,
+}
+
+impl Beyond {
+    /// The stems and glued endings (lower case) and the short street words (`St.`, `c/`).
+    pub fn new(stems: &[String], endings: &[String], shorts: &[String], letters: Letters) -> Self {
+        Beyond {
+            stems: stems.iter().cloned().collect(),
+            endings: endings.to_vec(),
+            shorts: AhoCorasick::builder().ascii_case_insensitive(true).build(shorts).expect("plain words"),
+            letters,
+        }
+    }
 }
 
 impl Streets {
@@ -263,7 +290,31 @@ impl Streets {
         }
         let words: HashSet<Vec<u8>> = lower(stems).chain(lower(short_runs)).collect();
         let lengths = words.iter().map(Vec::len).min().unwrap_or(1)..=words.iter().map(Vec::len).max().unwrap_or(0);
-        Streets { cue, forms, words, lengths, endings, ending_bytes }
+        Streets { cue, forms, words, lengths, endings, ending_bytes, beyond: None }
+    }
+
+    /// These street words, read in text beyond ASCII too.
+    pub fn reading_beyond(self, beyond: Beyond) -> Self {
+        Streets { beyond: Some(beyond), ..self }
+    }
+
+    /// Whether `_mentions_street` may find a street word in ``text``, beyond ASCII (`Beyond`).
+    fn mentioned_beyond(&self, text: &str) -> bool {
+        let Some(beyond) = &self.beyond else { return true };
+        let Some(lower) = beyond.letters.lower(text) else { return true }; // a character the table leaves out
+        let word =
+            |c: Option<char>| c.is_some_and(|c| if c.is_ascii() { word(c as u8) } else { beyond.letters.is(c, WORD) });
+        let street = |run: &str| {
+            beyond.stems.contains(run)
+                || (beyond.endings.iter().any(|ending| run.ends_with(ending.as_str()))
+                    && !beyond.endings.iter().any(|ending| ending == run))
+        };
+        beyond.letters.runs(&lower, NAME, 1).any(street)
+            || text.contains(FOLDS_TO_ASCII)
+            || beyond
+                .shorts
+                .find_overlapping_iter(text)
+                .any(|m| !word(text[..m.start()].chars().next_back()) && !word(text[m.end()..].chars().next()))
     }
 
     /// Whether a run of ASCII letters of ``text``, lower-cased, is a street word as the gate
@@ -446,8 +497,9 @@ pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
         &|| {
             let may = |pattern: &Py<Pattern>| pattern.get().inner.is_match(text);
             if !ascii {
-                // the patterns' looser forms read ASCII: here a cue word, or a number and a blank
-                return mentions(ADDRESS) || (text.contains([' ', '\t']) && digits > 0);
+                // the patterns' looser forms read ASCII: here a cue word, or a number, a blank and a street word
+                return mentions(ADDRESS)
+                    || (text.contains([' ', '\t']) && digits > 0 && streets.mentioned_beyond(text));
             }
             (mentions(ADDRESS) && streets.cue.as_ref().is_none_or(may))
                 || (text.contains([' ', '\t'])
