@@ -1072,7 +1072,7 @@ ALWAYS = 1 << len(PREFILTERED)
 def gate_reader(names: Iterable[str]) -> GateReader:
     """The leak gate's detectors ``names`` (in the gate's order) read by the compiled core as
     ``Sanitizer._gate_leak`` reads them: by their replicas where these read the text (ASCII, and
-    for the IBAN replica more), else by their functions. Only the replicas of the detectors in
+    for the IBAN and person replicas more), else by their functions. Only the replicas of the detectors in
     ``names`` are built: the presidio-backed ones import presidio."""
     return GateReader(prefilter(), [(name, detector_bit(name), core_replica(name), DETECTOR_FUNCTIONS[name])
                                     for name in names], ALWAYS)
@@ -1080,7 +1080,7 @@ def gate_reader(names: Iterable[str]) -> GateReader:
 
 def core_replica(name: str) -> Any:
     """What the compiled core reads text with as detector ``name`` does (``Finder`` in
-    ``core/src/finder.rs``: ASCII text, and for the IBAN replica more), or None where only Python
+    ``core/src/finder.rs``: ASCII text, and for the IBAN and person replicas more), or None where only Python
     reads it: a detector not replicated, or one whose presidio release no longer has what its
     replica copies. ``tests/test_core.py`` holds each replica to its detector."""
     if name == "EMAIL_ADDRESS":

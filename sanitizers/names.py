@@ -128,8 +128,10 @@ def _may_hold_words(text: str) -> bool:
 
 
 def detect_person(text: str) -> list[Span]:
-    """Spans of probable person names in ``text``. The engine reads ASCII text with the compiled
-    core's replica (``person_finder``); this reading is the reference, and reads all other text."""
+    """Spans of probable person names in ``text``. The engine reads text with the compiled core's
+    replica (``person_finder``) wherever that reads it; this reading is the reference, and
+    reads the rest (text beyond ASCII that may name a device, or holding whitespace beyond ASCII
+    or a capital sigma, which the letters table leaves out)."""
     if not _may_hold_words(text):
         return _uncased_names(text)
     firsts, lasts = first_names(), last_names()

@@ -346,9 +346,9 @@ NAME_PIECES = ["Jane", "Doe", "Smith", "O'", "Neil", "O'N", "van ", "de", "della
                "McDonald", "DOE", "A", "Ab", "X-Y", "Payment", "Error", "White", "Dear ", "Mr. ", "Sayin ",
                "customer ", 'name="', "Cheers, ", " <jane@x.com>", '" <', "iPhone", "MacBook", "pc", " ", "  ",
                "\t", "\n", "\x1c", "@", ".", "-", "'", "x", "1", "_", ":", "é", "Żaneta"]
-# Beyond ASCII: names in the cased scripts, their apostrophe, capitals and small letters outside
-# the classes (titlecase ǅ, ß, Σ, which the letters table leaves out, and below), letters that fold into
-# ASCII ones (İ, the Kelvin sign), cues beyond ASCII, other whitespace, uncased scripts, marks.
+# Beyond ASCII: names in the cased scripts, their apostrophe, letters outside _UP and _LOW
+# (titlecase ǅ, and below), what the letters table leaves out (Σ, whitespace beyond ASCII),
+# letters that fold into ASCII ones (İ, the Kelvin sign), cues beyond ASCII, uncased scripts, marks.
 NAMES_BEYOND = ["Inés", "Cañizares", "Γιάννης", "Παπαδόπουλος", "Теттерин", "Зиновий", "Германович", "Ömer", "Łabno",
                 "José", "O’", "’", "Ñ", "ǅ", "ß", "İ", "\u212a", "Σ", "\u3000", "\xa0", "稔", "שרה", "Ⅳ", "²", "\u0301",
                 "Müller", "Уважаемый ", "Привет, ", "Sayın ", "Frau ", "ñ", "ẞ", "Ǆ", "Ա", "ա", "Ɛ", "ɔ", "Ə", "ə", "ϒ",

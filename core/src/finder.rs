@@ -1,6 +1,6 @@
 //! The detectors the compiled core replicates, as one kind: what the leak gate (`GateReader`)
 //! and the walk's scan screen (`walk::ScanScreen`) read a text with. Each gives its detector's
-//! spans in ASCII text (the IBAN replica in more), or says the text is Python's to read.
+//! spans in ASCII text (the IBAN and person replicas in more), or says the text is Python's to read.
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;

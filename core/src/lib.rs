@@ -269,7 +269,7 @@ impl Prefilter {
     }
 }
 
-/// The person detector on ASCII text (`names::Names`), and the device owner detector's gate.
+/// The person detector (`names::Names`), and the device owner detector's gate.
 #[pyclass(module = "sanitizers._core", frozen)]
 struct PersonFinder {
     names: names::Names,

@@ -125,7 +125,7 @@ const DEVICE_WORDS: [&str; 14] = [
 const ADDRESS_CUES: [&str; 11] =
     ["addres", "adres", "direcci", "indirizzo", "endere", "anschrift", "geocod", "р", "Р", "주소", "地址"];
 pub(crate) const SSN_CUES: [&str; 5] = ["ssn", "social", "security", "national", "tax"];
-/// A part of each ASCII word `_NATIONAL_ID` takes as naming a national id.
+/// A part of each word `_NATIONAL_ID` takes as naming a national id (of rodné číslo, its rodn).
 const NATIONAL_ID_CUES: [&str; 33] = [
     "ssn",
     "social",
@@ -446,10 +446,11 @@ pub(crate) fn may_hold_ip(text: &str, counts: &Counts) -> bool {
 
 /// Of the bits in `wanted`, those of the detectors in `PREFILTERED` that may find something in
 /// ``text``; a condition is tested only for a bit wanted (the gate asks about its eight detectors
-/// only), and a word list or a count only where a condition needs it. Case-free word tests hold
-/// for ASCII text only (``(?i)`` folds some other letters into ASCII ones), so they let every
-/// other text through. The costlier patterns run only where the characters they need are (the
-/// separators of an address, a MAC address, a wallet's first digit).
+/// only), and a word list or a count only where a condition needs it. Beyond ASCII, the word
+/// lists of `WHOLE` are searched as in ASCII text unless a character folds into an ASCII letter
+/// (``(?i)`` reads ı as an i), and the others let the text through. The costlier patterns run
+/// only where the characters they need are (the separators of an address, a MAC address, a
+/// wallet's first digit).
 pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
     let ascii = text.is_ascii();
     // a character beyond ASCII that Python's case rules read as an ASCII letter
