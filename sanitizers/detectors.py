@@ -433,7 +433,7 @@ _LOWER_IBAN = re.compile(r"(?<![\w-])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]
 def _in_core(spans: Callable[[str], list[tuple[int, int]] | None] | None, text: str, name: str,
              here: Detector) -> list[Span]:
     """Detector ``name``'s spans: by its replica in the compiled core (``spans``) in the text that
-    reads, ASCII text, and by ``here``, its Python reading and the replica's reference, in the rest
+    reads (ASCII text, and for some more), and by ``here``, its Python reading and the replica's reference, in the rest
     (or in all text when presidio no longer has what the replica copies: ``spans`` is None)."""
     found = None if spans is None else spans(text)
     if found is None:
@@ -1072,7 +1072,7 @@ ALWAYS = 1 << len(PREFILTERED)
 def gate_reader(names: Iterable[str]) -> GateReader:
     """The leak gate's detectors ``names`` (in the gate's order) read by the compiled core as
     ``Sanitizer._gate_leak`` reads them: by their replicas where these read the text (ASCII, and
-    for the IBAN and person replicas more), else by their functions. Only the replicas of the detectors in
+    for the IBAN, person and card replicas more), else by their functions. Only the replicas of the detectors in
     ``names`` are built: the presidio-backed ones import presidio."""
     return GateReader(prefilter(), [(name, detector_bit(name), core_replica(name), DETECTOR_FUNCTIONS[name])
                                     for name in names], ALWAYS)
@@ -1080,7 +1080,7 @@ def gate_reader(names: Iterable[str]) -> GateReader:
 
 def core_replica(name: str) -> Any:
     """What the compiled core reads text with as detector ``name`` does (``Finder`` in
-    ``core/src/finder.rs``: ASCII text, and for the IBAN and person replicas more), or None where only Python
+    ``core/src/finder.rs``: ASCII text, and for the IBAN, person and card replicas more), or None where only Python
     reads it: a detector not replicated, or one whose presidio release no longer has what its
     replica copies. ``tests/test_core.py`` holds each replica to its detector."""
     if name == "EMAIL_ADDRESS":

@@ -1,6 +1,6 @@
 //! `detectors.detect_card` on ASCII text: `_CARD`, `(?<![\w.-])(?:\d[ -]?){11,18}\d(?![\w-]|\.\d)`,
 //! as the backtracking engine matches it, then the detector's tests (one kind of separator, the
-//! Luhn check, a brand's prefix and length).
+//! Luhn check, a brand's prefix and length). Beyond ASCII, where no digit is (`card_spans_beyond`).
 //!
 //! A separator is taken when a digit follows it (without it the next digit would have to be the
 //! separator), so from a start the digits form one chain; what remains to choose is how many of
@@ -90,7 +90,29 @@ pub(crate) fn brand_ok(digits: &[u8]) -> bool {
 
 /// The spans `detect_card` finds in ASCII ``text``.
 pub fn card_spans(text: &[u8]) -> Vec<(usize, usize)> {
-    let found = finditer(text.len(), |at| card_match(text, at), |end| end);
+    tested(text, finditer(text.len(), |at| card_match(text, at), |end| end))
+}
+
+/// The spans (in bytes) `detect_card` finds in text beyond ASCII that holds no digit beyond it;
+/// None for other text, and where a match is next to a character beyond ASCII. Read as ASCII,
+/// such a character is no word character, no digit and no separator: a match may only start or
+/// end where Python's would not (that character being `\w` to Python), and never has it inside.
+/// A match with none next to it is Python's match, and so is every one before it.
+pub fn card_spans_beyond(text: &str) -> Option<Vec<(usize, usize)>> {
+    if text.chars().any(|c| !c.is_ascii() && c.is_numeric()) {
+        return None; // (a superset of Python's \d beyond ASCII)
+    }
+    let bytes = text.as_bytes();
+    let found = finditer(bytes.len(), |at| card_match(bytes, at), |end| end);
+    let beyond = |at: usize| bytes.get(at).is_some_and(|b| !b.is_ascii());
+    if found.iter().any(|&(start, end)| (start > 0 && beyond(start - 1)) || beyond(end)) {
+        return None;
+    }
+    Some(tested(bytes, found))
+}
+
+/// Of `_CARD`'s matches, those the detector keeps: one kind of separator, the Luhn check, a brand.
+fn tested(text: &[u8], found: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
     found
         .into_iter()
         .filter(|&(at, end)| {

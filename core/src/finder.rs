@@ -1,6 +1,6 @@
 //! The detectors the compiled core replicates, as one kind: what the leak gate (`GateReader`)
 //! and the walk's scan screen (`walk::ScanScreen`) read a text with. Each gives its detector's
-//! spans in ASCII text (the IBAN and person replicas in more), or says the text is Python's to read.
+//! spans in ASCII text (the IBAN, person and card replicas in more), or says the text is Python's to read.
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -60,12 +60,13 @@ impl Finder {
     }
 
     /// The spans the detector finds in ``value``, whose text is ``text``, in bytes; None where
-    /// its Python reading decides (beyond ASCII, all but the IBAN and person replicas').
+    /// its Python reading decides (beyond ASCII, all but the IBAN, person and card replicas').
     pub(crate) fn spans(&self, value: &Bound<'_, PyString>, text: &str) -> PyResult<Option<Vec<(usize, usize)>>> {
         let py = value.py();
         Ok(match self {
             Finder::Iban(iban) => iban.get().iban.read(text),
             Finder::Person(person) => person.get().spans(text),
+            Finder::Card if !text.is_ascii() => card::card_spans_beyond(text),
             _ if !text.is_ascii() => None,
             Finder::Email(..) if !text.contains('@') && !text.contains("%40") => Some(Vec::new()),
             Finder::Email(pattern, domains) => email::email_spans(value, pattern.bind(py).borrow(), domains.bind(py))?,

@@ -1,7 +1,7 @@
 //! `Sanitizer._gate_leak`: the gate's detectors run here in the policy's order, as
 //! `_detectors_for` picks them, each by its replica where that reads the text (ASCII, and for the
-//! IBAN replica more), else by its Python function; a hit is compared with the fakes URL-decoded,
-//! as `_gate_leak` compares it.
+//! IBAN and card replicas more), else by its Python function; a hit is compared with the fakes
+//! URL-decoded, as `_gate_leak` compares it.
 
 use std::cell::OnceCell;
 

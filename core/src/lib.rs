@@ -628,10 +628,14 @@ fn username_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
     Some(username::username_spans(ascii(text)?))
 }
 
-/// `detectors.detect_card`'s spans in ASCII ``text`` (`card`); None for other text.
+/// `detectors.detect_card`'s spans in ``text`` (`card`), in characters; None where Python reads it.
 #[pyfunction]
 fn card_spans(text: &Bound<'_, PyString>) -> Option<Vec<(usize, usize)>> {
-    Some(card::card_spans(ascii(text)?.as_bytes()))
+    let text = text.to_str().ok()?;
+    if text.is_ascii() {
+        return Some(card::card_spans(text.as_bytes()));
+    }
+    Some(pattern::char_spans(text, card::card_spans_beyond(text)?))
 }
 
 /// Whether a word of ASCII ``text`` (a run of letters, digits and underscores, as ``\\w+`` reads
