@@ -477,7 +477,8 @@ def test_the_core_finds_the_ibans_the_iban_detector_finds(pieces: list[str]) -> 
 CARD_PIECES = ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "5555 5555 5555 4444",
                "378282246310005", "6011111111111117", "2223000048400011", "4111 1111-1111 1111", "1234", "0", "9",
                " ", "-", "  ", ".", ".5", "_", "a", "x", "\n", "/", "é",
-               # beyond ASCII: a word character, one that is none, a digit (the last two to Python)
+               # beyond ASCII: word characters and others (next to a number: Python's to read), digits
+               # (anywhere: Python's), a combining mark
                "ü", "秀", "\u00a0", "\u3000", "\u2028", "«", "٤", "１", "²", "\u0301"]
 
 

@@ -246,8 +246,8 @@ struct Prefilter {
 
 #[pymethods]
 impl Prefilter {
-    /// ``stems``, ``short_runs`` and ``endings`` as `prefilter::Streets` takes them (any case),
-    /// with the short street words and what Python says of a character (`fakes._letter_of`),
+    /// ``stems``, ``short_runs`` and ``endings`` as `prefilter::Streets` takes them (in lower case,
+    /// as text beyond ASCII is read for them), with the short street words and what Python says of a character (`fakes._letter_of`),
     /// which read them in text beyond ASCII (`prefilter::Beyond`), and the looser forms of the
     /// address patterns (`names.address_screens`).
     #[new]
