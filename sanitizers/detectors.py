@@ -1057,11 +1057,11 @@ def _names_module():
 def prefilter() -> Prefilter:
     """The compiled core's one pass that rules detectors out of a text (``could_hold``), with
     the street words the address detector's own gate asks about (beyond ASCII, read with
-    Python's ``lower()`` and ``\\w``: ``fakes._letter_of``) and the looser forms of its patterns."""
-    from sanitizers.fakes import _letter_of
+    Python's ``lower()`` and ``\\w``: ``fakes.letter_table``) and the looser forms of its patterns."""
+    from sanitizers.fakes import letter_table
     from sanitizers.names import address_screens, street_gate_words
 
-    return Prefilter(*street_gate_words(), _letter_of, *address_screens())
+    return Prefilter(*street_gate_words(), letter_table(), *address_screens())
 
 
 #: Set in every mask of ``prefilter().could_hold`` as the engine uses it: the bit of the

@@ -20,7 +20,7 @@ from functools import cache
 import orjson
 
 from sanitizers._cache import remember
-from sanitizers._core import SPACE_CLASS, Keyed, Maker, Rng, ip_address
+from sanitizers._core import SPACE_CLASS, Keyed, Letters, Maker, Rng, ip_address
 from sanitizers._formats import (SECRET_PREFIX, card, charclass, date, iban, identifier, national_number, phone, secret,
                                  ssn)
 from sanitizers.gazetteer import SCRIPT_RANGES, names_by_script, script_of, street_words
@@ -300,7 +300,14 @@ def _maker(key: bytes) -> Maker:
                  list(lasts), sorted(street_words()), [t.lower() for t in GLUED_TYPES],
                  [t.lower() for t in GLUED_AMBIGUOUS], shapes,
                  sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE), sorted(_FREE_MAIL), sorted(_AUTH_SCHEMES),
-                 FakeFactory._CLAIM_ENTITIES, _letter_of, list(SCRIPT_RANGES), _script_pools)
+                 FakeFactory._CLAIM_ENTITIES, letter_table(), _script_pools)
+
+
+@cache
+def letter_table() -> Letters:
+    """What Python says of each character beyond ASCII that the core reads (``_letter_of``), read
+    once for the process: the fakes' makers, the person finder and the prefilter share it."""
+    return Letters(_letter_of, list(SCRIPT_RANGES))
 
 
 _NAME_LETTER = re.compile(r"[^\W\d_]")

@@ -231,14 +231,14 @@ def detect_addresses(text: str) -> list[Span]:
 def person_finder() -> PersonFinder:
     """``detect_person`` and ``detect_device_owner``'s gate in the compiled core
     (``core/src/names.rs``): the same particles and word lists, the patterns around a name as they
-    read ASCII text; beyond ASCII, Python's letters (``fakes._letter_of``) of ``_CASED_BLOCKS``,
+    read ASCII text; beyond ASCII, Python's letters (``fakes.letter_table``) of ``_CASED_BLOCKS``,
     and the patterns themselves where the text around a name is beyond ASCII, with
     ``_uncased_names``. ``tests/test_core.py`` holds its spans to ``detect_person``'s."""
-    from sanitizers.fakes import _letter_of
+    from sanitizers.fakes import letter_table
 
     return PersonFinder(list(_PARTICLES), list(first_names()), list(last_names()), list(_NOT_FIRST),
                         list(_NOT_NAMES), _ascii_pattern(_TITLED), _ascii_pattern(_CUES), _ascii_pattern(_ADDRESSING),
-                        "^(?:" + _ascii_pattern(_MAILBOX) + ")", _ascii_pattern(_DEVICE_GATE), _letter_of,
+                        "^(?:" + _ascii_pattern(_MAILBOX) + ")", _ascii_pattern(_DEVICE_GATE), letter_table(),
                         list(_CASED_BLOCKS), (_TITLED.search, _CUES.search, _ADDRESSING.search, _MAILBOX.match,
                                               _PATRONYMIC.search, _uncased_names))
 

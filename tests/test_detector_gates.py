@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import sanitizers.detectors as detectors
 import sanitizers.names as names
-from sanitizers._core import FOLDS_TO_ASCII, PREFILTERED
+from sanitizers._core import FOLDS_TO_ASCII, IGNORING_CASE_TO_ASCII, PREFILTERED
 from sanitizers.detectors import DETECTOR_FUNCTIONS, detector_bit, prefilter
 from tests.texts import sample_texts
 
@@ -141,6 +141,8 @@ def test_the_characters_that_fold_into_ascii_letters_are_the_cores() -> None:
     folding = {c for c in map(chr, range(0x80, 0x110000)) if not "\ud800" <= c <= "\udfff"
                and (set(c.casefold() + c.lower() + c.upper()) & letters or any(p.fullmatch(c) for p in ignoring_case))}
     assert folding == set(FOLDS_TO_ASCII)
+    # ... and of those, the ones ``(?i)`` matches to an ASCII letter (the person finder's device test)
+    assert {c for c in FOLDS_TO_ASCII if any(p.fullmatch(c) for p in ignoring_case)} == set(IGNORING_CASE_TO_ASCII)
 
 
 @pytest.mark.parametrize(("cue", "letter"), [("né", "é"), ("födelse", "ö"), ("doğum", "ğ"), ("рождения", "ж")])

@@ -64,7 +64,7 @@ pub struct Maker {
     full_names: Mutex<HashMap<String, String>>,
     /// For names and addresses beyond ASCII: what Python says of their characters, and each
     /// script's names (`fakes._script_pools`), read when a value first needs them.
-    letters: Letters,
+    letters: Py<Letters>,
     pools: Mutex<HashMap<String, Arc<Pools>>>,
     load_pools: Py<PyAny>,
 }
@@ -85,8 +85,7 @@ impl Maker {
         key: &[u8], secret_prefix: &str, placeholders: Vec<String>, cookie_attributes: Vec<String>,
         firsts: Vec<String>, lasts: Vec<String>, streets: Vec<String>, glued: Vec<String>,
         glued_ambiguous: Vec<String>, shapes: HashMap<String, String>, calling_codes: Vec<u32>, free_mail: Vec<String>,
-        auth_schemes: Vec<String>, claims: HashMap<String, String>, letters: Py<PyAny>,
-        scripts: Vec<(u32, u32, String)>, pools: Py<PyAny>,
+        auth_schemes: Vec<String>, claims: HashMap<String, String>, letters: Py<Letters>, pools: Py<PyAny>,
     ) -> PyResult<Self> {
         let whole = |pattern: &str| {
             Regex::new(&format!(r"\A(?:{pattern})\z")).map_err(|e| PyValueError::new_err(e.to_string()))
@@ -116,7 +115,7 @@ impl Maker {
             claims,
             cache: Mutex::new(HashMap::default()),
             full_names: Mutex::new(HashMap::default()),
-            letters: Letters::new(letters, scripts),
+            letters,
             pools: Mutex::new(HashMap::default()),
             load_pools: pools,
         })
@@ -142,7 +141,7 @@ impl Maker {
         let Ok(text) = value.to_str() else { return Ok(None) };
         // a name or an address beyond ASCII in characters the table reads: its fake's words are those too
         let beyond = |l: &&Letters| matches!(kind, "PERSON" | "ADDRESS") && l.reads(text);
-        let letters = if text.is_ascii() { None } else { Some(&self.letters).filter(beyond) };
+        let letters = if text.is_ascii() { None } else { Some(self.letters.get()).filter(beyond) };
         if (!text.is_ascii() && letters.is_none())
             || self.is_placeholder(text)
             || (text.starts_with("eyJ") && matches!(kind, "SECRET" | "API_KEY" | "COOKIE" | "GENERIC"))
@@ -177,13 +176,13 @@ impl Maker {
             .get_item(value)?
             .is_some_and(|entry| entry.eq(PyTuple::new(py, [fake.as_any(), entity.as_any()]).ok()).unwrap_or(false));
         let pending =
-            !same && !rememberer.get().inner.remember(value, &fake, entity, known, fakes, Some(&self.letters))?;
+            !same && !rememberer.get().inner.remember(value, &fake, entity, known, fakes, Some(self.letters.get()))?;
         Ok(Some((fake, pending)))
     }
 
     /// What Python says of the characters of values beyond ASCII.
     pub(crate) fn letters(&self) -> &Letters {
-        &self.letters
+        self.letters.get()
     }
 
     /// `make` of ASCII text, and of a name beyond it.
@@ -282,7 +281,8 @@ impl Maker {
                 return Ok(Some(kept));
             }
         }
-        let fold = |text: &str| if text.is_ascii() { Some(text.to_ascii_lowercase()) } else { self.letters.fold(text) };
+        let fold =
+            |text: &str| if text.is_ascii() { Some(text.to_ascii_lowercase()) } else { self.letters.get().fold(text) };
         let words: Vec<&str> = split(text).map(|(_, word)| word).collect();
         // a set, as Python's: a name of one word repeated is read once per word, not once per pair
         let Some(taken) = words.iter().map(|word| fold(word)).collect::<Option<HashSet<String>>>() else {
@@ -345,7 +345,7 @@ impl Maker {
     /// without a letter), for an address's word with digits beyond ASCII, and for an address of a
     /// script without names: Python's to make.
     fn beyond_ascii(&self, entity: &str, value: &str, salt: u32) -> Option<String> {
-        let letters = Some(&self.letters).filter(|l| l.reads(value))?;
+        let letters = Some(self.letters.get()).filter(|l| l.reads(value))?;
         let person = entity == "PERSON";
         if person && !value.chars().any(|c| letters.is(c, NAME)) {
             return None; // `_SHAPES`: a name has letters
@@ -774,7 +774,7 @@ impl Maker {
     /// table reads (a Kelvin sign lowers to k); false for other text, which the core does not fake.
     pub(crate) fn is_placeholder(&self, value: &str) -> bool {
         if !value.is_ascii() {
-            return self.letters.lower(strip(value)).is_some_and(|lower| self.placeholders.contains(&lower));
+            return self.letters.get().lower(strip(value)).is_some_and(|lower| self.placeholders.contains(&lower));
         }
         let bytes = value.as_bytes();
         if bytes.len() > self.longest_placeholder && !(space(bytes[0]) || space(bytes[bytes.len() - 1])) {

@@ -39,6 +39,9 @@ struct Letter {
 /// A page of 256 code points, each character read from Python when first asked about.
 type Page = Box<[OnceLock<Option<Letter>>]>;
 
+/// One table for the process (`fakes.letter_table`): the fakes' makers, the person finder and the
+/// prefilter read it, each character read from Python once.
+#[pyclass(module = "sanitizers._core", frozen)]
 pub struct Letters {
     pages: Box<[OnceLock<Page>]>,
     /// `fakes._letter_of`: (flags, casefold, lower, upper, the letters an ODD_FOLD one matches)
@@ -48,12 +51,17 @@ pub struct Letters {
     scripts: Vec<(u32, u32, String)>,
 }
 
+#[pymethods]
 impl Letters {
+    /// ``load`` (`fakes._letter_of`) and ``scripts`` (`gazetteer.SCRIPT_RANGES`).
+    #[new]
     pub fn new(load: Py<PyAny>, scripts: Vec<(u32, u32, String)>) -> Self {
         let pages = (0..=(u32::from(char::MAX) >> 8)).map(|_| OnceLock::new()).collect();
         Letters { pages, load, scripts }
     }
+}
 
+impl Letters {
     fn letter(&self, c: char) -> Option<&Letter> {
         let point = u32::from(c);
         let page = self.pages[(point >> 8) as usize].get_or_init(|| (0..256).map(|_| OnceLock::new()).collect());

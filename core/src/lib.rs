@@ -247,16 +247,16 @@ struct Prefilter {
 #[pymethods]
 impl Prefilter {
     /// ``stems``, ``short_runs`` and ``endings`` as `prefilter::Streets` takes them (in lower case,
-    /// as text beyond ASCII is read for them), with the short street words and what Python says of a character (`fakes._letter_of`),
+    /// as text beyond ASCII is read for them), with the short street words and the letters table,
     /// which read them in text beyond ASCII (`prefilter::Beyond`), and the looser forms of the
     /// address patterns (`names.address_screens`).
     #[new]
-    #[pyo3(signature = (stems, short_runs, endings, shorts, letter_of, cue = None, forms = Vec::new()))]
+    #[pyo3(signature = (stems, short_runs, endings, shorts, letters, cue = None, forms = Vec::new()))]
     fn new(
-        stems: Vec<String>, short_runs: Vec<String>, endings: Vec<String>, shorts: Vec<String>, letter_of: Py<PyAny>,
-        cue: Option<Py<Pattern>>, forms: Vec<Py<Pattern>>,
+        stems: Vec<String>, short_runs: Vec<String>, endings: Vec<String>, shorts: Vec<String>,
+        letters: Py<letters::Letters>, cue: Option<Py<Pattern>>, forms: Vec<Py<Pattern>>,
     ) -> Self {
-        let beyond = prefilter::Beyond::new(&stems, &endings, &shorts, letters::Letters::new(letter_of, Vec::new()));
+        let beyond = prefilter::Beyond::new(&stems, &endings, &shorts, letters);
         Prefilter { streets: prefilter::Streets::new(stems, short_runs, endings, cue, forms).reading_beyond(beyond) }
     }
 
@@ -279,15 +279,15 @@ struct PersonFinder {
 #[pymethods]
 impl PersonFinder {
     /// The particles and word lists (lower case), the patterns around a name as they read ASCII
-    /// text, and the device owner detector's gate; what Python says of a character
-    /// (`fakes._letter_of`), the blocks of `_UP` and `_LOW`'s letters beyond ASCII, and
+    /// text, and the device owner detector's gate; the letters table, the blocks of `_UP` and
+    /// `_LOW`'s letters beyond ASCII, and
     /// Python's readings of text beyond it (`names::Readings`).
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
         particles: Vec<String>, firsts: Vec<String>, lasts: Vec<String>, not_first: Vec<String>,
         not_names: Vec<String>, titled: &str, cues: &str, addressing: &str, mailbox: &str, devices: &str,
-        letter_of: Py<PyAny>, blocks: Vec<(u32, u32)>, python: names::Readings,
+        letters: Py<letters::Letters>, blocks: Vec<(u32, u32)>, python: names::Readings,
     ) -> PyResult<Self> {
         let set = |words: Vec<String>| words.into_iter().map(String::into_bytes).collect();
         let pattern = |source: &str| regex::bytes::Regex::new(source).map_err(|e| PyValueError::new_err(e.to_string()));
@@ -301,7 +301,7 @@ impl PersonFinder {
             cues: pattern(cues)?,
             addressing: pattern(addressing)?,
             mailbox: pattern(mailbox)?,
-            letters: letters::Letters::new(letter_of, Vec::new()),
+            letters,
             blocks,
             python,
         };
@@ -328,7 +328,7 @@ impl PersonFinder {
         let devices = if text.is_ascii() {
             self.devices.is_match(text.as_bytes())
         } else {
-            prefilter::names_a_device(text) || text.contains(['ı', 'İ', 'ſ', '\u{212a}'])
+            prefilter::names_a_device(text) || text.contains(prefilter::IGNORING_CASE_TO_ASCII)
         };
         if devices {
             None
@@ -769,6 +769,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Haystack>()?;
     m.add_class::<Prefilter>()?;
     m.add_class::<PersonFinder>()?;
+    m.add_class::<letters::Letters>()?;
     m.add_class::<IpFinder>()?;
     m.add_class::<IbanFinder>()?;
     m.add_class::<Rememberer>()?;
@@ -796,5 +797,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("IBAN_PATTERN", iban::PRESIDIO_PATTERN)?;
     m.add("SPACE_CLASS", python::SPACE_CLASS)?;
     m.add("FOLDS_TO_ASCII", prefilter::FOLDS_TO_ASCII.iter().collect::<String>())?;
+    m.add("IGNORING_CASE_TO_ASCII", prefilter::IGNORING_CASE_TO_ASCII.iter().collect::<String>())?;
     Ok(())
 }

@@ -225,7 +225,7 @@ pub struct Names {
     pub addressing: Regex,
     /// A mailbox after the name (`Jane Doe <jane@`), matched at its end, within 80 characters.
     pub mailbox: Regex,
-    pub letters: Letters,
+    pub letters: Py<Letters>,
     pub blocks: Vec<(u32, u32)>,
     /// Python's readings where the text is beyond ASCII: the patterns around a name, above,
     /// `_PATRONYMIC`, and `_uncased_names`.
@@ -245,6 +245,11 @@ fn finds(pattern: &Regex, python: &Py<PyAny>, text: &str) -> Result<bool, Unread
     if text.is_ascii() {
         return Ok(pattern.is_match(text.as_bytes()));
     }
+    python_finds(python, text)
+}
+
+/// Whether Python's ``python`` (a pattern's `search` or `match`) finds something in ``text``.
+fn python_finds(python: &Py<PyAny>, text: &str) -> Result<bool, Unread> {
     Python::attach(|py| python.bind(py).call1((text,))?.is_truthy()).map_err(|_| Unread)
 }
 
@@ -257,14 +262,16 @@ impl Names {
         if text.is_ascii() {
             return self.spans(&Ascii(text), |word| Some(word.to_ascii_lowercase().into_bytes())).ok();
         }
-        if !self.letters.reads(text) {
+        let letters = self.letters.get();
+        if !letters.reads(text) {
             return None;
         }
-        let reading = Beyond { text, letters: &self.letters, blocks: &self.blocks };
-        let mut spans = self.spans(&reading, |word| self.letters.lower(word).map(String::into_bytes)).ok()?;
+        let reading = Beyond { text, letters, blocks: &self.blocks };
+        let mut spans = self.spans(&reading, |word| letters.lower(word).map(String::into_bytes)).ok()?;
         if text.chars().any(|c| c >= '\u{590}') {
+            let (.., uncased_names) = &self.python;
             let uncased: Vec<(usize, usize)> = Python::attach(|py| {
-                let found = Indices::new(text).spans(self.python.5.bind(py), &PyString::new(py, text)).ok()??;
+                let found = Indices::new(text).spans(uncased_names.bind(py), &PyString::new(py, text)).ok()??;
                 Some(found.into_iter().map(|(start, end, _, _)| (start, end)).collect())
             })?;
             spans.extend(uncased);
@@ -342,11 +349,9 @@ impl Names {
             2 => Ok(self.lasts.contains(first) && self.firsts.contains(&word(1)?)),
             3 if self.firsts.contains(&word(1)?) => {
                 let (start, end) = names[2];
-                let patronymic = &text[start..end];
-                if patronymic.is_ascii() {
-                    return Ok(false);
-                }
-                Python::attach(|py| self.python.4.bind(py).call1((patronymic,))?.is_truthy()).map_err(|_| Unread)
+                let (.., patronymic, _) = &self.python;
+                let last = &text[start..end];
+                Ok(!last.is_ascii() && python_finds(patronymic, last)?)
             }
             _ => Ok(false),
         }

@@ -212,6 +212,16 @@ pub const FOLDS_TO_ASCII: [char; 20] = [
     '\u{fb06}',
 ];
 
+/// Whether ``text`` holds a character of `FOLDS_TO_ASCII` (a scan of its characters beyond ASCII).
+fn folds_to_ascii(text: &str) -> bool {
+    !text.is_ascii() && text.chars().any(|c| !c.is_ascii() && FOLDS_TO_ASCII.contains(&c))
+}
+
+/// Of `FOLDS_TO_ASCII`, those `re` matches to an ASCII letter ignoring case (ı and İ to i, ſ to s,
+/// the Kelvin sign to k): in a text holding none, a pattern's ASCII words ignoring case are
+/// there only where they are ignoring ASCII case.
+pub const IGNORING_CASE_TO_ASCII: [char; 4] = ['\u{131}', '\u{130}', '\u{17f}', '\u{212a}'];
+
 /// The lists that hold a part of every spelling of their detectors' words but in ASCII case: in
 /// text beyond ASCII without a character of `FOLDS_TO_ASCII`, searched as in ASCII text. Not the
 /// device names (read case-folded) nor the IBAN word (the IBAN test reads such text whole).
@@ -259,12 +269,12 @@ pub struct Beyond {
     stems: HashSet<String>,
     endings: Vec<String>,
     shorts: AhoCorasick,
-    letters: Letters,
+    letters: Py<Letters>,
 }
 
 impl Beyond {
     /// The stems and glued endings (lower case) and the short street words (`St.`, `c/`).
-    pub fn new(stems: &[String], endings: &[String], shorts: &[String], letters: Letters) -> Self {
+    pub fn new(stems: &[String], endings: &[String], shorts: &[String], letters: Py<Letters>) -> Self {
         Beyond {
             stems: stems.iter().cloned().collect(),
             endings: endings.to_vec(),
@@ -301,16 +311,16 @@ impl Streets {
     /// Whether `_mentions_street` may find a street word in ``text``, beyond ASCII (`Beyond`).
     fn mentioned_beyond(&self, text: &str) -> bool {
         let Some(beyond) = &self.beyond else { return true };
-        let Some(lower) = beyond.letters.lower(text) else { return true }; // a character the table leaves out
-        let word =
-            |c: Option<char>| c.is_some_and(|c| if c.is_ascii() { word(c as u8) } else { beyond.letters.is(c, WORD) });
+        let letters = beyond.letters.get();
+        let Some(lower) = letters.lower(text) else { return true }; // a character the table leaves out
+        let word = |c: Option<char>| c.is_some_and(|c| if c.is_ascii() { word(c as u8) } else { letters.is(c, WORD) });
         let street = |run: &str| {
             beyond.stems.contains(run)
                 || (beyond.endings.iter().any(|ending| run.ends_with(ending.as_str()))
                     && !beyond.endings.iter().any(|ending| ending == run))
         };
-        beyond.letters.runs(&lower, NAME, 1).any(street)
-            || text.contains(FOLDS_TO_ASCII)
+        letters.runs(&lower, NAME, 1).any(street)
+            || folds_to_ascii(text)
             || beyond
                 .shorts
                 .find_overlapping_iter(text)
@@ -454,9 +464,10 @@ pub(crate) fn may_hold_ip(text: &str, counts: &Counts) -> bool {
 pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
     let ascii = text.is_ascii();
     // a character beyond ASCII that Python's case rules read as an ASCII letter
-    let folds = !ascii && text.contains(FOLDS_TO_ASCII);
+    let folded = std::cell::OnceCell::new();
+    let folds = || *folded.get_or_init(|| folds_to_ascii(text));
     let found = std::cell::OnceCell::new();
-    let lists = || match (ascii, folds) {
+    let lists = || match (ascii, folds()) {
         (true, _) => mentioned(text),
         (false, true) => u16::MAX,
         (false, false) => mentioned(text) | !WHOLE,
@@ -469,7 +480,7 @@ pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
         &|| counts.dashes >= 5 && holds(text, PEM_START),
         &|| API_KEY.is_match(text),
         &|| text.contains('@') && holds(text, SCHEME_END),
-        &|| mentions(ASSIGNMENT) && (folds || text.contains(['=', ':']) || AUTH_VALUE.is_match(text)),
+        &|| mentions(ASSIGNMENT) && (folds() || text.contains(['=', ':']) || AUTH_VALUE.is_match(text)),
         &|| text.contains('@') || holds(text, ENCODED_AT),
         &|| digits >= 12 && CARD.is_match(text),
         // presidio's pattern takes two ASCII digits after the country, the lower-case one two decimals
@@ -486,7 +497,7 @@ pub fn could_hold(text: &str, streets: &Streets, wanted: u32) -> u32 {
         &|| text.len() >= 26 && text.contains(['1', '3']) && CRYPTO.is_match(text),
         &|| mentions(USERNAME),
         &|| digits >= 4 && mentions(BIRTH),
-        &|| folds || ((text.contains('_') || mentions(USER_ID_WORD)) && USER_ID.is_match(text)),
+        &|| folds() || ((text.contains('_') || mentions(USER_ID_WORD)) && USER_ID.is_match(text)),
         // a capital, then a lower-case letter or an apostrophe: how every word of a name starts
         &|| {
             text.as_bytes()
